@@ -1,0 +1,189 @@
+//! Pieces the widget and the inbox share: the message thread, the connection badge, and
+//! sending with retries.
+
+use crate::realtime::ConnState;
+use leptos::prelude::*;
+use switchboard_domain::{Message, PendingState, SenderKind, Thread, Visibility};
+
+/// Whose eyes a thread is drawn for: "mine" is on the right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Visitor,
+    Agent,
+}
+
+pub fn format_time(millis: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_date(millis);
+        return format!("{:02}:{:02}", d.0, d.1);
+    }
+    #[allow(unreachable_code)]
+    {
+        let secs = millis.div_euclid(1000);
+        format!("{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60)
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn js_date(millis: i64) -> (u32, u32) {
+    // The browser's local time, without pulling in a date library.
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+    (d.get_hours(), d.get_minutes())
+}
+
+fn bubble_class(m: &Message, viewer: Viewer) -> &'static str {
+    match (m.sender.kind, m.visibility, viewer) {
+        (_, Visibility::Internal, _) => "msg internal",
+        (SenderKind::System, _, _) => "msg system",
+        (SenderKind::Visitor, _, Viewer::Visitor) | (SenderKind::Agent, _, Viewer::Agent) => "msg mine",
+        _ => "msg theirs",
+    }
+}
+
+#[component]
+pub fn MessageList(thread: RwSignal<Thread>, viewer: Viewer, #[prop(into)] on_retry: Callback<uuid::Uuid>) -> impl IntoView {
+    let list_ref = NodeRef::<leptos::html::Div>::new();
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        thread.track();
+        if let Some(el) = list_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    view! {
+        <div class="messages" node_ref=list_ref data-testid="messages">
+            <For
+                each=move || thread.with(|t| t.messages().cloned().collect::<Vec<_>>())
+                key=|m| m.seq
+                children=move |m: Message| {
+                    let class = bubble_class(&m, viewer);
+                    let show_name = m.sender.kind != SenderKind::System;
+                    view! {
+                        <div class=class data-seq=m.seq data-testid="message">
+                            {show_name.then(|| view! { <span class="who">{m.sender.name.clone()}</span> })}
+                            {(m.visibility == Visibility::Internal).then(|| view! { <span class="tag">"Internal note"</span> })}
+                            <p class="body">{m.body.clone()}</p>
+                            <span class="time">{format_time(m.created_at)}</span>
+                        </div>
+                    }
+                }
+            />
+            <For
+                each=move || thread.with(|t| t.pending().to_vec())
+                key=|p| (p.client_msg_id, p.attempts, matches!(p.state, PendingState::Failed(_)))
+                children=move |p| {
+                    let id = p.client_msg_id;
+                    let failed = match &p.state {
+                        PendingState::Failed(e) => Some(e.clone()),
+                        PendingState::Sending => None,
+                    };
+                    view! {
+                        <div class="msg mine pending" data-testid="pending-message">
+                            <p class="body">{p.body.clone()}</p>
+                            {match failed {
+                                None => view! { <span class="time">"Sending…"</span> }.into_any(),
+                                Some(e) => view! {
+                                    <span class="time failed">
+                                        {e} " "
+                                        <button class="link" on:click=move |_| on_retry.run(id)>"Retry"</button>
+                                    </span>
+                                }.into_any(),
+                            }}
+                        </div>
+                    }
+                }
+            />
+        </div>
+    }
+}
+
+#[component]
+pub fn ConnectionBadge(state: RwSignal<ConnState>) -> impl IntoView {
+    view! {
+        <span
+            class=move || format!("conn conn-{}", state.get().as_str())
+            data-testid="connection"
+            data-state=move || state.get().as_str()
+            title=move || state.get().label()
+        >
+            <span class="dot"></span>
+            <span class="label">{move || state.get().label()}</span>
+        </span>
+    }
+}
+
+/// A message box: Enter sends, Shift+Enter starts a new line.
+#[component]
+pub fn Composer(
+    #[prop(into)] on_send: Callback<String>,
+    #[prop(into)] placeholder: Signal<String>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let send = move || {
+        let body = text.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        on_send.run(body);
+        text.set(String::new());
+    };
+    view! {
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <textarea
+                rows="2"
+                data-testid="composer-input"
+                placeholder=move || placeholder.get()
+                prop:value=move || text.get()
+                disabled=move || disabled.get()
+                maxlength=switchboard_domain::message::BODY_MAX_CHARS
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button type="submit" class="primary" data-testid="composer-send" disabled=move || disabled.get()>"Send"</button>
+        </form>
+    }
+}
+
+/// Sends a message in the background until the server confirms it. Transient failures are
+/// retried with backoff under the same client id, so the server stores it once; a refusal
+/// (say, too long) is shown on the message with a Retry button.
+#[cfg(feature = "hydrate")]
+pub fn deliver<F, Fut>(thread: RwSignal<Thread>, client_msg_id: uuid::Uuid, body: String, send: F)
+where
+    F: Fn(uuid::Uuid, String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<Message, crate::error::ApiError>> + 'static,
+{
+    leptos::task::spawn_local(async move {
+        let mut attempt: u32 = 0;
+        loop {
+            match send(client_msg_id, body.clone()).await {
+                Ok(message) => {
+                    thread.update(|t| {
+                        t.apply(message);
+                    });
+                    return;
+                }
+                Err(e) if e.is_retryable() && attempt < 10 => {
+                    attempt += 1;
+                    thread.update(|t| t.mark_failed(client_msg_id, "Not sent yet, retrying…".into()));
+                    let wait = (500u32 << attempt.min(5)).min(10_000);
+                    gloo_timers::future::TimeoutFuture::new(wait).await;
+                    thread.update(|t| {
+                        t.retry(client_msg_id);
+                    });
+                }
+                Err(e) => {
+                    thread.update(|t| t.mark_failed(client_msg_id, e.to_string()));
+                    return;
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,500 @@
+//! The conversation write path. Every message is written in a transaction that bumps the
+//! conversation's `last_seq` first (taking the row's write lock on PostgreSQL and the
+//! database write lock on SQLite), so seqs are gap-free and assigned in commit order. A
+//! retried send (same client id) returns the stored message and publishes nothing.
+
+use crate::auth::AgentProfile;
+use crate::db::entities::{account, channel_identity, contact, conversation, conversation_read, message};
+use crate::db::{is_busy, is_unique_violation};
+use crate::error::AppError;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+use switchboard_domain::conversation::{preview_of, transition, StatusChange};
+use switchboard_domain::{
+    Channel, ContactDetails, ConversationStatus, ConversationSummary, DomainEvent, Message, MessageBody, Millis,
+    Sender, SenderKind, Visibility,
+};
+use uuid::Uuid;
+
+/// Who is writing a message.
+#[derive(Debug, Clone)]
+pub enum Author {
+    /// The conversation's contact (name as the contact gave it).
+    Contact,
+    Agent(AgentProfile),
+    System,
+}
+
+/// The result of a write: what was stored, and the events to publish once committed.
+#[derive(Debug)]
+pub struct Written<T> {
+    pub value: T,
+    pub events: Vec<DomainEvent>,
+}
+
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Runs a write, retrying lost races (unique violations) and SQLite busy errors.
+async fn with_retries<T, F, Fut>(mut op: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match op().await {
+            Err(AppError::Db(e)) if attempt < WRITE_ATTEMPTS && (is_unique_violation(&e) || is_busy(&e)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(10 * attempt as u64)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn message_of(row: message::Model) -> Message {
+    Message {
+        id: row.id,
+        conversation_id: row.conversation_id,
+        seq: row.seq as u64,
+        sender: Sender {
+            kind: SenderKind::parse(&row.sender_kind).unwrap_or(SenderKind::System),
+            id: row.sender_id,
+            name: row.sender_name,
+        },
+        body: row.body,
+        visibility: Visibility::parse(&row.visibility).unwrap_or(Visibility::Internal),
+        channel: Channel::parse(&row.channel).unwrap_or(Channel::Web),
+        client_msg_id: row.client_msg_id,
+        created_at: row.created_at,
+    }
+}
+
+fn status_of(row: &conversation::Model) -> ConversationStatus {
+    ConversationStatus::parse(&row.status).unwrap_or(ConversationStatus::Queued)
+}
+
+fn summary_of(
+    row: &conversation::Model,
+    contact: Option<&contact::Model>,
+    assignee: Option<&account::Model>,
+) -> ConversationSummary {
+    ConversationSummary {
+        id: row.id,
+        contact_id: row.contact_id,
+        contact_name: contact.map(|c| c.name.clone()).unwrap_or_else(|| "Unknown contact".into()),
+        contact_email: contact.and_then(|c| c.email.clone()),
+        contact_phone: contact.and_then(|c| c.phone.clone()),
+        status: status_of(row),
+        active_channel: Channel::parse(&row.active_channel).unwrap_or(Channel::Web),
+        assignee_id: row.assignee_id,
+        assignee_name: assignee.map(|a| a.name.clone()),
+        last_seq: row.last_seq as u64,
+        preview: row.preview.clone(),
+        last_sender: row.last_sender.as_deref().and_then(SenderKind::parse),
+        last_message_at: row.last_message_at,
+        created_at: row.created_at,
+    }
+}
+
+pub async fn load_summary<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ConversationSummary, AppError> {
+    let row = conversation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation does not exist.".into()))?;
+    let contact = contact::Entity::find_by_id(row.contact_id).one(db).await?;
+    let assignee = match row.assignee_id {
+        Some(a) => account::Entity::find_by_id(a).one(db).await?,
+        None => None,
+    };
+    Ok(summary_of(&row, contact.as_ref(), assignee.as_ref()))
+}
+
+/// Inbox rows, newest activity first.
+pub async fn list_summaries(
+    db: &DatabaseConnection,
+    statuses: &[ConversationStatus],
+    limit: u64,
+) -> Result<Vec<ConversationSummary>, AppError> {
+    let rows = conversation::Entity::find()
+        .filter(conversation::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .order_by_desc(conversation::Column::LastMessageAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let contact_ids: Vec<Uuid> = rows.iter().map(|r| r.contact_id).collect();
+    let account_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.assignee_id).collect();
+    let contacts: HashMap<Uuid, contact::Model> = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(contact_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let accounts: HashMap<Uuid, account::Model> = if account_ids.is_empty() {
+        HashMap::new()
+    } else {
+        account::Entity::find()
+            .filter(account::Column::Id.is_in(account_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect()
+    };
+    Ok(rows
+        .iter()
+        .map(|r| summary_of(r, contacts.get(&r.contact_id), r.assignee_id.and_then(|a| accounts.get(&a))))
+        .collect())
+}
+
+/// Read positions of one agent, by conversation.
+pub async fn read_positions(db: &DatabaseConnection, account_id: Uuid) -> Result<HashMap<Uuid, u64>, AppError> {
+    Ok(conversation_read::Entity::find()
+        .filter(conversation_read::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.conversation_id, r.read_seq as u64))
+        .collect())
+}
+
+/// Records that an agent has read up to `seq` (never moves backwards).
+pub async fn mark_read(db: &DatabaseConnection, conversation_id: Uuid, account_id: Uuid, seq: u64) -> Result<(), AppError> {
+    let current = conversation_read::Entity::find_by_id((conversation_id, account_id)).one(db).await?;
+    if current.as_ref().is_some_and(|r| r.read_seq as u64 >= seq) {
+        return Ok(());
+    }
+    conversation_read::Entity::insert(conversation_read::ActiveModel {
+        conversation_id: Set(conversation_id),
+        account_id: Set(account_id),
+        read_seq: Set(seq as i64),
+    })
+    .on_conflict(
+        OnConflict::columns([conversation_read::Column::ConversationId, conversation_read::Column::AccountId])
+            .update_column(conversation_read::Column::ReadSeq)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Messages after `after_seq`, in order. Contacts never get internal ones.
+pub async fn messages_after<C: ConnectionTrait>(
+    db: &C,
+    conversation_id: Uuid,
+    after_seq: u64,
+    include_internal: bool,
+    limit: u64,
+) -> Result<Vec<Message>, AppError> {
+    let mut q = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .filter(message::Column::Seq.gt(after_seq as i64));
+    if !include_internal {
+        q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
+    }
+    Ok(q.order_by_asc(message::Column::Seq).limit(limit).all(db).await?.into_iter().map(message_of).collect())
+}
+
+/// Starts a web conversation for a new visitor: contact, web identity, conversation and
+/// first message in one transaction. Returns the visitor id the token is issued for.
+/// A retry with the same `client_msg_id` and email returns the conversation already made.
+pub async fn start_web_conversation(
+    db: &DatabaseConnection,
+    details: &ContactDetails,
+    first: &MessageBody,
+    client_msg_id: Uuid,
+    now: Millis,
+) -> Result<Written<(Uuid, ConversationSummary, Message)>, AppError> {
+    if let Some(existing) = find_started(db, details, client_msg_id).await? {
+        return Ok(Written { value: existing, events: vec![] });
+    }
+    let visitor_id = Uuid::new_v4();
+    let contact_id = Uuid::now_v7();
+    let conversation_id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    contact::ActiveModel {
+        id: Set(contact_id),
+        name: Set(details.name.clone()),
+        email: Set(Some(details.email.clone())),
+        phone: Set(details.phone.clone()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    channel_identity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        contact_id: Set(contact_id),
+        channel: Set(Channel::Web.as_str().into()),
+        address: Set(visitor_id.to_string()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    conversation::ActiveModel {
+        id: Set(conversation_id),
+        contact_id: Set(contact_id),
+        status: Set(ConversationStatus::Queued.as_str().into()),
+        active_channel: Set(Channel::Web.as_str().into()),
+        assignee_id: Set(None),
+        last_seq: Set(0),
+        preview: Set(String::new()),
+        last_sender: Set(None),
+        last_message_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+        closed_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let appended = append_in_txn(&txn, conversation_id, &Author::Contact, first, Visibility::Public, Some(client_msg_id), now)
+        .await?;
+    txn.commit().await?;
+    let AppendOutcome::Stored { message, .. } = appended else {
+        return Err(AppError::Internal("first message of a new conversation was a duplicate".into()));
+    };
+    let summary = load_summary(db, conversation_id).await?;
+    Ok(Written {
+        events: vec![
+            DomainEvent::ConversationStarted { summary: summary.clone() },
+            DomainEvent::MessageAppended { message: message.clone(), summary: summary.clone() },
+        ],
+        value: (visitor_id, summary, message),
+    })
+}
+
+/// A start already stored under this client id, if the same person (email) asks again.
+async fn find_started(
+    db: &DatabaseConnection,
+    details: &ContactDetails,
+    client_msg_id: Uuid,
+) -> Result<Option<(Uuid, ConversationSummary, Message)>, AppError> {
+    let Some(first) = message::Entity::find()
+        .filter(message::Column::ClientMsgId.eq(client_msg_id))
+        .filter(message::Column::Seq.eq(1))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let summary = load_summary(db, first.conversation_id).await?;
+    if summary.contact_email.as_deref() != Some(details.email.as_str()) {
+        return Err(AppError::Conflict("That message id is already taken; please send again.".into()));
+    }
+    let identity = channel_identity::Entity::find()
+        .filter(channel_identity::Column::ContactId.eq(summary.contact_id))
+        .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("web conversation without web identity".into()))?;
+    let visitor_id = Uuid::parse_str(&identity.address).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Some((visitor_id, summary, message_of(first))))
+}
+
+enum AppendOutcome {
+    Stored { message: Message, before: ConversationStatus, after: ConversationStatus, assigned: bool },
+    Duplicate(Message),
+}
+
+/// The heart of delivery: seq, dedupe, status, in the caller's transaction.
+async fn append_in_txn<C: ConnectionTrait>(
+    txn: &C,
+    conversation_id: Uuid,
+    author: &Author,
+    body: &MessageBody,
+    visibility: Visibility,
+    client_msg_id: Option<Uuid>,
+    now: Millis,
+) -> Result<AppendOutcome, AppError> {
+    // Write first: this takes the lock that serialises appends to this conversation.
+    let bumped = conversation::Entity::update_many()
+        .col_expr(conversation::Column::LastSeq, Expr::col(conversation::Column::LastSeq).add(1))
+        .filter(conversation::Column::Id.eq(conversation_id))
+        .exec(txn)
+        .await?;
+    if bumped.rows_affected == 0 {
+        return Err(AppError::NotFound("That conversation does not exist.".into()));
+    }
+    if let Some(cid) = client_msg_id {
+        let existing = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation_id))
+            .filter(message::Column::ClientMsgId.eq(cid))
+            .one(txn)
+            .await?;
+        if let Some(existing) = existing {
+            return Ok(AppendOutcome::Duplicate(message_of(existing)));
+        }
+    }
+    let conv = conversation::Entity::find_by_id(conversation_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation does not exist.".into()))?;
+    let before = status_of(&conv);
+    let change = match (author, visibility) {
+        (Author::Contact, _) => Some(StatusChange::ContactWrote),
+        (Author::Agent(_), Visibility::Public) => Some(StatusChange::AgentEngaged),
+        _ => None,
+    };
+    let after = match change {
+        Some(c) => transition(before, c)?,
+        None => before,
+    };
+    let (sender, sender_name) = match author {
+        Author::Contact => {
+            let c = contact::Entity::find_by_id(conv.contact_id).one(txn).await?;
+            (Sender { kind: SenderKind::Visitor, id: None, name: String::new() }, c.map(|c| c.name).unwrap_or_default())
+        }
+        Author::Agent(a) => (Sender { kind: SenderKind::Agent, id: Some(a.id), name: String::new() }, a.name.clone()),
+        Author::System => (Sender { kind: SenderKind::System, id: None, name: String::new() }, "Switchboard".into()),
+    };
+    let seq = conv.last_seq;
+    let row = message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        conversation_id: Set(conversation_id),
+        seq: Set(seq),
+        sender_kind: Set(sender.kind.as_str().into()),
+        sender_id: Set(sender.id),
+        sender_name: Set(sender_name),
+        body: Set(body.as_str().to_string()),
+        visibility: Set(visibility.as_str().into()),
+        channel: Set(conv.active_channel.clone()),
+        client_msg_id: Set(client_msg_id),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+
+    let assign_to = match (author, after, conv.assignee_id) {
+        (Author::Agent(a), ConversationStatus::Open, None) => Some(a.id),
+        _ => None,
+    };
+    let mut update: conversation::ActiveModel = conv.into();
+    update.status = Set(after.as_str().into());
+    update.updated_at = Set(now);
+    if let Some(a) = assign_to {
+        update.assignee_id = Set(Some(a));
+    }
+    if before == ConversationStatus::Closed && after != ConversationStatus::Closed {
+        update.closed_at = Set(None);
+    }
+    if visibility.visible_to_contact() {
+        update.preview = Set(preview_of(body.as_str()));
+        update.last_sender = Set(Some(sender.kind.as_str().into()));
+        update.last_message_at = Set(now);
+    }
+    update.update(txn).await?;
+    Ok(AppendOutcome::Stored { message: message_of(row), before, after, assigned: assign_to.is_some() })
+}
+
+/// Appends a message, once per client id, and returns the events it caused.
+pub async fn append_message(
+    db: &DatabaseConnection,
+    conversation_id: Uuid,
+    author: Author,
+    body: MessageBody,
+    visibility: Visibility,
+    client_msg_id: Option<Uuid>,
+    now: Millis,
+) -> Result<Written<Message>, AppError> {
+    with_retries(|| {
+        let author = author.clone();
+        let body = body.clone();
+        async move {
+            let txn = db.begin().await?;
+            let outcome = append_in_txn(&txn, conversation_id, &author, &body, visibility, client_msg_id, now).await?;
+            match outcome {
+                AppendOutcome::Duplicate(message) => {
+                    txn.rollback().await?;
+                    Ok(Written { value: message, events: vec![] })
+                }
+                AppendOutcome::Stored { message, before, after, assigned } => {
+                    txn.commit().await?;
+                    let summary = load_summary(db, conversation_id).await?;
+                    let mut events = vec![DomainEvent::MessageAppended { message: message.clone(), summary: summary.clone() }];
+                    if before == ConversationStatus::Closed && after != ConversationStatus::Closed {
+                        events.push(DomainEvent::ConversationReopened { summary: summary.clone() });
+                    }
+                    if assigned {
+                        events.push(DomainEvent::ConversationAssigned { summary });
+                    }
+                    Ok(Written { value: message, events })
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Closes a conversation and tells the contact, in one transaction.
+pub async fn close_conversation(
+    db: &DatabaseConnection,
+    conversation_id: Uuid,
+    agent: &AgentProfile,
+    now: Millis,
+) -> Result<Written<ConversationSummary>, AppError> {
+    with_retries(|| async move {
+        let txn = db.begin().await?;
+        let note = MessageBody::parse(&format!("{} closed this conversation. Write again any time.", agent.name))?;
+        let outcome = append_in_txn(&txn, conversation_id, &Author::System, &note, Visibility::Public, None, now).await?;
+        let AppendOutcome::Stored { message, before, .. } = outcome else {
+            return Err(AppError::Internal("system message deduplicated".into()));
+        };
+        transition(before, StatusChange::Closed)?;
+        conversation::Entity::update_many()
+            .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Closed.as_str()))
+            .col_expr(conversation::Column::ClosedAt, Expr::value(now))
+            .col_expr(conversation::Column::UpdatedAt, Expr::value(now))
+            .filter(conversation::Column::Id.eq(conversation_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        let summary = load_summary(db, conversation_id).await?;
+        Ok(Written {
+            events: vec![
+                DomainEvent::MessageAppended { message, summary: summary.clone() },
+                DomainEvent::ConversationClosed { summary: summary.clone() },
+            ],
+            value: summary,
+        })
+    })
+    .await
+}
+
+/// The contact behind a web visitor id.
+pub async fn contact_of_visitor(db: &DatabaseConnection, visitor_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(channel_identity::Entity::find()
+        .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+        .filter(channel_identity::Column::Address.eq(visitor_id.to_string()))
+        .one(db)
+        .await?
+        .map(|i| i.contact_id))
+}
+
+/// The contact's most recent conversation.
+pub async fn latest_conversation_of_contact(
+    db: &DatabaseConnection,
+    contact_id: Uuid,
+) -> Result<Option<ConversationSummary>, AppError> {
+    let row = conversation::Entity::find()
+        .filter(conversation::Column::ContactId.eq(contact_id))
+        .order_by_desc(conversation::Column::CreatedAt)
+        .one(db)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(load_summary(db, r.id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether a conversation belongs to this contact (what a visitor may read and write).
+pub async fn conversation_belongs_to(db: &DatabaseConnection, conversation_id: Uuid, contact_id: Uuid) -> Result<bool, DbErr> {
+    Ok(conversation::Entity::find_by_id(conversation_id)
+        .one(db)
+        .await?
+        .is_some_and(|c| c.contact_id == contact_id))
+}

@@ -1,0 +1,81 @@
+//! Switchboard's shared application: Leptos components (rendered on the server, hydrated in
+//! the browser), server functions, and — behind the `ssr` feature — the services behind them.
+//!
+//! A map: `auth/` sign-in and sessions · `widget/` the visitor's chat · `inbox/` the agents'
+//! inbox · `conversations/` the write path (seq, dedupe, status) · `realtime/` websocket hub,
+//! sessions and the browser client · `db/` entities and migrations. The pure rules live in the
+//! `switchboard-domain` crate (`app/domain`).
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod components;
+pub mod conversations;
+pub mod error;
+pub mod inbox;
+pub mod realtime;
+pub mod widget;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use switchboard_domain as domain;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
+        <Title text="Switchboard"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=|| view! { <Redirect path="/inbox"/> }/>
+                <Route path=path!("/login") view=auth::LoginPage/>
+                <Route path=path!("/inbox") view=inbox::InboxPage/>
+                <Route path=path!("/widget") view=widget::WidgetPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="center-page">
+            <div class="card">
+                <h1>"Page not found"</h1>
+                <p><a href="/inbox">"Go to the inbox"</a></p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,41 @@
+//! Realtime: the websocket protocol (shared by server and browser), the server-side hub and
+//! socket sessions, and the browser's reconnecting client.
+
+pub mod protocol;
+
+#[cfg(feature = "ssr")]
+pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod socket;
+
+#[cfg(feature = "hydrate")]
+pub mod client;
+
+/// What the connection indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Online,
+    /// Lost; the next attempt is in this many seconds.
+    Reconnecting { in_secs: u32 },
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Online => "online",
+            ConnState::Reconnecting { .. } => "reconnecting",
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            ConnState::Connecting => "Connecting…".into(),
+            ConnState::Online => "Connected".into(),
+            ConnState::Reconnecting { in_secs: 0 } => "Reconnecting…".into(),
+            ConnState::Reconnecting { in_secs } => format!("Connection lost. Retrying in {in_secs}s…"),
+        }
+    }
+}
+

@@ -1,0 +1,139 @@
+//! The visitor widget: pre-chat form, live thread, and the server functions behind them.
+//! The widget authenticates with a signed visitor token kept in the iframe's localStorage.
+
+#[cfg(feature = "ssr")]
+pub mod token;
+mod view;
+
+pub use view::WidgetPage;
+
+use crate::error::ApiError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::{ConversationStatus, Message};
+use uuid::Uuid;
+
+/// What the widget needs to show a visitor their conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitorChat {
+    pub token: String,
+    pub conversation_id: Uuid,
+    pub contact_name: String,
+    pub status: ConversationStatus,
+    /// Public messages only, in seq order.
+    pub messages: Vec<Message>,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::conversations::service;
+    use crate::error::AppError;
+    use crate::state::AppState;
+    use uuid::Uuid;
+
+    /// The contact a token speaks for.
+    pub async fn contact_of_token(state: &AppState, token: &str) -> Result<Uuid, AppError> {
+        let visitor_id = super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
+        service::contact_of_visitor(&state.db, visitor_id).await?.ok_or(AppError::Unauthorized)
+    }
+
+    pub async fn chat_view(state: &AppState, token: String, conversation_id: Uuid) -> Result<super::VisitorChat, AppError> {
+        let summary = service::load_summary(&state.db, conversation_id).await?;
+        let messages = service::messages_after(&state.db, conversation_id, 0, false, 10_000).await?;
+        Ok(super::VisitorChat {
+            token,
+            conversation_id,
+            contact_name: summary.contact_name,
+            status: summary.status,
+            messages,
+        })
+    }
+}
+
+/// Starts a chat from the pre-chat form. Retrying with the same `client_msg_id` is safe.
+#[server(endpoint = "visitor/start", input = Json, output = Json)]
+pub async fn start_chat(
+    name: String,
+    email: String,
+    phone: String,
+    message: String,
+    client_msg_id: Uuid,
+) -> Result<VisitorChat, ApiError> {
+    use crate::conversations::service;
+    use crate::error::respond;
+    use switchboard_domain::{ContactDetails, MessageBody};
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let details = ContactDetails::parse(&name, &email, &phone)?;
+            let body = MessageBody::parse(&message)?;
+            let written =
+                service::start_web_conversation(&state.db, &details, &body, client_msg_id, crate::db::now_millis()).await?;
+            state.hub.publish_all(written.events);
+            let (visitor_id, summary, _) = written.value;
+            let token = token::issue(&state.secret, visitor_id);
+            ssr::chat_view(&state, token, summary.id).await
+        }
+        .await,
+    )
+}
+
+/// The visitor's latest conversation with its history, or `None` for an unknown token
+/// (the widget then shows the pre-chat form).
+#[server(endpoint = "visitor/resume", input = Json, output = Json)]
+pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError> {
+    use crate::conversations::service;
+    use crate::error::{respond, AppError};
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let contact_id = match ssr::contact_of_token(&state, &token).await {
+                Ok(c) => c,
+                Err(AppError::Unauthorized) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            match service::latest_conversation_of_contact(&state.db, contact_id).await? {
+                Some(summary) => Ok(Some(ssr::chat_view(&state, token, summary.id).await?)),
+                None => Ok(None),
+            }
+        }
+        .await,
+    )
+}
+
+/// Sends a visitor message. Retrying with the same `client_msg_id` stores it once.
+#[server(endpoint = "visitor/send", input = Json, output = Json)]
+pub async fn send_visitor_message(
+    token: String,
+    conversation_id: Uuid,
+    client_msg_id: Uuid,
+    body: String,
+) -> Result<Message, ApiError> {
+    use crate::conversations::service::{self, Author};
+    use crate::error::{respond, AppError};
+    use switchboard_domain::{MessageBody, Visibility};
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let body = MessageBody::parse(&body)?;
+            let contact_id = ssr::contact_of_token(&state, &token).await?;
+            if !service::conversation_belongs_to(&state.db, conversation_id, contact_id).await? {
+                return Err(AppError::NotFound("That conversation does not exist.".into()));
+            }
+            let written = service::append_message(
+                &state.db,
+                conversation_id,
+                Author::Contact,
+                body,
+                Visibility::Public,
+                Some(client_msg_id),
+                crate::db::now_millis(),
+            )
+            .await?;
+            state.hub.publish_all(written.events);
+            Ok(written.value)
+        }
+        .await,
+    )
+}

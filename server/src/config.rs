@@ -1,0 +1,57 @@
+//! Configuration from the environment. Every variable has a default that runs the demo.
+
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Seeds demo accounts into an empty database.
+    Demo,
+    /// No demo data; create the first admin with `server create-admin`.
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub mode: Mode,
+    /// Overrides the visitor-token key stored in the database.
+    pub secret: Option<String>,
+    pub secure_cookies: bool,
+    pub leptos_options: LeptosOptions,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let mut leptos_options = leptos::prelude::get_configuration(None)
+            .map_err(|e| format!("leptos configuration: {e}"))?
+            .leptos_options;
+        if leptos_options.output_name.is_empty() {
+            leptos_options.output_name = "switchboard".into();
+        }
+        let addr = match std::env::var("SWITCHBOARD_ADDR") {
+            Ok(a) => a.parse().map_err(|e| format!("SWITCHBOARD_ADDR={a:?}: {e}"))?,
+            Err(_) => leptos_options.site_addr,
+        };
+        let mode = match std::env::var("SWITCHBOARD_MODE").as_deref() {
+            Ok("production") => Mode::Production,
+            Ok("demo") | Err(_) => Mode::Demo,
+            Ok(other) => return Err(format!("SWITCHBOARD_MODE must be demo or production, not {other:?}")),
+        };
+        let secret = std::env::var("SWITCHBOARD_SECRET").ok().filter(|s| !s.is_empty());
+        if secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("SWITCHBOARD_SECRET must be at least 32 characters".into());
+        }
+        Ok(Self {
+            database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
+            addr,
+            mode,
+            secret,
+            secure_cookies: std::env::var("SWITCHBOARD_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true"),
+            leptos_options,
+        })
+    }
+}

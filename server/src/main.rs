@@ -1,0 +1,68 @@
+//! `server` runs Switchboard; `server create-admin` adds an admin account.
+
+use server::config::Config;
+
+const USAGE: &str = "usage:
+  server                      run Switchboard (configured by environment variables, see README)
+  server create-admin --email EMAIL --name NAME
+                              create an admin; the password is read from SWITCHBOARD_ADMIN_PASSWORD
+                              or, if unset, from the first line of standard input";
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => server::serve(config).await.map_err(|e| e.to_string()),
+        Some("create-admin") => create_admin(&config, &args[1..]).await,
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+async fn create_admin(config: &Config, args: &[String]) -> Result<(), String> {
+    let (Some(email), Some(name)) = (flag(args, "--email"), flag(args, "--name")) else {
+        return Err(format!("create-admin needs --email and --name\n{USAGE}"));
+    };
+    let password = match std::env::var("SWITCHBOARD_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprint!("Password for {email}: ");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let db = app::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let profile = app::auth::ssr::create_account(&db, &email, &name, &password, app::auth::AgentRole::Admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("created admin {} <{}>", profile.name, profile.email);
+    Ok(())
+}
