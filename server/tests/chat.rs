@@ -1,0 +1,356 @@
+//! The foundation's promises, over HTTP and websocket against real servers, on every backend.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use uuid::Uuid;
+
+fn conv_id(chat: &Value) -> String {
+    chat["conversation_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn health_check_answers_when_the_database_is_reachable() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let res = http().get(server.url("/healthz")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{backend}");
+        assert_eq!(res.text().await.unwrap(), "ok");
+    }
+}
+
+#[tokio::test]
+async fn pages_and_widget_loader_are_served() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let demo = http().get(server.url("/demo")).send().await.unwrap();
+        assert_eq!(demo.status(), 200, "{backend}");
+        assert!(demo.text().await.unwrap().contains(r#"<script src="/widget.js""#));
+        for path in ["/login", "/widget"] {
+            let page = http().get(server.url(path)).send().await.unwrap();
+            assert_eq!(page.status(), 200, "{backend} {path}");
+        }
+        let missing = http().get(server.url("/no-such-page")).send().await.unwrap();
+        assert_eq!(missing.status(), 404, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn agent_functions_and_socket_refuse_anonymous_users() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let anon = http();
+        let (status, body) = call(&anon, &server, "inbox/list", json!({"folder": "open"})).await;
+        assert_eq!(status, 401, "{backend}: {body}");
+        assert_eq!(body, json!("Unauthorized"));
+        let (status, _) = call(&anon, &server, "inbox/send", json!({
+            "conversation_id": Uuid::new_v4(), "client_msg_id": Uuid::new_v4(), "body": "hi", "internal": false
+        })).await;
+        assert_eq!(status, 401, "{backend}");
+        let me: Option<Value> = call_ok(&anon, &server, "auth/me", json!({})).await;
+        assert_eq!(me, None);
+        assert!(connect_ws(&server.ws_url("/ws/agent"), None).await.is_err(), "{backend}: socket must refuse");
+    }
+}
+
+#[tokio::test]
+async fn sign_in_survives_a_restart_and_sign_out_ends_it() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let bad = AgentClient::anonymous();
+        let status = login(&bad.http, &server, "agent1@demo.test", "wrong-password").await;
+        assert_eq!(status, 422, "{backend}");
+        let (status, _) = call(&bad.http, &server, "inbox/list", json!({"folder": "open"})).await;
+        assert_eq!(status, 401, "{backend}: failed login grants nothing");
+
+        let a = agent(&server, "agent1@demo.test").await;
+        let me: Option<Value> = call_ok(&a.http, &server, "auth/me", json!({})).await;
+        assert_eq!(me.unwrap()["email"], "agent1@demo.test");
+
+        // Restart on the same port and database: the session is in the database.
+        let (addr, db) = server.stop().await;
+        let server = TestServer::start_on(&db, &addr.to_string()).await;
+        let me: Option<Value> = call_ok(&a.http, &server, "auth/me", json!({})).await;
+        assert_eq!(me.unwrap()["email"], "agent1@demo.test", "{backend}: session survived restart");
+
+        let (status, _) = call(&a.http, &server, "auth/logout", json!({})).await;
+        assert!(status == 200 || status == 302, "{backend}: logout {status}");
+        let me: Option<Value> = call_ok(&a.http, &server, "auth/me", json!({})).await;
+        assert_eq!(me, None, "{backend}: signed out");
+    }
+}
+
+#[tokio::test]
+async fn visitor_chat_is_durable_and_retries_are_stored_once() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let chat = start_chat(&server, "Ada", "Hello, is my order shipped?").await;
+        let token = chat["token"].as_str().unwrap().to_string();
+        let conv = conv_id(&chat);
+        assert_eq!(chat["status"], "queued");
+        assert_eq!(chat["messages"].as_array().unwrap().len(), 1);
+        assert_eq!(chat["messages"][0]["seq"], 1);
+
+        let client_msg_id = Uuid::new_v4();
+        let send = json!({"token": token, "conversation_id": conv, "client_msg_id": client_msg_id, "body": "Order #42"});
+        let first: Value = call_ok(&http(), &server, "visitor/send", send.clone()).await;
+        let again: Value = call_ok(&http(), &server, "visitor/send", send.clone()).await;
+        assert_eq!(first, again, "{backend}: a retried send returns the stored message");
+        assert_eq!(first["seq"], 2);
+
+        let resumed: Option<Value> = call_ok(&http(), &server, "visitor/resume", json!({"token": token})).await;
+        let resumed = resumed.unwrap();
+        let bodies: Vec<&str> = resumed["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, vec!["Hello, is my order shipped?", "Order #42"], "{backend}: stored once, in order");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let (status, body) = call(&http(), &server, "visitor/start", json!({
+            "name": "Ada", "email": "not-an-email", "phone": "", "message": "hi", "client_msg_id": Uuid::new_v4()
+        })).await;
+        assert_eq!(status, 422, "{backend}");
+        assert!(body["Invalid"].as_str().unwrap().contains("email"), "{body}");
+
+        let chat = start_chat(&server, "Bob", "hi").await;
+        let (status, body) = call(&http(), &server, "visitor/send", json!({
+            "token": chat["token"], "conversation_id": conv_id(&chat), "client_msg_id": Uuid::new_v4(), "body": "   "
+        })).await;
+        assert_eq!(status, 422, "{backend}");
+        assert_eq!(body["Invalid"], "A message cannot be empty.");
+
+        // A forged or foreign token reads and writes nothing.
+        let forged = "v1.00000000000000000000000000000000.AAAA";
+        let resumed: Option<Value> = call_ok(&http(), &server, "visitor/resume", json!({"token": forged})).await;
+        assert_eq!(resumed, None);
+        let (status, _) = call(&http(), &server, "visitor/send", json!({
+            "token": forged, "conversation_id": conv_id(&chat), "client_msg_id": Uuid::new_v4(), "body": "x"
+        })).await;
+        assert_eq!(status, 401, "{backend}");
+        let other = start_chat(&server, "Eve", "hello").await;
+        let (status, _) = call(&http(), &server, "visitor/send", json!({
+            "token": other["token"], "conversation_id": conv_id(&chat), "client_msg_id": Uuid::new_v4(), "body": "x"
+        })).await;
+        assert_eq!(status, 404, "{backend}: another visitor's conversation");
+        assert!(connect_ws(&server.ws_url(&format!("/ws/visitor?token={forged}")), None).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn messages_flow_live_both_ways_and_notes_stay_internal() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let mut agent_ws = a.socket(&server).await;
+
+        let chat = start_chat(&server, "Grace", "My parcel is late").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+
+        // The inbox row appears live.
+        let row = loop {
+            let f = next_frame(&mut agent_ws).await;
+            if f["type"] == "conversation" {
+                break f["summary"].clone();
+            }
+        };
+        assert_eq!(row["id"], conv.as_str(), "{backend}");
+        assert_eq!(row["contact_name"], "Grace");
+        assert_eq!(row["status"], "queued");
+
+        send_frame(&mut agent_ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0})).await;
+        let replay = frames_until(&mut agent_ws, "synced").await;
+        assert_eq!(seqs(&replay), vec![1]);
+
+        let mut visitor_ws = visitor_socket(&server, &token).await;
+        send_frame(&mut visitor_ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+        let replay = frames_until(&mut visitor_ws, "synced").await;
+        assert_eq!(seqs(&replay), Vec::<u64>::new(), "{backend}: nothing missed yet");
+
+        // Agent replies: the visitor sees it live; replying took the conversation.
+        let reply: Value = call_ok(&a.http, &server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "Let me check.", "internal": false
+        })).await;
+        let got = next_message(&mut visitor_ws).await;
+        assert_eq!(got, reply, "{backend}");
+        assert_eq!(got["sender"]["kind"], "agent");
+
+        // An internal note reaches agents only.
+        let note: Value = call_ok(&a.http, &server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "VIP customer", "internal": true
+        })).await;
+        assert_eq!(note["visibility"], "internal");
+        // The visitor writes; it arrives at the agent live, with the note before it.
+        let v: Value = call_ok(&http(), &server, "visitor/send", json!({
+            "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "Thanks!"
+        })).await;
+        let mut agent_seen = vec![];
+        while agent_seen.len() < 3 {
+            agent_seen.push(next_message(&mut agent_ws).await["body"].as_str().unwrap().to_string());
+        }
+        assert_eq!(agent_seen, vec!["Let me check.", "VIP customer", "Thanks!"], "{backend}");
+        assert_eq!(next_message(&mut visitor_ws).await, v, "{backend}: visitor gets its own echo, not the note");
+
+        let resumed: Option<Value> = call_ok(&http(), &server, "visitor/resume", json!({"token": token})).await;
+        let bodies: Vec<String> = resumed.unwrap()["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().into()).collect();
+        assert!(!bodies.contains(&"VIP customer".to_string()), "{backend}: note hidden from history");
+
+        let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
+        assert_eq!(detail["summary"]["status"], "open");
+        assert_eq!(detail["summary"]["assignee_name"], "Alex Agent");
+        assert_eq!(detail["messages"].as_array().unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_gets_exactly_what_it_missed() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent2@demo.test").await;
+        let chat = start_chat(&server, "Linus", "one").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        for body in ["two", "three"] {
+            let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+                "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": body, "internal": false
+            })).await;
+        }
+        let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "secret", "internal": true
+        })).await;
+        let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "five", "internal": false
+        })).await;
+
+        // The visitor saw up to seq 2 before it dropped: it gets 3 and 5, in order, not the note.
+        let mut ws = visitor_socket(&server, &token).await;
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 2})).await;
+        let frames = frames_until(&mut ws, "synced").await;
+        assert_eq!(seqs(&frames), vec![3, 5], "{backend}");
+        assert_eq!(frames.last().unwrap()["seq"], 5);
+
+        // Live messages continue after the replay, once each.
+        let six: Value = call_ok(&http(), &server, "visitor/send", json!({
+            "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "six"
+        })).await;
+        assert_eq!(next_message(&mut ws).await, six);
+        assert_no_frame_of(&mut ws, "message", 300).await;
+
+        // Subscribing to someone else's conversation is refused.
+        let other = start_chat(&server, "Mallory", "hi").await;
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv_id(&other), "after_seq": 0})).await;
+        let f = next_frame(&mut ws).await;
+        assert_eq!(f["type"], "error", "{backend}: {f}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_sends_get_gap_free_unique_sequences() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Ken", "start").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        let mut tasks = vec![];
+        for i in 0..24 {
+            let (agent_http, base, token, conv) = (a.http.clone(), server.url("/api/"), token.clone(), conv.clone());
+            tasks.push(tokio::spawn(async move {
+                let (endpoint, body) = if i % 2 == 0 {
+                    ("inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": format!("a{i}"), "internal": false}))
+                } else {
+                    ("visitor/send", json!({"token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": format!("v{i}")}))
+                };
+                let res = agent_http.post(format!("{base}{endpoint}")).json(&body).send().await.unwrap();
+                assert_eq!(res.status(), 200);
+                res.json::<Value>().await.unwrap()["seq"].as_u64().unwrap()
+            }));
+        }
+        let mut got: Vec<u64> = vec![];
+        for t in tasks {
+            got.push(t.await.unwrap());
+        }
+        got.sort();
+        assert_eq!(got, (2..=25).collect::<Vec<u64>>(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_lost_or_duplicated_across_a_server_restart() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Barbara", "before restart").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        let mut ws = visitor_socket(&server, &token).await;
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+        frames_until(&mut ws, "synced").await;
+        let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "seen live", "internal": false
+        })).await;
+        assert_eq!(next_message(&mut ws).await["seq"], 2);
+
+        let (addr, db) = server.stop().await;
+        drop(ws);
+        let server = TestServer::start_on(&db, &addr.to_string()).await;
+        // Written while the visitor was disconnected, retried once by a client that never saw the answer.
+        let id = Uuid::new_v4();
+        for _ in 0..2 {
+            let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+                "conversation_id": conv, "client_msg_id": id, "body": "while you were away", "internal": false
+            })).await;
+        }
+        let mut ws = visitor_socket(&server, &token).await;
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 2})).await;
+        let frames = frames_until(&mut ws, "synced").await;
+        assert_eq!(seqs(&frames), vec![3], "{backend}");
+        let resumed: Option<Value> = call_ok(&http(), &server, "visitor/resume", json!({"token": token})).await;
+        let seq_list: Vec<u64> = resumed.unwrap()["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seq_list, vec![1, 2, 3], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn closing_keeps_history_and_a_new_message_reopens() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Margaret", "question").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        let mut visitor_ws = visitor_socket(&server, &token).await;
+        send_frame(&mut visitor_ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+        frames_until(&mut visitor_ws, "synced").await;
+
+        let closed: Value = call_ok(&a.http, &server, "inbox/close", json!({"conversation_id": conv})).await;
+        assert_eq!(closed["status"], "closed", "{backend}");
+        let (status, _) = call(&a.http, &server, "inbox/close", json!({"conversation_id": conv})).await;
+        assert_eq!(status, 409, "{backend}: closing twice is a conflict");
+        let status_frame = loop {
+            let f = next_frame(&mut visitor_ws).await;
+            if f["type"] == "status" {
+                break f;
+            }
+        };
+        assert_eq!(status_frame["status"], "closed");
+
+        let history: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "closed"})).await;
+        assert!(history.iter().any(|r| r["summary"]["id"] == conv.as_str()), "{backend}: in History");
+        let open: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "open"})).await;
+        assert!(!open.iter().any(|r| r["summary"]["id"] == conv.as_str()));
+
+        let _: Value = call_ok(&http(), &server, "visitor/send", json!({
+            "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "one more thing"
+        })).await;
+        let open: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "open"})).await;
+        let row = open.iter().find(|r| r["summary"]["id"] == conv.as_str()).expect("reopened");
+        assert_eq!(row["summary"]["status"], "queued", "{backend}");
+        let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
+        assert_eq!(detail["messages"].as_array().unwrap().len(), 3, "{backend}: whole history kept");
+    }
+}

@@ -1,0 +1,264 @@
+//! Test harness: real Switchboard servers on ephemeral ports, over SQLite and PostgreSQL.
+//!
+//! Every test runs once per database backend. SQLite always; PostgreSQL when
+//! `TEST_POSTGRES_URL` points at a server (each test gets its own fresh database).
+//! With `SWITCHBOARD_REQUIRE_POSTGRES=1` (as in CI) a missing PostgreSQL fails the run
+//! instead of silently testing less.
+#![allow(dead_code)]
+
+use futures::{SinkExt, StreamExt};
+use sea_orm::{ConnectionTrait, Database};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use server::config::{Config, Mode};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "switchboard";
+
+/// Fresh, empty databases to run a test against: one per backend.
+pub async fn databases() -> Vec<(String, String)> {
+    let dir = std::env::temp_dir().join(format!("switchboard-test-{}", Uuid::new_v4().simple()));
+    let mut out = vec![("sqlite".to_string(), format!("sqlite://{}/test.db", dir.display()))];
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!("sb_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(format!("{base}/postgres")).await.expect("connect to PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            out.push(("postgres".to_string(), format!("{base}/{name}")));
+        }
+        _ if std::env::var("SWITCHBOARD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+            panic!("SWITCHBOARD_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+        }
+        _ => eprintln!("note: TEST_POSTGRES_URL not set; testing SQLite only"),
+    }
+    out
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub db_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn start(db_url: &str) -> Self {
+        Self::start_on(db_url, "127.0.0.1:0").await
+    }
+
+    /// Starts on a given address (to restart "the same" server on its old port).
+    pub async fn start_on(db_url: &str, addr: &str) -> Self {
+        let mut config = Config::from_env().expect("config");
+        config.database_url = db_url.to_string();
+        config.mode = Mode::Demo;
+        config.secret = None;
+        let state = server::prepare(&config).await.expect("server prepares");
+        let app = server::router(state, &config);
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service()).await.unwrap();
+        });
+        TestServer { addr, db_url: db_url.to_string(), task }
+    }
+
+    /// Kills the server abruptly, like a crash: open sockets drop.
+    pub async fn stop(self) -> (SocketAddr, String) {
+        self.task.abort();
+        let _ = self.task.await;
+        (self.addr, self.db_url)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{}", self.addr, path)
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// Calls a JSON server function; returns status and body.
+pub async fn call(client: &reqwest::Client, server: &TestServer, endpoint: &str, args: Value) -> (u16, Value) {
+    let res = client
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .json(&args)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub async fn call_ok<T: DeserializeOwned>(client: &reqwest::Client, server: &TestServer, endpoint: &str, args: Value) -> T {
+    let (status, body) = call(client, server, endpoint, args).await;
+    assert_eq!(status, 200, "{endpoint} failed: {body}");
+    serde_json::from_value(body).expect("response shape")
+}
+
+/// Signs in through the real login form endpoint; the client keeps the session cookie.
+pub async fn login(client: &reqwest::Client, server: &TestServer, email: &str, password: &str) -> u16 {
+    client
+        .post(server.url("/api/auth/login"))
+        .header("accept", "application/json")
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("login request")
+        .status()
+        .as_u16()
+}
+
+/// A signed-in agent: an HTTP client with its session cookie.
+pub struct AgentClient {
+    pub http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl AgentClient {
+    pub fn anonymous() -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        Self { http, jar }
+    }
+
+    /// The Cookie header this client would send to `server`.
+    pub fn cookie(&self, server: &TestServer) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        self.jar
+            .cookies(&server.url("/").parse().unwrap())
+            .map(|h| h.to_str().unwrap().to_string())
+    }
+
+    pub async fn socket(&self, server: &TestServer) -> Socket {
+        let mut ws = connect_ws(&server.ws_url("/ws/agent"), self.cookie(server).as_deref()).await.expect("agent socket");
+        let welcome = next_frame(&mut ws).await;
+        assert_eq!(welcome["type"], "welcome");
+        assert_eq!(welcome["role"], "agent");
+        ws
+    }
+}
+
+pub async fn agent(server: &TestServer, email: &str) -> AgentClient {
+    let a = AgentClient::anonymous();
+    let status = login(&a.http, server, email, PASSWORD).await;
+    assert!(status == 200 || status == 302, "login as {email}: {status}");
+    a
+}
+
+pub async fn visitor_socket(server: &TestServer, token: &str) -> Socket {
+    let mut ws = connect_ws(&server.ws_url(&format!("/ws/visitor?token={token}")), None).await.expect("visitor socket");
+    let welcome = next_frame(&mut ws).await;
+    assert_eq!(welcome["role"], "visitor");
+    ws
+}
+
+/// Starts a visitor chat; returns the whole `VisitorChat` JSON.
+pub async fn start_chat(server: &TestServer, name: &str, first: &str) -> Value {
+    call_ok(
+        &http(),
+        server,
+        "visitor/start",
+        json!({
+            "name": name,
+            "email": format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+            "phone": "",
+            "message": first,
+            "client_msg_id": Uuid::new_v4(),
+        }),
+    )
+    .await
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub async fn connect_ws(url: &str, cookie: Option<&str>) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut req = url.into_client_request().unwrap();
+    if let Some(c) = cookie {
+        req.headers_mut().insert("cookie", c.parse().unwrap());
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+    Ok(ws)
+}
+
+pub async fn send_frame(ws: &mut Socket, frame: Value) {
+    ws.send(WsMessage::Text(frame.to_string().into())).await.unwrap();
+}
+
+/// The next JSON frame, failing the test after 10 s.
+pub async fn next_frame(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10s")
+            .expect("socket open")
+            .expect("frame");
+        if let WsMessage::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+/// Frames until one of type `until` (inclusive).
+pub async fn frames_until(ws: &mut Socket, until: &str) -> Vec<Value> {
+    let mut out = vec![];
+    loop {
+        let f = next_frame(ws).await;
+        let done = f["type"] == until;
+        out.push(f);
+        if done {
+            return out;
+        }
+    }
+}
+
+/// Waits for the next `message` frame, skipping others.
+pub async fn next_message(ws: &mut Socket) -> Value {
+    loop {
+        let f = next_frame(ws).await;
+        if f["type"] == "message" {
+            return f["message"].clone();
+        }
+    }
+}
+
+/// Asserts nothing of type `kind` arrives within `ms`.
+pub async fn assert_no_frame_of(ws: &mut Socket, kind: &str, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return,
+            Ok(Some(Ok(WsMessage::Text(t)))) => {
+                let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert_ne!(f["type"], kind, "unexpected frame: {f}");
+            }
+            Ok(_) => return,
+        }
+    }
+}
+
+pub fn seqs(frames: &[Value]) -> Vec<u64> {
+    frames.iter().filter(|f| f["type"] == "message").map(|f| f["message"]["seq"].as_u64().unwrap()).collect()
+}
