@@ -1,0 +1,130 @@
+import { test as base, expect, Page, FrameLocator, BrowserContext } from '@playwright/test';
+import { spawn, ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repo = path.resolve(__dirname, '..', '..');
+const serverBin = process.env.SWITCHBOARD_SERVER_BIN || path.join(repo, 'target', 'debug', 'server');
+let nextPort = 3400 + Math.floor(Math.random() * 500);
+
+/** A Switchboard process with its own database, which a test can stop and start again. */
+export class Server {
+  private proc?: ChildProcess;
+  readonly url: string;
+  private log: string[] = [];
+
+  constructor(readonly port: number, readonly dbDir: string) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn(serverBin, [], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        SWITCHBOARD_ADDR: `127.0.0.1:${this.port}`,
+        DATABASE_URL: `sqlite://${this.dbDir}/e2e.db`,
+        LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
+        RUST_LOG: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout?.on('data', (d) => this.log.push(String(d)));
+    this.proc.stderr?.on('data', (d) => this.log.push(String(d)));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`server exited: ${this.log.join('')}`);
+      try {
+        const res = await fetch(`${this.url}/healthz`);
+        if (res.ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not become healthy: ${this.log.join('')}`);
+  }
+
+  /** Kills the process outright, like a crash or a pulled plug. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
+type Fixtures = { server: Server; visitor: Page; agent: Page };
+
+export const test = base.extend<Fixtures>({
+  server: async ({}, use) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'));
+    const server = new Server(nextPort++, dir);
+    await server.start();
+    await use(server);
+    await server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+  // Two separate browser contexts: a visitor and an agent share nothing, as in real life.
+  visitor: async ({ browser }, use) => {
+    const ctx = await browser.newContext();
+    await use(await ctx.newPage());
+    await ctx.close();
+  },
+  agent: async ({ browser }, use) => {
+    const ctx = await browser.newContext();
+    await use(await ctx.newPage());
+    await ctx.close();
+  },
+});
+
+export { expect };
+
+/** The widget iframe on the demo page, opened with the launcher. */
+export async function openWidget(page: Page, server: Server): Promise<FrameLocator> {
+  await page.goto(`${server.url}/demo`);
+  await page.locator('[data-switchboard=launcher]').click();
+  const widget = page.frameLocator('[data-switchboard=frame]');
+  await expect(widget.locator('[data-testid=widget]')).toBeVisible();
+  return widget;
+}
+
+export async function startChat(widget: FrameLocator, name: string, message: string): Promise<void> {
+  const form = widget.locator('[data-testid=prechat-form]');
+  await expect(form).toBeVisible();
+  await form.locator('input[name=name]').fill(name);
+  await form.locator('input[name=email]').fill(`${name.toLowerCase()}@example.com`);
+  await form.locator('textarea[name=message]').fill(message);
+  await form.locator('button[type=submit]').click();
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: message })).toHaveCount(1);
+  await expect(widget.locator('[data-testid=connection]')).toHaveAttribute('data-state', 'online');
+}
+
+export async function signIn(page: Page, server: Server, email = 'agent1@demo.test'): Promise<void> {
+  await page.goto(`${server.url}/login`);
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill('switchboard');
+  await page.locator('button[type=submit]').click();
+  await expect(page).toHaveURL(/\/inbox$/);
+  await expect(page.locator('[data-testid=inbox]')).toBeVisible();
+  await expect(page.locator('[data-testid=connection]')).toHaveAttribute('data-state', 'online');
+}
+
+/** Types into a composer (page or widget) and sends with Enter. */
+export async function send(scope: Page | FrameLocator, text: string): Promise<void> {
+  const input = scope.locator('[data-testid=composer-input]');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** The message bodies shown, in order, and that their seqs strictly increase. */
+export async function thread(scope: Page | FrameLocator): Promise<string[]> {
+  const items = scope.locator('[data-testid=message]');
+  const seqs = (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))));
+  for (let i = 1; i < seqs.length; i++) {
+    if (!(seqs[i] > seqs[i - 1])) throw new Error(`messages out of order or duplicated: ${seqs}`);
+  }
+  return (await items.locator('.body').allTextContents()).map((s) => s.trim());
+}
+
+export type { BrowserContext };
