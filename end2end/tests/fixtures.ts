@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repo = path.resolve(__dirname, '..', '..');
-const serverBin = process.env.SWITCHBOARD_SERVER_BIN || path.join(repo, 'target', 'debug', 'server');
+const serverBin = path.resolve(process.env.SWITCHBOARD_SERVER_BIN || path.join(repo, 'target', 'debug', 'server'));
 let nextPort = 3400 + Math.floor(Math.random() * 500);
 
 /** A Switchboard process with its own database, which a test can stop and start again. */

@@ -1,7 +1,6 @@
 //! The inbox's browser-side behaviour: loading folders, the agent socket, sending.
 
 use super::view::InboxState;
-use super::Folder;
 use crate::realtime::client::{new_uuid, socket_url, LiveSocket};
 use crate::realtime::protocol::{ClientFrame, ServerFrame};
 use leptos::prelude::*;
@@ -103,6 +102,10 @@ pub fn boot(state: InboxState) {
         },
     );
     socket.set_value(Some(live));
+    // Leaving the page (say, signing out) ends the socket and its reconnect loop.
+    on_cleanup(move || {
+        socket.try_with_value(|s| s.as_ref().map(LiveSocket::stop));
+    });
 }
 
 fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
@@ -133,5 +136,4 @@ pub fn close(state: InboxState, conversation_id: Uuid) {
             Err(e) => state.error.set(Some(e.to_string())),
         }
     });
-    let _ = Folder::Open;
 }

@@ -24,11 +24,6 @@ pub(super) struct InboxState {
 }
 
 impl InboxState {
-    fn selected_summary(&self) -> Option<ConversationSummary> {
-        let id = self.selected.get()?;
-        self.rows.with(|rows| rows.iter().find(|r| r.summary.id == id).map(|r| r.summary.clone()))
-    }
-
     /// Applies a live row update: in this folder it moves to the top, otherwise it leaves.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn upsert(&self, summary: ConversationSummary) {
@@ -43,7 +38,7 @@ impl InboxState {
             if in_folder || selected {
                 let read_seq = if selected { summary.last_seq } else { read_seq };
                 rows.push(InboxRow { summary, read_seq });
-                rows.sort_by(|a, b| b.summary.last_message_at.cmp(&a.summary.last_message_at));
+                rows.sort_by_key(|r| std::cmp::Reverse(r.summary.last_message_at));
             }
         });
     }
@@ -103,9 +98,10 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
                 <ConversationList/>
             </aside>
             <section class="thread">
-                {move || match state.selected_summary() {
+                // Keyed on the id only: row updates must not re-create the pane (and its draft).
+                {move || match state.selected.get() {
                     None => view! { <div class="empty">"Pick a conversation on the left."</div> }.into_any(),
-                    Some(s) => view! { <ThreadPane summary=s/> }.into_any(),
+                    Some(id) => view! { <ThreadPane id/> }.into_any(),
                 }}
             </section>
         </div>
@@ -185,15 +181,18 @@ fn ConversationList() -> impl IntoView {
 }
 
 #[component]
-fn ThreadPane(summary: ConversationSummary) -> impl IntoView {
+fn ThreadPane(id: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
-    let closed = summary.status == ConversationStatus::Closed;
-    let id = summary.id;
+    let summary = Memo::new(move |_| {
+        state.rows.with(|rows| rows.iter().find(|r| r.summary.id == id).map(|r| r.summary.clone()))
+    });
+    let field = move |f: fn(&ConversationSummary) -> String| move || summary.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let closed = move || summary.with(|s| s.as_ref().is_some_and(|s| s.status == ConversationStatus::Closed));
     let on_send = Callback::new(move |body: String| {
         #[cfg(feature = "hydrate")]
         super::live::send(state, id, body);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (body, id);
+        let _ = body;
     });
     let on_retry = Callback::new(move |msg: Uuid| {
         #[cfg(feature = "hydrate")]
@@ -208,15 +207,21 @@ fn ThreadPane(summary: ConversationSummary) -> impl IntoView {
     view! {
         <div class="thread-head">
             <div>
-                <h2 data-testid="thread-title">{summary.contact_name.clone()}</h2>
+                <h2 data-testid="thread-title">{field(|s| s.contact_name.clone())}</h2>
                 <span class="muted">
-                    {summary.contact_email.clone().unwrap_or_default()}
-                    {summary.contact_phone.clone().map(|p| format!(" · {p}"))}
-                    " · " {summary.active_channel.label()}
+                    {field(|s| {
+                        let mut parts = vec![];
+                        parts.extend(s.contact_email.clone());
+                        parts.extend(s.contact_phone.clone());
+                        parts.push(s.active_channel.label().to_string());
+                        parts.join(" · ")
+                    })}
                 </span>
             </div>
             <span class="spacer"></span>
-            {(!closed).then(|| view! { <button class="ghost" data-testid="close-conversation" on:click=on_close>"Close"</button> })}
+            <Show when=move || !closed()>
+                <button class="ghost" data-testid="close-conversation" on:click=on_close>"Close"</button>
+            </Show>
         </div>
         {move || state.error.get().map(|e| view! { <p class="form-error banner" role="alert">{e}</p> })}
         <MessageList thread=state.thread viewer=Viewer::Agent on_retry/>
@@ -229,10 +234,10 @@ fn ThreadPane(summary: ConversationSummary) -> impl IntoView {
         </div>
         <Composer
             on_send
-            disabled=Signal::derive(move || closed && !state.internal.get())
+            disabled=Signal::derive(move || closed() && !state.internal.get())
             placeholder=Signal::derive(move || {
                 if state.internal.get() { "Write a note only agents will see…".to_string() }
-                else if closed { "This conversation is closed.".to_string() }
+                else if closed() { "This conversation is closed.".to_string() }
                 else { "Reply…".to_string() }
             })
         />

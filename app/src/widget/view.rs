@@ -154,7 +154,7 @@ fn PreChatForm(on_started: Callback<VisitorChat>) -> impl IntoView {
             <p class="intro">"Hi! Tell us who you are and what you need, and an agent will answer here."</p>
             <label>"Name" <input name="name" required autocomplete="name" on:input=move |e| name.set(event_target_value(&e)) prop:value=name/></label>
             <label>"Email" <input name="email" type="email" required autocomplete="email" on:input=move |e| email.set(event_target_value(&e)) prop:value=email/></label>
-            <label>"Phone " <span class="muted">"(optional)"</span>
+            <label><span>"Phone " <span class="muted">"(optional)"</span></span>
                 <input name="phone" type="tel" autocomplete="tel" on:input=move |e| phone.set(event_target_value(&e)) prop:value=phone/>
             </label>
             <label>"How can we help?"
@@ -239,6 +239,9 @@ mod hydrate_only {
                 },
             );
             socket.set_value(Some(live));
+        });
+        on_cleanup(move || {
+            socket.try_with_value(|s| s.as_ref().map(LiveSocket::stop));
         });
     }
 

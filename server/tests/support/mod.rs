@@ -51,11 +51,19 @@ impl TestServer {
         Self::start_on(db_url, "127.0.0.1:0").await
     }
 
+    pub async fn start_production(db_url: &str) -> Self {
+        Self::launch(db_url, "127.0.0.1:0", Mode::Production).await
+    }
+
     /// Starts on a given address (to restart "the same" server on its old port).
     pub async fn start_on(db_url: &str, addr: &str) -> Self {
+        Self::launch(db_url, addr, Mode::Demo).await
+    }
+
+    async fn launch(db_url: &str, addr: &str, mode: Mode) -> Self {
         let mut config = Config::from_env().expect("config");
         config.database_url = db_url.to_string();
-        config.mode = Mode::Demo;
+        config.mode = mode;
         config.secret = None;
         let state = server::prepare(&config).await.expect("server prepares");
         let app = server::router(state, &config);
