@@ -8,12 +8,14 @@
 
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod auth;
 pub mod components;
 pub mod conversations;
 pub mod error;
 pub mod inbox;
 pub mod realtime;
+pub mod routing;
 pub mod widget;
 
 #[cfg(feature = "ssr")]
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=auth::LoginPage/>
                 <Route path=path!("/inbox") view=inbox::InboxPage/>
                 <Route path=path!("/widget") view=widget::WidgetPage/>
+                <Route path=path!("/admin") view=admin::AdminPage/>
             </Routes>
         </Router>
     }

@@ -14,6 +14,8 @@ pub struct AppState {
     pub hub: Hub,
     /// Signs visitor tokens; kept in the database so tokens survive restarts.
     pub secret: Arc<Vec<u8>>,
+    /// Open agent sockets on this node, per agent: the last one closing sets them Offline.
+    pub agent_sockets: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -38,6 +38,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     let db = app::db::connect(&config.database_url).await?;
     if config.mode == Mode::Demo {
         seed::demo_accounts(&db).await?;
+        app::routing::service::seed_settings(&db, &app::routing::RoutingSettings::demo()).await?;
     }
     let secret = match &config.secret {
         Some(s) => s.as_bytes().to_vec(),
@@ -48,6 +49,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         db,
         hub: Hub::new(),
         secret: Arc::new(secret),
+        agent_sockets: Default::default(),
     })
 }
 
@@ -56,6 +58,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
     let store = DbSessionStore::new(state.db.clone());
     spawn_session_cleanup(store.clone());
+    app::routing::timers::spawn(state.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name("switchboard_session")
         .with_secure(config.secure_cookies)

@@ -60,7 +60,7 @@ async fn create_admin(config: &Config, args: &[String]) -> Result<(), String> {
         }
     };
     let db = app::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
-    let profile = app::auth::ssr::create_account(&db, &email, &name, &password, app::auth::AgentRole::Admin)
+    let profile = app::auth::ssr::create_account(&db, &email, &name, &password, app::auth::AgentRole::Admin, 3)
         .await
         .map_err(|e| e.to_string())?;
     println!("created admin {} <{}>", profile.name, profile.email);

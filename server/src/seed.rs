@@ -18,7 +18,7 @@ pub async fn demo_accounts(db: &DatabaseConnection) -> Result<(), AppError> {
         return Ok(());
     }
     for (email, name, role) in DEMO_ACCOUNTS {
-        create_account(db, email, name, DEMO_PASSWORD, role).await?;
+        create_account(db, email, name, DEMO_PASSWORD, role, 3).await?;
     }
     tracing::info!("seeded demo accounts (password: {DEMO_PASSWORD})");
     Ok(())

@@ -6,6 +6,10 @@ use serde_json::{json, Value};
 use support::*;
 use uuid::Uuid;
 
+fn all() -> Value {
+    json!({"scope": {"kind": "all"}, "unread_only": false, "channel": null})
+}
+
 fn conv_id(chat: &Value) -> String {
     chat["conversation_id"].as_str().unwrap().to_string()
 }
@@ -41,7 +45,7 @@ async fn agent_functions_and_socket_refuse_anonymous_users() {
     for (backend, url) in databases().await {
         let server = TestServer::start(&url).await;
         let anon = http();
-        let (status, body) = call(&anon, &server, "inbox/list", json!({"folder": "open"})).await;
+        let (status, body) = call(&anon, &server, "inbox/list", json!({"folder": "engaged", "filter": all()})).await;
         assert_eq!(status, 401, "{backend}: {body}");
         assert_eq!(body, json!("Unauthorized"));
         let (status, _) = call(&anon, &server, "inbox/send", json!({
@@ -61,7 +65,7 @@ async fn sign_in_survives_a_restart_and_sign_out_ends_it() {
         let bad = AgentClient::anonymous();
         let status = login(&bad.http, &server, "agent1@demo.test", "wrong-password").await;
         assert_eq!(status, 422, "{backend}");
-        let (status, _) = call(&bad.http, &server, "inbox/list", json!({"folder": "open"})).await;
+        let (status, _) = call(&bad.http, &server, "inbox/list", json!({"folder": "engaged", "filter": all()})).await;
         assert_eq!(status, 401, "{backend}: failed login grants nothing");
 
         let a = agent(&server, "agent1@demo.test").await;
@@ -339,16 +343,16 @@ async fn closing_keeps_history_and_a_new_message_reopens() {
         };
         assert_eq!(status_frame["status"], "closed");
 
-        let history: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "closed"})).await;
+        let history: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "history", "filter": all()})).await;
         assert!(history.iter().any(|r| r["summary"]["id"] == conv.as_str()), "{backend}: in History");
-        let open: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "open"})).await;
-        assert!(!open.iter().any(|r| r["summary"]["id"] == conv.as_str()));
+        let engaged: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "engaged", "filter": all()})).await;
+        assert!(!engaged.iter().any(|r| r["summary"]["id"] == conv.as_str()));
 
         let _: Value = call_ok(&http(), &server, "visitor/send", json!({
             "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "one more thing"
         })).await;
-        let open: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "open"})).await;
-        let row = open.iter().find(|r| r["summary"]["id"] == conv.as_str()).expect("reopened");
+        let queued: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "queued", "filter": all()})).await;
+        let row = queued.iter().find(|r| r["summary"]["id"] == conv.as_str()).expect("reopened into the queue");
         assert_eq!(row["summary"]["status"], "queued", "{backend}");
         let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
         assert_eq!(detail["messages"].as_array().unwrap().len(), 3, "{backend}: whole history kept");

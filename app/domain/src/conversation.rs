@@ -65,6 +65,8 @@ impl Channel {
 pub enum ConversationStatus {
     /// Waiting for an agent to pick it up.
     Queued,
+    /// Offered to one agent (time-based routing), who must accept before the deadline.
+    Offered,
     /// An agent is handling it.
     Open,
     /// Done; kept in history, reopened when the contact writes again.
@@ -75,24 +77,29 @@ impl ConversationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ConversationStatus::Queued => "queued",
+            ConversationStatus::Offered => "offered",
             ConversationStatus::Open => "open",
             ConversationStatus::Closed => "closed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Queued, Self::Open, Self::Closed].into_iter().find(|c| c.as_str() == s)
+        [Self::Queued, Self::Offered, Self::Open, Self::Closed].into_iter().find(|c| c.as_str() == s)
     }
 }
 
 /// Something that happened to a conversation that may move its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusChange {
-    /// An agent replied or accepted.
+    /// Routing offered it to one agent.
+    Offered,
+    /// The offer lapsed or was declined: back to routing.
+    OfferWithdrawn,
+    /// An agent accepted it (Start chat, Accept, Put on hold) or replied to it.
     AgentEngaged,
     /// The contact wrote a message.
     ContactWrote,
-    /// An agent closed it.
+    /// An agent closed it (or the queue gave up on it and made it a lead).
     Closed,
 }
 
@@ -102,9 +109,14 @@ pub enum TransitionError {
     AlreadyClosed,
     #[error("This conversation is closed; it reopens when the contact writes again.")]
     ClosedForAgents,
+    #[error("Another agent already took this chat.")]
+    AlreadyTaken,
+    #[error("This chat is not waiting for an agent.")]
+    NotWaiting,
 }
 
-/// The status state machine. Pure: the caller persists the result.
+/// The status state machine. Pure: the caller persists the result (with a conditional
+/// update, so that of two racing agents exactly one wins).
 pub fn transition(
     from: ConversationStatus,
     change: StatusChange,
@@ -112,12 +124,17 @@ pub fn transition(
     use ConversationStatus as S;
     use StatusChange as C;
     match (from, change) {
-        (S::Queued | S::Open, C::AgentEngaged) => Ok(S::Open),
+        (S::Queued, C::Offered) => Ok(S::Offered),
+        (S::Offered, C::OfferWithdrawn) => Ok(S::Queued),
+        (S::Open, C::Offered | C::OfferWithdrawn) => Err(TransitionError::AlreadyTaken),
+        (S::Queued, C::OfferWithdrawn) | (S::Offered, C::Offered) => Err(TransitionError::NotWaiting),
+        (S::Closed, C::Offered | C::OfferWithdrawn) => Err(TransitionError::AlreadyClosed),
+        (S::Queued | S::Offered | S::Open, C::AgentEngaged) => Ok(S::Open),
         (S::Closed, C::AgentEngaged) => Err(TransitionError::ClosedForAgents),
-        // A closed conversation comes back to the queue with its whole history.
+        // A closed conversation comes back to routing with its whole history.
         (S::Closed, C::ContactWrote) => Ok(S::Queued),
         (s, C::ContactWrote) => Ok(s),
-        (S::Queued | S::Open, C::Closed) => Ok(S::Closed),
+        (S::Queued | S::Offered | S::Open, C::Closed) => Ok(S::Closed),
         (S::Closed, C::Closed) => Err(TransitionError::AlreadyClosed),
     }
 }
@@ -165,6 +182,59 @@ pub struct ConversationSummary {
     pub last_sender: Option<SenderKind>,
     pub last_message_at: Millis,
     pub created_at: Millis,
+    /// Time-based routing: who must accept it now.
+    pub offered_to: Option<Uuid>,
+    pub offered_to_name: Option<String>,
+    /// When the running queue or acceptance timer fires.
+    pub deadline: Option<Millis>,
+    /// The queue timer ran out before anyone took it.
+    pub missed: bool,
+    /// An offline lead rather than a live chat.
+    pub lead: bool,
+    pub queued_at: Millis,
+    /// Agents who let it lapse or declined it; it is not offered (or shown queued) to them again.
+    pub passed_by: Vec<Uuid>,
+    /// Agents in the room.
+    pub participants: Vec<Participant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantRole {
+    Owner,
+    Invited,
+}
+
+impl ParticipantRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantRole::Owner => "owner",
+            ParticipantRole::Invited => "invited",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Owner, Self::Invited].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: Uuid,
+    pub name: String,
+    pub role: ParticipantRole,
+}
+
+impl ConversationSummary {
+    /// Whether an agent works this chat: its assignee, its current offer, or invited in.
+    pub fn involves(&self, agent: Uuid) -> bool {
+        self.assignee_id == Some(agent) || self.offered_to == Some(agent) || self.participants.iter().any(|p| p.id == agent)
+    }
+
+    /// Whether it belongs in an agent's shared queue: waiting, and not passed on by them.
+    pub fn queued_for(&self, agent: Uuid) -> bool {
+        self.status == ConversationStatus::Queued && !self.lead && !self.passed_by.contains(&agent)
+    }
 }
 
 pub const PREVIEW_CHARS: usize = 80;
@@ -186,7 +256,7 @@ impl ConversationSummary {
     pub fn display_status(&self, read_seq: u64) -> DisplayStatus {
         match self.status {
             ConversationStatus::Closed => DisplayStatus::Closed,
-            ConversationStatus::Queued => DisplayStatus::Waiting,
+            ConversationStatus::Queued | ConversationStatus::Offered => DisplayStatus::Waiting,
             ConversationStatus::Open => match self.last_sender {
                 Some(SenderKind::Agent) => DisplayStatus::Answered,
                 _ if read_seq < self.last_seq => DisplayStatus::Waiting,
@@ -221,11 +291,25 @@ mod tests {
     }
 
     #[test]
+    fn offers_are_accepted_or_withdrawn_and_races_have_one_winner() {
+        assert_eq!(transition(Queued, StatusChange::Offered), Ok(Offered));
+        assert_eq!(transition(Offered, StatusChange::AgentEngaged), Ok(Open));
+        assert_eq!(transition(Offered, StatusChange::OfferWithdrawn), Ok(Queued));
+        assert_eq!(transition(Offered, StatusChange::Offered), Err(TransitionError::NotWaiting));
+        assert_eq!(transition(Queued, StatusChange::OfferWithdrawn), Err(TransitionError::NotWaiting));
+        // The loser of a race sees the winner's state.
+        assert_eq!(transition(Open, StatusChange::Offered), Err(TransitionError::AlreadyTaken));
+        assert_eq!(transition(Closed, StatusChange::Offered), Err(TransitionError::AlreadyClosed));
+        assert_eq!(transition(Offered, StatusChange::Closed), Ok(Closed));
+        assert_eq!(summary(Offered, Some(SenderKind::Visitor), 1).display_status(1), DisplayStatus::Waiting);
+    }
+
+    #[test]
     fn names_round_trip() {
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }
-        for s in [Queued, Open, Closed] {
+        for s in [Queued, Offered, Open, Closed] {
             assert_eq!(ConversationStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(Channel::parse("fax"), None);
@@ -256,7 +340,32 @@ mod tests {
             last_sender: last,
             last_message_at: 0,
             created_at: 0,
+            offered_to: None,
+            offered_to_name: None,
+            deadline: None,
+            missed: false,
+            lead: false,
+            queued_at: 0,
+            passed_by: vec![],
+            participants: vec![],
         }
+    }
+
+    #[test]
+    fn queue_and_engagement_membership() {
+        let me = Uuid::from_u128(1);
+        let mut s = summary(Queued, Some(SenderKind::Visitor), 1);
+        assert!(s.queued_for(me));
+        s.passed_by.push(me);
+        assert!(!s.queued_for(me), "declined: hidden from my queue");
+        assert!(s.queued_for(Uuid::from_u128(2)));
+        assert!(!s.involves(me));
+        s.status = Offered;
+        s.offered_to = Some(me);
+        assert!(s.involves(me) && !s.queued_for(Uuid::from_u128(2)));
+        s.offered_to = None;
+        s.participants.push(Participant { id: me, name: "A".into(), role: ParticipantRole::Invited });
+        assert!(s.involves(me));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::conversation::ConversationSummary;
 use crate::message::Message;
+use crate::routing::Presence;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -11,9 +12,21 @@ use uuid::Uuid;
 pub enum DomainEvent {
     ConversationStarted { summary: ConversationSummary },
     MessageAppended { message: Message, summary: ConversationSummary },
+    /// Routing put it in the shared queue (or back there).
+    ConversationQueued { summary: ConversationSummary },
+    /// Time-based routing offered it to one agent.
+    ConversationOffered { summary: ConversationSummary },
+    /// An agent took it (start chat, accept, hold) or replied to it.
     ConversationAssigned { summary: ConversationSummary },
+    /// A timer ran out on it: the offer lapsed, or the queue gave up.
+    ConversationMissed { summary: ConversationSummary, agent: Option<Uuid> },
+    ConversationDeclined { summary: ConversationSummary, agent: Uuid },
+    ConversationTransferred { summary: ConversationSummary, from: Uuid, to: Uuid },
+    ParticipantInvited { summary: ConversationSummary, agent: Uuid },
     ConversationClosed { summary: ConversationSummary },
     ConversationReopened { summary: ConversationSummary },
+    /// An agent's presence changed.
+    PresenceChanged { agent: Uuid, presence: Presence },
 }
 
 /// Who an event may reach.
@@ -26,18 +39,25 @@ pub enum Audience {
 }
 
 impl DomainEvent {
-    pub fn summary(&self) -> &ConversationSummary {
+    pub fn summary(&self) -> Option<&ConversationSummary> {
         match self {
             DomainEvent::ConversationStarted { summary }
             | DomainEvent::MessageAppended { summary, .. }
+            | DomainEvent::ConversationQueued { summary }
+            | DomainEvent::ConversationOffered { summary }
             | DomainEvent::ConversationAssigned { summary }
+            | DomainEvent::ConversationMissed { summary, .. }
+            | DomainEvent::ConversationDeclined { summary, .. }
+            | DomainEvent::ConversationTransferred { summary, .. }
+            | DomainEvent::ParticipantInvited { summary, .. }
             | DomainEvent::ConversationClosed { summary }
-            | DomainEvent::ConversationReopened { summary } => summary,
+            | DomainEvent::ConversationReopened { summary } => Some(summary),
+            DomainEvent::PresenceChanged { .. } => None,
         }
     }
 
-    pub fn conversation_id(&self) -> Uuid {
-        self.summary().id
+    pub fn conversation_id(&self) -> Option<Uuid> {
+        self.summary().map(|s| s.id)
     }
 
     /// The contact sees public messages and nothing of the inbox bookkeeping.

@@ -8,10 +8,15 @@ pub mod contact;
 pub mod conversation;
 pub mod events;
 pub mod message;
+pub mod reports;
+pub mod routing;
 pub mod thread;
 
 pub use contact::{ContactDetails, ContactError};
-pub use conversation::{Channel, ConversationStatus, ConversationSummary, StatusChange, TransitionError};
+pub use conversation::{
+    Channel, ConversationStatus, ConversationSummary, Participant, ParticipantRole, StatusChange, TransitionError,
+};
+pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use events::{Audience, DomainEvent};
 pub use message::{Message, MessageBody, MessageError, Sender, SenderKind, Visibility};
 pub use thread::{Applied, PendingMessage, PendingState, Thread};

@@ -40,7 +40,7 @@ pub struct AgentProfile {
 
 /// Signs an agent in. A plain form post works without JavaScript and lands on the inbox.
 #[server(endpoint = "auth/login")]
-pub async fn login(email: String, password: String) -> Result<AgentProfile, ApiError> {
+pub async fn login(email: String, password: String, presence: Option<String>) -> Result<AgentProfile, ApiError> {
     use crate::error::{respond, AppError};
     respond(
         async {
@@ -54,6 +54,14 @@ pub async fn login(email: String, password: String) -> Result<AgentProfile, ApiE
                 .insert(ssr::SESSION_ACCOUNT_KEY, profile.id)
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
+            // Online on sign-in, unless the agent chose otherwise on the form.
+            let presence = switchboard_domain::Presence::parse(presence.as_deref().unwrap_or("online"))
+                .unwrap_or(switchboard_domain::Presence::Online);
+            if let Some(event) =
+                crate::routing::service::set_presence(&state.db, profile.id, presence, false, crate::db::now_millis()).await?
+            {
+                state.hub.publish(event);
+            }
             leptos_axum::redirect("/inbox");
             Ok(profile)
         }
@@ -68,6 +76,16 @@ pub async fn logout() -> Result<(), ApiError> {
         async {
             let session: tower_sessions::Session =
                 leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+            if let Ok(agent) = ssr::require_agent().await {
+                let state = crate::state::AppState::from_context()?;
+                let now = crate::db::now_millis();
+                if let Some(event) =
+                    crate::routing::service::set_presence(&state.db, agent.id, switchboard_domain::Presence::Offline, false, now)
+                        .await?
+                {
+                    state.hub.publish(event);
+                }
+            }
             session.flush().await.map_err(|e| AppError::Internal(e.to_string()))?;
             leptos_axum::redirect("/login");
             Ok(())
@@ -107,6 +125,13 @@ pub fn LoginPage() -> impl IntoView {
                 <label>
                     "Password"
                     <input type="password" name="password" autocomplete="current-password" required/>
+                </label>
+                <label>
+                    "Start as"
+                    <select name="presence">
+                        <option value="online" selected>"Online: take chats"</option>
+                        <option value="away">"Away: no new chats"</option>
+                    </select>
                 </label>
                 {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <button type="submit" class="primary" disabled=move || login.pending().get()>

@@ -56,6 +56,7 @@ pub async fn create_account(
     name: &str,
     password: &str,
     role: AgentRole,
+    capacity: u32,
 ) -> Result<AgentProfile, AppError> {
     let email = switchboard_domain::contact::parse_email(email)?;
     let name = name.trim();
@@ -76,10 +77,26 @@ pub async fn create_account(
         password_hash: Set(hash_password(password.to_string()).await?),
         active: Set(true),
         created_at: Set(crate::db::now_millis()),
+        presence: Set(switchboard_domain::Presence::Offline.as_str().into()),
+        presence_auto: Set(false),
+        presence_since: Set(crate::db::now_millis()),
+        capacity: Set(capacity_in_range(capacity)? as i32),
+        last_assigned_at: Set(None),
     }
     .insert(db)
     .await?;
     Ok(profile_of(&row))
+}
+
+pub const CAPACITY_MAX: u32 = 50;
+
+/// A concurrent-chat limit an admin may set.
+pub fn capacity_in_range(capacity: u32) -> Result<u32, AppError> {
+    if (1..=CAPACITY_MAX).contains(&capacity) {
+        Ok(capacity)
+    } else {
+        Err(AppError::Invalid(format!("The chat limit must be between 1 and {CAPACITY_MAX}.")))
+    }
 }
 
 /// Checks credentials. The same error for unknown email and wrong password, so the form
@@ -89,8 +106,8 @@ pub async fn authenticate(db: &DatabaseConnection, email: &str, password: &str) 
     let email = email.trim().to_lowercase();
     let row = account::Entity::find().filter(account::Column::Email.eq(&email)).one(db).await?;
     let Some(row) = row else {
-        // Spend the same time as a real check.
-        let _ = verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+        // Spend about the time of a real check, so timing does not reveal who has an account.
+        let _ = hash_password(password.to_string()).await;
         return Err(denied());
     };
     if !row.active || !verify_password(password.to_string(), row.password_hash.clone()).await {
@@ -98,9 +115,6 @@ pub async fn authenticate(db: &DatabaseConnection, email: &str, password: &str) 
     }
     Ok(profile_of(&row))
 }
-
-/// An argon2 hash of a random string, verified against when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$3x2Zr1mT8PbWGt7Q2kx0PpZ8pN2xN1b3sQdT2n9Yl0o";
 
 /// The signed-in, active agent of this session.
 pub async fn agent_of_session(db: &DatabaseConnection, session: &Session) -> Result<AgentProfile, AppError> {

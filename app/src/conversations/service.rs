@@ -4,19 +4,21 @@
 //! retried send (same client id) returns the stored message and publishes nothing.
 
 use crate::auth::AgentProfile;
-use crate::db::entities::{account, channel_identity, contact, conversation, conversation_read, message};
+use crate::db::entities::{
+    account, channel_identity, contact, conversation, conversation_participant, conversation_pass, conversation_read, message,
+};
 use crate::db::{is_busy, is_unique_violation};
 use crate::error::AppError;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 use switchboard_domain::conversation::{preview_of, transition, StatusChange};
 use switchboard_domain::{
     Channel, ContactDetails, ConversationStatus, ConversationSummary, DomainEvent, Message, MessageBody, Millis,
-    Sender, SenderKind, Visibility,
+    Participant, ParticipantRole, Sender, SenderKind, Visibility,
 };
 use uuid::Uuid;
 
@@ -78,11 +80,18 @@ fn status_of(row: &conversation::Model) -> ConversationStatus {
     ConversationStatus::parse(&row.status).unwrap_or(ConversationStatus::Queued)
 }
 
-fn summary_of(
-    row: &conversation::Model,
-    contact: Option<&contact::Model>,
-    assignee: Option<&account::Model>,
-) -> ConversationSummary {
+/// What a summary needs beyond the conversation row.
+#[derive(Default)]
+struct Related<'a> {
+    contact: Option<&'a contact::Model>,
+    accounts: Option<&'a HashMap<Uuid, account::Model>>,
+    passed_by: Vec<Uuid>,
+    participants: Vec<(Uuid, String)>,
+}
+
+fn summary_of(row: &conversation::Model, rel: Related<'_>) -> ConversationSummary {
+    let name_of = |id: Option<Uuid>| id.and_then(|id| rel.accounts.and_then(|a| a.get(&id)).map(|a| a.name.clone()));
+    let contact = rel.contact;
     ConversationSummary {
         id: row.id,
         contact_id: row.contact_id,
@@ -92,42 +101,36 @@ fn summary_of(
         status: status_of(row),
         active_channel: Channel::parse(&row.active_channel).unwrap_or(Channel::Web),
         assignee_id: row.assignee_id,
-        assignee_name: assignee.map(|a| a.name.clone()),
+        assignee_name: name_of(row.assignee_id),
         last_seq: row.last_seq as u64,
         preview: row.preview.clone(),
         last_sender: row.last_sender.as_deref().and_then(SenderKind::parse),
         last_message_at: row.last_message_at,
         created_at: row.created_at,
+        offered_to: row.offered_to,
+        offered_to_name: name_of(row.offered_to),
+        deadline: row.deadline,
+        missed: row.missed,
+        lead: row.lead,
+        queued_at: row.queued_at,
+        passed_by: rel.passed_by,
+        participants: rel
+            .participants
+            .into_iter()
+            .filter_map(|(id, role)| {
+                Some(Participant { id, name: name_of(Some(id))?, role: ParticipantRole::parse(&role)? })
+            })
+            .collect(),
     }
 }
 
-pub async fn load_summary<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ConversationSummary, AppError> {
-    let row = conversation::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That conversation does not exist.".into()))?;
-    let contact = contact::Entity::find_by_id(row.contact_id).one(db).await?;
-    let assignee = match row.assignee_id {
-        Some(a) => account::Entity::find_by_id(a).one(db).await?,
-        None => None,
-    };
-    Ok(summary_of(&row, contact.as_ref(), assignee.as_ref()))
-}
-
-/// Inbox rows, newest activity first.
-pub async fn list_summaries(
-    db: &DatabaseConnection,
-    statuses: &[ConversationStatus],
-    limit: u64,
-) -> Result<Vec<ConversationSummary>, AppError> {
-    let rows = conversation::Entity::find()
-        .filter(conversation::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
-        .order_by_desc(conversation::Column::LastMessageAt)
-        .limit(limit)
-        .all(db)
-        .await?;
+/// Summaries for conversation rows, with everything they mention loaded in a few queries.
+async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversation::Model]) -> Result<Vec<ConversationSummary>, AppError> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let contact_ids: Vec<Uuid> = rows.iter().map(|r| r.contact_id).collect();
-    let account_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.assignee_id).collect();
     let contacts: HashMap<Uuid, contact::Model> = contact::Entity::find()
         .filter(contact::Column::Id.is_in(contact_ids))
         .all(db)
@@ -135,6 +138,28 @@ pub async fn list_summaries(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    let mut passes: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for p in conversation_pass::Entity::find()
+        .filter(conversation_pass::Column::ConversationId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        let list = passes.entry(p.conversation_id).or_default();
+        if !list.contains(&p.account_id) {
+            list.push(p.account_id);
+        }
+    }
+    let mut participants: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
+    for p in conversation_participant::Entity::find()
+        .filter(conversation_participant::Column::ConversationId.is_in(ids))
+        .order_by_asc(conversation_participant::Column::JoinedAt)
+        .all(db)
+        .await?
+    {
+        participants.entry(p.conversation_id).or_default().push((p.account_id, p.role));
+    }
+    let mut account_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.assignee_id, r.offered_to]).flatten().collect();
+    account_ids.extend(participants.values().flatten().map(|(id, _)| *id));
     let accounts: HashMap<Uuid, account::Model> = if account_ids.is_empty() {
         HashMap::new()
     } else {
@@ -148,8 +173,50 @@ pub async fn list_summaries(
     };
     Ok(rows
         .iter()
-        .map(|r| summary_of(r, contacts.get(&r.contact_id), r.assignee_id.and_then(|a| accounts.get(&a))))
+        .map(|r| {
+            summary_of(
+                r,
+                Related {
+                    contact: contacts.get(&r.contact_id),
+                    accounts: Some(&accounts),
+                    passed_by: passes.remove(&r.id).unwrap_or_default(),
+                    participants: participants.remove(&r.id).unwrap_or_default(),
+                },
+            )
+        })
         .collect())
+}
+
+pub async fn load_summary<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ConversationSummary, AppError> {
+    let row = conversation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation does not exist.".into()))?;
+    Ok(summaries_of(db, std::slice::from_ref(&row)).await?.remove(0))
+}
+
+/// Which conversations a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub statuses: Vec<ConversationStatus>,
+    /// Offline leads only (`Some(true)`), live chats only (`Some(false)`), or both.
+    pub lead: Option<bool>,
+    pub channel: Option<Channel>,
+    pub limit: u64,
+}
+
+/// Inbox rows, newest activity first.
+pub async fn list_summaries(db: &DatabaseConnection, q: &ListQuery) -> Result<Vec<ConversationSummary>, AppError> {
+    let mut find = conversation::Entity::find()
+        .filter(conversation::Column::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
+    if let Some(lead) = q.lead {
+        find = find.filter(conversation::Column::Lead.eq(lead));
+    }
+    if let Some(channel) = q.channel {
+        find = find.filter(conversation::Column::ActiveChannel.eq(channel.as_str()));
+    }
+    let rows = find.order_by_desc(conversation::Column::LastMessageAt).limit(q.limit).all(db).await?;
+    summaries_of(db, &rows).await
 }
 
 /// Read positions of one agent, by conversation.
@@ -201,14 +268,24 @@ pub async fn messages_after<C: ConnectionTrait>(
     Ok(q.order_by_asc(message::Column::Seq).limit(limit).all(db).await?.into_iter().map(message_of).collect())
 }
 
+/// How a web conversation begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// A live chat: it goes to routing.
+    Chat,
+    /// The offline form: stored as a lead for agents to follow up.
+    Lead,
+}
+
 /// Starts a web conversation for a new visitor: contact, web identity, conversation and
-/// first message in one transaction. Returns the visitor id the token is issued for.
-/// A retry with the same `client_msg_id` and email returns the conversation already made.
+/// first message in one transaction, then routing. Returns the visitor id the token is issued
+/// for. A retry with the same `client_msg_id` and email returns the conversation already made.
 pub async fn start_web_conversation(
     db: &DatabaseConnection,
     details: &ContactDetails,
     first: &MessageBody,
     client_msg_id: Uuid,
+    start: Start,
     now: Millis,
 ) -> Result<Written<(Uuid, ConversationSummary, Message)>, AppError> {
     if let Some(existing) = find_started(db, details, client_msg_id).await? {
@@ -239,7 +316,12 @@ pub async fn start_web_conversation(
     conversation::ActiveModel {
         id: Set(conversation_id),
         contact_id: Set(contact_id),
-        status: Set(ConversationStatus::Queued.as_str().into()),
+        status: Set(match start {
+            Start::Chat => ConversationStatus::Queued,
+            Start::Lead => ConversationStatus::Closed,
+        }
+        .as_str()
+        .into()),
         active_channel: Set(Channel::Web.as_str().into()),
         assignee_id: Set(None),
         last_seq: Set(0),
@@ -248,7 +330,14 @@ pub async fn start_web_conversation(
         last_message_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
-        closed_at: Set(None),
+        closed_at: Set((start == Start::Lead).then_some(now)),
+        offered_to: Set(None),
+        deadline: Set(None),
+        missed: Set(false),
+        lead: Set(start == Start::Lead),
+        queued_at: Set(now),
+        accepted_at: Set(None),
+        first_response_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -259,13 +348,14 @@ pub async fn start_web_conversation(
         return Err(AppError::Internal("first message of a new conversation was a duplicate".into()));
     };
     let summary = load_summary(db, conversation_id).await?;
-    Ok(Written {
-        events: vec![
-            DomainEvent::ConversationStarted { summary: summary.clone() },
-            DomainEvent::MessageAppended { message: message.clone(), summary: summary.clone() },
-        ],
-        value: (visitor_id, summary, message),
-    })
+    let mut events = vec![
+        DomainEvent::ConversationStarted { summary: summary.clone() },
+        DomainEvent::MessageAppended { message: message.clone(), summary: summary.clone() },
+    ];
+    if start == Start::Chat {
+        events.extend(crate::routing::service::route(db, conversation_id, now).await?);
+    }
+    Ok(Written { events, value: (visitor_id, summary, message) })
 }
 
 /// A start already stored under this client id, if the same person (email) asks again.
@@ -296,13 +386,13 @@ async fn find_started(
     Ok(Some((visitor_id, summary, message_of(first))))
 }
 
-enum AppendOutcome {
+pub(crate) enum AppendOutcome {
     Stored { message: Message, before: ConversationStatus, after: ConversationStatus, assigned: bool },
     Duplicate(Message),
 }
 
 /// The heart of delivery: seq, dedupe, status, in the caller's transaction.
-async fn append_in_txn<C: ConnectionTrait>(
+pub(crate) async fn append_in_txn<C: ConnectionTrait>(
     txn: &C,
     conversation_id: Uuid,
     author: &Author,
@@ -369,18 +459,35 @@ async fn append_in_txn<C: ConnectionTrait>(
     .insert(txn)
     .await?;
 
-    let assign_to = match (author, after, conv.assignee_id) {
-        (Author::Agent(a), ConversationStatus::Open, None) => Some(a.id),
-        _ => None,
-    };
-    let mut update: conversation::ActiveModel = conv.into();
+    // An agent who answers a waiting chat takes it, as if they had clicked Start chat.
+    let taking = matches!(author, Author::Agent(_))
+        && after == ConversationStatus::Open
+        && (before != ConversationStatus::Open || conv.assignee_id.is_none());
+    let first_response = matches!(author, Author::Agent(_)) && visibility.visible_to_contact() && conv.first_response_at.is_none();
+    let mut update: conversation::ActiveModel = conv.clone().into();
     update.status = Set(after.as_str().into());
     update.updated_at = Set(now);
-    if let Some(a) = assign_to {
-        update.assignee_id = Set(Some(a));
+    if let (true, Author::Agent(a)) = (taking, author) {
+        update.assignee_id = Set(Some(a.id));
+        update.offered_to = Set(None);
+        update.deadline = Set(None);
+        if conv.accepted_at.is_none() {
+            update.accepted_at = Set(Some(now));
+        }
+        crate::routing::service::join_room(txn, conversation_id, a.id, ParticipantRole::Owner, now).await?;
+    }
+    if first_response {
+        update.first_response_at = Set(Some(now));
     }
     if before == ConversationStatus::Closed && after != ConversationStatus::Closed {
+        // Back to routing from scratch, with the whole history kept.
         update.closed_at = Set(None);
+        update.assignee_id = Set(None);
+        update.missed = Set(false);
+        update.lead = Set(false);
+        update.queued_at = Set(now);
+        update.accepted_at = Set(None);
+        update.first_response_at = Set(None);
     }
     if visibility.visible_to_contact() {
         update.preview = Set(preview_of(body.as_str()));
@@ -388,7 +495,7 @@ async fn append_in_txn<C: ConnectionTrait>(
         update.last_message_at = Set(now);
     }
     update.update(txn).await?;
-    Ok(AppendOutcome::Stored { message: message_of(row), before, after, assigned: assign_to.is_some() })
+    Ok(AppendOutcome::Stored { message: message_of(row), before, after, assigned: taking })
 }
 
 /// Appends a message, once per client id, and returns the events it caused.
@@ -416,11 +523,12 @@ pub async fn append_message(
                     txn.commit().await?;
                     let summary = load_summary(db, conversation_id).await?;
                     let mut events = vec![DomainEvent::MessageAppended { message: message.clone(), summary: summary.clone() }];
-                    if before == ConversationStatus::Closed && after != ConversationStatus::Closed {
-                        events.push(DomainEvent::ConversationReopened { summary: summary.clone() });
-                    }
                     if assigned {
-                        events.push(DomainEvent::ConversationAssigned { summary });
+                        events.push(DomainEvent::ConversationAssigned { summary: summary.clone() });
+                    }
+                    if before == ConversationStatus::Closed && after != ConversationStatus::Closed {
+                        events.push(DomainEvent::ConversationReopened { summary });
+                        events.extend(crate::routing::service::route(db, conversation_id, now).await?);
                     }
                     Ok(Written { value: message, events })
                 }
@@ -447,6 +555,8 @@ pub async fn close_conversation(
         transition(before, StatusChange::Closed)?;
         conversation::Entity::update_many()
             .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Closed.as_str()))
+            .col_expr(conversation::Column::OfferedTo, Expr::value(Option::<Uuid>::None))
+            .col_expr(conversation::Column::Deadline, Expr::value(Option::<i64>::None))
             .col_expr(conversation::Column::ClosedAt, Expr::value(now))
             .col_expr(conversation::Column::UpdatedAt, Expr::value(now))
             .filter(conversation::Column::Id.eq(conversation_id))
@@ -497,4 +607,35 @@ pub async fn conversation_belongs_to(db: &DatabaseConnection, conversation_id: U
         .one(db)
         .await?
         .is_some_and(|c| c.contact_id == contact_id))
+}
+
+/// Contacts whose name, email or phone contains `query` (case-insensitive), each with their
+/// latest conversation.
+pub async fn search_contacts(
+    db: &DatabaseConnection,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<crate::inbox::ContactHit>, AppError> {
+    use sea_orm::sea_query::{Func, SimpleExpr};
+    let q = query.trim().to_lowercase();
+    if q.chars().count() < 2 {
+        return Ok(vec![]);
+    }
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let like = |col: contact::Column| -> SimpleExpr {
+        Expr::expr(Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut cond = Condition::any().add(like(contact::Column::Name)).add(like(contact::Column::Email));
+    if digits.len() >= 3 {
+        cond = cond.add(contact::Column::Phone.contains(&digits));
+    }
+    let contacts = contact::Entity::find().filter(cond).order_by_asc(contact::Column::Name).limit(limit).all(db).await?;
+    let mut out = vec![];
+    for c in contacts {
+        let conversation = latest_conversation_of_contact(db, c.id).await?;
+        out.push(crate::inbox::ContactHit { contact_id: c.id, name: c.name, email: c.email, phone: c.phone, conversation });
+    }
+    Ok(out)
 }

@@ -17,6 +17,14 @@ pub mod account {
         pub password_hash: String,
         pub active: bool,
         pub created_at: i64,
+        /// `online`, `away` or `offline`.
+        pub presence: String,
+        /// Set automatically (idle, last tab closed); restored when the agent is back.
+        pub presence_auto: bool,
+        pub presence_since: i64,
+        /// Concurrent chats this agent takes at most.
+        pub capacity: i32,
+        pub last_assigned_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -86,6 +94,17 @@ pub mod conversation {
         pub created_at: i64,
         pub updated_at: i64,
         pub closed_at: Option<i64>,
+        /// Time-based routing: the agent this chat is offered to.
+        pub offered_to: Option<Uuid>,
+        /// When the running timer (queue or acceptance) fires; none when no timer runs.
+        pub deadline: Option<i64>,
+        /// The queue timer ran out before anyone took it.
+        pub missed: bool,
+        /// An offline lead: left through the offline form or given up by the queue.
+        pub lead: bool,
+        pub queued_at: i64,
+        pub accepted_at: Option<i64>,
+        pub first_response_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -171,6 +190,70 @@ pub mod setting {
         pub key: String,
         #[sea_orm(column_type = "Text")]
         pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An agent passed on a chat: its timer ran out on them (`missed`) or they `declined` it.
+pub mod conversation_pass {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_passes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub conversation_id: Uuid,
+        pub account_id: Uuid,
+        pub reason: String,
+        pub at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Agents in a chat room: its owner and invited colleagues.
+pub mod conversation_participant {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_participants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub conversation_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        /// `owner` or `invited`.
+        pub role: String,
+        pub joined_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Every presence an agent had, and when: the time-in-status report reads it.
+pub mod presence_log {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "presence_log")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub account_id: Uuid,
+        pub presence: String,
+        pub started_at: i64,
+        pub ended_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

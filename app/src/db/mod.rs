@@ -3,6 +3,7 @@
 
 pub mod entities;
 pub mod migration;
+mod migration_routing;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

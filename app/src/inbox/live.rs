@@ -1,22 +1,50 @@
-//! The inbox's browser-side behaviour: loading folders, the agent socket, sending.
+//! The inbox's browser-side behaviour: loading folders, the agent socket, actions, presence
+//! (with automatic Away when idle), countdown clock and notices.
 
 use super::view::InboxState;
+use super::Folder;
 use crate::realtime::client::{new_uuid, socket_url, LiveSocket};
 use crate::realtime::protocol::{ClientFrame, ServerFrame};
 use leptos::prelude::*;
-use switchboard_domain::Thread;
+use std::cell::Cell;
+use std::rc::Rc;
+use switchboard_domain::{Presence, Thread};
 use uuid::Uuid;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
 
 fn load_folder(state: InboxState) {
     let folder = state.folder.get_untracked();
+    let filter = state.filter.get_untracked();
     leptos::task::spawn_local(async move {
-        match super::list_conversations(folder).await {
-            Ok(rows) if state.folder.get_untracked() == folder => {
+        match super::list_conversations(folder, filter).await {
+            Ok(rows) if state.folder.get_untracked() == folder && state.filter.get_untracked() == filter => {
+                // Keep the open room's row even if it left this folder (e.g. just closed).
+                let mut rows = rows;
+                if let Some(sel) = state.selected.get_untracked() {
+                    if !rows.iter().any(|r| r.summary.id == sel) {
+                        if let Some(keep) = state.rows.with_untracked(|r| r.iter().find(|r| r.summary.id == sel).cloned()) {
+                            rows.push(keep);
+                        }
+                    }
+                }
                 state.rows.set(rows);
-                state.error.set(None);
             }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
+        }
+    });
+}
+
+fn load_setup(state: InboxState) {
+    leptos::task::spawn_local(async move {
+        if let Ok(setup) = super::inbox_setup().await {
+            state.agents.set(setup.agents);
+            state.auto_away_secs.set(setup.auto_away_secs);
         }
     });
 }
@@ -59,10 +87,12 @@ fn read_up_to(id: Uuid, seq: u64) {
 
 pub fn boot(state: InboxState) {
     let socket = StoredValue::new_local(None::<LiveSocket>);
+    load_setup(state);
 
-    // Folder changes reload the list.
+    // Folder or filter changes reload the list.
     Effect::new(move |_| {
         state.folder.track();
+        state.filter.track();
         load_folder(state);
     });
 
@@ -76,12 +106,22 @@ pub fn boot(state: InboxState) {
         current
     });
 
+    // Unread chats show in the browser tab title.
+    Effect::new(move |_| {
+        let unread = state.rows.with(|rows| rows.iter().filter(|r| r.read_seq < r.summary.last_seq).count());
+        let title = if unread > 0 { format!("* ({unread}) Inbox · Switchboard") } else { "Inbox · Switchboard".into() };
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&title);
+        }
+    });
+
     let live = LiveSocket::start(
         socket_url("/ws/agent"),
         state.conn,
         move |live| {
-            // After any (re)connect: refresh the list and resume the open thread.
+            // After any (re)connect: refresh lists and resume the open room.
             load_folder(state);
+            load_setup(state);
             if let Some(id) = state.selected.get_untracked() {
                 let after_seq = state.thread.with_untracked(|t| t.watermark());
                 live.send(&ClientFrame::Subscribe { conversation_id: id, after_seq });
@@ -97,14 +137,86 @@ pub fn boot(state: InboxState) {
                 });
                 read_up_to(id, seq);
             }
-            ServerFrame::Resync => load_folder(state),
+            ServerFrame::Presence { agent, presence } => state.agents.update(|all| {
+                if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
+                    a.presence = presence;
+                } else {
+                    load_setup(state);
+                }
+            }),
+            ServerFrame::Notice { conversation_id, text } => state.notify(conversation_id, text),
+            ServerFrame::Resync => {
+                load_folder(state);
+                load_setup(state);
+            }
             _ => {}
         },
     );
     socket.set_value(Some(live));
-    // Leaving the page (say, signing out) ends the socket and its reconnect loop.
+
+    spawn_clock(state);
+    watch_activity(state);
     on_cleanup(move || {
         socket.try_with_value(|s| s.as_ref().map(LiveSocket::stop));
+    });
+}
+
+/// The countdown clock and notice expiry; stops when the page goes.
+fn spawn_clock(state: InboxState) {
+    state.now.set(now_ms());
+    leptos::task::spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(1000).await;
+            let now = now_ms();
+            if state.now.try_set(now).is_some() {
+                return; // disposed
+            }
+            if state.notices.with_untracked(|n| n.iter().any(|x| now - x.at >= super::view::NOTICE_MILLIS)) {
+                state.notices.update(|n| n.retain(|x| now - x.at < super::view::NOTICE_MILLIS));
+            }
+        }
+    });
+}
+
+/// Automatic Away after the configured idle time, and back Online on activity. The loop
+/// ends when the page's signals are gone.
+fn watch_activity(state: InboxState) {
+    let last_active = Rc::new(Cell::new(now_ms()));
+    let auto_away = Rc::new(Cell::new(false));
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let (last, away) = (last_active.clone(), auto_away.clone());
+        let on_activity = Closure::<dyn FnMut()>::new(move || {
+            last.set(now_ms());
+            if away.get() {
+                away.set(false);
+                leptos::task::spawn_local(async move {
+                    let _ = super::set_presence(Presence::Online, true).await;
+                });
+            }
+        });
+        for ev in ["mousemove", "keydown", "click", "focus", "touchstart"] {
+            let _ = doc.add_event_listener_with_callback(ev, on_activity.as_ref().unchecked_ref());
+        }
+        on_activity.forget();
+    }
+    leptos::task::spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(5000).await;
+            let Some(limit) = state.auto_away_secs.try_get_untracked() else { return };
+            let idle = now_ms() - last_active.get() > limit as i64 * 1000;
+            if idle && !auto_away.get() && state.my_presence() == Presence::Online {
+                auto_away.set(true);
+                let _ = super::set_presence(Presence::Away, true).await;
+            }
+        }
+    });
+}
+
+pub fn choose_presence(state: InboxState, presence: Presence) {
+    leptos::task::spawn_local(async move {
+        if let Err(e) = super::set_presence(presence, false).await {
+            state.error.set(Some(e.to_string()));
+        }
     });
 }
 
@@ -117,7 +229,7 @@ fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
 
 pub fn send(state: InboxState, conversation_id: Uuid, body: String) {
     let id = new_uuid();
-    state.thread.update(|t| t.queue(id, body.clone(), js_sys::Date::now() as i64));
+    state.thread.update(|t| t.queue(id, body.clone(), now_ms()));
     deliver(state, conversation_id, id, body);
 }
 
@@ -129,10 +241,56 @@ pub fn retry(state: InboxState, conversation_id: Uuid, id: Uuid) {
     }
 }
 
-pub fn close(state: InboxState, conversation_id: Uuid) {
+/// Row and room actions: accept (open the room), hold (accept, stay), decline, close.
+pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
     leptos::task::spawn_local(async move {
-        match super::close_conversation(conversation_id).await {
-            Ok(summary) => state.upsert(summary),
+        state.error.set(None);
+        let result = match action {
+            "accept" | "hold" => super::accept_chat(conversation_id).await.map(|s| {
+                state.upsert(s);
+                if action == "accept" {
+                    state.folder.set(Folder::Engaged);
+                    state.selected.set(Some(conversation_id));
+                }
+            }),
+            "decline" => super::decline_chat(conversation_id).await.map(|_| {
+                state.rows.update(|r| r.retain(|r| r.summary.id != conversation_id));
+                if state.selected.get_untracked() == Some(conversation_id) {
+                    state.selected.set(None);
+                }
+            }),
+            "close" => super::close_conversation(conversation_id).await.map(|s| state.upsert(s)),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            state.error.set(Some(e.to_string()));
+            if action != "close" {
+                state.notify(conversation_id, e.to_string());
+            }
+            load_folder(state);
+        }
+    });
+}
+
+pub fn transfer(state: InboxState, conversation_id: Uuid, to: Uuid, comment: String, done: Callback<()>) {
+    leptos::task::spawn_local(async move {
+        match super::transfer_chat(conversation_id, to, comment).await {
+            Ok(s) => {
+                state.upsert(s);
+                done.run(());
+            }
+            Err(e) => state.error.set(Some(e.to_string())),
+        }
+    });
+}
+
+pub fn invite(state: InboxState, conversation_id: Uuid, agent: Uuid, done: Callback<()>) {
+    leptos::task::spawn_local(async move {
+        match super::invite_agent(conversation_id, agent).await {
+            Ok(s) => {
+                state.upsert(s);
+                done.run(());
+            }
             Err(e) => state.error.set(Some(e.to_string())),
         }
     });

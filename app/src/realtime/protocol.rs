@@ -2,7 +2,7 @@
 //! server functions; the socket delivers them, exactly once and in order.
 
 use serde::{Deserialize, Serialize};
-use switchboard_domain::{ConversationStatus, ConversationSummary, Message};
+use switchboard_domain::{ConversationStatus, ConversationSummary, Message, Presence};
 use uuid::Uuid;
 
 /// Seconds between client heartbeats; the server drops a socket silent for three of them.
@@ -29,6 +29,10 @@ pub enum ServerFrame {
     Conversation { summary: ConversationSummary },
     /// A conversation's status changed (what a contact may know of it).
     Status { conversation_id: Uuid, status: ConversationStatus },
+    /// An agent's presence changed (agents only).
+    Presence { agent: Uuid, presence: Presence },
+    /// Something for this agent's attention: a chat offered, transferred or an invitation.
+    Notice { conversation_id: Uuid, text: String },
     /// The server fell behind this socket: reload lists (subscriptions are replayed).
     Resync,
     Pong,

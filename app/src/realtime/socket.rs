@@ -161,7 +161,19 @@ where
     }
 
     async fn on_event(&mut self, event: &DomainEvent) -> Result<(), End> {
-        let summary = event.summary();
+        if let Peer::Agent(me) = &self.peer {
+            if let Some(frame) = notice_for(me.id, event) {
+                self.send(&frame).await?;
+            }
+        }
+        let Some(summary) = event.summary() else {
+            return match (&self.peer, event) {
+                (Peer::Agent(_), DomainEvent::PresenceChanged { agent, presence }) => {
+                    self.send(&ServerFrame::Presence { agent: *agent, presence: *presence }).await
+                }
+                _ => Ok(()),
+            };
+        };
         match &self.peer {
             Peer::Agent(_) => self.send(&ServerFrame::Conversation { summary: summary.clone() }).await?,
             Peer::Visitor { contact_id } => {
@@ -201,6 +213,80 @@ where
     }
 }
 
+/// What an event asks of one agent personally.
+fn notice_for(me: Uuid, event: &DomainEvent) -> Option<ServerFrame> {
+    let (summary, text) = match event {
+        DomainEvent::ConversationOffered { summary } if summary.offered_to == Some(me) => {
+            (summary, format!("New chat from {}: accept it before the timer runs out.", summary.contact_name))
+        }
+        DomainEvent::ConversationTransferred { summary, to, .. } if *to == me => {
+            (summary, format!("{}'s chat was transferred to you.", summary.contact_name))
+        }
+        DomainEvent::ParticipantInvited { summary, agent } if *agent == me => {
+            (summary, format!("You were invited to the chat with {}.", summary.contact_name))
+        }
+        _ => return None,
+    };
+    Some(ServerFrame::Notice { conversation_id: summary.id, text })
+}
+
+/// Counts an agent's open sockets on this node; the first one back restores an automatic
+/// Offline, the last one gone sets Offline after a grace period (a reload is not leaving).
+pub mod presence {
+    use crate::state::AppState;
+    use sea_orm::EntityTrait;
+    use switchboard_domain::Presence;
+    use uuid::Uuid;
+
+    pub const LAST_TAB_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
+
+    pub async fn connected(state: &AppState, agent: Uuid) {
+        if let Ok(mut map) = state.agent_sockets.lock() {
+            *map.entry(agent).or_default() += 1;
+        }
+        let back_from_auto = crate::db::entities::account::Entity::find_by_id(agent)
+            .one(&state.db)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|a| a.presence_auto && a.presence == Presence::Offline.as_str());
+        if back_from_auto {
+            set(state, agent, Presence::Online, false).await;
+        }
+    }
+
+    pub fn disconnected(state: &AppState, agent: Uuid) {
+        let left = match state.agent_sockets.lock() {
+            Ok(mut map) => {
+                let n = map.entry(agent).or_default();
+                *n = n.saturating_sub(1);
+                *n
+            }
+            Err(_) => return,
+        };
+        if left > 0 {
+            return;
+        }
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(LAST_TAB_GRACE).await;
+            let still_gone = state.agent_sockets.lock().map(|m| m.get(&agent).copied().unwrap_or(0) == 0).unwrap_or(false);
+            if still_gone {
+                set(&state, agent, Presence::Offline, true).await;
+            }
+        });
+    }
+
+    async fn set(state: &AppState, agent: Uuid, presence: Presence, auto: bool) {
+        match crate::routing::service::set_presence(&state.db, agent, presence, auto, crate::db::now_millis()).await {
+            Ok(Some(event)) => state.hub.publish(event),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "presence update failed"),
+        }
+    }
+
+}
+
 /// One socket's life. Generic over the transport so it can be driven by any Sink/Stream.
 pub async fn run_session<W, R>(state: AppState, peer: Peer, sink: W, mut stream: R)
 where
@@ -213,6 +299,13 @@ where
         Peer::Agent(_) => Role::Agent,
         Peer::Visitor { .. } => Role::Visitor,
     };
+    let agent_id = match &peer {
+        Peer::Agent(a) => Some(a.id),
+        Peer::Visitor { .. } => None,
+    };
+    if let Some(a) = agent_id {
+        presence::connected(&state, a).await;
+    }
     let mut session = Session { state, peer, sink, cursors: HashMap::new() };
     let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
     let mut last_heard = Instant::now();
@@ -246,4 +339,7 @@ where
         tracing::warn!(error = %e, "websocket session failed");
     }
     let _ = session.sink.send(WsMessage::Close(None)).await;
+    if let Some(a) = agent_id {
+        presence::disconnected(&session.state, a);
+    }
 }

@@ -68,12 +68,105 @@ pub async fn start_chat(
             let state = crate::state::AppState::from_context()?;
             let details = ContactDetails::parse(&name, &email, &phone)?;
             let body = MessageBody::parse(&message)?;
-            let written =
-                service::start_web_conversation(&state.db, &details, &body, client_msg_id, crate::db::now_millis()).await?;
+            let written = service::start_web_conversation(
+                &state.db,
+                &details,
+                &body,
+                client_msg_id,
+                service::Start::Chat,
+                crate::db::now_millis(),
+            )
+            .await?;
             state.hub.publish_all(written.events);
             let (visitor_id, summary, _) = written.value;
             let token = token::issue(&state.secret, visitor_id);
             ssr::chat_view(&state, token, summary.id).await
+        }
+        .await,
+    )
+}
+
+/// The offline form: leaves a message as a lead when no agent is Online.
+#[server(endpoint = "visitor/leave-message", input = Json, output = Json)]
+pub async fn leave_message(
+    name: String,
+    email: String,
+    phone: String,
+    message: String,
+    client_msg_id: Uuid,
+) -> Result<VisitorChat, ApiError> {
+    use crate::conversations::service;
+    use crate::error::respond;
+    use switchboard_domain::{ContactDetails, MessageBody};
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let details = ContactDetails::parse(&name, &email, &phone)?;
+            let body = MessageBody::parse(&message)?;
+            let written = service::start_web_conversation(
+                &state.db,
+                &details,
+                &body,
+                client_msg_id,
+                service::Start::Lead,
+                crate::db::now_millis(),
+            )
+            .await?;
+            state.hub.publish_all(written.events);
+            let (visitor_id, summary, _) = written.value;
+            ssr::chat_view(&state, token::issue(&state.secret, visitor_id), summary.id).await
+        }
+        .await,
+    )
+}
+
+/// What the widget shows before a chat: the chatbot, and whether anyone is Online.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetSetup {
+    pub bot: Option<crate::routing::BotSettings>,
+    pub agents_online: bool,
+}
+
+#[server(endpoint = "visitor/config", input = Json, output = Json)]
+pub async fn widget_config() -> Result<WidgetSetup, ApiError> {
+    use crate::error::respond;
+    use switchboard_domain::Presence;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let settings = crate::routing::service::load_settings(&state.db).await?;
+            let loads = crate::routing::service::agent_loads(&state.db).await?;
+            Ok(WidgetSetup {
+                bot: settings.bot.enabled.then_some(settings.bot),
+                agents_online: loads.iter().any(|(_, l)| l.presence == Presence::Online),
+            })
+        }
+        .await,
+    )
+}
+
+/// Where a waiting visitor stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueInfo {
+    pub status: ConversationStatus,
+    /// 1 is next; none once an agent has it.
+    pub position: Option<usize>,
+    pub estimate: Option<switchboard_domain::WaitEstimate>,
+    pub missed: bool,
+}
+
+#[server(endpoint = "visitor/queue", input = Json, output = Json)]
+pub async fn queue_status(token: String, conversation_id: Uuid) -> Result<QueueInfo, ApiError> {
+    use crate::conversations::service;
+    use crate::error::{respond, AppError};
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let contact_id = ssr::contact_of_token(&state, &token).await?;
+            if !service::conversation_belongs_to(&state.db, conversation_id, contact_id).await? {
+                return Err(AppError::NotFound("That conversation does not exist.".into()));
+            }
+            crate::routing::service::queue_status(&state.db, conversation_id, crate::db::now_millis()).await
         }
         .await,
     )

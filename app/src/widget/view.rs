@@ -15,7 +15,11 @@ pub const TOKEN_KEY: &str = "switchboard.visitor_token";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Loading,
+    /// The chatbot: canned answers, and always "Talk to an agent".
+    Bot,
     Form,
+    /// Nobody is Online: leave a message instead.
+    Offline,
     Chat,
 }
 
@@ -33,6 +37,8 @@ pub fn WidgetPage() -> impl IntoView {
     let status = RwSignal::new(ConversationStatus::Queued);
     let thread = RwSignal::new(Thread::new());
     let conn = RwSignal::new(ConnState::Connecting);
+    let bot = RwSignal::new(None::<crate::routing::BotSettings>);
+    let queue = RwSignal::new(None::<super::QueueInfo>);
 
     let adopt = move |chat: VisitorChat| {
         #[cfg(feature = "hydrate")]
@@ -54,7 +60,9 @@ pub fn WidgetPage() -> impl IntoView {
     };
 
     #[cfg(feature = "hydrate")]
-    hydrate_only::boot(phase, session, status, thread, conn, adopt);
+    hydrate_only::boot(phase, session, status, thread, conn, bot, adopt);
+    #[cfg(feature = "hydrate")]
+    hydrate_only::poll_queue(session, status, queue);
 
     let on_send = Callback::new(move |body: String| {
         #[cfg(feature = "hydrate")]
@@ -70,10 +78,23 @@ pub fn WidgetPage() -> impl IntoView {
     });
 
     let status_line = move || match (phase.get(), status.get()) {
-        (Phase::Chat, ConversationStatus::Queued) => "Waiting for an agent. We'll be with you shortly.",
+        (Phase::Chat, ConversationStatus::Queued | ConversationStatus::Offered) => "Waiting for an agent.",
         (Phase::Chat, ConversationStatus::Open) => "You're chatting with our team.",
         (Phase::Chat, ConversationStatus::Closed) => "This chat was closed. Write again any time.",
+        (Phase::Offline, _) => "We're away right now. Leave a message and we'll reply by email.",
         _ => "We usually reply in a few minutes.",
+    };
+    let queue_line = move || {
+        use switchboard_domain::WaitEstimate;
+        let q = queue.get()?;
+        let position = q.position?;
+        let wait = match q.estimate {
+            Some(WaitEstimate::About { secs }) => format!(" · about {} min", secs.div_ceil(60)),
+            Some(WaitEstimate::NoAgents) => " · no agents are online right now".to_string(),
+            _ => String::new(),
+        };
+        let ahead = if position <= 1 { "You're next in line".to_string() } else { format!("You're number {position} in line") };
+        Some(format!("{ahead}{wait}."))
     };
 
     view! {
@@ -90,9 +111,14 @@ pub fn WidgetPage() -> impl IntoView {
             </header>
             {move || match phase.get() {
                 Phase::Loading => view! { <div class="widget-body loading">"Loading…"</div> }.into_any(),
-                Phase::Form => view! { <PreChatForm on_started=Callback::new(adopt)/> }.into_any(),
+                Phase::Bot => view! {
+                    <BotPanel bot on_agent=Callback::new(move |_| phase.set(Phase::Form))/>
+                }.into_any(),
+                Phase::Form => view! { <PreChatForm offline=false on_started=Callback::new(adopt)/> }.into_any(),
+                Phase::Offline => view! { <PreChatForm offline=true on_started=Callback::new(adopt)/> }.into_any(),
                 Phase::Chat => view! {
                     <div class="widget-body chat">
+                        {move || queue_line().map(|l| view! { <p class="queue-line" data-testid="queue-info">{l}</p> })}
                         <MessageList thread viewer=Viewer::Visitor on_retry/>
                         <Composer
                             on_send
@@ -107,14 +133,45 @@ pub fn WidgetPage() -> impl IntoView {
     }
 }
 
+/// The chatbot: a greeting, canned answers, and always a way to a person.
 #[component]
-fn PreChatForm(on_started: Callback<VisitorChat>) -> impl IntoView {
+fn BotPanel(bot: RwSignal<Option<crate::routing::BotSettings>>, on_agent: Callback<()>) -> impl IntoView {
+    let asked = RwSignal::new(Vec::<(String, String)>::new());
+    view! {
+        <div class="widget-body bot" data-testid="bot">
+            <div class="messages">
+                <div class="msg theirs"><span class="who">"Assistant"</span>
+                    <p class="body">{move || bot.get().map(|b| b.greeting).unwrap_or_default()}</p></div>
+                {move || asked.get().into_iter().map(|(q, a)| view! {
+                    <div class="msg mine"><p class="body">{q}</p></div>
+                    <div class="msg theirs" data-testid="bot-answer"><span class="who">"Assistant"</span><p class="body">{a}</p></div>
+                }).collect_view()}
+            </div>
+            <div class="bot-choices">
+                {move || bot.get().map(|b| b.answers.into_iter().map(|qa| {
+                    let (q, a) = (qa.question.clone(), qa.answer.clone());
+                    view! {
+                        <button class="choice" data-testid="bot-question" on:click=move |_| asked.update(|v| v.push((q.clone(), a.clone())))>
+                            {qa.question.clone()}
+                        </button>
+                    }
+                }).collect_view())}
+                <button class="primary" data-testid="talk-to-agent" on:click=move |_| on_agent.run(())>"Talk to an agent"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The pre-chat form, or (with `offline`) the leave-a-message form: same fields.
+#[component]
+fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let message = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let sent = RwSignal::new(false);
     // One id for this start, reused on retries so a double submit makes one conversation.
     let start_id = StoredValue::new(None::<Uuid>);
 
@@ -130,41 +187,63 @@ fn PreChatForm(on_started: Callback<VisitorChat>) -> impl IntoView {
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
-                let result = super::start_chat(
-                    name.get_untracked(),
-                    email.get_untracked(),
-                    phone.get_untracked(),
-                    message.get_untracked(),
-                    id,
-                )
-                .await;
+                let (n, e, p, m) = (name.get_untracked(), email.get_untracked(), phone.get_untracked(), message.get_untracked());
+                let result = if offline {
+                    super::leave_message(n, e, p, m, id).await
+                } else {
+                    super::start_chat(n, e, p, m, id).await
+                };
                 busy.set(false);
                 match result {
+                    Ok(chat) if offline => {
+                        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                            let _ = storage.set_item(TOKEN_KEY, &chat.token);
+                        }
+                        sent.set(true);
+                    }
                     Ok(chat) => on_started.run(chat),
                     Err(e) => error.set(Some(e.to_string())),
                 }
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (start_id, on_started);
+        let _ = (start_id, on_started, sent);
     };
 
     view! {
-        <form class="widget-body prechat" on:submit=submit data-testid="prechat-form">
-            <p class="intro">"Hi! Tell us who you are and what you need, and an agent will answer here."</p>
-            <label>"Name" <input name="name" required autocomplete="name" on:input=move |e| name.set(event_target_value(&e)) prop:value=name/></label>
-            <label>"Email" <input name="email" type="email" required autocomplete="email" on:input=move |e| email.set(event_target_value(&e)) prop:value=email/></label>
-            <label><span>"Phone " <span class="muted">"(optional)"</span></span>
-                <input name="phone" type="tel" autocomplete="tel" on:input=move |e| phone.set(event_target_value(&e)) prop:value=phone/>
-            </label>
-            <label>"How can we help?"
-                <textarea name="message" rows="3" required on:input=move |e| message.set(event_target_value(&e)) prop:value=message></textarea>
-            </label>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="form-error">{e}</p> })}
-            <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || if busy.get() { "Starting…" } else { "Start chat" }}
-            </button>
-        </form>
+        <Show
+            when=move || !sent.get()
+            fallback=move || view! {
+                <div class="widget-body thanks" data-testid="left-message">
+                    <h3>"Thanks, we got your message."</h3>
+                    <p>{move || format!("We'll reply to {} as soon as we're back.", email.get())}</p>
+                </div>
+            }
+        >
+            <form class="widget-body prechat" on:submit=submit data-testid=if offline { "offline-form" } else { "prechat-form" }>
+                <p class="intro">{if offline {
+                    "No one is online right now. Leave a message and we'll get back to you by email."
+                } else {
+                    "Hi! Tell us who you are and what you need, and an agent will answer here."
+                }}</p>
+                <label>"Name" <input name="name" required autocomplete="name" on:input=move |e| name.set(event_target_value(&e)) prop:value=name/></label>
+                <label>"Email" <input name="email" type="email" required autocomplete="email" on:input=move |e| email.set(event_target_value(&e)) prop:value=email/></label>
+                <label><span>"Phone " <span class="muted">"(optional)"</span></span>
+                    <input name="phone" type="tel" autocomplete="tel" on:input=move |e| phone.set(event_target_value(&e)) prop:value=phone/>
+                </label>
+                <label>{if offline { "Your message" } else { "How can we help?" }}
+                    <textarea name="message" rows="3" required on:input=move |e| message.set(event_target_value(&e)) prop:value=message></textarea>
+                </label>
+                {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="form-error">{e}</p> })}
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || match (busy.get(), offline) {
+                        (true, _) => "Sending…",
+                        (false, true) => "Leave message",
+                        (false, false) => "Start chat",
+                    }}
+                </button>
+            </form>
+        </Show>
     }
 }
 
@@ -180,6 +259,7 @@ mod hydrate_only {
         status: RwSignal<ConversationStatus>,
         thread: RwSignal<Thread>,
         conn: RwSignal<ConnState>,
+        bot: RwSignal<Option<crate::routing::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
     ) {
         // Resume a previous chat from the stored token, or show the form.
@@ -191,7 +271,7 @@ mod hydrate_only {
                 .and_then(|w| w.local_storage().ok().flatten())
                 .and_then(|s| s.get_item(TOKEN_KEY).ok().flatten());
             let Some(token) = token else {
-                phase.set(Phase::Form);
+                choose_entry(phase, bot);
                 return;
             };
             leptos::task::spawn_local(async move {
@@ -201,7 +281,7 @@ mod hydrate_only {
                         if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
                             let _ = s.remove_item(TOKEN_KEY);
                         }
-                        phase.set(Phase::Form);
+                        choose_entry(phase, bot);
                     }
                     // Keep the token: the server may just be restarting. Try again shortly.
                     Err(_) => {
@@ -242,6 +322,48 @@ mod hydrate_only {
         });
         on_cleanup(move || {
             socket.try_with_value(|s| s.as_ref().map(LiveSocket::stop));
+        });
+    }
+
+    /// A new visitor meets the chatbot (if enabled), the pre-chat form, or, with nobody
+    /// Online, the offline form.
+    fn choose_entry(phase: RwSignal<Phase>, bot: RwSignal<Option<crate::routing::BotSettings>>) {
+        leptos::task::spawn_local(async move {
+            match super::super::widget_config().await {
+                Ok(setup) if !setup.agents_online => phase.set(Phase::Offline),
+                Ok(setup) => {
+                    let has_bot = setup.bot.is_some();
+                    bot.set(setup.bot);
+                    phase.set(if has_bot { Phase::Bot } else { Phase::Form });
+                }
+                Err(_) => phase.set(Phase::Form),
+            }
+        });
+    }
+
+    /// While the visitor waits, their place in line and an estimate, every few seconds.
+    pub fn poll_queue(
+        session: RwSignal<Option<ChatSession>>,
+        status: RwSignal<ConversationStatus>,
+        queue: RwSignal<Option<super::super::QueueInfo>>,
+    ) {
+        leptos::task::spawn_local(async move {
+            loop {
+                let waiting = matches!(
+                    status.try_get_untracked(),
+                    Some(ConversationStatus::Queued | ConversationStatus::Offered)
+                );
+                match (waiting, session.try_get_untracked()) {
+                    (_, None) => return, // page gone
+                    (true, Some(Some(s))) => {
+                        if let Ok(info) = super::super::queue_status(s.token.clone(), s.conversation_id).await {
+                            queue.set(Some(info));
+                        }
+                    }
+                    _ => queue.set(None),
+                }
+                gloo_timers::future::TimeoutFuture::new(4000).await;
+            }
         });
     }
 

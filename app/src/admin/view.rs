@@ -1,0 +1,345 @@
+//! The admin page: agents, routing and widget settings, reports.
+
+use super::{ReportData, TimeInStatus};
+use crate::auth::AgentRole;
+use crate::inbox::AgentInfo;
+use crate::routing::{BotAnswer, RoutingSettings};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use switchboard_domain::{MissedPolicy, RoutingMode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Agents,
+    Routing,
+    Reports,
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::auth::current_agent());
+    view! {
+        <leptos_meta::Title text="Admin · Switchboard"/>
+        <Suspense fallback=|| view! { <main class="center-page">"Loading…"</main> }>
+            {move || me.get().map(|res| match res {
+                Ok(Some(a)) if a.role == AgentRole::Admin => view! { <Admin/> }.into_any(),
+                Ok(Some(_)) => view! {
+                    <main class="center-page"><div class="card"><p>"Only admins can open this page."</p><a href="/inbox">"Back to the inbox"</a></div></main>
+                }.into_any(),
+                _ => view! { <Redirect path="/login"/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Admin() -> impl IntoView {
+    let tab = RwSignal::new(Tab::Agents);
+    let tab_btn = move |t: Tab, label: &'static str| view! {
+        <button class=move || if tab.get() == t { "tab active" } else { "tab" }
+            data-testid=format!("admin-tab-{}", label.to_lowercase())
+            on:click=move |_| tab.set(t)>{label}</button>
+    };
+    view! {
+        <div class="admin">
+            <header class="topbar">
+                <span class="brand">"Switchboard"</span>
+                <span class="muted">"Admin"</span>
+                <span class="spacer"></span>
+                <a class="ghost" href="/inbox">"Inbox"</a>
+            </header>
+            <nav class="folders admin-tabs">
+                {tab_btn(Tab::Agents, "Agents")}
+                {tab_btn(Tab::Routing, "Routing")}
+                {tab_btn(Tab::Reports, "Reports")}
+            </nav>
+            <main class="admin-body">
+                {move || match tab.get() {
+                    Tab::Agents => view! { <Agents/> }.into_any(),
+                    Tab::Routing => view! { <Routing/> }.into_any(),
+                    Tab::Reports => view! { <Reports/> }.into_any(),
+                }}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn Agents() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let agents = Resource::new(move || version.get(), |_| crate::inbox::list_agents());
+    let error = RwSignal::new(None::<String>);
+    let (email, name, password, role, capacity) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(AgentRole::Agent),
+        RwSignal::new(3u32),
+    );
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match super::create_agent(email.get_untracked(), name.get_untracked(), password.get_untracked(), role.get_untracked(), capacity.get_untracked()).await {
+                Ok(_) => {
+                    error.set(None);
+                    email.set(String::new());
+                    name.set(String::new());
+                    password.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Agents"</h2>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="admin-error">{e}</p> })}
+            <table class="grid" data-testid="agents-table">
+                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Chat limit"</th><th>"Status"</th><th>"Chats now"</th><th>"Account"</th><th></th></tr></thead>
+                <tbody>
+                    <Suspense fallback=|| view! { <tr><td>"Loading…"</td></tr> }>
+                        {move || agents.get().map(|r| r.unwrap_or_default().into_iter().map(|a| view! {
+                            <AgentRow agent=a error on_saved=Callback::new(move |_| version.update(|v| *v += 1))/>
+                        }).collect_view())}
+                    </Suspense>
+                </tbody>
+            </table>
+            <form class="inline-form" on:submit=create data-testid="create-agent">
+                <h3>"Add an agent"</h3>
+                <input placeholder="Name" required prop:value=name on:input=move |e| name.set(event_target_value(&e))/>
+                <input placeholder="Email" type="email" required prop:value=email on:input=move |e| email.set(event_target_value(&e))/>
+                <input placeholder="Password (8+ characters)" type="password" required prop:value=password on:input=move |e| password.set(event_target_value(&e))/>
+                <select on:change=move |e| role.set(AgentRole::parse(&event_target_value(&e)).unwrap_or(AgentRole::Agent))>
+                    <option value="agent">"Agent"</option>
+                    <option value="admin">"Admin"</option>
+                </select>
+                <input type="number" min="1" max="50" title="Concurrent chat limit" prop:value=move || capacity.get().to_string()
+                    on:input=move |e| capacity.set(event_target_value(&e).parse().unwrap_or(0))/>
+                <button type="submit" class="primary">"Add"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn AgentRow(agent: AgentInfo, error: RwSignal<Option<String>>, on_saved: Callback<()>) -> impl IntoView {
+    let role = RwSignal::new(agent.role);
+    let capacity = RwSignal::new(agent.capacity);
+    let id = agent.id;
+    let save = move |active: bool| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match super::update_agent(id, role.get_untracked(), capacity.get_untracked(), active).await {
+                Ok(_) => {
+                    error.set(None);
+                    on_saved.run(());
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (active, on_saved, error, id);
+    };
+    let active = agent.active;
+    view! {
+        <tr class=if active { "" } else { "inactive" } data-testid="agent-row">
+            <td>{agent.name.clone()}</td>
+            <td>{agent.email.clone()}</td>
+            <td>
+                <select on:change=move |e| role.set(AgentRole::parse(&event_target_value(&e)).unwrap_or(AgentRole::Agent))>
+                    <option value="agent" selected=agent.role == AgentRole::Agent>"Agent"</option>
+                    <option value="admin" selected=agent.role == AgentRole::Admin>"Admin"</option>
+                </select>
+            </td>
+            <td><input type="number" min="1" max="50" class="narrow" prop:value=move || capacity.get().to_string()
+                on:input=move |e| capacity.set(event_target_value(&e).parse().unwrap_or(0))/></td>
+            <td>{agent.presence.label()}</td>
+            <td>{agent.active_chats}</td>
+            <td>{if active { "active" } else { "deactivated" }}</td>
+            <td class="actions">
+                <button class="ghost small" on:click=move |_| save(active)>"Save"</button>
+                <button class="ghost small" on:click=move |_| save(!active)>{if active { "Deactivate" } else { "Reactivate" }}</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn Routing() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| super::get_settings());
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || loaded.get().map(|r| match r {
+                Ok(s) => view! { <RoutingForm initial=s/> }.into_any(),
+                Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
+    let settings = RwSignal::new(initial);
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let num = move |f: fn(&mut RoutingSettings) -> &mut u32| {
+        move |e| settings.update(|s| *f(s) = event_target_value(&e).parse().unwrap_or(0))
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            status.set(Some(match super::save_settings(settings.get_untracked()).await {
+                Ok(_) => Ok("Saved. New requests use these settings now.".into()),
+                Err(e) => Err(e.to_string()),
+            }));
+        });
+    };
+    view! {
+        <form class="card settings" on:submit=save data-testid="routing-form">
+            <h2>"Routing"</h2>
+            <label>"Mode"
+                <select data-testid="routing-mode" on:change=move |e| settings.update(|s| s.mode = RoutingMode::parse(&event_target_value(&e)).unwrap_or(RoutingMode::Broadcast))>
+                    <option value="broadcast" selected=move || settings.get().mode == RoutingMode::Broadcast>"Broadcasting: every Online agent sees the queue"</option>
+                    <option value="time_based" selected=move || settings.get().mode == RoutingMode::TimeBased>"Time-based: offer to one agent by free capacity"</option>
+                </select>
+            </label>
+            <label>"Queue time (seconds)"
+                <input type="number" data-testid="queue-timeout" prop:value=move || settings.get().queue_timeout_secs.to_string() on:input=num(|s| &mut s.queue_timeout_secs)/>
+            </label>
+            <label>"Acceptance time (seconds)"
+                <input type="number" data-testid="accept-timeout" prop:value=move || settings.get().accept_timeout_secs.to_string() on:input=num(|s| &mut s.accept_timeout_secs)/>
+            </label>
+            <label>"When the queue time runs out"
+                <select on:change=move |e| settings.update(|s| s.missed_policy = MissedPolicy::parse(&event_target_value(&e)).unwrap_or(MissedPolicy::StayQueued))>
+                    <option value="stay_queued" selected=move || settings.get().missed_policy == MissedPolicy::StayQueued>"Keep it queued, flagged as missed"</option>
+                    <option value="offline_lead" selected=move || settings.get().missed_policy == MissedPolicy::OfflineLead>"Turn it into an offline lead"</option>
+                </select>
+            </label>
+            <label>"Automatic Away after (seconds idle)"
+                <input type="number" prop:value=move || settings.get().auto_away_secs.to_string() on:input=num(|s| &mut s.auto_away_secs)/>
+            </label>
+            <h2>"Chatbot"</h2>
+            <label class="toggle">
+                <input type="checkbox" prop:checked=move || settings.get().bot.enabled on:change=move |e| settings.update(|s| s.bot.enabled = event_target_checked(&e))/>
+                "Greet visitors with the chatbot before the form"
+            </label>
+            <label>"Greeting"
+                <input prop:value=move || settings.get().bot.greeting on:input=move |e| settings.update(|s| s.bot.greeting = event_target_value(&e))/>
+            </label>
+            {move || (0..settings.with(|s| s.bot.answers.len())).map(|i| view! {
+                <div class="answer">
+                    <input placeholder="Question" prop:value=move || settings.with(|s| s.bot.answers.get(i).map(|a| a.question.clone()).unwrap_or_default())
+                        on:input=move |e| settings.update(|s| if let Some(a) = s.bot.answers.get_mut(i) { a.question = event_target_value(&e) })/>
+                    <textarea rows="2" placeholder="Answer" prop:value=move || settings.with(|s| s.bot.answers.get(i).map(|a| a.answer.clone()).unwrap_or_default())
+                        on:input=move |e| settings.update(|s| if let Some(a) = s.bot.answers.get_mut(i) { a.answer = event_target_value(&e) })></textarea>
+                    <button type="button" class="ghost small" on:click=move |_| settings.update(|s| { if i < s.bot.answers.len() { s.bot.answers.remove(i); } })>"Remove"</button>
+                </div>
+            }).collect_view()}
+            <button type="button" class="ghost" on:click=move |_| settings.update(|s| s.bot.answers.push(BotAnswer { question: String::new(), answer: String::new() }))>"Add an answer"</button>
+            {move || status.get().map(|r| match r {
+                Ok(m) => view! { <p class="ok" data-testid="settings-saved">{m}</p> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+            })}
+            <button type="submit" class="primary" data-testid="save-settings">"Save settings"</button>
+        </form>
+    }
+}
+
+fn duration(secs: Option<u64>) -> String {
+    match secs {
+        None => "—".into(),
+        Some(s) if s < 60 => format!("{s}s"),
+        Some(s) if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
+        Some(s) => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[component]
+fn Reports() -> impl IntoView {
+    // The range is typed as dates (UTC days), inclusive.
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let result = RwSignal::new(None::<Result<ReportData, String>>);
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(f), Some(t)) = (day_millis(&from.get_untracked()), day_millis(&to.get_untracked())) else {
+            result.set(Some(Err("Enter both dates.".into())));
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            result.set(Some(super::report(f, t + 86_400_000).await.map_err(|e| e.to_string())));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (f, t);
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let today = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+        let day = today.get(..10).unwrap_or_default().to_string();
+        from.set(day.clone());
+        to.set(day);
+    }
+    view! {
+        <section class="card">
+            <h2>"Reports"</h2>
+            <form class="inline-form" on:submit=run data-testid="report-form">
+                <label>"From" <input type="date" prop:value=from on:input=move |e| from.set(event_target_value(&e))/></label>
+                <label>"To" <input type="date" prop:value=to on:input=move |e| to.set(event_target_value(&e))/></label>
+                <button type="submit" class="primary" data-testid="run-report">"Show"</button>
+            </form>
+            {move || result.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error">{e}</p> }.into_any(),
+                Ok(rep) => view! {
+                    <div class="kpis" data-testid="report-kpis">
+                        <div><strong data-testid="kpi-closed">{rep.chats.closed}</strong><span>"closed chats"</span></div>
+                        <div><strong>{duration(rep.chats.avg_first_response_secs)}</strong><span>"avg first response"</span></div>
+                        <div><strong>{duration(rep.chats.avg_handle_secs)}</strong><span>"avg handle time"</span></div>
+                        <div><strong data-testid="kpi-missed">{rep.chats.missed}</strong><span>"missed"</span></div>
+                        <div><strong>{rep.chats.leads}</strong><span>"offline leads"</span></div>
+                    </div>
+                    <table class="grid" data-testid="time-in-status">
+                        <thead><tr><th>"Agent"</th><th>"Online"</th><th>"Away"</th><th>"Offline"</th><th>"Missed"</th></tr></thead>
+                        <tbody>
+                            {rep.agents.into_iter().map(|a: TimeInStatus| view! {
+                                <tr><td>{a.name}</td><td>{duration(Some(a.online_secs))}</td><td>{duration(Some(a.away_secs))}</td>
+                                <td>{duration(Some(a.offline_secs))}</td><td>{a.missed}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// `YYYY-MM-DD` to unix milliseconds at 00:00 UTC.
+fn day_millis(day: &str) -> Option<i64> {
+    let mut it = day.split('-');
+    let (y, m, d): (i64, i64, i64) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_convert_to_utc_midnight() {
+        assert_eq!(super::day_millis("1970-01-01"), Some(0));
+        assert_eq!(super::day_millis("2026-11-23"), Some(1_795_392_000_000));
+        assert_eq!(super::day_millis("2024-02-29"), Some(1_709_164_800_000));
+        assert_eq!(super::day_millis("2026-13-01"), None);
+        assert_eq!(super::day_millis(""), None);
+    }
+}
