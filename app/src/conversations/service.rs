@@ -316,12 +316,8 @@ pub async fn start_web_conversation(
     conversation::ActiveModel {
         id: Set(conversation_id),
         contact_id: Set(contact_id),
-        status: Set(match start {
-            Start::Chat => ConversationStatus::Queued,
-            Start::Lead => ConversationStatus::Closed,
-        }
-        .as_str()
-        .into()),
+        // A lead is closed below, once its first message is in (a contact's message reopens).
+        status: Set(ConversationStatus::Queued.as_str().into()),
         active_channel: Set(Channel::Web.as_str().into()),
         assignee_id: Set(None),
         last_seq: Set(0),
@@ -330,7 +326,7 @@ pub async fn start_web_conversation(
         last_message_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
-        closed_at: Set((start == Start::Lead).then_some(now)),
+        closed_at: Set(None),
         offered_to: Set(None),
         deadline: Set(None),
         missed: Set(false),
@@ -343,6 +339,14 @@ pub async fn start_web_conversation(
     .await?;
     let appended = append_in_txn(&txn, conversation_id, &Author::Contact, first, Visibility::Public, Some(client_msg_id), now)
         .await?;
+    if start == Start::Lead {
+        conversation::Entity::update_many()
+            .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Closed.as_str()))
+            .col_expr(conversation::Column::ClosedAt, Expr::value(now))
+            .filter(conversation::Column::Id.eq(conversation_id))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
     let AppendOutcome::Stored { message, .. } = appended else {
         return Err(AppError::Internal("first message of a new conversation was a duplicate".into()));

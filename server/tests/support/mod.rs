@@ -270,3 +270,46 @@ pub async fn assert_no_frame_of(ws: &mut Socket, kind: &str, ms: u64) {
 pub fn seqs(frames: &[Value]) -> Vec<u64> {
     frames.iter().filter(|f| f["type"] == "message").map(|f| f["message"]["seq"].as_u64().unwrap()).collect()
 }
+
+/// Whatever the server says a conversation is now (as an admin sees it).
+pub async fn summary(a: &AgentClient, server: &TestServer, conversation_id: &str) -> Value {
+    let detail: Value = call_ok(&a.http, server, "inbox/conversation", json!({"conversation_id": conversation_id})).await;
+    detail["summary"].clone()
+}
+
+/// Polls until `pred` holds for the conversation, failing after `secs`.
+pub async fn wait_for(a: &AgentClient, server: &TestServer, conversation_id: &str, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = summary(a, server, conversation_id).await;
+        if pred(&s) {
+            return s;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "condition not reached in {secs}s; last: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Changes routing settings as an admin.
+pub async fn configure(admin: &AgentClient, server: &TestServer, change: impl FnOnce(&mut Value)) {
+    let mut settings: Value = call_ok(&admin.http, server, "admin/settings", json!({})).await;
+    change(&mut settings);
+    let _: Value = call_ok(&admin.http, server, "admin/settings/save", json!({"settings": settings})).await;
+}
+
+pub async fn set_presence(a: &AgentClient, server: &TestServer, presence: &str) {
+    let _: Value = call_ok(&a.http, server, "inbox/presence", json!({"presence": presence, "auto": false})).await;
+}
+
+pub async fn me(a: &AgentClient, server: &TestServer) -> Value {
+    let me: Option<Value> = call_ok(&a.http, server, "auth/me", json!({})).await;
+    me.expect("signed in")
+}
+
+pub async fn agents(a: &AgentClient, server: &TestServer) -> Vec<Value> {
+    call_ok(&a.http, server, "inbox/agents", json!({})).await
+}
+
+pub fn list_filter() -> Value {
+    json!({"scope": {"kind": "all"}, "unread_only": false, "channel": null})
+}
