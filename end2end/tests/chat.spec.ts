@@ -1,4 +1,4 @@
-import { test, expect, openWidget, startChat, signIn, send, thread } from './fixtures';
+import { test, expect, hydrated, openWidget, startChat, signIn, send, thread, messages, takeFromQueue } from './fixtures';
 
 test('visitor and agent chat live both ways, and history survives a reload', async ({ server, visitor, agent }) => {
   await signIn(agent, server);
@@ -7,12 +7,15 @@ test('visitor and agent chat live both ways, and history survives a reload', asy
   const widget = await openWidget(visitor, server);
   await startChat(widget, 'Ada', 'Hi, where is my order?');
 
-  // The new conversation appears in the inbox live, without a reload.
+  // The new request appears in the Queued folder live, without a reload.
+  await agent.locator('[data-testid=folder-queued]').click();
   const row = agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Ada' });
   await expect(row).toHaveCount(1);
   await expect(row).toContainText('Hi, where is my order?');
-  await row.click();
-  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Ada');
+  await expect(row.locator('[data-testid=timer]')).toBeVisible();
+  await expect(widget.locator('[data-testid=queue-info]')).toContainText("You're next in line");
+  await takeFromQueue(agent, 'Ada');
+  await expect(widget.locator('[data-testid=message].system')).toContainText('Alex Agent joined the chat.');
   await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Hi, where is my order?' })).toHaveCount(1);
 
   await send(agent, 'Hello Ada, let me look that up.');
@@ -34,8 +37,9 @@ test('visitor and agent chat live both ways, and history survives a reload', asy
   // A reload keeps the visitor's identity and the whole conversation.
   await visitor.reload();
   await visitor.locator('[data-switchboard=launcher]').click();
+  await expect(visitor.frameLocator('[data-switchboard=frame]').locator('body[data-hydrated]')).toHaveCount(1);
   const again = visitor.frameLocator('[data-switchboard=frame]');
-  await expect(again.locator('[data-testid=message]')).toHaveCount(4);
+  await expect(messages(again)).toHaveCount(4);
   expect(await thread(again)).toEqual([
     'Hi, where is my order?', 'Hello Ada, let me look that up.', 'Order number 1042.', 'It ships tomorrow.',
   ]);
@@ -48,7 +52,7 @@ test('a server restart mid-conversation loses and duplicates nothing', async ({ 
   await signIn(agent, server);
   const widget = await openWidget(visitor, server);
   await startChat(widget, 'Grace', 'Before the restart');
-  await agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Grace' }).click();
+  await takeFromQueue(agent, 'Grace');
   await send(agent, 'Agent before restart');
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Agent before restart' })).toHaveCount(1);
 
@@ -78,14 +82,16 @@ test('a server restart mid-conversation loses and duplicates nothing', async ({ 
 
   // And the same after reloading both sides.
   await agent.reload();
+  await hydrated(agent);
   await agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Grace' }).click();
-  await expect(agent.locator('[data-testid=message]')).toHaveCount(expected.length);
+  await expect(messages(agent)).toHaveCount(expected.length);
   expect(await thread(agent)).toEqual(expected);
 });
 
 test('agent pages need a sign-in; wrong passwords are refused; sign out works', async ({ server, agent }) => {
   await agent.goto(`${server.url}/inbox`);
   await expect(agent).toHaveURL(/\/login$/);
+  await hydrated(agent);
 
   await agent.locator('input[name=email]').fill('agent1@demo.test');
   await agent.locator('input[name=password]').fill('not-the-password');

@@ -54,7 +54,7 @@ export class Server {
   }
 }
 
-type Fixtures = { server: Server; visitor: Page; agent: Page };
+type Fixtures = { server: Server; visitor: Page; agent: Page; agent2: Page; admin: Page };
 
 export const test = base.extend<Fixtures>({
   server: async ({}, use) => {
@@ -76,20 +76,43 @@ export const test = base.extend<Fixtures>({
     await use(await ctx.newPage());
     await ctx.close();
   },
+  agent2: async ({ browser }, use) => {
+    const ctx = await browser.newContext();
+    await use(await ctx.newPage());
+    await ctx.close();
+  },
+  admin: async ({ browser }, use) => {
+    const ctx = await browser.newContext();
+    await use(await ctx.newPage());
+    await ctx.close();
+  },
 });
 
 export { expect };
+
+/** Navigates and waits until the page is hydrated (clicks before that would be lost). */
+export async function visit(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+}
 
 /** The widget iframe on the demo page, opened with the launcher. */
 export async function openWidget(page: Page, server: Server): Promise<FrameLocator> {
   await page.goto(`${server.url}/demo`);
   await page.locator('[data-switchboard=launcher]').click();
   const widget = page.frameLocator('[data-switchboard=frame]');
+  await expect(widget.locator('body[data-hydrated]')).toHaveCount(1);
   await expect(widget.locator('[data-testid=widget]')).toBeVisible();
   return widget;
 }
 
 export async function startChat(widget: FrameLocator, name: string, message: string): Promise<void> {
+  // The demo greets with the chatbot first; "Talk to an agent" leads to the form.
+  await widget.locator('[data-testid=talk-to-agent]').click();
   const form = widget.locator('[data-testid=prechat-form]');
   await expect(form).toBeVisible();
   await form.locator('input[name=name]').fill(name);
@@ -101,12 +124,13 @@ export async function startChat(widget: FrameLocator, name: string, message: str
 }
 
 export async function signIn(page: Page, server: Server, email = 'agent1@demo.test'): Promise<void> {
-  await page.goto(`${server.url}/login`);
+  await visit(page, `${server.url}/login`);
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill('switchboard');
   await page.locator('button[type=submit]').click();
   await expect(page).toHaveURL(/\/inbox$/);
   await expect(page.locator('[data-testid=inbox]')).toBeVisible();
+  await hydrated(page);
   await expect(page.locator('[data-testid=connection]')).toHaveAttribute('data-state', 'online');
 }
 
@@ -117,14 +141,52 @@ export async function send(scope: Page | FrameLocator, text: string): Promise<vo
   await input.press('Enter');
 }
 
-/** The message bodies shown, in order, and that their seqs strictly increase. */
+/** Messages people wrote (not system notes like "X joined the chat"). */
+export function messages(scope: Page | FrameLocator) {
+  return scope.locator('[data-testid=message]:not(.system)');
+}
+
+/** The message bodies people wrote, in order, checking their seqs strictly increase. */
 export async function thread(scope: Page | FrameLocator): Promise<string[]> {
-  const items = scope.locator('[data-testid=message]');
-  const seqs = (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))));
+  const all = scope.locator('[data-testid=message]');
+  const seqs = (await all.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))));
   for (let i = 1; i < seqs.length; i++) {
     if (!(seqs[i] > seqs[i - 1])) throw new Error(`messages out of order or duplicated: ${seqs}`);
   }
-  return (await items.locator('.body').allTextContents()).map((s) => s.trim());
+  return (await messages(scope).locator('.body').allTextContents()).map((s) => s.trim());
+}
+
+/** An agent takes a waiting chat from the Queued folder with Start chat; the room opens. */
+export async function takeFromQueue(agent: Page, contact: string): Promise<void> {
+  await agent.locator('[data-testid=folder-queued]').click();
+  const row = agent.locator('[data-testid=conversation-row]').filter({ hasText: contact });
+  await expect(row).toHaveCount(1);
+  await row.locator('[data-testid=start-chat]').click();
+  await expect(agent.locator('[data-testid=folder-engaged]')).toHaveClass(/active/);
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText(contact);
+}
+
+/** A row in the agent's current folder. */
+export function row(agent: Page, contact: string) {
+  return agent.locator('[data-testid=conversation-row]').filter({ hasText: contact });
+}
+
+/** Admin: change routing settings through the admin page. */
+export async function configureRouting(admin: Page, server: Server, opts: { mode?: string; accept?: number; queue?: number }): Promise<void> {
+  await visit(admin, `${server.url}/admin`);
+  await admin.locator('[data-testid=admin-tab-routing]').click();
+  const form = admin.locator('[data-testid=routing-form]');
+  await expect(form).toBeVisible();
+  if (opts.mode) await form.locator('[data-testid=routing-mode]').selectOption(opts.mode);
+  if (opts.accept) await form.locator('[data-testid=accept-timeout]').fill(String(opts.accept));
+  if (opts.queue) await form.locator('[data-testid=queue-timeout]').fill(String(opts.queue));
+  await form.locator('[data-testid=save-settings]').click();
+  await expect(admin.locator('[data-testid=settings-saved]')).toBeVisible();
+}
+
+export async function setPresence(page: Page, presence: 'online' | 'away' | 'offline'): Promise<void> {
+  await page.locator('[data-testid=presence]').selectOption(presence);
+  await expect(page.locator('[data-testid=presence]')).toHaveValue(presence);
 }
 
 export type { BrowserContext };
