@@ -191,11 +191,11 @@ pub async fn set_presence(presence: switchboard_domain::Presence, auto: bool) ->
                 // The idle detector may only move Online to Away and back, never override a choice.
                 let row = crate::db::entities::account::Entity::find_by_id(agent.id).one(&state.db).await?;
                 let current = row.as_ref().map(|r| (r.presence.clone(), r.presence_auto));
-                let allowed = match (presence, current.as_ref().map(|(p, a)| (p.as_str(), *a))) {
-                    (switchboard_domain::Presence::Away, Some(("online", _))) => true,
-                    (switchboard_domain::Presence::Online, Some(("away", true))) => true,
-                    _ => false,
-                };
+                let allowed = matches!(
+                    (presence, current.as_ref().map(|(p, a)| (p.as_str(), *a))),
+                    (switchboard_domain::Presence::Away, Some(("online", _)))
+                        | (switchboard_domain::Presence::Online, Some(("away", true)))
+                );
                 if !allowed {
                     return Ok(());
                 }
