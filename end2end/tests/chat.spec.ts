@@ -1,4 +1,4 @@
-import { test, expect, hydrated, openWidget, startChat, signIn, send, thread, messages, takeFromQueue } from './fixtures';
+import { test, expect, hydrated, openWidget, startChat, signIn, send, thread, messages, takeFromQueue, reopenWidget } from './fixtures';
 
 test('visitor and agent chat live both ways, and history survives a reload', async ({ server, visitor, agent }) => {
   await signIn(agent, server);
@@ -35,10 +35,7 @@ test('visitor and agent chat live both ways, and history survives a reload', asy
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Customer sounds worried' })).toHaveCount(0);
 
   // A reload keeps the visitor's identity and the whole conversation.
-  await visitor.reload();
-  await visitor.locator('[data-switchboard=launcher]').click();
-  await expect(visitor.frameLocator('[data-switchboard=frame]').locator('body[data-hydrated]')).toHaveCount(1);
-  const again = visitor.frameLocator('[data-switchboard=frame]');
+  const again = await reopenWidget(visitor);
   await expect(messages(again)).toHaveCount(4);
   expect(await thread(again)).toEqual([
     'Hi, where is my order?', 'Hello Ada, let me look that up.', 'Order number 1042.', 'It ships tomorrow.',

@@ -1,4 +1,4 @@
-import { test as base, expect, Page, FrameLocator, BrowserContext } from '@playwright/test';
+import { test as base, expect, Page, FrameLocator, BrowserContext, Browser } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -54,6 +54,13 @@ export class Server {
   }
 }
 
+/** A page in a context of its own, closed when the test ends. */
+async function freshPage({ browser }: { browser: Browser }, use: (page: Page) => Promise<void>): Promise<void> {
+  const ctx = await browser.newContext();
+  await use(await ctx.newPage());
+  await ctx.close();
+}
+
 type Fixtures = { server: Server; visitor: Page; agent: Page; agent2: Page; admin: Page };
 
 export const test = base.extend<Fixtures>({
@@ -65,27 +72,11 @@ export const test = base.extend<Fixtures>({
     await server.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   },
-  // Two separate browser contexts: a visitor and an agent share nothing, as in real life.
-  visitor: async ({ browser }, use) => {
-    const ctx = await browser.newContext();
-    await use(await ctx.newPage());
-    await ctx.close();
-  },
-  agent: async ({ browser }, use) => {
-    const ctx = await browser.newContext();
-    await use(await ctx.newPage());
-    await ctx.close();
-  },
-  agent2: async ({ browser }, use) => {
-    const ctx = await browser.newContext();
-    await use(await ctx.newPage());
-    await ctx.close();
-  },
-  admin: async ({ browser }, use) => {
-    const ctx = await browser.newContext();
-    await use(await ctx.newPage());
-    await ctx.close();
-  },
+  // Separate browser contexts: a visitor and each agent share nothing, as in real life.
+  visitor: freshPage,
+  agent: freshPage,
+  agent2: freshPage,
+  admin: freshPage,
 });
 
 export { expect };
@@ -98,6 +89,15 @@ export async function visit(page: Page, url: string): Promise<void> {
 
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+}
+
+/** After a reload of the demo page: opens the launcher again and returns the widget. */
+export async function reopenWidget(page: Page): Promise<FrameLocator> {
+  await page.reload();
+  await page.locator('[data-switchboard=launcher]').click();
+  const widget = page.frameLocator('[data-switchboard=frame]');
+  await expect(widget.locator('body[data-hydrated]')).toHaveCount(1);
+  return widget;
 }
 
 /** The widget iframe on the demo page, opened with the launcher. */

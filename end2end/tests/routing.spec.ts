@@ -1,4 +1,4 @@
-import { test, expect, openWidget, startChat, signIn, send, thread, messages, takeFromQueue, row, configureRouting, setPresence } from './fixtures';
+import { test, expect, openWidget, startChat, signIn, send, thread, messages, takeFromQueue, row, configureRouting, setPresence, reopenWidget } from './fixtures';
 import type { Page } from '@playwright/test';
 
 test('broadcast: two agents see the request, one starts it, it vanishes for the other', async ({ server, visitor, agent, agent2 }) => {
@@ -107,10 +107,7 @@ test('transfer with a comment: the colleague is notified and sees it, the visito
   await send(agent2, 'Hi Tara, Sam here. Your refund is on its way.');
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Your refund is on its way' })).toHaveCount(1);
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Refund approved' })).toHaveCount(0);
-  await visitor.reload();
-  await visitor.locator('[data-switchboard=launcher]').click();
-  await expect(visitor.frameLocator('[data-switchboard=frame]').locator('body[data-hydrated]')).toHaveCount(1);
-  const again = visitor.frameLocator('[data-switchboard=frame]');
+  const again = await reopenWidget(visitor);
   await expect(messages(again)).toHaveCount(2);
   await expect(again.locator('[data-testid=message]').filter({ hasText: 'Refund approved' })).toHaveCount(0);
 });

@@ -38,6 +38,24 @@ mod ssr {
         service::contact_of_visitor(&state.db, visitor_id).await?.ok_or(AppError::Unauthorized)
     }
 
+    /// Starts a chat or leaves a lead from the widget's form, and issues the visitor token.
+    pub async fn start(
+        form: (String, String, String, String),
+        client_msg_id: Uuid,
+        kind: service::Start,
+    ) -> Result<super::VisitorChat, AppError> {
+        use switchboard_domain::{ContactDetails, MessageBody};
+        let (name, email, phone, message) = form;
+        let state = AppState::from_context()?;
+        let details = ContactDetails::parse(&name, &email, &phone)?;
+        let body = MessageBody::parse(&message)?;
+        let written =
+            service::start_web_conversation(&state.db, &details, &body, client_msg_id, kind, crate::db::now_millis()).await?;
+        state.hub.publish_all(written.events);
+        let (visitor_id, summary, _) = written.value;
+        chat_view(&state, super::token::issue(&state.secret, visitor_id), summary.id).await
+    }
+
     pub async fn chat_view(state: &AppState, token: String, conversation_id: Uuid) -> Result<super::VisitorChat, AppError> {
         let summary = service::load_summary(&state.db, conversation_id).await?;
         let messages = service::messages_after(&state.db, conversation_id, 0, false, 10_000).await?;
@@ -60,30 +78,8 @@ pub async fn start_chat(
     message: String,
     client_msg_id: Uuid,
 ) -> Result<VisitorChat, ApiError> {
-    use crate::conversations::service;
-    use crate::error::respond;
-    use switchboard_domain::{ContactDetails, MessageBody};
-    respond(
-        async {
-            let state = crate::state::AppState::from_context()?;
-            let details = ContactDetails::parse(&name, &email, &phone)?;
-            let body = MessageBody::parse(&message)?;
-            let written = service::start_web_conversation(
-                &state.db,
-                &details,
-                &body,
-                client_msg_id,
-                service::Start::Chat,
-                crate::db::now_millis(),
-            )
-            .await?;
-            state.hub.publish_all(written.events);
-            let (visitor_id, summary, _) = written.value;
-            let token = token::issue(&state.secret, visitor_id);
-            ssr::chat_view(&state, token, summary.id).await
-        }
-        .await,
-    )
+    use crate::conversations::service::Start;
+    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, Start::Chat).await)
 }
 
 /// The offline form: leaves a message as a lead when no agent is Online.
@@ -95,29 +91,8 @@ pub async fn leave_message(
     message: String,
     client_msg_id: Uuid,
 ) -> Result<VisitorChat, ApiError> {
-    use crate::conversations::service;
-    use crate::error::respond;
-    use switchboard_domain::{ContactDetails, MessageBody};
-    respond(
-        async {
-            let state = crate::state::AppState::from_context()?;
-            let details = ContactDetails::parse(&name, &email, &phone)?;
-            let body = MessageBody::parse(&message)?;
-            let written = service::start_web_conversation(
-                &state.db,
-                &details,
-                &body,
-                client_msg_id,
-                service::Start::Lead,
-                crate::db::now_millis(),
-            )
-            .await?;
-            state.hub.publish_all(written.events);
-            let (visitor_id, summary, _) = written.value;
-            ssr::chat_view(&state, token::issue(&state.secret, visitor_id), summary.id).await
-        }
-        .await,
-    )
+    use crate::conversations::service::Start;
+    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, Start::Lead).await)
 }
 
 /// What the widget shows before a chat: the chatbot, and whether anyone is Online.
