@@ -379,3 +379,29 @@ async fn admin_functions_are_for_admins() {
         assert_eq!(status, 422, "{backend}: no self-demotion");
     }
 }
+
+#[tokio::test]
+async fn a_broadcast_decline_hides_the_request_from_that_agent_only() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let (_admin, a1, a2) = team(&server).await;
+        let chat = start_chat(&server, "Dora", "anyone but Alex").await;
+        let conv = chat["conversation_id"].as_str().unwrap().to_string();
+        let queued = |a: &AgentClient| {
+            let (http, server, conv) = (a.http.clone(), &server, conv.clone());
+            async move {
+                let rows: Vec<Value> = call_ok(&http, server, "inbox/list", json!({"folder": "queued", "filter": list_filter()})).await;
+                rows.iter().any(|r| r["summary"]["id"] == conv.as_str())
+            }
+        };
+        assert!(queued(&a1).await && queued(&a2).await, "{backend}: both see it");
+        let _: Value = call_ok(&a1.http, &server, "inbox/decline", json!({"conversation_id": chat["conversation_id"]})).await;
+        assert!(!queued(&a1).await, "{backend}: gone for the decliner");
+        assert!(queued(&a2).await, "{backend}: still there for the others");
+        let (status, _) = call(&a1.http, &server, "inbox/decline", json!({"conversation_id": chat["conversation_id"]})).await;
+        assert_eq!(status, 200, "{backend}: declining twice is harmless");
+        let _: Value = call_ok(&a2.http, &server, "inbox/accept", json!({"conversation_id": chat["conversation_id"]})).await;
+        let (status, body) = call(&a1.http, &server, "inbox/decline", json!({"conversation_id": chat["conversation_id"]})).await;
+        assert_eq!(status, 409, "{backend}: {body}");
+    }
+}

@@ -202,6 +202,10 @@ pub struct ListQuery {
     /// Offline leads only (`Some(true)`), live chats only (`Some(false)`), or both.
     pub lead: Option<bool>,
     pub channel: Option<Channel>,
+    /// Only chats this agent works: assignee, current offer, or in the room.
+    pub involving: Option<Uuid>,
+    /// Leave out chats this agent declined or let lapse.
+    pub not_passed_by: Option<Uuid>,
     pub limit: u64,
 }
 
@@ -214,6 +218,27 @@ pub async fn list_summaries(db: &DatabaseConnection, q: &ListQuery) -> Result<Ve
     }
     if let Some(channel) = q.channel {
         find = find.filter(conversation::Column::ActiveChannel.eq(channel.as_str()));
+    }
+    if let Some(agent) = q.involving {
+        let rooms = sea_orm::sea_query::Query::select()
+            .column(conversation_participant::Column::ConversationId)
+            .from(conversation_participant::Entity)
+            .and_where(conversation_participant::Column::AccountId.eq(agent))
+            .to_owned();
+        find = find.filter(
+            Condition::any()
+                .add(conversation::Column::AssigneeId.eq(agent))
+                .add(conversation::Column::OfferedTo.eq(agent))
+                .add(conversation::Column::Id.in_subquery(rooms)),
+        );
+    }
+    if let Some(agent) = q.not_passed_by {
+        let passed = sea_orm::sea_query::Query::select()
+            .column(conversation_pass::Column::ConversationId)
+            .from(conversation_pass::Entity)
+            .and_where(conversation_pass::Column::AccountId.eq(agent))
+            .to_owned();
+        find = find.filter(conversation::Column::Id.not_in_subquery(passed));
     }
     let rows = find.order_by_desc(conversation::Column::LastMessageAt).limit(q.limit).all(db).await?;
     summaries_of(db, &rows).await

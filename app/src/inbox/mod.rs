@@ -98,13 +98,18 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 Scope::Operator(id) if agent.role == crate::auth::AgentRole::Admin => Some(id),
                 Scope::Operator(_) => return Err(AppError::Forbidden),
             };
-            let q = ListQuery { statuses, lead, channel: filter.channel, limit: LIST_LIMIT };
+            let q = ListQuery {
+                statuses,
+                lead,
+                channel: filter.channel,
+                involving: who,
+                not_passed_by: (folder == Folder::Queued).then_some(agent.id),
+                limit: LIST_LIMIT,
+            };
             let summaries = service::list_summaries(&state.db, &q).await?;
             let reads = service::read_positions(&state.db, agent.id).await?;
             Ok(summaries
                 .into_iter()
-                .filter(|s| folder != Folder::Queued || s.queued_for(agent.id))
-                .filter(|s| who.is_none_or(|w| s.involves(w)))
                 .map(|summary| InboxRow { read_seq: reads.get(&summary.id).copied().unwrap_or(0), summary })
                 .filter(|r| !filter.unread_only || r.read_seq < r.summary.last_seq)
                 .collect())
