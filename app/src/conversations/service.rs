@@ -81,16 +81,15 @@ fn status_of(row: &conversation::Model) -> ConversationStatus {
 }
 
 /// What a summary needs beyond the conversation row.
-#[derive(Default)]
 struct Related<'a> {
     contact: Option<&'a contact::Model>,
-    accounts: Option<&'a HashMap<Uuid, account::Model>>,
+    accounts: &'a HashMap<Uuid, account::Model>,
     passed_by: Vec<Uuid>,
     participants: Vec<(Uuid, String)>,
 }
 
 fn summary_of(row: &conversation::Model, rel: Related<'_>) -> ConversationSummary {
-    let name_of = |id: Option<Uuid>| id.and_then(|id| rel.accounts.and_then(|a| a.get(&id)).map(|a| a.name.clone()));
+    let name_of = |id: Option<Uuid>| id.and_then(|id| rel.accounts.get(&id)).map(|a| a.name.clone());
     let contact = rel.contact;
     ConversationSummary {
         id: row.id,
@@ -178,7 +177,7 @@ async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversation::Model]) 
                 r,
                 Related {
                     contact: contacts.get(&r.contact_id),
-                    accounts: Some(&accounts),
+                    accounts: &accounts,
                     passed_by: passes.remove(&r.id).unwrap_or_default(),
                     participants: participants.remove(&r.id).unwrap_or_default(),
                 },

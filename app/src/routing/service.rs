@@ -241,12 +241,12 @@ pub async fn decline(db: &DatabaseConnection, conversation_id: Uuid, agent: &Age
         return Err(AppError::Conflict("Only a waiting chat can be declined.".into()));
     }
     record_pass(db, conversation_id, agent.id, "declined", now).await?;
-    let mut events = vec![];
-    if offered_to_me && withdraw_offer(db, conversation_id, agent.id, summary.deadline, now).await? {
-        events.push(DomainEvent::ConversationDeclined { summary: load_summary(db, conversation_id).await?, agent: agent.id });
+    // An offer goes straight to the next agent; a broadcast request just leaves this agent's queue.
+    let rerouted = offered_to_me && withdraw_offer(db, conversation_id, agent.id, summary.deadline, now).await?;
+    let mut events =
+        vec![DomainEvent::ConversationDeclined { summary: load_summary(db, conversation_id).await?, agent: agent.id }];
+    if rerouted {
         events.extend(route(db, conversation_id, now).await?);
-    } else {
-        events.push(DomainEvent::ConversationDeclined { summary: load_summary(db, conversation_id).await?, agent: agent.id });
     }
     Ok(events)
 }
