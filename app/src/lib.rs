@@ -28,7 +28,7 @@ pub use switchboard_domain as domain;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -59,9 +59,11 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/inbox"/> }/>
                 <Route path=path!("/login") view=auth::LoginPage/>
-                <Route path=path!("/inbox") view=inbox::InboxPage/>
+                // Agent pages wait for their data before sending HTML (SsrMode::Async): nested
+                // suspense boundaries streamed out of order can fail to hydrate on a busy machine.
+                <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/widget") view=widget::WidgetPage/>
-                <Route path=path!("/admin") view=admin::AdminPage/>
+                <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

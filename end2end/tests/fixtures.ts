@@ -1,4 +1,4 @@
-import { test as base, expect, Page, FrameLocator, BrowserContext, Browser } from '@playwright/test';
+import { test as base, expect, Page, FrameLocator, BrowserContext, Browser, TestInfo } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,7 +26,7 @@ export class Server {
         SWITCHBOARD_ADDR: `127.0.0.1:${this.port}`,
         DATABASE_URL: `sqlite://${this.dbDir}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
-        RUST_LOG: 'warn',
+        RUST_LOG: process.env.E2E_RUST_LOG || 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,6 +44,10 @@ export class Server {
     throw new Error(`server did not become healthy: ${this.log.join('')}`);
   }
 
+  output(): string {
+    return this.log.join('');
+  }
+
   /** Kills the process outright, like a crash or a pulled plug. */
   async kill(): Promise<void> {
     const p = this.proc;
@@ -54,22 +58,34 @@ export class Server {
   }
 }
 
-/** A page in a context of its own, closed when the test ends. */
-async function freshPage({ browser }: { browser: Browser }, use: (page: Page) => Promise<void>): Promise<void> {
+/** A page in a context of its own, closed when the test ends. Browser console errors and
+ * uncaught exceptions (a hydration panic, say) are printed when the test fails. */
+async function freshPage({ browser }: { browser: Browser }, use: (page: Page) => Promise<void>, testInfo: TestInfo): Promise<void> {
   const ctx = await browser.newContext();
-  await use(await ctx.newPage());
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`[console.${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`[pageerror] ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`[requestfailed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  await use(page);
+  if (testInfo.status !== testInfo.expectedStatus && problems.length > 0) {
+    console.log(`browser problems in ${page.url()}:\n  ${problems.join('\n  ')}`);
+  }
   await ctx.close();
 }
 
 type Fixtures = { server: Server; visitor: Page; agent: Page; agent2: Page; admin: Page };
 
 export const test = base.extend<Fixtures>({
-  server: async ({}, use) => {
+  server: async ({}, use, testInfo) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'));
     const server = new Server(nextPort++, dir);
     await server.start();
     await use(server);
     await server.kill();
+    if (testInfo.status !== testInfo.expectedStatus) console.log(`server log:\n${server.output()}`);
     fs.rmSync(dir, { recursive: true, force: true });
   },
   // Separate browser contexts: a visitor and each agent share nothing, as in real life.

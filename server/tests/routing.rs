@@ -137,6 +137,10 @@ async fn a_timer_due_during_downtime_fires_once_at_start() {
         assert_eq!(sorry, 1, "{backend}: the visitor is told once");
         let queued: Vec<Value> = call_ok(&admin.http, &server, "inbox/list", json!({"folder": "queued", "filter": list_filter()})).await;
         assert!(queued.iter().any(|r| r["summary"]["id"] == conv.as_str() && r["summary"]["missed"] == true));
+        // The queue is the team's: the "mine" scope (the inbox's default) does not hide it.
+        let mine = json!({"scope": {"kind": "mine"}, "unread_only": false, "channel": null});
+        let queued: Vec<Value> = call_ok(&admin.http, &server, "inbox/list", json!({"folder": "queued", "filter": mine})).await;
+        assert!(queued.iter().any(|r| r["summary"]["id"] == conv.as_str()), "{backend}");
     }
 }
 
@@ -222,6 +226,11 @@ async fn invite_brings_a_colleague_into_the_room() {
         let chat = start_chat(&server, "Ivy", "two heads please").await;
         let conv = chat["conversation_id"].as_str().unwrap().to_string();
         let _: Value = call_ok(&a1.http, &server, "inbox/accept", json!({"conversation_id": conv})).await;
+        let engaged = |scope: &str| json!({"folder": "engaged", "filter": {"scope": {"kind": scope}, "unread_only": false, "channel": null}});
+        let listed = |rows: &Vec<Value>| rows.iter().any(|r| r["summary"]["id"] == conv.as_str());
+        let all: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("all")).await;
+        let mine: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("mine")).await;
+        assert!(listed(&all) && !listed(&mine), "{backend}: a colleague's chat is in Engaged (all), not (mine)");
         let a2_id = me(&a2, &server).await["id"].clone();
         let s: Value = call_ok(&a1.http, &server, "inbox/invite", json!({"conversation_id": conv, "agent_id": a2_id})).await;
         let names: Vec<&str> = s["participants"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
@@ -229,8 +238,8 @@ async fn invite_brings_a_colleague_into_the_room() {
         assert_eq!(s["participants"][1]["role"], "invited");
         let (status, _) = call(&a1.http, &server, "inbox/invite", json!({"conversation_id": conv, "agent_id": a2_id})).await;
         assert_eq!(status, 409, "{backend}: already in the room");
-        let mine: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", json!({"folder": "engaged", "filter": {"scope": {"kind": "mine"}, "unread_only": false, "channel": null}})).await;
-        assert!(mine.iter().any(|r| r["summary"]["id"] == conv.as_str()), "{backend}: in the invitee's Engaged (mine)");
+        let mine: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("mine")).await;
+        assert!(listed(&mine), "{backend}: in the invitee's Engaged (mine)");
     }
 }
 

@@ -56,6 +56,24 @@ impl DomainEvent {
         }
     }
 
+    /// The event's name, as serialized (for logs and listeners).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DomainEvent::ConversationStarted { .. } => "conversation_started",
+            DomainEvent::MessageAppended { .. } => "message_appended",
+            DomainEvent::ConversationQueued { .. } => "conversation_queued",
+            DomainEvent::ConversationOffered { .. } => "conversation_offered",
+            DomainEvent::ConversationAssigned { .. } => "conversation_assigned",
+            DomainEvent::ConversationMissed { .. } => "conversation_missed",
+            DomainEvent::ConversationDeclined { .. } => "conversation_declined",
+            DomainEvent::ConversationTransferred { .. } => "conversation_transferred",
+            DomainEvent::ParticipantInvited { .. } => "participant_invited",
+            DomainEvent::ConversationClosed { .. } => "conversation_closed",
+            DomainEvent::ConversationReopened { .. } => "conversation_reopened",
+            DomainEvent::PresenceChanged { .. } => "presence_changed",
+        }
+    }
+
     pub fn conversation_id(&self) -> Option<Uuid> {
         self.summary().map(|s| s.id)
     }

@@ -67,7 +67,16 @@ fn Admin() -> impl IntoView {
 #[component]
 fn Agents() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let agents = Resource::new(move || version.get(), |_| crate::inbox::list_agents());
+    // Loaded by the browser after hydration (the server renders "Loading…"): a second
+    // resource nested in the page's suspense boundary failed to hydrate on a busy machine.
+    let agents = RwSignal::new(None::<Result<Vec<AgentInfo>, String>>);
+    Effect::new(move |_| {
+        version.track();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            agents.set(Some(crate::inbox::list_agents().await.map_err(|e| e.to_string())));
+        });
+    });
     let error = RwSignal::new(None::<String>);
     let (email, name, password, role, capacity) = (
         RwSignal::new(String::new()),
@@ -96,16 +105,20 @@ fn Agents() -> impl IntoView {
         <section class="card">
             <h2>"Agents"</h2>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="admin-error">{e}</p> })}
-            <table class="grid" data-testid="agents-table">
-                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Chat limit"</th><th>"Status"</th><th>"Chats now"</th><th>"Account"</th><th></th></tr></thead>
-                <tbody>
-                    <Suspense fallback=|| view! { <tr><td>"Loading…"</td></tr> }>
-                        {move || agents.get().map(|r| r.unwrap_or_default().into_iter().map(|a| view! {
-                            <AgentRow agent=a error on_saved=Callback::new(move |_| version.update(|v| *v += 1))/>
-                        }).collect_view())}
-                    </Suspense>
-                </tbody>
-            </table>
+            {move || match agents.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{format!("Could not load the agents: {e}")}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="grid" data-testid="agents-table">
+                        <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Chat limit"</th><th>"Status"</th><th>"Chats now"</th><th>"Account"</th><th></th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|a| view! {
+                                <AgentRow agent=a error on_saved=Callback::new(move |_| version.update(|v| *v += 1))/>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
             <form class="inline-form" on:submit=create data-testid="create-agent">
                 <h3>"Add an agent"</h3>
                 <input placeholder="Name" required prop:value=name on:input=move |e| name.set(event_target_value(&e))/>

@@ -20,11 +20,18 @@ fn now_ms() -> i64 {
 fn load_folder(state: InboxState) {
     let folder = state.folder.get_untracked();
     let filter = state.filter.get_untracked();
+    let generation = state.list_load.with_value(|l| l.generation) + 1;
+    state.list_load.set_value(super::view::ListLoad { generation, since: Some(Vec::new()) });
     leptos::task::spawn_local(async move {
-        match super::list_conversations(folder, filter).await {
-            Ok(rows) if state.folder.get_untracked() == folder && state.filter.get_untracked() == filter => {
+        let listed = super::list_conversations(folder, filter).await;
+        // A newer listing (or a folder change) supersedes this one.
+        if state.list_load.try_with_value(|l| l.generation) != Some(generation) {
+            return;
+        }
+        let since = state.list_load.try_update_value(|l| l.since.take()).flatten().unwrap_or_default();
+        match listed {
+            Ok(mut rows) if state.folder.get_untracked() == folder && state.filter.get_untracked() == filter => {
                 // Keep the open room's row even if it left this folder (e.g. just closed).
-                let mut rows = rows;
                 if let Some(sel) = state.selected.get_untracked() {
                     if !rows.iter().any(|r| r.summary.id == sel) {
                         if let Some(keep) = state.rows.with_untracked(|r| r.iter().find(|r| r.summary.id == sel).cloned()) {
@@ -32,7 +39,7 @@ fn load_folder(state: InboxState) {
                         }
                     }
                 }
-                state.rows.set(rows);
+                state.replace_rows(rows, since);
             }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),

@@ -28,6 +28,14 @@ pub enum Folder {
     Leads,
 }
 
+impl Folder {
+    /// Whether the mine / all / operator scope applies. The queue and the leads are shared
+    /// by the whole team, so they ignore it (a declined request leaves the queue per agent).
+    pub fn scoped(self) -> bool {
+        matches!(self, Folder::Engaged | Folder::History)
+    }
+}
+
 /// Whose chats a listing shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
@@ -47,7 +55,8 @@ pub struct Filter {
 
 impl Default for Filter {
     fn default() -> Self {
-        Self { scope: Scope::All, unread_only: false, channel: None }
+        // Engaged is "my chats" unless the agent asks for everyone's.
+        Self { scope: Scope::Mine, unread_only: false, channel: None }
     }
 }
 
@@ -93,6 +102,7 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 Folder::Leads => (vec![S::Closed, S::Queued, S::Offered, S::Open], Some(true)),
             };
             let who = match filter.scope {
+                _ if !folder.scoped() => None,
                 Scope::All => None,
                 Scope::Mine => Some(agent.id),
                 Scope::Operator(id) if agent.role == crate::auth::AgentRole::Admin => Some(id),

@@ -44,6 +44,18 @@ pub(super) struct InboxState {
     pub auto_away_secs: RwSignal<u32>,
     /// Ticks every second in the browser, for countdowns.
     pub now: RwSignal<i64>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub list_load: StoredValue<ListLoad>,
+}
+
+/// The folder listing in flight. Live updates that arrive while it runs are kept and
+/// replayed over its answer, which may have been read before them; only the newest
+/// listing is applied.
+#[derive(Debug, Default)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) struct ListLoad {
+    pub generation: u64,
+    pub since: Option<Vec<ConversationSummary>>,
 }
 
 impl InboxState {
@@ -67,6 +79,7 @@ impl InboxState {
             Folder::Leads => s.lead,
         };
         let in_scope = match filter.scope {
+            _ if !self.folder.get_untracked().scoped() => true,
             Scope::All => true,
             Scope::Mine => s.involves(me),
             Scope::Operator(id) => s.involves(id),
@@ -80,6 +93,24 @@ impl InboxState {
     /// Applies a live row update: matching rows move to the top, others leave.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn upsert(&self, summary: ConversationSummary) {
+        self.list_load.update_value(|l| {
+            if let Some(since) = l.since.as_mut() {
+                since.push(summary.clone());
+            }
+        });
+        self.apply(summary);
+    }
+
+    /// Puts a freshly listed folder in place, then replays what happened meanwhile.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn replace_rows(&self, rows: Vec<InboxRow>, since: Vec<ConversationSummary>) {
+        self.rows.set(rows);
+        for summary in since {
+            self.apply(summary);
+        }
+    }
+
+    fn apply(&self, summary: ConversationSummary) {
         let selected = self.selected.get_untracked() == Some(summary.id);
         let read_seq = self
             .rows
@@ -152,6 +183,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
         notices: RwSignal::new(Vec::new()),
         auto_away_secs: RwSignal::new(300),
         now: RwSignal::new(0),
+        list_load: StoredValue::new(ListLoad::default()),
     };
     provide_context(state);
 

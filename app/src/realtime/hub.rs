@@ -28,6 +28,16 @@ impl Hub {
     }
 
     pub fn publish(&self, event: DomainEvent) {
+        match (&event, event.summary()) {
+            (DomainEvent::PresenceChanged { agent, presence }, _) => {
+                tracing::info!(event = event.name(), %agent, presence = presence.as_str());
+            }
+            (_, Some(s)) => tracing::info!(
+                event = event.name(), conversation = %s.id, status = s.status.as_str(),
+                offered_to = ?s.offered_to, assignee = ?s.assignee_id
+            ),
+            (_, None) => tracing::info!(event = event.name()),
+        }
         // No receivers is fine: nobody is connected.
         let _ = self.tx.send(Arc::new(event));
     }
