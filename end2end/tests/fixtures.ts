@@ -26,7 +26,8 @@ export class Server {
         SWITCHBOARD_ADDR: `127.0.0.1:${this.port}`,
         DATABASE_URL: `sqlite://${this.dbDir}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
-        RUST_LOG: process.env.E2E_RUST_LOG || 'warn',
+        // Domain events are logged at info: the log printed with a failure tells what happened.
+        RUST_LOG: process.env.E2E_RUST_LOG || 'info,sqlx=warn,sea_orm=warn,tower_sessions=warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

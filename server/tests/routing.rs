@@ -414,3 +414,41 @@ async fn a_broadcast_decline_hides_the_request_from_that_agent_only() {
         assert_eq!(status, 409, "{backend}: {body}");
     }
 }
+
+/// Events are published after commit by whichever task made the change, so clients order
+/// summaries by revision: every change must move it on, including ones kept in other tables.
+#[tokio::test]
+async fn every_change_moves_the_conversation_revision_on() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let (_admin, a1, a2) = team(&server).await;
+        let chat = start_chat(&server, "Rev", "count my changes").await;
+        let conv = chat["conversation_id"].as_str().unwrap().to_string();
+        let token = chat["token"].as_str().unwrap().to_string();
+        let revision = || async {
+            let detail: Value = call_ok(&a1.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
+            detail["summary"]["revision"].as_u64().unwrap()
+        };
+        let mut last = chat["revision"].as_u64().unwrap();
+        assert_eq!(last, revision().await, "{backend}: the widget and the inbox agree");
+        let a2_id = me(&a2, &server).await["id"].clone();
+        let steps: Vec<(&str, &AgentClient, &str, Value)> = vec![
+            ("decline (a pass)", &a2, "inbox/decline", json!({"conversation_id": conv})),
+            ("accept", &a1, "inbox/accept", json!({"conversation_id": conv})),
+            ("invite (a participant)", &a1, "inbox/invite", json!({"conversation_id": conv, "agent_id": a2_id})),
+            ("a reply", &a1, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "Hi", "internal": false})),
+            ("close", &a1, "inbox/close", json!({"conversation_id": conv})),
+        ];
+        for (what, who, endpoint, body) in steps {
+            let (status, res) = call(&who.http, &server, endpoint, body).await;
+            assert_eq!(status, 200, "{backend} {what}: {res}");
+            let now = revision().await;
+            assert!(now > last, "{backend}: {what} left the revision at {now}");
+            last = now;
+        }
+        let _: Value = call_ok(&http(), &server, "visitor/send", json!({
+            "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "one more thing"
+        })).await;
+        assert!(revision().await > last, "{backend}: reopening by writing");
+    }
+}

@@ -196,6 +196,8 @@ pub struct ConversationSummary {
     pub passed_by: Vec<Uuid>,
     /// Agents in the room.
     pub participants: Vec<Participant>,
+    /// Moves on with every change; of two summaries of one conversation the higher is newer.
+    pub revision: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +236,25 @@ impl ConversationSummary {
     /// Whether it belongs in an agent's shared queue: waiting, and not passed on by them.
     pub fn queued_for(&self, agent: Uuid) -> bool {
         self.status == ConversationStatus::Queued && !self.lead && !self.passed_by.contains(&agent)
+    }
+}
+
+/// The newest revision seen of each conversation. Summaries are published after commit by
+/// whichever task made the change, so an older one can arrive after a newer one; a client
+/// admits a summary only if it is at least as new as what it has seen.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryRevisions(std::collections::HashMap<Uuid, u64>);
+
+impl SummaryRevisions {
+    /// Whether this summary is current; records it if so. An equal revision is admitted (the
+    /// same state again, or a re-read).
+    pub fn admit(&mut self, summary: &ConversationSummary) -> bool {
+        let seen = self.0.entry(summary.id).or_insert(0);
+        if summary.revision < *seen {
+            return false;
+        }
+        *seen = summary.revision;
+        true
     }
 }
 
@@ -348,7 +369,25 @@ mod tests {
             queued_at: 0,
             passed_by: vec![],
             participants: vec![],
+            revision: 1,
         }
+    }
+
+    #[test]
+    fn an_older_summary_never_replaces_a_newer_one() {
+        let mut seen = SummaryRevisions::default();
+        let mut offered = summary(Offered, Some(SenderKind::Visitor), 1);
+        offered.revision = 3;
+        let mut queued = summary(Queued, Some(SenderKind::Visitor), 1);
+        queued.revision = 2;
+        assert!(seen.admit(&offered));
+        assert!(!seen.admit(&queued), "published later, but older");
+        assert!(seen.admit(&offered), "the same state again is fine");
+        let mut other = queued.clone();
+        other.id = Uuid::from_u128(9);
+        assert!(seen.admit(&other), "revisions are per conversation");
+        queued.revision = 4;
+        assert!(seen.admit(&queued));
     }
 
     #[test]

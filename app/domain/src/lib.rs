@@ -14,7 +14,8 @@ pub mod thread;
 
 pub use contact::{ContactDetails, ContactError};
 pub use conversation::{
-    Channel, ConversationStatus, ConversationSummary, Participant, ParticipantRole, StatusChange, TransitionError,
+    Channel, ConversationStatus, ConversationSummary, Participant, ParticipantRole, StatusChange, SummaryRevisions,
+    TransitionError,
 };
 pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use events::{Audience, DomainEvent};

@@ -120,6 +120,7 @@ fn summary_of(row: &conversation::Model, rel: Related<'_>) -> ConversationSummar
                 Some(Participant { id, name: name_of(Some(id))?, role: ParticipantRole::parse(&role)? })
             })
             .collect(),
+        revision: row.revision.max(0) as u64,
     }
 }
 
@@ -358,6 +359,7 @@ pub async fn start_web_conversation(
         queued_at: Set(now),
         accepted_at: Set(None),
         first_response_at: Set(None),
+        revision: Set(1),
     }
     .insert(&txn)
     .await?;
@@ -365,6 +367,7 @@ pub async fn start_web_conversation(
         .await?;
     if start == Start::Lead {
         conversation::Entity::update_many()
+            .col_expr(conversation::Column::Revision, conversation::bump_revision())
             .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Closed.as_str()))
             .col_expr(conversation::Column::ClosedAt, Expr::value(now))
             .filter(conversation::Column::Id.eq(conversation_id))
@@ -431,6 +434,7 @@ pub(crate) async fn append_in_txn<C: ConnectionTrait>(
 ) -> Result<AppendOutcome, AppError> {
     // Write first: this takes the lock that serialises appends to this conversation.
     let bumped = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::LastSeq, Expr::col(conversation::Column::LastSeq).add(1))
         .filter(conversation::Column::Id.eq(conversation_id))
         .exec(txn)
@@ -582,6 +586,7 @@ pub async fn close_conversation(
         };
         transition(before, StatusChange::Closed)?;
         conversation::Entity::update_many()
+            .col_expr(conversation::Column::Revision, conversation::bump_revision())
             .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Closed.as_str()))
             .col_expr(conversation::Column::OfferedTo, Expr::value(Option::<Uuid>::None))
             .col_expr(conversation::Column::Deadline, Expr::value(Option::<i64>::None))

@@ -105,6 +105,13 @@ pub mod conversation {
         pub queued_at: i64,
         pub accepted_at: Option<i64>,
         pub first_response_at: Option<i64>,
+        /// Bumped by every change (see `bump_revision`): clients keep the newest summary.
+        pub revision: i64,
+    }
+
+    /// `revision + 1`, for every update of a conversation row.
+    pub fn bump_revision() -> sea_orm::sea_query::SimpleExpr {
+        Expr::col(Column::Revision).add(1)
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Foundation), Box::new(super::migration_routing::Routing)]
+        vec![Box::new(Foundation), Box::new(super::migration_routing::Routing), Box::new(super::migration_revision::Revision)]
     }
 }
 

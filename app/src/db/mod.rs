@@ -4,6 +4,7 @@
 pub mod entities;
 pub mod migration;
 mod migration_routing;
+mod migration_revision;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

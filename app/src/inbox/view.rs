@@ -9,7 +9,7 @@ use crate::conversations::InboxRow;
 use crate::realtime::ConnState;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use switchboard_domain::{Channel, ConversationStatus, ConversationSummary, Presence, Thread};
+use switchboard_domain::{Channel, ConversationStatus, ConversationSummary, Presence, SummaryRevisions, Thread};
 use uuid::Uuid;
 
 /// A message for the agent's attention, shown as a toast.
@@ -46,6 +46,8 @@ pub(super) struct InboxState {
     pub now: RwSignal<i64>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub list_load: StoredValue<ListLoad>,
+    /// The newest revision seen of each conversation: an older summary never wins.
+    pub revisions: StoredValue<SummaryRevisions>,
 }
 
 /// The folder listing in flight. Live updates that arrive while it runs are kept and
@@ -103,7 +105,19 @@ impl InboxState {
 
     /// Puts a freshly listed folder in place, then replays what happened meanwhile.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub fn replace_rows(&self, rows: Vec<InboxRow>, since: Vec<ConversationSummary>) {
+    pub fn replace_rows(&self, listed: Vec<InboxRow>, since: Vec<ConversationSummary>) {
+        // A listed row older than a live update already shown keeps the newer one.
+        let current = self.rows.get_untracked();
+        let rows = listed
+            .into_iter()
+            .filter_map(|row| {
+                if self.revisions.try_update_value(|r| r.admit(&row.summary)).unwrap_or(true) {
+                    Some(row)
+                } else {
+                    current.iter().find(|c| c.summary.id == row.summary.id).cloned()
+                }
+            })
+            .collect();
         self.rows.set(rows);
         for summary in since {
             self.apply(summary);
@@ -111,6 +125,9 @@ impl InboxState {
     }
 
     fn apply(&self, summary: ConversationSummary) {
+        if !self.revisions.try_update_value(|r| r.admit(&summary)).unwrap_or(true) {
+            return;
+        }
         let selected = self.selected.get_untracked() == Some(summary.id);
         let read_seq = self
             .rows
@@ -184,6 +201,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
         auto_away_secs: RwSignal::new(300),
         now: RwSignal::new(0),
         list_load: StoredValue::new(ListLoad::default()),
+        revisions: StoredValue::new(SummaryRevisions::default()),
     };
     provide_context(state);
 

@@ -27,8 +27,9 @@ pub enum ServerFrame {
     Synced { conversation_id: Uuid, seq: u64 },
     /// An inbox row changed (agents only).
     Conversation { summary: ConversationSummary },
-    /// A conversation's status changed (what a contact may know of it).
-    Status { conversation_id: Uuid, status: ConversationStatus },
+    /// A conversation's status changed (what a contact may know of it). Frames can come
+    /// out of order: the higher revision is the newer.
+    Status { conversation_id: Uuid, status: ConversationStatus, revision: u64 },
     /// An agent's presence changed (agents only).
     Presence { agent: Uuid, presence: Presence },
     /// Something for this agent's attention: a chat offered, transferred or an invitation.

@@ -179,7 +179,11 @@ where
             Peer::Visitor { contact_id } => {
                 let status_event = !matches!(event, DomainEvent::MessageAppended { .. });
                 if summary.contact_id == *contact_id && status_event {
-                    self.send(&ServerFrame::Status { conversation_id: summary.id, status: summary.status }).await?;
+                    self.send(&ServerFrame::Status {
+                        conversation_id: summary.id,
+                        status: summary.status,
+                        revision: summary.revision,
+                    }).await?;
                 }
             }
         }

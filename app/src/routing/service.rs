@@ -69,7 +69,7 @@ pub async fn join_room<C: ConnectionTrait>(
     )
     .exec(db)
     .await?;
-    Ok(())
+    touch(db, conversation_id).await
 }
 
 /// Every active agent with presence, capacity and current load.
@@ -121,6 +121,17 @@ async fn record_pass<C: ConnectionTrait>(db: &C, conversation_id: Uuid, agent: U
     })
     .exec(db)
     .await?;
+    touch(db, conversation_id).await
+}
+
+/// A change kept in another table (participants, passes) is still a change of the
+/// conversation: its revision moves on.
+async fn touch<C: ConnectionTrait>(db: &C, conversation_id: Uuid) -> Result<(), AppError> {
+    conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
+        .filter(conversation::Column::Id.eq(conversation_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -136,6 +147,7 @@ pub async fn route(db: &DatabaseConnection, conversation_id: Uuid, now: Millis) 
     // Broadcast, or nobody free: wait in the queue with its timer.
     let deadline = now + settings.queue_timeout_secs as i64 * 1000;
     let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Deadline, Expr::value(deadline))
         .filter(conversation::Column::Id.eq(conversation_id))
         .filter(conversation::Column::Status.eq(ConversationStatus::Queued.as_str()))
@@ -163,6 +175,7 @@ async fn offer_next(
     let deadline = now + settings.accept_timeout_secs as i64 * 1000;
     let txn = db.begin().await?;
     let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Offered.as_str()))
         .col_expr(conversation::Column::OfferedTo, Expr::value(agent))
         .col_expr(conversation::Column::Deadline, Expr::value(deadline))
@@ -189,6 +202,7 @@ async fn offer_next(
 pub async fn accept(db: &DatabaseConnection, conversation_id: Uuid, agent: &AgentProfile, now: Millis) -> Result<Vec<DomainEvent>, AppError> {
     let txn = db.begin().await?;
     let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Open.as_str()))
         .col_expr(conversation::Column::AssigneeId, Expr::value(agent.id))
         .col_expr(conversation::Column::OfferedTo, Expr::value(Option::<Uuid>::None))
@@ -254,6 +268,7 @@ pub async fn decline(db: &DatabaseConnection, conversation_id: Uuid, agent: &Age
 /// Offered → queued, only if the offer is still the one we saw.
 async fn withdraw_offer(db: &DatabaseConnection, conversation_id: Uuid, agent: Uuid, deadline: Option<Millis>, now: Millis) -> Result<bool, AppError> {
     let mut q = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Queued.as_str()))
         .col_expr(conversation::Column::OfferedTo, Expr::value(Option::<Uuid>::None))
         .col_expr(conversation::Column::Deadline, Expr::value(Option::<i64>::None))
@@ -306,6 +321,7 @@ async fn queue_timed_out(
 ) -> Result<Vec<DomainEvent>, AppError> {
     let txn = db.begin().await?;
     let mut q = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Missed, Expr::value(true))
         .col_expr(conversation::Column::Deadline, Expr::value(Option::<i64>::None))
         .col_expr(conversation::Column::UpdatedAt, Expr::value(now));
@@ -401,6 +417,7 @@ pub async fn transfer(
     let note = MessageBody::parse(&note)?;
     let txn = db.begin().await?;
     conversation::Entity::update_many()
+        .col_expr(conversation::Column::Revision, conversation::bump_revision())
         .col_expr(conversation::Column::Status, Expr::value(ConversationStatus::Open.as_str()))
         .col_expr(conversation::Column::AssigneeId, Expr::value(to))
         .col_expr(conversation::Column::OfferedTo, Expr::value(Option::<Uuid>::None))

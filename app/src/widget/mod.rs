@@ -21,6 +21,8 @@ pub struct VisitorChat {
     pub conversation_id: Uuid,
     pub contact_name: String,
     pub status: ConversationStatus,
+    /// The conversation's revision when `status` was read (newer status frames win).
+    pub revision: u64,
     /// Public messages only, in seq order.
     pub messages: Vec<Message>,
 }
@@ -64,6 +66,7 @@ mod ssr {
             conversation_id,
             contact_name: summary.contact_name,
             status: summary.status,
+            revision: summary.revision,
             messages,
         })
     }

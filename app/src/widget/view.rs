@@ -35,6 +35,7 @@ pub fn WidgetPage() -> impl IntoView {
     let phase = RwSignal::new(Phase::Loading);
     let session = RwSignal::new(None::<ChatSession>);
     let status = RwSignal::new(ConversationStatus::Queued);
+    let status_revision = StoredValue::new(0u64);
     let thread = RwSignal::new(Thread::new());
     let conn = RwSignal::new(ConnState::Connecting);
     let bot = RwSignal::new(None::<crate::routing::BotSettings>);
@@ -51,6 +52,7 @@ pub fn WidgetPage() -> impl IntoView {
         }
         thread.set(t);
         status.set(chat.status);
+        status_revision.set_value(chat.revision);
         session.set(Some(ChatSession {
             token: chat.token,
             conversation_id: chat.conversation_id,
@@ -60,7 +62,7 @@ pub fn WidgetPage() -> impl IntoView {
     };
 
     #[cfg(feature = "hydrate")]
-    hydrate_only::boot(phase, session, status, thread, conn, bot, adopt);
+    hydrate_only::boot(phase, session, (status, status_revision), thread, conn, bot, adopt);
     #[cfg(feature = "hydrate")]
     hydrate_only::poll_queue(session, status, queue);
 
@@ -256,7 +258,7 @@ mod hydrate_only {
     pub fn boot(
         phase: RwSignal<Phase>,
         session: RwSignal<Option<ChatSession>>,
-        status: RwSignal<ConversationStatus>,
+        (status, status_revision): (RwSignal<ConversationStatus>, StoredValue<u64>),
         thread: RwSignal<Thread>,
         conn: RwSignal<ConnState>,
         bot: RwSignal<Option<crate::routing::BotSettings>>,
@@ -314,7 +316,12 @@ mod hydrate_only {
                             t.apply(message);
                         });
                     }
-                    ServerFrame::Status { conversation_id: id, status: st } if id == conversation_id => status.set(st),
+                    ServerFrame::Status { conversation_id: id, status: st, revision }
+                        if id == conversation_id && revision >= status_revision.get_value() =>
+                    {
+                        status_revision.set_value(revision);
+                        status.set(st);
+                    }
                     _ => {}
                 },
             );
