@@ -4,7 +4,9 @@ import type { Page } from '@playwright/test';
 test('broadcast: two agents see the request, one starts it, it vanishes for the other', async ({ server, visitor, agent, agent2 }) => {
   await signIn(agent, server, 'agent1@demo.test');
   await signIn(agent2, server, 'agent2@demo.test');
+  await expect(agent.locator('[data-testid=filter-mine]')).toHaveClass(/on/); // Engaged: my chats by default
   for (const a of [agent, agent2]) await a.locator('[data-testid=folder-queued]').click();
+  await expect(agent.locator('[data-testid=filter-mine]')).toBeHidden(); // the queue is the team's
 
   const widget = await openWidget(visitor, server);
   await startChat(widget, 'Bea', 'Is anyone there?');

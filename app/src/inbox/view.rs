@@ -354,6 +354,8 @@ fn Filters(is_admin: bool) -> impl IntoView {
     let scope_btn = move |scope: Scope, label: &'static str| {
         view! {
             <button
+                // The queue and the leads are the team's: no mine / all there.
+                hidden=move || !state.folder.get().scoped()
                 class=move || if state.filter.get().scope == scope { "chip-btn on" } else { "chip-btn" }
                 data-testid=format!("filter-{}", label.to_lowercase())
                 on:click=move |_| state.filter.update(|f| f.scope = scope)
@@ -380,7 +382,8 @@ fn Filters(is_admin: bool) -> impl IntoView {
                 on:click=move |_| state.filter.update(|f| f.unread_only = !f.unread_only)
             >"Unread"</button>
             {is_admin.then(|| view! {
-                <select data-testid="filter-operator" on:change=operator_change title="Another operator's chats">
+                <select data-testid="filter-operator" on:change=operator_change title="Another operator's chats"
+                    hidden=move || !state.folder.get().scoped()>
                     <option value="">"Operator…"</option>
                     {move || state.agents.get().into_iter().map(|a| view! {
                         <option value=a.id.to_string()>{a.name}</option>
