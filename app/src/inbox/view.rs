@@ -106,17 +106,11 @@ impl InboxState {
     /// Puts a freshly listed folder in place, then replays what happened meanwhile.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn replace_rows(&self, listed: Vec<InboxRow>, since: Vec<ConversationSummary>) {
-        // A listed row older than a live update already shown keeps the newer one.
-        let current = self.rows.get_untracked();
+        // A listed row older than a live update already seen is dropped: that update came
+        // while the listing ran, so it is in `since` and replayed below.
         let rows = listed
             .into_iter()
-            .filter_map(|row| {
-                if self.revisions.try_update_value(|r| r.admit(&row.summary)).unwrap_or(true) {
-                    Some(row)
-                } else {
-                    current.iter().find(|c| c.summary.id == row.summary.id).cloned()
-                }
-            })
+            .filter(|row| self.revisions.try_update_value(|r| r.admit(&row.summary)).unwrap_or(true))
             .collect();
         self.rows.set(rows);
         for summary in since {
