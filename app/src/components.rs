@@ -41,18 +41,51 @@ fn bubble_class(m: &Message, viewer: Viewer) -> &'static str {
     }
 }
 
+/// A conversation's messages, newest at the bottom. With `has_older`, a button at the top
+/// (and scrolling to the top) asks for the page before the first shown.
 #[component]
-pub fn MessageList(thread: RwSignal<Thread>, viewer: Viewer, #[prop(into)] on_retry: Callback<uuid::Uuid>) -> impl IntoView {
+pub fn MessageList(
+    thread: RwSignal<Thread>,
+    viewer: Viewer,
+    #[prop(into)] on_retry: Callback<uuid::Uuid>,
+    #[prop(optional, into)] has_older: Signal<bool>,
+    #[prop(optional)] on_older: Option<Callback<()>>,
+) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Div>::new();
-    // Keep the newest message in view.
-    Effect::new(move |_| {
-        thread.track();
+    // Keep the newest message in view when one arrives; when older ones are added above,
+    // keep the reader where they were.
+    let height = StoredValue::new(0i32);
+    Effect::new(move |last: Option<(u64, u64, usize)>| {
+        let now = thread.with(|t| (t.oldest(), t.watermark(), t.pending().len()));
         if let Some(el) = list_ref.get() {
-            el.set_scroll_top(el.scroll_height());
+            match last {
+                Some((oldest, newest, pending)) if (newest, pending) == (now.1, now.2) && oldest != now.0 => {
+                    el.set_scroll_top(el.scroll_top() + el.scroll_height() - height.get_value());
+                }
+                Some(same) if same == now => {}
+                _ => el.set_scroll_top(el.scroll_height()),
+            }
+            height.set_value(el.scroll_height());
         }
+        now
     });
+    let older = move || {
+        if let Some(cb) = on_older {
+            cb.run(());
+        }
+    };
+    let on_scroll = move |_| {
+        if let Some(el) = list_ref.get_untracked() {
+            if el.scroll_top() <= 0 && has_older.get_untracked() {
+                older();
+            }
+        }
+    };
     view! {
-        <div class="messages" node_ref=list_ref data-testid="messages">
+        <div class="messages" node_ref=list_ref data-testid="messages" on:scroll=on_scroll>
+            <Show when=move || has_older.get() && on_older.is_some()>
+                <button class="link older" data-testid="older-messages" on:click=move |_| older()>"Show earlier messages"</button>
+            </Show>
             <For
                 each=move || thread.with(|t| t.messages().cloned().collect::<Vec<_>>())
                 key=|m| m.seq

@@ -1,25 +1,22 @@
-//! Switchboard's shared application: Leptos components (rendered on the server, hydrated in
-//! the browser), server functions, and — behind the `ssr` feature — the services behind them.
+//! Switchboard's web layer: Leptos pages (rendered on the server, hydrated in the browser),
+//! thin server functions over the engine, and the websocket adapter.
 //!
 //! A map: `auth/` sign-in and sessions · `widget/` the visitor's chat · `inbox/` the agents'
-//! inbox · `conversations/` the write path (seq, dedupe, status) · `realtime/` websocket hub,
-//! sessions and the browser client · `db/` entities and migrations. The pure rules live in the
-//! `switchboard-domain` crate (`app/domain`).
+//! inbox · `admin/` settings and reports · `realtime/` the socket endpoints and the browser's
+//! client. The rules are in `switchboard-domain` (`app/domain`), the wire types in
+//! `switchboard-wire` (`app/wire`), everything server-side in `switchboard-engine`
+//! (`app/engine`).
 
 #![recursion_limit = "256"]
 
 pub mod admin;
 pub mod auth;
 pub mod components;
-pub mod conversations;
 pub mod error;
 pub mod inbox;
 pub mod realtime;
-pub mod routing;
 pub mod widget;
 
-#[cfg(feature = "ssr")]
-pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
 

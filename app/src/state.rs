@@ -1,21 +1,20 @@
 //! What every request handler and server function can reach, provided as Leptos context
 //! and as axum state.
 
-use crate::realtime::hub::Hub;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use switchboard_engine::Engine;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub db: DatabaseConnection,
-    pub hub: Hub,
+    pub engine: Engine,
     /// Signs visitor tokens; kept in the database so tokens survive restarts.
     pub secret: Arc<Vec<u8>>,
-    /// Open agent sockets on this node, per agent: the last one closing sets them Offline.
-    pub agent_sockets: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
+    /// Cancelled when the server shuts down: open sockets close with a restart code.
+    pub shutdown: CancellationToken,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -27,7 +26,6 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     /// The state inside a server function.
     pub fn from_context() -> Result<Self, crate::error::AppError> {
-        leptos::prelude::use_context::<AppState>()
-            .ok_or_else(|| crate::error::AppError::Internal("AppState missing from context".into()))
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| crate::error::AppError::Internal("AppState missing from context".into()))
     }
 }

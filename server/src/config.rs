@@ -20,6 +20,10 @@ pub struct Config {
     pub secret: Option<String>,
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,
+    /// How long a node's hold on its agents' presence lasts without renewal.
+    pub presence_ttl: std::time::Duration,
+    /// Test only: this node's commits wake nobody (fan-out must come from the poll).
+    pub test_silent_bus: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -45,7 +49,16 @@ impl Config {
         if secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("SWITCHBOARD_SECRET must be at least 32 characters".into());
         }
+        let presence_ttl = match std::env::var("SWITCHBOARD_PRESENCE_TTL_SECS") {
+            Ok(v) => match v.parse::<u64>() {
+                Ok(n) if (2..=600).contains(&n) => std::time::Duration::from_secs(n),
+                _ => return Err(format!("SWITCHBOARD_PRESENCE_TTL_SECS must be a number of seconds from 2 to 600, not {v:?}")),
+            },
+            Err(_) => std::time::Duration::from_secs(15),
+        };
         Ok(Self {
+            presence_ttl,
+            test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
             database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
             addr,
             mode,

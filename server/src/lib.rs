@@ -1,11 +1,12 @@
-//! The Switchboard server: configuration, start-up (database, migrations, demo data), and the
-//! axum router that puts the app's pages, server functions and sockets behind one listener.
+//! The Switchboard server: configuration, start-up (engine, demo data, secret), the axum
+//! router (no side effects), and the lifecycle. `start` runs the engine's workers and an
+//! accept loop that tracks every connection, so `shutdown` can close sockets with a close
+//! frame and finish in-flight requests, and `kill` can stop everything at once.
 
 pub mod config;
 pub mod seed;
 
 use app::auth::session_store::DbSessionStore;
-use app::realtime::hub::Hub;
 use app::realtime::socket;
 use app::state::AppState;
 use axum::extract::State;
@@ -17,7 +18,14 @@ use config::{Config, Mode};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sea_orm::ConnectionTrait;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use switchboard_engine::{Engine, EngineConfig, Workers};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -25,41 +33,39 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub enum StartError {
     #[error("configuration: {0}")]
     Config(String),
-    #[error("database: {0}")]
-    Db(#[from] sea_orm::DbErr),
-    #[error("{0}")]
-    App(#[from] app::error::AppError),
+    #[error(transparent)]
+    Engine(#[from] switchboard_engine::EngineError),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// Connects, migrates, seeds (in demo mode) and loads the signing secret.
+fn engine_config(config: &Config) -> EngineConfig {
+    let mut e = EngineConfig::new(config.database_url.clone());
+    e.presence_ttl = config.presence_ttl;
+    e
+}
+
+/// Opens the engine, seeds the demo (in demo mode) and loads the signing secret.
 pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
-    let db = app::db::connect(&config.database_url).await?;
+    let engine = Engine::open(engine_config(config)).await?;
     if config.mode == Mode::Demo {
-        seed::demo_accounts(&db).await?;
-        app::routing::service::seed_settings(&db, &app::routing::RoutingSettings::demo()).await?;
+        seed::demo(&engine).await?;
     }
     let secret = match &config.secret {
         Some(s) => s.as_bytes().to_vec(),
-        None => seed::stored_secret(&db).await?,
+        None => seed::stored_secret(&engine).await?,
     };
-    Ok(AppState {
-        leptos_options: config.leptos_options.clone(),
-        db,
-        hub: Hub::new(),
-        secret: Arc::new(secret),
-        agent_sockets: Default::default(),
-    })
+    if config.test_silent_bus {
+        tracing::warn!("TEST HOOK: this node announces no commit (fan-out relies on the dispatchers' poll)");
+        engine.bus().set_silent(true);
+    }
+    Ok(AppState { leptos_options: config.leptos_options.clone(), engine, secret: Arc::new(secret), shutdown: CancellationToken::new() })
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface. Starts nothing.
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
-    let store = DbSessionStore::new(state.db.clone());
-    spawn_session_cleanup(store.clone());
-    app::routing::timers::spawn(state.clone());
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.engine.clone()))
         .with_name("switchboard_session")
         .with_secure(config.secure_cookies)
         .with_same_site(SameSite::Lax)
@@ -88,20 +94,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
 }
 
-fn spawn_session_cleanup(store: DbSessionStore) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            if let Err(e) = store.delete_expired().await {
-                tracing::warn!(error = %e, "deleting expired sessions failed");
-            }
-        }
-    });
-}
-
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
+    match state.engine.db().read.execute_unprepared("SELECT 1").await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -115,13 +109,119 @@ async fn demo_page() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-cache")], Html(include_str!("../../public/demo.html")))
 }
 
+/// A running server: its workers, its accept loop and every connection it serves.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    workers: Workers,
+    /// Stops accepting.
+    accepting: CancellationToken,
+    /// Asks open HTTP connections to finish their request and close.
+    draining: CancellationToken,
+    accept_loop: tokio::task::JoinHandle<JoinSet<()>>,
+}
+
+/// Starts the engine's workers and serves on `listener` until stopped.
+pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, StartError> {
+    let state = prepare(config).await?;
+    let workers = state.engine.start();
+    let app = router(state.clone(), config);
+    let addr = listener.local_addr()?;
+    let accepting = CancellationToken::new();
+    let draining = CancellationToken::new();
+    let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
+    tracing::info!("Switchboard listening on http://{addr}");
+    Ok(Running { addr, state, workers, accepting, draining, accept_loop })
+}
+
+async fn accept(listener: TcpListener, app: Router, accepting: CancellationToken, draining: CancellationToken) -> JoinSet<()> {
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, _peer) = tokio::select! {
+            _ = accepting.cancelled() => return connections,
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Small frames must not wait for delayed ACKs.
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let draining = draining.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = draining.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;
+                }
+            }
+        });
+        // Forget the connections that are done.
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+/// Waits (boundedly) until this node's sockets have closed.
+async fn sockets_closed(engine: &Engine, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while engine.hub().socket_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl Running {
+    /// A graceful stop (SIGTERM): sockets get a close frame (clients reconnect elsewhere),
+    /// in-flight requests finish, then the workers stop.
+    pub async fn shutdown(self) {
+        self.accepting.cancel();
+        self.state.shutdown.cancel();
+        sockets_closed(&self.state.engine, Duration::from_secs(5)).await;
+        self.draining.cancel();
+        if let Ok(mut connections) = self.accept_loop.await {
+            let all = async { while connections.join_next().await.is_some() {} };
+            if tokio::time::timeout(Duration::from_secs(12), all).await.is_err() {
+                connections.shutdown().await;
+            }
+        }
+        self.workers.stop().await;
+        self.state.engine.release();
+        tracing::info!("Switchboard stopped");
+    }
+
+    /// Stops everything at once, like a crash as far as clients can tell: connections drop
+    /// mid-request. Nothing of this server runs afterwards.
+    pub async fn kill(self) {
+        self.accepting.cancel();
+        self.accept_loop.abort();
+        if let Ok(mut connections) = self.accept_loop.await {
+            connections.shutdown().await;
+        }
+        self.state.shutdown.cancel();
+        self.workers.stop().await;
+        sockets_closed(&self.state.engine, Duration::from_secs(5)).await;
+        self.state.engine.release();
+    }
+}
+
 /// Binds and serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> Result<(), StartError> {
-    let state = prepare(&config).await?;
-    let app = router(state, &config);
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown_signal()).await?;
+    let listener = TcpListener::bind(config.addr).await?;
+    let running = start(&config, listener).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: closing sockets, finishing requests");
+    running.shutdown().await;
     Ok(())
 }
 

@@ -59,8 +59,12 @@ async fn create_admin(config: &Config, args: &[String]) -> Result<(), String> {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let db = app::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
-    let profile = app::auth::ssr::create_account(&db, &email, &name, &password, app::auth::AgentRole::Admin, 3)
+    // A one-off write: it may run beside a serving node.
+    let mut engine_config = switchboard_engine::EngineConfig::new(config.database_url.clone());
+    engine_config.serves = false;
+    let engine = switchboard_engine::Engine::open(engine_config).await.map_err(|e| e.to_string())?;
+    let profile = engine
+        .create_account(&email, &name, &password, switchboard_wire::AgentRole::Admin, 3)
         .await
         .map_err(|e| e.to_string())?;
     println!("created admin {} <{}>", profile.name, profile.email);

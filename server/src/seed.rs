@@ -1,9 +1,9 @@
-//! First-boot data: the demo team (demo mode, empty database only) and the signing secret.
+//! First-boot data: the demo team and settings (demo mode, empty database only) and the
+//! visitor-token signing secret.
 
-use app::auth::{ssr::{account_count, create_account}, AgentRole};
-use app::db::entities::setting;
-use app::error::AppError;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use switchboard_domain::RoutingSettings;
+use switchboard_engine::{Engine, EngineError};
+use switchboard_wire::AgentRole;
 
 pub const DEMO_PASSWORD: &str = "switchboard";
 pub const DEMO_ACCOUNTS: [(&str, &str, AgentRole); 3] = [
@@ -12,40 +12,31 @@ pub const DEMO_ACCOUNTS: [(&str, &str, AgentRole); 3] = [
     ("agent2@demo.test", "Sam Agent", AgentRole::Agent),
 ];
 
-/// Creates the demo accounts when there are no accounts at all.
-pub async fn demo_accounts(db: &DatabaseConnection) -> Result<(), AppError> {
-    if account_count(db).await? > 0 {
-        return Ok(());
+/// Creates the demo accounts when there are no accounts at all, and the demo settings.
+pub async fn demo(engine: &Engine) -> Result<(), EngineError> {
+    if engine.account_count().await? == 0 {
+        for (email, name, role) in DEMO_ACCOUNTS {
+            match engine.create_account(email, name, DEMO_PASSWORD, role, 3).await {
+                // Another node seeded it first.
+                Ok(_) | Err(EngineError::AccountExists(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        tracing::info!("seeded demo accounts (password: {DEMO_PASSWORD})");
     }
-    for (email, name, role) in DEMO_ACCOUNTS {
-        create_account(db, email, name, DEMO_PASSWORD, role, 3).await?;
-    }
-    tracing::info!("seeded demo accounts (password: {DEMO_PASSWORD})");
-    Ok(())
+    engine.seed_settings(&RoutingSettings::demo()).await
 }
 
 const SECRET_KEY: &str = "visitor_token_secret";
 
-/// The visitor-token key, made once and kept in the database.
-pub async fn stored_secret(db: &DatabaseConnection) -> Result<Vec<u8>, AppError> {
-    if let Some(row) = setting::Entity::find_by_id(SECRET_KEY).one(db).await? {
-        return Ok(row.value.into_bytes());
-    }
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    let value: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let insert = setting::Entity::insert(setting::ActiveModel { key: Set(SECRET_KEY.into()), value: Set(value) })
-        .exec(db)
-        .await;
-    if let Err(e) = insert {
-        // Another node won the race; use its key.
-        if !app::db::is_unique_violation(&e) {
-            return Err(e.into());
-        }
-    }
-    let row = setting::Entity::find_by_id(SECRET_KEY)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal("secret vanished".into()))?;
-    Ok(row.value.into_bytes())
+/// The visitor-token key, made once and kept in the database (every node uses the same).
+pub async fn stored_secret(engine: &Engine) -> Result<Vec<u8>, EngineError> {
+    let value = engine
+        .setting_or_init(SECRET_KEY, || {
+            let mut bytes = [0u8; 32];
+            rand::fill(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
+        .await?;
+    Ok(value.into_bytes())
 }

@@ -118,14 +118,15 @@ async fn bad_input_gets_a_clear_error() {
             "name": "Ada", "email": "not-an-email", "phone": "", "message": "hi", "client_msg_id": Uuid::new_v4()
         })).await;
         assert_eq!(status, 422, "{backend}");
-        assert!(body["Invalid"].as_str().unwrap().contains("email"), "{body}");
+        assert_eq!(body["Invalid"]["code"], "email_invalid", "{body}");
+        assert!(body["Invalid"]["message"].as_str().unwrap().contains("email"), "{body}");
 
         let chat = start_chat(&server, "Bob", "hi").await;
         let (status, body) = call(&http(), &server, "visitor/send", json!({
             "token": chat["token"], "conversation_id": conv_id(&chat), "client_msg_id": Uuid::new_v4(), "body": "   "
         })).await;
         assert_eq!(status, 422, "{backend}");
-        assert_eq!(body["Invalid"], "A message cannot be empty.");
+        assert_eq!(body["Invalid"]["code"], "message_empty", "{body}");
 
         // A forged or foreign token reads and writes nothing.
         let forged = "v1.00000000000000000000000000000000.AAAA";
@@ -150,6 +151,8 @@ async fn messages_flow_live_both_ways_and_notes_stay_internal() {
         let server = TestServer::start(&url).await;
         let a = agent(&server, "agent1@demo.test").await;
         let mut agent_ws = a.socket(&server).await;
+        // The inbox says which folder is on screen; live rows follow it.
+        send_frame(&mut agent_ws, json!({"type": "view", "view": {"folder": "queued", "filter": all()}})).await;
 
         let chat = start_chat(&server, "Grace", "My parcel is late").await;
         let conv = conv_id(&chat);
@@ -206,7 +209,7 @@ async fn messages_flow_live_both_ways_and_notes_stay_internal() {
         let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
         assert_eq!(detail["summary"]["status"], "open");
         assert_eq!(detail["summary"]["assignee_name"], "Alex Agent");
-        assert_eq!(detail["messages"].as_array().unwrap().len(), 4);
+        assert_eq!(detail["page"]["messages"].as_array().unwrap().len(), 4);
     }
 }
 
@@ -355,6 +358,6 @@ async fn closing_keeps_history_and_a_new_message_reopens() {
         let row = queued.iter().find(|r| r["summary"]["id"] == conv.as_str()).expect("reopened into the queue");
         assert_eq!(row["summary"]["status"], "queued", "{backend}");
         let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
-        assert_eq!(detail["messages"].as_array().unwrap().len(), 3, "{backend}: whole history kept");
+        assert_eq!(detail["page"]["messages"].as_array().unwrap().len(), 3, "{backend}: whole history kept");
     }
 }

@@ -19,6 +19,19 @@ pub enum ContactError {
     PhoneInvalid(String),
 }
 
+impl ContactError {
+    /// A stable machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ContactError::NameMissing => "name_missing",
+            ContactError::NameTooLong => "name_too_long",
+            ContactError::EmailMissing => "email_missing",
+            ContactError::EmailInvalid(_) => "email_invalid",
+            ContactError::PhoneInvalid(_) => "phone_invalid",
+        }
+    }
+}
+
 /// Contact details as entered in the pre-chat form, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactDetails {

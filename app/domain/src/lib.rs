@@ -1,25 +1,26 @@
-//! Switchboard's pure core: the rules of conversations, messages and contacts.
+//! Switchboard's pure core: the rules of conversations, messages, contacts, routing and
+//! presence.
 //!
 //! No I/O lives here. Time (unix milliseconds) and ids are passed in, so every rule is a
 //! plain function that is unit-tested and compiles for the server and for wasm32 alike.
-//! The types double as the wire format shared by the server, the widget and the inbox.
+//! `conversation::decide` is the one place that says what a command does.
 
 pub mod contact;
 pub mod conversation;
-pub mod events;
+pub mod inbox;
 pub mod message;
+pub mod presence;
 pub mod reports;
 pub mod routing;
+pub mod settings;
 pub mod thread;
 
 pub use contact::{ContactDetails, ContactError};
-pub use conversation::{
-    Channel, ConversationStatus, ConversationSummary, Participant, ParticipantRole, StatusChange, SummaryRevisions,
-    TransitionError,
-};
-pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
-pub use events::{Audience, DomainEvent};
+pub use conversation::{Channel, ConversationStatus, DisplayStatus, ParticipantRole};
+pub use inbox::{Filter, Folder, InboxView, Scope};
 pub use message::{Message, MessageBody, MessageError, Sender, SenderKind, Visibility};
+pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
+pub use settings::{BotAnswer, BotSettings, RoutingSettings};
 pub use thread::{Applied, PendingMessage, PendingState, Thread};
 
 /// Milliseconds since the unix epoch; the only clock type in the core.

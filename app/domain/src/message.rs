@@ -87,6 +87,16 @@ pub enum MessageError {
     TooLong(usize),
 }
 
+impl MessageError {
+    /// A stable machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MessageError::Empty => "message_empty",
+            MessageError::TooLong(_) => "message_too_long",
+        }
+    }
+}
+
 /// A message text that passed validation: trimmed at both ends, not empty, not too long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageBody(String);
@@ -113,11 +123,6 @@ impl MessageBody {
     }
 }
 
-/// The sequence number the next message of a conversation gets.
-pub fn next_seq(last_seq: u64) -> u64 {
-    last_seq + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,12 +142,6 @@ mod tests {
     fn only_public_messages_reach_the_contact() {
         assert!(Visibility::Public.visible_to_contact());
         assert!(!Visibility::Internal.visible_to_contact());
-    }
-
-    #[test]
-    fn sequences_have_no_gaps() {
-        assert_eq!(next_seq(0), 1);
-        assert_eq!(next_seq(41), 42);
     }
 
     #[test]

@@ -100,32 +100,29 @@ impl AgentLoad {
     }
 }
 
-/// The agent to offer a chat to: Online with free capacity; the least loaded by share of
-/// capacity; ties to whoever has waited longest since their last chat, then by id so the
-/// choice is deterministic. Agents in `missed_by` (they let this chat lapse or declined it)
-/// are chosen only when nobody else has room.
-pub fn pick_agent(agents: &[AgentLoad], missed_by: &[Uuid]) -> Option<Uuid> {
-    let best = |allow_missed: bool| {
-        agents
-            .iter()
-            .filter(|a| a.has_room() && (allow_missed || !missed_by.contains(&a.id)))
-            .min_by(|a, b| {
-                // a.active/a.capacity vs b.active/b.capacity, without floats.
-                let load_a = a.active as u64 * b.capacity as u64;
-                let load_b = b.active as u64 * a.capacity as u64;
-                load_a
-                    .cmp(&load_b)
-                    .then(a.last_assigned_at.unwrap_or(i64::MIN).cmp(&b.last_assigned_at.unwrap_or(i64::MIN)))
-                    .then(a.id.cmp(&b.id))
-            })
-            .map(|a| a.id)
-    };
-    best(false).or_else(|| best(true))
+/// Agents who could take a chat, best first: Online with free capacity; the least loaded by
+/// share of capacity; ties to whoever has waited longest since their last chat, then by id so
+/// the order is deterministic. Agents in `missed_by` (they let this chat lapse or declined it)
+/// come after everyone else with room, so a chat goes back to them only when nobody else can.
+pub fn rank_agents(agents: &[AgentLoad], missed_by: &[Uuid]) -> Vec<Uuid> {
+    let mut candidates: Vec<&AgentLoad> = agents.iter().filter(|a| a.has_room()).collect();
+    candidates.sort_by(|a, b| {
+        // a.active/a.capacity vs b.active/b.capacity, without floats.
+        let load_a = a.active as u64 * b.capacity as u64;
+        let load_b = b.active as u64 * a.capacity as u64;
+        missed_by
+            .contains(&a.id)
+            .cmp(&missed_by.contains(&b.id))
+            .then(load_a.cmp(&load_b))
+            .then(a.last_assigned_at.unwrap_or(i64::MIN).cmp(&b.last_assigned_at.unwrap_or(i64::MIN)))
+            .then(a.id.cmp(&b.id))
+    });
+    candidates.into_iter().map(|a| a.id).collect()
 }
 
-/// Where a visitor stands: 1 is next. `queue` is ordered oldest first.
-pub fn queue_position(queue: &[Uuid], conversation: Uuid) -> Option<usize> {
-    queue.iter().position(|c| *c == conversation).map(|i| i + 1)
+/// The agent to offer a chat to, if anyone has room (see [`rank_agents`]).
+pub fn pick_agent(agents: &[AgentLoad], missed_by: &[Uuid]) -> Option<Uuid> {
+    rank_agents(agents, missed_by).first().copied()
 }
 
 /// What to tell a waiting visitor.
@@ -234,10 +231,14 @@ mod tests {
     }
 
     #[test]
-    fn queue_position_and_an_honest_estimate() {
-        let q = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
-        assert_eq!(queue_position(&q, Uuid::from_u128(3)), Some(3));
-        assert_eq!(queue_position(&q, Uuid::from_u128(9)), None);
+    fn ranking_puts_who_passed_last() {
+        let agents = [agent(1, Presence::Online, 5, 0, None), agent(2, Presence::Online, 5, 3, Some(10)), agent(3, Presence::Away, 5, 0, None)];
+        assert_eq!(rank_agents(&agents, &[Uuid::from_u128(1)]), vec![Uuid::from_u128(2), Uuid::from_u128(1)]);
+        assert_eq!(rank_agents(&agents, &[]), vec![Uuid::from_u128(1), Uuid::from_u128(2)]);
+    }
+
+    #[test]
+    fn an_honest_estimate() {
         assert_eq!(wait_estimate(1, 0, &[30]), WaitEstimate::NoAgents);
         assert_eq!(wait_estimate(1, 2, &[]), WaitEstimate::Unknown);
         assert_eq!(wait_estimate(1, 2, &[30, 90]), WaitEstimate::About { secs: 60 });

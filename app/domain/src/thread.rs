@@ -94,6 +94,11 @@ impl Thread {
         self.messages.keys().next_back().copied().unwrap_or(0)
     }
 
+    /// The lowest seq held (0 when empty): what to load history before.
+    pub fn oldest(&self) -> u64 {
+        self.messages.keys().next().copied().unwrap_or(0)
+    }
+
     /// Adds a confirmed message, once. Confirms the matching pending send, if any.
     pub fn apply(&mut self, message: Message) -> Applied {
         if let Some(id) = message.client_msg_id {

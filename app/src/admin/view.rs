@@ -1,9 +1,9 @@
 //! The admin page: agents, routing and widget settings, reports.
 
-use super::{ReportData, TimeInStatus};
 use crate::auth::AgentRole;
-use crate::inbox::AgentInfo;
-use crate::routing::{BotAnswer, RoutingSettings};
+use switchboard_domain::{BotAnswer, RoutingSettings};
+use switchboard_wire::admin::{ReportData, TimeInStatus};
+use switchboard_wire::inbox::AgentInfo;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use switchboard_domain::{MissedPolicy, RoutingMode};

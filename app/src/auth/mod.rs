@@ -5,47 +5,20 @@ pub mod session_store;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use switchboard_wire::{AgentProfile, AgentRole};
+
 use crate::error::ApiError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentRole {
-    Admin,
-    Agent,
-}
-
-impl AgentRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgentRole::Admin => "admin",
-            AgentRole::Agent => "agent",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Admin, Self::Agent].into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentProfile {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub role: AgentRole,
-}
 
 /// Signs an agent in. A plain form post works without JavaScript and lands on the inbox.
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, presence: Option<String>) -> Result<AgentProfile, ApiError> {
     use crate::error::{respond, AppError};
+    use switchboard_domain::presence::PresenceCommand;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let profile = ssr::authenticate(&state.db, &email, &password).await?;
+            let profile = state.engine.authenticate(&email, &password).await?;
             let session: tower_sessions::Session =
                 leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
             // A fresh id on every sign-in: a session id seen before login is worthless after.
@@ -57,11 +30,7 @@ pub async fn login(email: String, password: String, presence: Option<String>) ->
             // Online on sign-in, unless the agent chose otherwise on the form.
             let presence = switchboard_domain::Presence::parse(presence.as_deref().unwrap_or("online"))
                 .unwrap_or(switchboard_domain::Presence::Online);
-            if let Some(event) =
-                crate::routing::service::set_presence(&state.db, profile.id, presence, false, crate::db::now_millis()).await?
-            {
-                state.hub.publish(event);
-            }
+            state.engine.set_presence(profile.id, PresenceCommand::Choose(presence)).await?;
             leptos_axum::redirect("/inbox");
             Ok(profile)
         }
@@ -72,19 +41,14 @@ pub async fn login(email: String, password: String, presence: Option<String>) ->
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), ApiError> {
     use crate::error::{respond, AppError};
+    use switchboard_domain::presence::PresenceCommand;
     respond(
         async {
             let session: tower_sessions::Session =
                 leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
             if let Ok(agent) = ssr::require_agent().await {
                 let state = crate::state::AppState::from_context()?;
-                let now = crate::db::now_millis();
-                if let Some(event) =
-                    crate::routing::service::set_presence(&state.db, agent.id, switchboard_domain::Presence::Offline, false, now)
-                        .await?
-                {
-                    state.hub.publish(event);
-                }
+                state.engine.set_presence(agent.id, PresenceCommand::Choose(switchboard_domain::Presence::Offline)).await?;
             }
             session.flush().await.map_err(|e| AppError::Internal(e.to_string()))?;
             leptos_axum::redirect("/login");

@@ -1,46 +1,43 @@
-//! The inbox's browser-side behaviour: loading folders, the agent socket, actions, presence
-//! (with automatic Away when idle), countdown clock and notices.
+//! The inbox's browser-side behaviour: loading folders, the agent socket (which follows the
+//! folder on screen), paged history, actions, presence (with automatic Away when idle), the
+//! countdown clock and notices.
 
-use super::view::InboxState;
+use super::rows::{Applied, Update as RowUpdate};
+use super::state::{InboxState, NOTICE_MILLIS};
 use super::Folder;
 use crate::realtime::client::{new_uuid, socket_url, LiveSocket};
-use crate::realtime::protocol::{ClientFrame, ServerFrame};
 use leptos::prelude::*;
 use std::cell::Cell;
 use std::rc::Rc;
 use switchboard_domain::{Presence, Thread};
+use switchboard_wire::frames::{ClientFrame, ServerFrame};
 use uuid::Uuid;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+
+type Socket = StoredValue<Option<LiveSocket>, LocalStorage>;
 
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-fn load_folder(state: InboxState) {
-    let folder = state.folder.get_untracked();
-    let filter = state.filter.get_untracked();
-    let generation = state.list_load.with_value(|l| l.generation) + 1;
-    state.list_load.set_value(super::view::ListLoad { generation, since: Some(Vec::new()) });
-    leptos::task::spawn_local(async move {
-        let listed = super::list_conversations(folder, filter).await;
-        // A newer listing (or a folder change) supersedes this one.
-        if state.list_load.try_with_value(|l| l.generation) != Some(generation) {
-            return;
+fn send_frame(socket: Socket, frame: ClientFrame) {
+    socket.with_value(|s| {
+        if let Some(s) = s {
+            s.send(&frame);
         }
-        let since = state.list_load.try_update_value(|l| l.since.take()).flatten().unwrap_or_default();
-        match listed {
-            Ok(mut rows) if state.folder.get_untracked() == folder && state.filter.get_untracked() == filter => {
-                // Keep the open room's row even if it left this folder (e.g. just closed).
-                if let Some(sel) = state.selected.get_untracked() {
-                    if !rows.iter().any(|r| r.summary.id == sel) {
-                        if let Some(keep) = state.rows.with_untracked(|r| r.iter().find(|r| r.summary.id == sel).cloned()) {
-                            rows.push(keep);
-                        }
-                    }
-                }
-                state.replace_rows(rows, since);
-            }
+    });
+}
+
+fn load_folder(state: InboxState, socket: Socket) {
+    let view = state.view();
+    // Live rows follow the folder on screen.
+    send_frame(socket, ClientFrame::View { view });
+    let mut generation = 0;
+    state.rows.update(|r| generation = r.begin_listing());
+    leptos::task::spawn_local(async move {
+        match super::list_conversations(view.folder, view.filter).await {
+            Ok(rows) if state.view() == view => state.finish_listing(generation, rows),
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
         }
@@ -56,29 +53,25 @@ fn load_setup(state: InboxState) {
     });
 }
 
-fn open(state: InboxState, socket: StoredValue<Option<LiveSocket>, LocalStorage>, id: Uuid, previous: Option<Uuid>) {
-    socket.with_value(|s| {
-        if let (Some(s), Some(prev)) = (s, previous) {
-            s.send(&ClientFrame::Unsubscribe { conversation_id: prev });
-        }
-    });
+fn open(state: InboxState, socket: Socket, id: Uuid, previous: Option<Uuid>) {
+    if let Some(prev) = previous {
+        send_frame(socket, ClientFrame::Unsubscribe { conversation_id: prev });
+    }
     state.thread.set(Thread::new());
+    state.has_older.set(false);
     leptos::task::spawn_local(async move {
         match super::open_conversation(id).await {
             Ok(detail) if state.selected.get_untracked() == Some(id) => {
                 state.thread.update(|t| {
-                    for m in detail.messages {
+                    for m in detail.page.messages {
                         t.apply(m);
                     }
                 });
+                state.has_older.set(detail.page.has_older);
                 let after_seq = state.thread.with_untracked(|t| t.watermark());
-                socket.with_value(|s| {
-                    if let Some(s) = s {
-                        s.send(&ClientFrame::Subscribe { conversation_id: id, after_seq });
-                    }
-                });
+                send_frame(socket, ClientFrame::Subscribe { conversation_id: id, after_seq });
                 state.upsert(detail.summary);
-                read_up_to(id, after_seq);
+                read_up_to(state, id, after_seq);
             }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
@@ -86,24 +79,52 @@ fn open(state: InboxState, socket: StoredValue<Option<LiveSocket>, LocalStorage>
     });
 }
 
-fn read_up_to(id: Uuid, seq: u64) {
+/// The page of messages before the oldest shown.
+pub fn load_older(state: InboxState, id: Uuid) {
+    thread_local! {
+        static LOADING: Cell<bool> = const { Cell::new(false) };
+    }
+    if LOADING.with(|l| l.replace(true)) {
+        return;
+    }
+    let before = state.thread.with_untracked(|t| t.oldest());
+    leptos::task::spawn_local(async move {
+        let page = super::conversation_history(id, before).await;
+        LOADING.with(|l| l.set(false));
+        match page {
+            Ok(page) if state.selected.get_untracked() == Some(id) => {
+                state.thread.update(|t| {
+                    for m in page.messages {
+                        t.apply(m);
+                    }
+                });
+                state.has_older.set(page.has_older);
+            }
+            Ok(_) => {}
+            Err(e) => state.error.set(Some(e.to_string())),
+        }
+    });
+}
+
+fn read_up_to(state: InboxState, id: Uuid, seq: u64) {
+    state.rows.update(|r| r.mark_read(id, seq));
     leptos::task::spawn_local(async move {
         let _ = super::mark_read(id, seq).await;
     });
 }
 
 pub fn boot(state: InboxState) {
-    let socket = StoredValue::new_local(None::<LiveSocket>);
+    let socket: Socket = StoredValue::new_local(None::<LiveSocket>);
     load_setup(state);
 
     // Folder or filter changes reload the list.
     Effect::new(move |_| {
         state.folder.track();
         state.filter.track();
-        load_folder(state);
+        load_folder(state, socket);
     });
 
-    // Selecting a conversation loads its history and subscribes to it.
+    // Selecting a conversation loads its latest page and subscribes to it.
     Effect::new(move |previous: Option<Option<Uuid>>| {
         let current = state.selected.get();
         state.error.set(None);
@@ -115,7 +136,7 @@ pub fn boot(state: InboxState) {
 
     // Unread chats show in the browser tab title.
     Effect::new(move |_| {
-        let unread = state.rows.with(|rows| rows.iter().filter(|r| r.read_seq < r.summary.last_seq).count());
+        let unread = state.rows.with(|rows| rows.unread());
         let title = if unread > 0 { format!("* ({unread}) Inbox · Switchboard") } else { "Inbox · Switchboard".into() };
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             doc.set_title(&title);
@@ -126,8 +147,9 @@ pub fn boot(state: InboxState) {
         socket_url("/ws/agent"),
         state.conn,
         move |live| {
-            // After any (re)connect: refresh lists and resume the open room.
-            load_folder(state);
+            // After any (re)connect: the view, fresh lists, and the open room resumed.
+            live.send(&ClientFrame::View { view: state.view() });
+            load_folder(state, socket);
             load_setup(state);
             if let Some(id) = state.selected.get_untracked() {
                 let after_seq = state.thread.with_untracked(|t| t.watermark());
@@ -135,14 +157,20 @@ pub fn boot(state: InboxState) {
             }
         },
         move |frame| match frame {
-            ServerFrame::Conversation { summary } => state.upsert(summary),
+            ServerFrame::Conversation { summary } => {
+                state.apply(RowUpdate::Summary(summary));
+            }
+            ServerFrame::Activity { activity } => {
+                if state.apply(RowUpdate::Activity(activity)) == Applied::UnknownRow {
+                    load_folder(state, socket);
+                }
+            }
             ServerFrame::Message { message } if state.selected.get_untracked() == Some(message.conversation_id) => {
-                let seq = message.seq;
-                let id = message.conversation_id;
+                let (seq, id) = (message.seq, message.conversation_id);
                 state.thread.update(|t| {
                     t.apply(message);
                 });
-                read_up_to(id, seq);
+                read_up_to(state, id, seq);
             }
             ServerFrame::Presence { agent, presence } => state.agents.update(|all| {
                 if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
@@ -152,8 +180,14 @@ pub fn boot(state: InboxState) {
                 }
             }),
             ServerFrame::Notice { conversation_id, text } => state.notify(conversation_id, text),
+            ServerFrame::Error { code, .. } if code == "replay_too_long" => {
+                // Too far behind: open the room afresh on its latest page.
+                if let Some(id) = state.selected.get_untracked() {
+                    open(state, socket, id, None);
+                }
+            }
             ServerFrame::Resync => {
-                load_folder(state);
+                load_folder(state, socket);
                 load_setup(state);
             }
             _ => {}
@@ -178,8 +212,8 @@ fn spawn_clock(state: InboxState) {
             if state.now.try_set(now).is_some() {
                 return; // disposed
             }
-            if state.notices.with_untracked(|n| n.iter().any(|x| now - x.at >= super::view::NOTICE_MILLIS)) {
-                state.notices.update(|n| n.retain(|x| now - x.at < super::view::NOTICE_MILLIS));
+            if state.notices.with_untracked(|n| n.iter().any(|x| now - x.at >= NOTICE_MILLIS)) {
+                state.notices.update(|n| n.retain(|x| now - x.at < NOTICE_MILLIS));
             }
         }
     });
@@ -229,9 +263,7 @@ pub fn choose_presence(state: InboxState, presence: Presence) {
 
 fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
     let internal = state.internal.get_untracked();
-    crate::components::deliver(state.thread, id, body, move |id, body| {
-        super::send_agent_message(conversation_id, id, body, internal)
-    });
+    crate::components::deliver(state.thread, id, body, move |id, body| super::send_agent_message(conversation_id, id, body, internal));
 }
 
 pub fn send(state: InboxState, conversation_id: Uuid, body: String) {
@@ -261,7 +293,7 @@ pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
                 }
             }),
             "decline" => super::decline_chat(conversation_id).await.map(|_| {
-                state.rows.update(|r| r.retain(|r| r.summary.id != conversation_id));
+                state.rows.update(|r| r.remove(conversation_id));
                 if state.selected.get_untracked() == Some(conversation_id) {
                     state.selected.set(None);
                 }
@@ -274,7 +306,15 @@ pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
             if action != "close" {
                 state.notify(conversation_id, e.to_string());
             }
-            load_folder(state);
+            // The list may be stale: read it again.
+            let view = state.view();
+            let mut generation = 0;
+            state.rows.update(|r| generation = r.begin_listing());
+            if let Ok(rows) = super::list_conversations(view.folder, view.filter).await {
+                if state.view() == view {
+                    state.finish_listing(generation, rows);
+                }
+            }
         }
     });
 }

@@ -2,7 +2,7 @@
 //! heartbeats, notices a dead link by silence, and reports its state for the UI. What to
 //! (re)subscribe on each open is the caller's `on_open`, which reads the current watermark.
 
-use super::protocol::{ClientFrame, ServerFrame, HEARTBEAT_SECS};
+use switchboard_wire::frames::{ClientFrame, ServerFrame, HEARTBEAT_SECS};
 use super::ConnState;
 use leptos::prelude::*;
 use std::cell::RefCell;

@@ -1,10 +1,7 @@
-//! Realtime: the websocket protocol (shared by server and browser), the server-side hub and
-//! socket sessions, and the browser's reconnecting client.
+//! Realtime: the axum side of the websocket (authentication at the upgrade, then the
+//! engine's session) and the browser's reconnecting client. The frames are in
+//! `switchboard_wire::frames`.
 
-pub mod protocol;
-
-#[cfg(feature = "ssr")]
-pub mod hub;
 #[cfg(feature = "ssr")]
 pub mod socket;
 

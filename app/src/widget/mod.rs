@@ -10,161 +10,119 @@ pub use view::WidgetPage;
 use crate::error::ApiError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
-use switchboard_domain::{ConversationStatus, Message};
+use switchboard_domain::Message;
+use switchboard_wire::inbox::MessagePage;
 use uuid::Uuid;
 
-/// What the widget needs to show a visitor their conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VisitorChat {
-    pub token: String,
-    pub conversation_id: Uuid,
-    pub contact_name: String,
-    pub status: ConversationStatus,
-    /// The conversation's revision when `status` was read (newer status frames win).
-    pub revision: u64,
-    /// Public messages only, in seq order.
-    pub messages: Vec<Message>,
-}
+pub use switchboard_wire::widget::{QueueInfo, VisitorChat, WidgetSetup};
+
+/// How many messages the widget opens a conversation on; older ones load on request.
+#[cfg(feature = "ssr")]
+pub const PAGE: u64 = 50;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use crate::conversations::service;
     use crate::error::AppError;
     use crate::state::AppState;
+    use switchboard_engine::conversations::{ContactRef, StartKind};
     use uuid::Uuid;
 
     /// The contact a token speaks for.
-    pub async fn contact_of_token(state: &AppState, token: &str) -> Result<Uuid, AppError> {
+    pub async fn contact_of_token(state: &AppState, token: &str) -> Result<ContactRef, AppError> {
         let visitor_id = super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
-        service::contact_of_visitor(&state.db, visitor_id).await?.ok_or(AppError::Unauthorized)
+        state.engine.contact_of_visitor(visitor_id).await?.ok_or(AppError::Unauthorized)
+    }
+
+    /// The contact a token speaks for, if this conversation is theirs.
+    pub async fn owner(state: &AppState, token: &str, conversation_id: Uuid) -> Result<ContactRef, AppError> {
+        let contact = contact_of_token(state, token).await?;
+        if !state.engine.conversation_of_contact(conversation_id, contact.id).await? {
+            return Err(switchboard_engine::EngineError::NotFound(switchboard_engine::Missing::Conversation).into());
+        }
+        Ok(contact)
     }
 
     /// Starts a chat or leaves a lead from the widget's form, and issues the visitor token.
-    pub async fn start(
-        form: (String, String, String, String),
-        client_msg_id: Uuid,
-        kind: service::Start,
-    ) -> Result<super::VisitorChat, AppError> {
+    pub async fn start(form: (String, String, String, String), client_msg_id: Uuid, kind: StartKind) -> Result<super::VisitorChat, AppError> {
         use switchboard_domain::{ContactDetails, MessageBody};
         let (name, email, phone, message) = form;
         let state = AppState::from_context()?;
         let details = ContactDetails::parse(&name, &email, &phone)?;
         let body = MessageBody::parse(&message)?;
-        let written =
-            service::start_web_conversation(&state.db, &details, &body, client_msg_id, kind, crate::db::now_millis()).await?;
-        state.hub.publish_all(written.events);
-        let (visitor_id, summary, _) = written.value;
-        chat_view(&state, super::token::issue(&state.secret, visitor_id), summary.id).await
+        let started = state.engine.start_web_conversation(&details, &body, client_msg_id, kind).await?;
+        chat_view(&state, super::token::issue(&state.secret, started.visitor_id), started.conversation_id).await
     }
 
     pub async fn chat_view(state: &AppState, token: String, conversation_id: Uuid) -> Result<super::VisitorChat, AppError> {
-        let summary = service::load_summary(&state.db, conversation_id).await?;
-        let messages = service::messages_after(&state.db, conversation_id, 0, false, 10_000).await?;
+        let summary = state.engine.summary(conversation_id).await?;
+        let page = state.engine.message_page(conversation_id, None, false, super::PAGE).await?;
         Ok(super::VisitorChat {
             token,
             conversation_id,
             contact_name: summary.contact_name,
             status: summary.status,
             revision: summary.revision,
-            messages,
+            messages: page.messages,
+            has_older: page.has_older,
         })
     }
 }
 
 /// Starts a chat from the pre-chat form. Retrying with the same `client_msg_id` is safe.
 #[server(endpoint = "visitor/start", input = Json, output = Json)]
-pub async fn start_chat(
-    name: String,
-    email: String,
-    phone: String,
-    message: String,
-    client_msg_id: Uuid,
-) -> Result<VisitorChat, ApiError> {
-    use crate::conversations::service::Start;
-    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, Start::Chat).await)
+pub async fn start_chat(name: String, email: String, phone: String, message: String, client_msg_id: Uuid) -> Result<VisitorChat, ApiError> {
+    use switchboard_engine::conversations::StartKind;
+    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, StartKind::Chat).await)
 }
 
 /// The offline form: leaves a message as a lead when no agent is Online.
 #[server(endpoint = "visitor/leave-message", input = Json, output = Json)]
-pub async fn leave_message(
-    name: String,
-    email: String,
-    phone: String,
-    message: String,
-    client_msg_id: Uuid,
-) -> Result<VisitorChat, ApiError> {
-    use crate::conversations::service::Start;
-    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, Start::Lead).await)
+pub async fn leave_message(name: String, email: String, phone: String, message: String, client_msg_id: Uuid) -> Result<VisitorChat, ApiError> {
+    use switchboard_engine::conversations::StartKind;
+    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, StartKind::Lead).await)
 }
 
 /// What the widget shows before a chat: the chatbot, and whether anyone is Online.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WidgetSetup {
-    pub bot: Option<crate::routing::BotSettings>,
-    pub agents_online: bool,
-}
-
 #[server(endpoint = "visitor/config", input = Json, output = Json)]
 pub async fn widget_config() -> Result<WidgetSetup, ApiError> {
     use crate::error::respond;
-    use switchboard_domain::Presence;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let settings = crate::routing::service::load_settings(&state.db).await?;
-            let loads = crate::routing::service::agent_loads(&state.db).await?;
-            Ok(WidgetSetup {
-                bot: settings.bot.enabled.then_some(settings.bot),
-                agents_online: loads.iter().any(|(_, l)| l.presence == Presence::Online),
-            })
+            let settings = state.engine.settings().await?;
+            Ok(WidgetSetup { bot: settings.bot.enabled.then_some(settings.bot), agents_online: state.engine.anyone_online().await? })
         }
         .await,
     )
-}
-
-/// Where a waiting visitor stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueueInfo {
-    pub status: ConversationStatus,
-    /// 1 is next; none once an agent has it.
-    pub position: Option<usize>,
-    pub estimate: Option<switchboard_domain::WaitEstimate>,
-    pub missed: bool,
 }
 
 #[server(endpoint = "visitor/queue", input = Json, output = Json)]
 pub async fn queue_status(token: String, conversation_id: Uuid) -> Result<QueueInfo, ApiError> {
-    use crate::conversations::service;
-    use crate::error::{respond, AppError};
+    use crate::error::respond;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let contact_id = ssr::contact_of_token(&state, &token).await?;
-            if !service::conversation_belongs_to(&state.db, conversation_id, contact_id).await? {
-                return Err(AppError::NotFound("That conversation does not exist.".into()));
-            }
-            crate::routing::service::queue_status(&state.db, conversation_id, crate::db::now_millis()).await
+            ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state.engine.queue_status(conversation_id, switchboard_engine::now()).await?)
         }
         .await,
     )
 }
 
-/// The visitor's latest conversation with its history, or `None` for an unknown token
-/// (the widget then shows the pre-chat form).
+/// The visitor's latest conversation with its latest messages, or `None` for an unknown
+/// token (the widget then shows the pre-chat form).
 #[server(endpoint = "visitor/resume", input = Json, output = Json)]
 pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError> {
-    use crate::conversations::service;
     use crate::error::{respond, AppError};
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let contact_id = match ssr::contact_of_token(&state, &token).await {
+            let contact = match ssr::contact_of_token(&state, &token).await {
                 Ok(c) => c,
                 Err(AppError::Unauthorized) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            match service::latest_conversation_of_contact(&state.db, contact_id).await? {
+            match state.engine.latest_conversation_of(contact.id).await? {
                 Some(summary) => Ok(Some(ssr::chat_view(&state, token, summary.id).await?)),
                 None => Ok(None),
             }
@@ -173,37 +131,39 @@ pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError>
     )
 }
 
+/// Older public messages of the visitor's conversation, before `before_seq`.
+#[server(endpoint = "visitor/history", input = Json, output = Json)]
+pub async fn visitor_history(token: String, conversation_id: Uuid, before_seq: u64) -> Result<MessagePage, ApiError> {
+    use crate::error::respond;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state.engine.message_page(conversation_id, Some(before_seq), false, PAGE).await?)
+        }
+        .await,
+    )
+}
+
 /// Sends a visitor message. Retrying with the same `client_msg_id` stores it once.
 #[server(endpoint = "visitor/send", input = Json, output = Json)]
-pub async fn send_visitor_message(
-    token: String,
-    conversation_id: Uuid,
-    client_msg_id: Uuid,
-    body: String,
-) -> Result<Message, ApiError> {
-    use crate::conversations::service::{self, Author};
-    use crate::error::{respond, AppError};
+pub async fn send_visitor_message(token: String, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<Message, ApiError> {
+    use crate::error::respond;
+    use switchboard_domain::conversation::{Author, Command};
     use switchboard_domain::{MessageBody, Visibility};
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
             let body = MessageBody::parse(&body)?;
-            let contact_id = ssr::contact_of_token(&state, &token).await?;
-            if !service::conversation_belongs_to(&state.db, conversation_id, contact_id).await? {
-                return Err(AppError::NotFound("That conversation does not exist.".into()));
-            }
-            let written = service::append_message(
-                &state.db,
-                conversation_id,
-                Author::Contact,
+            let contact = ssr::contact_of_token(&state, &token).await?;
+            // The domain refuses a conversation that is not this contact's.
+            let command = Command::Append {
+                author: Author::Contact { contact_id: contact.id, name: contact.name },
                 body,
-                Visibility::Public,
-                Some(client_msg_id),
-                crate::db::now_millis(),
-            )
-            .await?;
-            state.hub.publish_all(written.events);
-            Ok(written.value)
+                visibility: Visibility::Public,
+                client_msg_id: Some(client_msg_id),
+            };
+            Ok(state.engine.append(conversation_id, command).await?.message().clone())
         }
         .await,
     )

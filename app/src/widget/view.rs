@@ -37,8 +37,9 @@ pub fn WidgetPage() -> impl IntoView {
     let status = RwSignal::new(ConversationStatus::Queued);
     let status_revision = StoredValue::new(0u64);
     let thread = RwSignal::new(Thread::new());
+    let has_older = RwSignal::new(false);
     let conn = RwSignal::new(ConnState::Connecting);
-    let bot = RwSignal::new(None::<crate::routing::BotSettings>);
+    let bot = RwSignal::new(None::<switchboard_domain::BotSettings>);
     let queue = RwSignal::new(None::<super::QueueInfo>);
 
     let adopt = move |chat: VisitorChat| {
@@ -51,6 +52,7 @@ pub fn WidgetPage() -> impl IntoView {
             t.apply(m);
         }
         thread.set(t);
+        has_older.set(chat.has_older);
         status.set(chat.status);
         status_revision.set_value(chat.revision);
         session.set(Some(ChatSession {
@@ -121,7 +123,10 @@ pub fn WidgetPage() -> impl IntoView {
                 Phase::Chat => view! {
                     <div class="widget-body chat">
                         {move || queue_line().map(|l| view! { <p class="queue-line" data-testid="queue-info">{l}</p> })}
-                        <MessageList thread viewer=Viewer::Visitor on_retry/>
+                        <MessageList thread viewer=Viewer::Visitor on_retry has_older on_older=Callback::new(move |_| {
+                            #[cfg(feature = "hydrate")]
+                            hydrate_only::load_older(session, thread, has_older);
+                        })/>
                         <Composer
                             on_send
                             placeholder=Signal::derive(move || {
@@ -137,7 +142,7 @@ pub fn WidgetPage() -> impl IntoView {
 
 /// The chatbot: a greeting, canned answers, and always a way to a person.
 #[component]
-fn BotPanel(bot: RwSignal<Option<crate::routing::BotSettings>>, on_agent: Callback<()>) -> impl IntoView {
+fn BotPanel(bot: RwSignal<Option<switchboard_domain::BotSettings>>, on_agent: Callback<()>) -> impl IntoView {
     let asked = RwSignal::new(Vec::<(String, String)>::new());
     view! {
         <div class="widget-body bot" data-testid="bot">
@@ -253,7 +258,7 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
 mod hydrate_only {
     use super::*;
     use crate::realtime::client::{new_uuid, socket_url, LiveSocket};
-    use crate::realtime::protocol::{ClientFrame, ServerFrame};
+    use switchboard_wire::frames::{ClientFrame, ServerFrame};
 
     pub fn boot(
         phase: RwSignal<Phase>,
@@ -261,7 +266,7 @@ mod hydrate_only {
         (status, status_revision): (RwSignal<ConversationStatus>, StoredValue<u64>),
         thread: RwSignal<Thread>,
         conn: RwSignal<ConnState>,
-        bot: RwSignal<Option<crate::routing::BotSettings>>,
+        bot: RwSignal<Option<switchboard_domain::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
     ) {
         // Resume a previous chat from the stored token, or show the form.
@@ -334,7 +339,7 @@ mod hydrate_only {
 
     /// A new visitor meets the chatbot (if enabled), the pre-chat form, or, with nobody
     /// Online, the offline form.
-    fn choose_entry(phase: RwSignal<Phase>, bot: RwSignal<Option<crate::routing::BotSettings>>) {
+    fn choose_entry(phase: RwSignal<Phase>, bot: RwSignal<Option<switchboard_domain::BotSettings>>) {
         leptos::task::spawn_local(async move {
             match super::super::widget_config().await {
                 Ok(setup) if !setup.agents_online => phase.set(Phase::Offline),
@@ -378,6 +383,22 @@ mod hydrate_only {
         let Some(s) = session.get_untracked() else { return };
         crate::components::deliver(thread, id, body, move |id, body| {
             super::super::send_visitor_message(s.token.clone(), s.conversation_id, id, body)
+        });
+    }
+
+    /// The page of public messages before the oldest shown.
+    pub fn load_older(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, has_older: RwSignal<bool>) {
+        let Some(s) = session.get_untracked() else { return };
+        let before = thread.with_untracked(|t| t.oldest());
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = super::super::visitor_history(s.token.clone(), s.conversation_id, before).await {
+                thread.update(|t| {
+                    for m in page.messages {
+                        t.apply(m);
+                    }
+                });
+                has_older.set(page.has_older);
+            }
         });
     }
 

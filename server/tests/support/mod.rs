@@ -43,7 +43,7 @@ pub async fn databases() -> Vec<(String, String)> {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub db_url: String,
-    task: tokio::task::JoinHandle<()>,
+    running: Option<server::Running>,
 }
 
 impl TestServer {
@@ -65,21 +65,25 @@ impl TestServer {
         config.database_url = db_url.to_string();
         config.mode = mode;
         config.secret = None;
-        let state = server::prepare(&config).await.expect("server prepares");
-        let app = server::router(state, &config);
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service()).await.unwrap();
-        });
-        TestServer { addr, db_url: db_url.to_string(), task }
+        let running = server::start(&config, listener).await.expect("server starts");
+        TestServer { addr: running.addr, db_url: db_url.to_string(), running: Some(running) }
     }
 
-    /// Kills the server abruptly, like a crash: open sockets drop.
-    pub async fn stop(self) -> (SocketAddr, String) {
-        self.task.abort();
-        let _ = self.task.await;
-        (self.addr, self.db_url)
+    /// Stops the server abruptly, like a crash: connections drop, and nothing of it (workers,
+    /// timers, kept-alive connections) runs afterwards.
+    pub async fn stop(mut self) -> (SocketAddr, String) {
+        if let Some(r) = self.running.take() {
+            r.kill().await;
+        }
+        (self.addr, self.db_url.clone())
+    }
+
+    /// Stops the server as SIGTERM does: sockets get a close frame, requests finish.
+    pub async fn shutdown(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

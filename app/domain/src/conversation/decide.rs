@@ -1,0 +1,877 @@
+//! The conversation's rules: what each command does. `decide` turns a command into events
+//! (or a typed refusal) and follow-up work; `evolve` applies one event to the state. The
+//! engine writes the new state, the events and the work in one transaction.
+
+use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
+use crate::message::{Message, MessageBody, MessageError, Sender, SenderKind, Visibility};
+use crate::routing::MissedPolicy;
+use crate::Millis;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An agent as a command names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Who writes a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Author {
+    /// The conversation's contact; `contact_id` is who the caller authenticated.
+    Contact { contact_id: Uuid, name: String },
+    Agent(AgentRef),
+}
+
+/// Everything that can happen to an existing conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Append { author: Author, body: MessageBody, visibility: Visibility, client_msg_id: Option<Uuid> },
+    /// Start chat, Accept or Put on hold: the agent takes it.
+    Accept { agent: AgentRef },
+    Decline { agent: Uuid },
+    /// `to_online` is a fact the caller looked up.
+    Transfer { from: AgentRef, to: AgentRef, to_online: bool, comment: String },
+    Invite { by: AgentRef, agent: AgentRef, agent_online: bool },
+    Close { agent: AgentRef },
+    /// Routing chose an agent with room for it.
+    Offer { agent: Uuid, deadline: Millis },
+    /// Routing found nobody (or broadcasts): it waits in the queue with its timer.
+    Enqueue { deadline: Millis },
+    /// The timer the caller saw (`deadline`) ran out.
+    TimerFired { deadline: Millis, policy: MissedPolicy },
+}
+
+/// Why a command was refused. Nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("This conversation is already closed.")]
+    AlreadyClosed,
+    #[error("This conversation is closed; it reopens when the contact writes again.")]
+    ClosedForAgents,
+    #[error("Another agent already took this chat.")]
+    AlreadyTaken,
+    #[error("You already have this chat.")]
+    AlreadyYours,
+    #[error("This chat is offered to another agent.")]
+    OfferedToAnother,
+    #[error("This chat is not waiting for an agent.")]
+    NotWaiting,
+    #[error("Only a chat in progress can be transferred.")]
+    NotOpen,
+    #[error("Pick another agent to transfer to.")]
+    SelfTransfer,
+    #[error("{name} is not online.")]
+    NotOnline { name: String },
+    #[error("{name} is already in this chat.")]
+    AlreadyInRoom { name: String },
+    /// A contact wrote to a conversation that is not theirs.
+    #[error("That conversation does not exist.")]
+    NotYourConversation,
+    #[error("{0}")]
+    Message(MessageError),
+}
+
+impl Refusal {
+    /// A stable machine-readable name, for clients and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::AlreadyClosed => "already_closed",
+            Refusal::ClosedForAgents => "closed_for_agents",
+            Refusal::AlreadyTaken => "already_taken",
+            Refusal::AlreadyYours => "already_yours",
+            Refusal::OfferedToAnother => "offered_to_another",
+            Refusal::NotWaiting => "not_waiting",
+            Refusal::NotOpen => "not_open",
+            Refusal::SelfTransfer => "self_transfer",
+            Refusal::NotOnline { .. } => "not_online",
+            Refusal::AlreadyInRoom { .. } => "already_in_room",
+            Refusal::NotYourConversation => "not_your_conversation",
+            Refusal::Message(e) => e.code(),
+        }
+    }
+}
+
+/// What happened to a conversation. Stored as the conversation's event log and fanned out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Started { contact_id: Uuid, channel: Channel, lead: bool },
+    MessageAppended { message: Message },
+    /// The contact wrote to a closed conversation: back to routing with its history.
+    Reopened,
+    Queued { deadline: Millis },
+    Offered { agent: Uuid, deadline: Millis },
+    /// An agent took it (Start chat, Accept, Hold) or replied to a waiting chat.
+    Assigned { agent: Uuid, by_reply: bool },
+    /// The acceptance timer ran out on this agent.
+    OfferLapsed { agent: Uuid },
+    /// The queue timer ran out; with the offline-lead policy it became a lead.
+    QueueMissed { into_lead: bool },
+    /// `withdrawn`: it was offered to them and goes back to routing.
+    Declined { agent: Uuid, withdrawn: bool },
+    Transferred { from: Uuid, to: Uuid },
+    Invited { agent: Uuid, by: Uuid },
+    Closed { by: Option<Uuid> },
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Started { .. } => "started",
+            Event::MessageAppended { .. } => "message_appended",
+            Event::Reopened => "reopened",
+            Event::Queued { .. } => "queued",
+            Event::Offered { .. } => "offered",
+            Event::Assigned { .. } => "assigned",
+            Event::OfferLapsed { .. } => "offer_lapsed",
+            Event::QueueMissed { .. } => "queue_missed",
+            Event::Declined { .. } => "declined",
+            Event::Transferred { .. } => "transferred",
+            Event::Invited { .. } => "invited",
+            Event::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// Follow-up work a decision asks for, done later by a reactor from the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "work", rename_all = "snake_case")]
+pub enum Work {
+    /// Put this waiting conversation in the queue or offer it to an agent.
+    Route,
+    /// Capacity was freed: offer waiting chats to agents with room (time-based routing).
+    DrainQueue,
+}
+
+/// The events and the work of one decision. No events: nothing to do (a stale timer, a
+/// repeated decline).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    pub events: Vec<Event>,
+    pub work: Vec<Work>,
+}
+
+/// Builds the messages of one decision with consecutive seqs.
+struct Writer<'a> {
+    state: &'a ConversationState,
+    now: Millis,
+    new_id: &'a mut dyn FnMut() -> Uuid,
+    next_seq: u64,
+    decision: Decision,
+}
+
+impl Writer<'_> {
+    fn event(&mut self, e: Event) {
+        self.decision.events.push(e);
+    }
+
+    fn message(&mut self, sender: Sender, body: String, visibility: Visibility, client_msg_id: Option<Uuid>) {
+        self.next_seq += 1;
+        let message = Message {
+            id: (self.new_id)(),
+            conversation_id: self.state.id,
+            seq: self.next_seq,
+            sender,
+            body,
+            visibility,
+            channel: self.state.active_channel,
+            client_msg_id,
+            created_at: self.now,
+        };
+        self.event(Event::MessageAppended { message });
+    }
+
+    fn system(&mut self, text: String, visibility: Visibility) {
+        self.message(Sender { kind: SenderKind::System, id: None, name: "Switchboard".into() }, text, visibility, None);
+    }
+
+    fn work(&mut self, w: Work) {
+        self.decision.work.push(w);
+    }
+}
+
+fn agent_sender(a: &AgentRef) -> Sender {
+    Sender { kind: SenderKind::Agent, id: Some(a.id), name: a.name.clone() }
+}
+
+fn note(text: String) -> Result<String, Refusal> {
+    MessageBody::parse(&text).map(MessageBody::into_inner).map_err(Refusal::Message)
+}
+
+/// Decides what `command` does to a conversation in `state` at `now`.
+pub fn decide(
+    state: &ConversationState,
+    command: &Command,
+    now: Millis,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Decision, Refusal> {
+    use ConversationStatus as S;
+    let mut w = Writer { state, now, new_id, next_seq: state.last_seq, decision: Decision::default() };
+    match command {
+        Command::Append { author: Author::Contact { contact_id, name }, body, client_msg_id, .. } => {
+            if *contact_id != state.contact_id {
+                return Err(Refusal::NotYourConversation);
+            }
+            if state.status == S::Closed {
+                w.event(Event::Reopened);
+                w.work(Work::Route);
+            }
+            let sender = Sender { kind: SenderKind::Visitor, id: None, name: name.clone() };
+            // A contact's message is always public.
+            w.message(sender, body.as_str().to_string(), Visibility::Public, *client_msg_id);
+        }
+        Command::Append { author: Author::Agent(agent), body, visibility, client_msg_id } => {
+            if *visibility == Visibility::Public {
+                match state.status {
+                    S::Closed => return Err(Refusal::ClosedForAgents),
+                    S::Offered if state.offered_to != Some(agent.id) => return Err(Refusal::OfferedToAnother),
+                    // Answering a waiting chat takes it, as if they had clicked Start chat.
+                    S::Queued | S::Offered => w.event(Event::Assigned { agent: agent.id, by_reply: true }),
+                    S::Open if state.assignee.is_none() => w.event(Event::Assigned { agent: agent.id, by_reply: true }),
+                    S::Open => {}
+                }
+            }
+            w.message(agent_sender(agent), body.as_str().to_string(), *visibility, *client_msg_id);
+        }
+        Command::Accept { agent } => {
+            match state.status {
+                S::Closed => return Err(Refusal::AlreadyClosed),
+                S::Open if state.assignee == Some(agent.id) => return Err(Refusal::AlreadyYours),
+                S::Open => return Err(Refusal::AlreadyTaken),
+                S::Offered if state.offered_to != Some(agent.id) => return Err(Refusal::OfferedToAnother),
+                S::Queued | S::Offered => {}
+            }
+            w.event(Event::Assigned { agent: agent.id, by_reply: false });
+            w.system(format!("{} joined the chat.", agent.name), Visibility::Public);
+        }
+        Command::Decline { agent } => match state.status {
+            S::Offered if state.offered_to == Some(*agent) => {
+                w.event(Event::Declined { agent: *agent, withdrawn: true });
+                w.work(Work::Route);
+            }
+            // Declining twice changes nothing.
+            S::Queued if state.passed_by.contains(agent) => {}
+            S::Queued => w.event(Event::Declined { agent: *agent, withdrawn: false }),
+            _ => return Err(Refusal::NotWaiting),
+        },
+        Command::Transfer { from, to, to_online, comment } => {
+            if to.id == from.id {
+                return Err(Refusal::SelfTransfer);
+            }
+            match state.status {
+                S::Closed => return Err(Refusal::AlreadyClosed),
+                S::Open => {}
+                _ => return Err(Refusal::NotOpen),
+            }
+            if !to_online {
+                return Err(Refusal::NotOnline { name: to.name.clone() });
+            }
+            let comment = comment.trim();
+            let text = if comment.is_empty() {
+                format!("{} transferred this chat to {}.", from.name, to.name)
+            } else {
+                format!("{} transferred this chat to {}: {}", from.name, to.name, comment)
+            };
+            let text = note(text)?;
+            w.event(Event::Transferred { from: from.id, to: to.id });
+            // The comment is an internal note: the contact never sees it.
+            w.message(agent_sender(from), text, Visibility::Internal, None);
+            w.work(Work::DrainQueue);
+        }
+        Command::Invite { by, agent, agent_online } => {
+            if state.status == S::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            if state.assignee == Some(agent.id) || state.members.iter().any(|m| m.agent == agent.id) {
+                return Err(Refusal::AlreadyInRoom { name: agent.name.clone() });
+            }
+            if !agent_online {
+                return Err(Refusal::NotOnline { name: agent.name.clone() });
+            }
+            w.event(Event::Invited { agent: agent.id, by: by.id });
+            w.system(format!("{} invited {} to the chat.", by.name, agent.name), Visibility::Internal);
+        }
+        Command::Close { agent } => {
+            if state.status == S::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            w.system(format!("{} closed this conversation. Write again any time.", agent.name), Visibility::Public);
+            w.event(Event::Closed { by: Some(agent.id) });
+            if matches!(state.status, S::Open | S::Offered) {
+                w.work(Work::DrainQueue);
+            }
+        }
+        Command::Offer { agent, deadline } => {
+            if state.status != S::Queued || state.lead {
+                return Err(Refusal::NotWaiting);
+            }
+            w.event(Event::Offered { agent: *agent, deadline: *deadline });
+        }
+        Command::Enqueue { deadline } => {
+            if state.status != S::Queued || state.lead {
+                return Err(Refusal::NotWaiting);
+            }
+            // A running timer keeps running; a missed request stays flagged without one.
+            if !state.missed && state.deadline.is_none() {
+                w.event(Event::Queued { deadline: *deadline });
+            }
+        }
+        Command::TimerFired { deadline, policy } => {
+            if state.deadline != Some(*deadline) {
+                return Ok(Decision::default()); // accepted, declined or fired elsewhere meanwhile
+            }
+            match (state.status, state.offered_to) {
+                (S::Offered, Some(agent)) => {
+                    w.event(Event::OfferLapsed { agent });
+                    w.work(Work::Route);
+                }
+                (S::Queued, _) => {
+                    let into_lead = *policy == MissedPolicy::OfflineLead;
+                    w.event(Event::QueueMissed { into_lead });
+                    let text = if into_lead {
+                        "All our agents are busy right now. We have saved your message and will get back to you by email."
+                    } else {
+                        "Sorry for the wait: all our agents are busy. Please stay here; we'll answer as soon as someone is free."
+                    };
+                    w.system(text.into(), Visibility::Public);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(w.decision)
+}
+
+/// A conversation to begin: its first message comes from the contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConversation {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    pub channel: Channel,
+    /// Left through the offline form: stored as a lead, not routed.
+    pub lead: bool,
+    pub first: MessageBody,
+    pub client_msg_id: Option<Uuid>,
+}
+
+/// A new conversation's state, its first events and its work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub state: ConversationState,
+    pub events: Vec<Event>,
+    pub work: Vec<Work>,
+}
+
+/// Begins a conversation: started, the contact's first message, and routing (or, for a lead,
+/// closed at once: the contact's next message reopens it).
+pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid) -> Started {
+    let blank = ConversationState {
+        id: new.id,
+        contact_id: new.contact_id,
+        status: ConversationStatus::Queued,
+        active_channel: new.channel,
+        assignee: None,
+        offered_to: None,
+        deadline: None,
+        missed: false,
+        lead: false,
+        last_seq: 0,
+        revision: 0,
+        preview: String::new(),
+        last_sender: None,
+        last_message_at: now,
+        created_at: now,
+        updated_at: now,
+        queued_at: now,
+        accepted_at: None,
+        first_response_at: None,
+        closed_at: None,
+        members: vec![],
+        passed_by: vec![],
+    };
+    let mut w = Writer { state: &blank, now, new_id, next_seq: 0, decision: Decision::default() };
+    w.event(Event::Started { contact_id: new.contact_id, channel: new.channel, lead: new.lead });
+    let sender = Sender { kind: SenderKind::Visitor, id: None, name: new.contact_name.clone() };
+    w.message(sender, new.first.into_inner(), Visibility::Public, new.client_msg_id);
+    if new.lead {
+        w.event(Event::Closed { by: None });
+    } else {
+        w.work(Work::Route);
+    }
+    let Decision { events, work } = w.decision;
+    let mut state = blank.clone();
+    for e in &events {
+        evolve(&mut state, e, now);
+    }
+    Started { state, events, work }
+}
+
+fn join(members: &mut Vec<Member>, agent: Uuid, role: ParticipantRole) {
+    match members.iter_mut().find(|m| m.agent == agent) {
+        Some(m) => m.role = role,
+        None => members.push(Member { agent, role }),
+    }
+}
+
+fn pass(passed_by: &mut Vec<Uuid>, agent: Uuid) {
+    if !passed_by.contains(&agent) {
+        passed_by.push(agent);
+    }
+}
+
+/// Applies one event. Every event moves the revision on by one.
+pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
+    use ConversationStatus as S;
+    s.revision += 1;
+    s.updated_at = now;
+    match event {
+        Event::Started { contact_id, channel, lead } => {
+            s.contact_id = *contact_id;
+            s.active_channel = *channel;
+            s.lead = *lead;
+            s.status = S::Queued;
+            s.created_at = now;
+            s.queued_at = now;
+        }
+        Event::MessageAppended { message } => {
+            s.last_seq = s.last_seq.max(message.seq);
+            if message.visibility.visible_to_contact() {
+                s.preview = super::preview_of(&message.body);
+                s.last_sender = Some(message.sender.kind);
+                s.last_message_at = message.created_at;
+                if message.sender.kind == SenderKind::Agent && s.first_response_at.is_none() {
+                    s.first_response_at = Some(message.created_at);
+                }
+            }
+        }
+        Event::Reopened => {
+            // Back to routing from scratch, with the whole history kept.
+            s.status = S::Queued;
+            s.closed_at = None;
+            s.assignee = None;
+            s.offered_to = None;
+            s.deadline = None;
+            s.missed = false;
+            s.lead = false;
+            s.queued_at = now;
+            s.accepted_at = None;
+            s.first_response_at = None;
+            s.members.clear();
+            s.passed_by.clear();
+        }
+        Event::Queued { deadline } => s.deadline = Some(*deadline),
+        Event::Offered { agent, deadline } => {
+            s.status = S::Offered;
+            s.offered_to = Some(*agent);
+            s.deadline = Some(*deadline);
+        }
+        Event::Assigned { agent, .. } => {
+            s.status = S::Open;
+            s.assignee = Some(*agent);
+            s.offered_to = None;
+            s.deadline = None;
+            s.accepted_at = s.accepted_at.or(Some(now));
+            join(&mut s.members, *agent, ParticipantRole::Owner);
+        }
+        Event::OfferLapsed { agent } => {
+            s.status = S::Queued;
+            s.offered_to = None;
+            s.deadline = None;
+            pass(&mut s.passed_by, *agent);
+        }
+        Event::QueueMissed { into_lead } => {
+            s.missed = true;
+            s.deadline = None;
+            if *into_lead {
+                s.status = S::Closed;
+                s.lead = true;
+                s.closed_at = Some(now);
+            }
+        }
+        Event::Declined { agent, withdrawn } => {
+            pass(&mut s.passed_by, *agent);
+            if *withdrawn {
+                s.status = S::Queued;
+                s.offered_to = None;
+                s.deadline = None;
+            }
+        }
+        Event::Transferred { from, to } => {
+            s.status = S::Open;
+            s.assignee = Some(*to);
+            s.offered_to = None;
+            s.deadline = None;
+            s.members.retain(|m| m.agent != *from);
+            join(&mut s.members, *to, ParticipantRole::Owner);
+        }
+        Event::Invited { agent, .. } => join(&mut s.members, *agent, ParticipantRole::Invited),
+        Event::Closed { .. } => {
+            s.status = S::Closed;
+            s.offered_to = None;
+            s.deadline = None;
+            s.closed_at = Some(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConversationStatus::*;
+
+    const NOW: Millis = 1_000_000;
+
+    fn ids() -> impl FnMut() -> Uuid {
+        let mut n = 1000u128;
+        move || {
+            n += 1;
+            Uuid::from_u128(n)
+        }
+    }
+
+    fn agent(n: u128) -> AgentRef {
+        AgentRef { id: Uuid::from_u128(n), name: format!("Agent {n}") }
+    }
+
+    fn contact() -> Author {
+        Author::Contact { contact_id: Uuid::from_u128(7), name: "Ada".into() }
+    }
+
+    fn body(s: &str) -> MessageBody {
+        MessageBody::parse(s).unwrap()
+    }
+
+    /// A chat started by Ada, then shaped by `events` (as the engine would apply them).
+    fn chat(events: &[Event]) -> ConversationState {
+        let started = start(
+            NewConversation {
+                id: Uuid::from_u128(99),
+                contact_id: Uuid::from_u128(7),
+                contact_name: "Ada".into(),
+                channel: Channel::Web,
+                lead: false,
+                first: body("hello"),
+                client_msg_id: None,
+            },
+            NOW,
+            &mut ids(),
+        );
+        let mut s = started.state;
+        for e in events {
+            evolve(&mut s, e, NOW);
+        }
+        s
+    }
+
+    fn run(s: &ConversationState, c: Command) -> Result<Decision, Refusal> {
+        decide(s, &c, NOW + 5, &mut ids())
+    }
+
+    /// Decides and applies, as the engine does.
+    fn apply(s: &ConversationState, c: Command) -> (ConversationState, Decision) {
+        let d = run(s, c).expect("accepted");
+        let mut next = s.clone();
+        for e in &d.events {
+            evolve(&mut next, e, NOW + 5);
+        }
+        (next, d)
+    }
+
+    fn kinds(d: &Decision) -> Vec<&'static str> {
+        d.events.iter().map(Event::name).collect()
+    }
+
+    fn offered_to(n: u128) -> Event {
+        Event::Offered { agent: Uuid::from_u128(n), deadline: NOW + 30_000 }
+    }
+
+    fn assigned_to(n: u128) -> Event {
+        Event::Assigned { agent: Uuid::from_u128(n), by_reply: false }
+    }
+
+    #[test]
+    fn a_chat_starts_queued_with_its_first_message_and_asks_for_routing() {
+        let started = start(
+            NewConversation {
+                id: Uuid::from_u128(99),
+                contact_id: Uuid::from_u128(7),
+                contact_name: "Ada".into(),
+                channel: Channel::Web,
+                lead: false,
+                first: body("hello"),
+                client_msg_id: Some(Uuid::from_u128(5)),
+            },
+            NOW,
+            &mut ids(),
+        );
+        assert_eq!(started.events.iter().map(Event::name).collect::<Vec<_>>(), vec!["started", "message_appended"]);
+        assert_eq!(started.work, vec![Work::Route]);
+        let s = &started.state;
+        assert_eq!((s.status, s.last_seq, s.revision, s.lead), (Queued, 1, 2, false));
+        assert_eq!(s.preview, "hello");
+        assert_eq!(s.last_sender, Some(SenderKind::Visitor));
+        let Event::MessageAppended { message } = &started.events[1] else { panic!() };
+        assert_eq!((message.seq, message.client_msg_id, message.sender.name.as_str()), (1, Some(Uuid::from_u128(5)), "Ada"));
+    }
+
+    #[test]
+    fn a_lead_is_closed_at_once_and_not_routed() {
+        let started = start(
+            NewConversation {
+                id: Uuid::from_u128(99),
+                contact_id: Uuid::from_u128(7),
+                contact_name: "Ada".into(),
+                channel: Channel::Web,
+                lead: true,
+                first: body("call me"),
+                client_msg_id: None,
+            },
+            NOW,
+            &mut ids(),
+        );
+        assert!(started.work.is_empty());
+        assert_eq!((started.state.status, started.state.lead, started.state.closed_at), (Closed, true, Some(NOW)));
+    }
+
+    #[test]
+    fn an_agent_reply_takes_a_waiting_chat() {
+        let (s, d) = apply(
+            &chat(&[]),
+            Command::Append { author: Author::Agent(agent(1)), body: body("Hi!"), visibility: Visibility::Public, client_msg_id: None },
+        );
+        assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
+        assert_eq!((s.status, s.assignee), (Open, Some(Uuid::from_u128(1))));
+        assert_eq!(s.first_response_at, Some(NOW + 5));
+        assert_eq!(s.accepted_at, Some(NOW + 5));
+        assert_eq!(s.members, vec![Member { agent: Uuid::from_u128(1), role: ParticipantRole::Owner }]);
+        // Answering a chat already held does not re-assign it.
+        let (s2, d2) = apply(
+            &s,
+            Command::Append { author: Author::Agent(agent(2)), body: body("me too"), visibility: Visibility::Public, client_msg_id: None },
+        );
+        assert_eq!(kinds(&d2), vec!["message_appended"]);
+        assert_eq!(s2.assignee, Some(Uuid::from_u128(1)));
+        assert_eq!(s2.first_response_at, Some(NOW + 5), "the first response is the first");
+    }
+
+    #[test]
+    fn a_reply_to_a_chat_offered_to_someone_else_is_refused() {
+        let s = chat(&[offered_to(2)]);
+        let reply = |n| Command::Append { author: Author::Agent(agent(n)), body: body("x"), visibility: Visibility::Public, client_msg_id: None };
+        assert_eq!(run(&s, reply(1)), Err(Refusal::OfferedToAnother));
+        let (taken, d) = apply(&s, reply(2));
+        assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
+        assert_eq!((taken.status, taken.assignee, taken.offered_to, taken.deadline), (Open, Some(Uuid::from_u128(2)), None, None));
+        // An internal note changes nothing about who has it.
+        let note = Command::Append { author: Author::Agent(agent(1)), body: body("n"), visibility: Visibility::Internal, client_msg_id: None };
+        let (noted, d) = apply(&s, note);
+        assert_eq!(kinds(&d), vec!["message_appended"]);
+        assert_eq!((noted.status, noted.preview.as_str()), (Offered, "hello"), "notes are not previews");
+    }
+
+    #[test]
+    fn agents_cannot_write_publicly_to_a_closed_chat_but_notes_are_fine() {
+        let s = chat(&[assigned_to(1), Event::Closed { by: Some(Uuid::from_u128(1)) }]);
+        let reply = Command::Append { author: Author::Agent(agent(1)), body: body("x"), visibility: Visibility::Public, client_msg_id: None };
+        assert_eq!(run(&s, reply), Err(Refusal::ClosedForAgents));
+        let note = Command::Append { author: Author::Agent(agent(1)), body: body("x"), visibility: Visibility::Internal, client_msg_id: None };
+        assert!(run(&s, note).is_ok());
+    }
+
+    #[test]
+    fn the_contact_writing_to_a_closed_chat_reopens_it_from_scratch() {
+        let s = chat(&[
+            Event::Declined { agent: Uuid::from_u128(3), withdrawn: false },
+            assigned_to(1),
+            Event::Closed { by: Some(Uuid::from_u128(1)) },
+        ]);
+        let (s, d) = apply(&s, Command::Append { author: contact(), body: body("again"), visibility: Visibility::Public, client_msg_id: None });
+        assert_eq!(kinds(&d), vec!["reopened", "message_appended"]);
+        assert_eq!(d.work, vec![Work::Route]);
+        assert_eq!((s.status, s.assignee, s.closed_at, s.queued_at), (Queued, None, None, NOW + 5));
+        assert!(s.members.is_empty() && s.passed_by.is_empty(), "a new round of routing");
+        assert_eq!(s.last_seq, 2);
+    }
+
+    #[test]
+    fn a_contact_writes_only_to_their_own_conversation_and_always_publicly() {
+        let s = chat(&[]);
+        let stranger = Author::Contact { contact_id: Uuid::from_u128(8), name: "Eve".into() };
+        let cmd = Command::Append { author: stranger, body: body("hi"), visibility: Visibility::Public, client_msg_id: None };
+        assert_eq!(run(&s, cmd), Err(Refusal::NotYourConversation));
+        let sneaky = Command::Append { author: contact(), body: body("hi"), visibility: Visibility::Internal, client_msg_id: None };
+        let d = run(&s, sneaky).unwrap();
+        let Event::MessageAppended { message } = &d.events[0] else { panic!() };
+        assert_eq!(message.visibility, Visibility::Public);
+    }
+
+    #[test]
+    fn accept_takes_a_queued_chat_or_an_offer_to_me_and_nothing_else() {
+        let (s, d) = apply(&chat(&[]), Command::Accept { agent: agent(1) });
+        assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
+        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        assert_eq!((message.body.as_str(), message.sender.kind), ("Agent 1 joined the chat.", SenderKind::System));
+        assert_eq!(s.status, Open);
+        assert_eq!(run(&s, Command::Accept { agent: agent(1) }), Err(Refusal::AlreadyYours));
+        assert_eq!(run(&s, Command::Accept { agent: agent(2) }), Err(Refusal::AlreadyTaken));
+        let offered = chat(&[offered_to(2)]);
+        assert_eq!(run(&offered, Command::Accept { agent: agent(1) }), Err(Refusal::OfferedToAnother));
+        assert!(run(&offered, Command::Accept { agent: agent(2) }).is_ok());
+        let closed = chat(&[Event::Closed { by: None }]);
+        assert_eq!(run(&closed, Command::Accept { agent: agent(1) }), Err(Refusal::AlreadyClosed));
+    }
+
+    #[test]
+    fn decline_withdraws_my_offer_or_hides_a_queued_chat_from_me() {
+        let (s, d) = apply(&chat(&[offered_to(1)]), Command::Decline { agent: Uuid::from_u128(1) });
+        assert_eq!(d.events, vec![Event::Declined { agent: Uuid::from_u128(1), withdrawn: true }]);
+        assert_eq!(d.work, vec![Work::Route]);
+        assert_eq!((s.status, s.offered_to, s.deadline), (Queued, None, None));
+        assert_eq!(s.passed_by, vec![Uuid::from_u128(1)]);
+
+        let (q, d) = apply(&chat(&[]), Command::Decline { agent: Uuid::from_u128(1) });
+        assert_eq!(d.events, vec![Event::Declined { agent: Uuid::from_u128(1), withdrawn: false }]);
+        assert!(d.work.is_empty(), "a broadcast request just leaves my queue");
+        assert_eq!(run(&q, Command::Decline { agent: Uuid::from_u128(1) }), Ok(Decision::default()), "twice: nothing");
+
+        assert_eq!(run(&chat(&[offered_to(2)]), Command::Decline { agent: Uuid::from_u128(1) }), Err(Refusal::NotWaiting));
+        assert_eq!(run(&chat(&[assigned_to(2)]), Command::Decline { agent: Uuid::from_u128(1) }), Err(Refusal::NotWaiting));
+    }
+
+    #[test]
+    fn transfer_hands_an_open_chat_to_an_online_colleague_with_an_internal_note() {
+        let open = chat(&[assigned_to(1), Event::Invited { agent: Uuid::from_u128(3), by: Uuid::from_u128(1) }]);
+        let cmd = |to_online| Command::Transfer { from: agent(1), to: agent(2), to_online, comment: " VIP ".into() };
+        let (s, d) = apply(&open, cmd(true));
+        assert_eq!(kinds(&d), vec!["transferred", "message_appended"]);
+        assert_eq!(d.work, vec![Work::DrainQueue]);
+        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        assert_eq!(message.visibility, Visibility::Internal);
+        assert_eq!(message.body, "Agent 1 transferred this chat to Agent 2: VIP");
+        assert_eq!(s.assignee, Some(Uuid::from_u128(2)));
+        assert_eq!(
+            s.members.iter().map(|m| (m.agent.as_u128(), m.role)).collect::<Vec<_>>(),
+            vec![(3, ParticipantRole::Invited), (2, ParticipantRole::Owner)],
+            "the sender leaves, the invited colleague stays"
+        );
+        assert_eq!(run(&open, cmd(false)), Err(Refusal::NotOnline { name: "Agent 2".into() }));
+        let to_self = Command::Transfer { from: agent(1), to: agent(1), to_online: true, comment: String::new() };
+        assert_eq!(run(&open, to_self), Err(Refusal::SelfTransfer));
+    }
+
+    #[test]
+    fn a_closed_or_waiting_chat_cannot_be_transferred() {
+        let cmd = Command::Transfer { from: agent(1), to: agent(2), to_online: true, comment: String::new() };
+        assert_eq!(run(&chat(&[assigned_to(1), Event::Closed { by: None }]), cmd.clone()), Err(Refusal::AlreadyClosed));
+        assert_eq!(run(&chat(&[]), cmd.clone()), Err(Refusal::NotOpen));
+        assert_eq!(run(&chat(&[offered_to(1)]), cmd), Err(Refusal::NotOpen));
+    }
+
+    #[test]
+    fn a_too_long_transfer_comment_is_refused_with_the_message_rule() {
+        let cmd = Command::Transfer { from: agent(1), to: agent(2), to_online: true, comment: "x".repeat(5000) };
+        assert!(matches!(run(&chat(&[assigned_to(1)]), cmd), Err(Refusal::Message(MessageError::TooLong(_)))));
+    }
+
+    #[test]
+    fn invite_brings_an_online_colleague_in_once_and_never_into_a_closed_chat() {
+        let open = chat(&[assigned_to(1)]);
+        let cmd = |n, online| Command::Invite { by: agent(1), agent: agent(n), agent_online: online };
+        let (s, d) = apply(&open, cmd(2, true));
+        assert_eq!(kinds(&d), vec!["invited", "message_appended"]);
+        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        assert_eq!(message.visibility, Visibility::Internal);
+        assert!(s.involves(Uuid::from_u128(2)));
+        assert_eq!(run(&s, cmd(2, true)), Err(Refusal::AlreadyInRoom { name: "Agent 2".into() }));
+        assert_eq!(run(&open, cmd(1, true)), Err(Refusal::AlreadyInRoom { name: "Agent 1".into() }));
+        assert_eq!(run(&open, cmd(3, false)), Err(Refusal::NotOnline { name: "Agent 3".into() }));
+        assert_eq!(run(&chat(&[Event::Closed { by: None }]), cmd(2, true)), Err(Refusal::AlreadyClosed));
+    }
+
+    #[test]
+    fn close_tells_the_contact_and_frees_capacity() {
+        let (s, d) = apply(&chat(&[assigned_to(1)]), Command::Close { agent: agent(1) });
+        assert_eq!(kinds(&d), vec!["message_appended", "closed"]);
+        assert_eq!(d.work, vec![Work::DrainQueue]);
+        assert_eq!((s.status, s.closed_at), (Closed, Some(NOW + 5)));
+        assert_eq!(run(&s, Command::Close { agent: agent(1) }), Err(Refusal::AlreadyClosed));
+        let (_, d) = apply(&chat(&[]), Command::Close { agent: agent(1) });
+        assert!(d.work.is_empty(), "closing a queued chat frees nobody");
+    }
+
+    #[test]
+    fn routing_offers_or_queues_only_what_waits() {
+        let (s, d) = apply(&chat(&[]), Command::Offer { agent: Uuid::from_u128(1), deadline: NOW + 30 });
+        assert_eq!(kinds(&d), vec!["offered"]);
+        assert_eq!((s.status, s.offered_to, s.deadline), (Offered, Some(Uuid::from_u128(1)), Some(NOW + 30)));
+        assert_eq!(run(&s, Command::Offer { agent: Uuid::from_u128(2), deadline: NOW }), Err(Refusal::NotWaiting));
+        assert_eq!(run(&chat(&[assigned_to(2)]), Command::Enqueue { deadline: NOW }), Err(Refusal::NotWaiting));
+
+        let (q, d) = apply(&chat(&[]), Command::Enqueue { deadline: NOW + 180 });
+        assert_eq!(kinds(&d), vec!["queued"]);
+        assert_eq!(q.deadline, Some(NOW + 180));
+        assert_eq!(run(&q, Command::Enqueue { deadline: NOW + 999 }), Ok(Decision::default()), "the running timer stays");
+        let missed = chat(&[Event::QueueMissed { into_lead: false }]);
+        assert_eq!(run(&missed, Command::Enqueue { deadline: NOW }), Ok(Decision::default()));
+    }
+
+    #[test]
+    fn a_lapsed_offer_goes_back_to_routing_never_twice() {
+        let s = chat(&[offered_to(1)]);
+        let fired = Command::TimerFired { deadline: NOW + 30_000, policy: MissedPolicy::StayQueued };
+        let (after, d) = apply(&s, fired.clone());
+        assert_eq!(d.events, vec![Event::OfferLapsed { agent: Uuid::from_u128(1) }]);
+        assert_eq!(d.work, vec![Work::Route]);
+        assert_eq!((after.status, after.offered_to, after.passed_by.clone()), (Queued, None, vec![Uuid::from_u128(1)]));
+        assert_eq!(run(&after, fired), Ok(Decision::default()), "the same timer fires once");
+        let stale = Command::TimerFired { deadline: NOW + 1, policy: MissedPolicy::StayQueued };
+        assert_eq!(run(&s, stale), Ok(Decision::default()), "a timer that was replaced does nothing");
+    }
+
+    #[test]
+    fn an_expired_queue_wait_is_missed_or_becomes_a_lead() {
+        let s = chat(&[Event::Queued { deadline: NOW + 180 }]);
+        let (stay, d) = apply(&s, Command::TimerFired { deadline: NOW + 180, policy: MissedPolicy::StayQueued });
+        assert_eq!(kinds(&d), vec!["queue_missed", "message_appended"]);
+        assert_eq!((stay.status, stay.missed, stay.deadline, stay.lead), (Queued, true, None, false));
+        let (lead, d) = apply(&s, Command::TimerFired { deadline: NOW + 180, policy: MissedPolicy::OfflineLead });
+        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        assert!(message.body.contains("get back to you by email"));
+        assert_eq!((lead.status, lead.lead, lead.missed), (Closed, true, true));
+    }
+
+    #[test]
+    fn every_event_moves_the_revision_and_seqs_have_no_gaps() {
+        let s = chat(&[]);
+        assert_eq!(s.revision, 2);
+        let (s, d) = apply(&s, Command::Accept { agent: agent(1) });
+        assert_eq!(s.revision, 2 + d.events.len() as u64);
+        let (s, _) = apply(&s, Command::Append { author: contact(), body: body("a"), visibility: Visibility::Public, client_msg_id: None });
+        let (s, d) = apply(&s, Command::Close { agent: agent(1) });
+        let Event::MessageAppended { message } = &d.events[0] else { panic!() };
+        assert_eq!(message.seq, 4, "hello, joined, a, closed note");
+        assert_eq!(s.last_seq, 4);
+    }
+
+    #[test]
+    fn placement_lists_everyone_involved_once() {
+        let s = chat(&[assigned_to(1), Event::Invited { agent: Uuid::from_u128(2), by: Uuid::from_u128(1) }]);
+        let p = s.placement();
+        assert_eq!(p.involved, vec![Uuid::from_u128(1), Uuid::from_u128(2)]);
+        assert_eq!(p.folder(), crate::inbox::Folder::Engaged);
+    }
+
+    #[test]
+    fn events_round_trip_as_json() {
+        let s = chat(&[]);
+        let d = run(&s, Command::Accept { agent: agent(1) }).unwrap();
+        for e in d.events {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+        }
+        assert_eq!(serde_json::to_string(&Work::Route).unwrap(), r#"{"work":"route"}"#);
+    }
+}

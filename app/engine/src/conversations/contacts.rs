@@ -1,0 +1,187 @@
+//! Contacts: who writes to us, found by a channel identity; new web visitors start a
+//! conversation; agents search contacts.
+
+use super::read::summaries_of;
+use super::write::{retrying, Tx};
+use crate::error::{EngineError, Result};
+use crate::store::entities::{channel_identity, contact, conversation, message};
+use crate::store::codec;
+use crate::Engine;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+use switchboard_domain::conversation::{start, NewConversation};
+use switchboard_domain::{Channel, ContactDetails, Message, MessageBody};
+use switchboard_wire::inbox::ContactHit;
+use switchboard_wire::ConversationSummary;
+use uuid::Uuid;
+
+/// The contact behind an identity, as commands name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// How a web conversation begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartKind {
+    /// A live chat: it goes to routing.
+    Chat,
+    /// The offline form: stored as a lead for agents to follow up.
+    Lead,
+}
+
+/// A started (or, for a retry, the already started) web conversation.
+#[derive(Debug, Clone)]
+pub struct WebStart {
+    pub visitor_id: Uuid,
+    pub conversation_id: Uuid,
+    pub first: Message,
+}
+
+impl Engine {
+    /// The contact a web visitor id belongs to.
+    pub async fn contact_of_visitor(&self, visitor_id: Uuid) -> Result<Option<ContactRef>> {
+        let Some(identity) = channel_identity::Entity::find()
+            .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+            .filter(channel_identity::Column::Address.eq(visitor_id.to_string()))
+            .one(&self.db().read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let c = contact::Entity::find_by_id(identity.contact_id).one(&self.db().read).await?;
+        Ok(c.map(|c| ContactRef { id: c.id, name: c.name }))
+    }
+
+    /// Starts a web conversation for a new visitor: contact, web identity, conversation, first
+    /// message, events and routing work in one transaction. A retry with the same
+    /// `client_msg_id` and email returns the conversation already made.
+    pub async fn start_web_conversation(&self, details: &ContactDetails, first: &MessageBody, client_msg_id: Uuid, kind: StartKind) -> Result<WebStart> {
+        if let Some(existing) = self.find_started(details, client_msg_id).await? {
+            return Ok(existing);
+        }
+        retrying(|| async {
+            let now = crate::now();
+            let visitor_id = Uuid::new_v4();
+            let contact_id = Uuid::now_v7();
+            let mut tx = Tx::begin(self).await?;
+            contact::ActiveModel {
+                id: Set(contact_id),
+                name: Set(details.name.clone()),
+                email: Set(Some(details.email.clone())),
+                phone: Set(details.phone.clone()),
+                created_at: Set(now),
+            }
+            .insert(&tx.txn)
+            .await?;
+            channel_identity::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                contact_id: Set(contact_id),
+                channel: Set(Channel::Web.as_str().into()),
+                address: Set(visitor_id.to_string()),
+                created_at: Set(now),
+            }
+            .insert(&tx.txn)
+            .await?;
+            let started = start(
+                NewConversation {
+                    id: Uuid::now_v7(),
+                    contact_id,
+                    contact_name: details.name.clone(),
+                    channel: Channel::Web,
+                    lead: kind == StartKind::Lead,
+                    first: first.clone(),
+                    client_msg_id: Some(client_msg_id),
+                },
+                now,
+                &mut Uuid::now_v7,
+            );
+            tx.insert_started(&started, now).await?;
+            tx.commit(self).await?;
+            let first = started
+                .events
+                .iter()
+                .find_map(|e| match e {
+                    switchboard_domain::conversation::Event::MessageAppended { message } => Some(message.clone()),
+                    _ => None,
+                })
+                .ok_or_else(|| EngineError::Internal("a start without its first message".into()))?;
+            Ok(WebStart { visitor_id, conversation_id: started.state.id, first })
+        })
+        .await
+    }
+
+    /// A start already stored under this client id, if the same person (email) asks again.
+    async fn find_started(&self, details: &ContactDetails, client_msg_id: Uuid) -> Result<Option<WebStart>> {
+        let db = &self.db().read;
+        let Some(first) = message::Entity::find()
+            .filter(message::Column::ClientMsgId.eq(client_msg_id))
+            .filter(message::Column::Seq.eq(1))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let conv = conversation::Entity::find_by_id(first.conversation_id).one(db).await?.ok_or_else(|| EngineError::Internal("message without conversation".into()))?;
+        let person = contact::Entity::find_by_id(conv.contact_id).one(db).await?;
+        if person.and_then(|c| c.email).as_deref() != Some(details.email.as_str()) {
+            return Err(EngineError::Invalid(crate::error::Rule::StartIdTaken));
+        }
+        let identity = channel_identity::Entity::find()
+            .filter(channel_identity::Column::ContactId.eq(conv.contact_id))
+            .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| EngineError::Corrupt("web conversation without a web identity".into()))?;
+        let visitor_id = Uuid::parse_str(&identity.address).map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?;
+        Ok(Some(WebStart { visitor_id, conversation_id: conv.id, first: codec::message_of(first)? }))
+    }
+
+    /// Whether a conversation belongs to this contact (what a visitor may read and write).
+    pub async fn conversation_of_contact(&self, conversation_id: Uuid, contact_id: Uuid) -> Result<bool> {
+        Ok(conversation::Entity::find_by_id(conversation_id)
+            .select_only()
+            .column(conversation::Column::ContactId)
+            .into_tuple::<Uuid>()
+            .one(&self.db().read)
+            .await?
+            .is_some_and(|c| c == contact_id))
+    }
+
+    /// Contacts whose name, email or phone contains `query` (case-insensitive), each with
+    /// their latest conversation: one query for the contacts, one for their conversations.
+    pub async fn search_contacts(&self, query: &str, limit: u64) -> Result<Vec<ContactHit>> {
+        let db = &self.db().read;
+        let q = query.trim().to_lowercase();
+        if q.chars().count() < 2 {
+            return Ok(vec![]);
+        }
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let like = |col: contact::Column| -> SimpleExpr {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+        let mut cond = Condition::any().add(like(contact::Column::Name)).add(like(contact::Column::Email));
+        if digits.len() >= 3 {
+            cond = cond.add(contact::Column::Phone.contains(&digits));
+        }
+        let contacts = contact::Entity::find().filter(cond).order_by_asc(contact::Column::Name).limit(limit).all(db).await?;
+        let ids: Vec<Uuid> = contacts.iter().map(|c| c.id).collect();
+        let mut latest: HashMap<Uuid, conversation::Model> = HashMap::new();
+        if !ids.is_empty() {
+            for row in conversation::Entity::find().filter(conversation::Column::ContactId.is_in(ids)).order_by_asc(conversation::Column::CreatedAt).all(db).await? {
+                latest.insert(row.contact_id, row);
+            }
+        }
+        let rows: Vec<conversation::Model> = latest.values().cloned().collect();
+        let mut summaries: HashMap<Uuid, ConversationSummary> =
+            summaries_of(db, &rows).await?.into_iter().map(|s| (s.contact_id, s)).collect();
+        Ok(contacts
+            .into_iter()
+            .map(|c| ContactHit { conversation: summaries.remove(&c.id), contact_id: c.id, name: c.name, email: c.email, phone: c.phone })
+            .collect())
+    }
+}

@@ -1,0 +1,11 @@
+//! Conversations: the write path (`write`: one transaction per command), the read models
+//! (`read`: rows, listings, history, replay) and contacts (`contacts`: identities, starting a
+//! web conversation, search).
+
+pub mod contacts;
+pub mod read;
+pub mod write;
+
+pub use contacts::{ContactRef, StartKind, WebStart};
+pub use read::ListQuery;
+pub use write::{Appended, Outcome};

@@ -1,0 +1,225 @@
+//! Read models of conversations: inbox rows, folder listings, message pages and replay.
+
+use crate::error::{EngineError, Missing, Result};
+use crate::store::codec;
+use crate::store::entities::{account, contact, conversation, conversation_participant, conversation_pass, conversation_read, message};
+use crate::Engine;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+use switchboard_domain::conversation::ConversationState;
+use switchboard_domain::{Channel, ConversationStatus, Visibility};
+use switchboard_wire::inbox::{MessagePage, Participant};
+use switchboard_wire::ConversationSummary;
+use uuid::Uuid;
+
+/// Summaries for conversation rows, with the contacts and agent names they mention loaded in
+/// two queries.
+pub(crate) async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversation::Model]) -> Result<Vec<ConversationSummary>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let states: Vec<ConversationState> = rows.iter().map(codec::state_of).collect::<Result<_>>()?;
+    let contact_ids: Vec<Uuid> = states.iter().map(|s| s.contact_id).collect();
+    let contacts: HashMap<Uuid, contact::Model> =
+        contact::Entity::find().filter(contact::Column::Id.is_in(contact_ids)).all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut account_ids: Vec<Uuid> = states
+        .iter()
+        .flat_map(|s| s.assignee.into_iter().chain(s.offered_to).chain(s.members.iter().map(|m| m.agent)))
+        .collect();
+    account_ids.sort();
+    account_ids.dedup();
+    let names: HashMap<Uuid, String> = if account_ids.is_empty() {
+        HashMap::new()
+    } else {
+        account::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
+            .column(account::Column::Name)
+            .filter(account::Column::Id.is_in(account_ids))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(states
+        .into_iter()
+        .map(|s| {
+            let contact = contacts.get(&s.contact_id);
+            summary_of(s, contact, &names)
+        })
+        .collect())
+}
+
+fn summary_of(s: ConversationState, contact: Option<&contact::Model>, names: &HashMap<Uuid, String>) -> ConversationSummary {
+    let name_of = |id: Option<Uuid>| id.and_then(|id| names.get(&id)).cloned();
+    ConversationSummary {
+        id: s.id,
+        contact_id: s.contact_id,
+        contact_name: contact.map(|c| c.name.clone()).unwrap_or_else(|| "Unknown contact".into()),
+        contact_email: contact.and_then(|c| c.email.clone()),
+        contact_phone: contact.and_then(|c| c.phone.clone()),
+        status: s.status,
+        active_channel: s.active_channel,
+        assignee_id: s.assignee,
+        assignee_name: name_of(s.assignee),
+        last_seq: s.last_seq,
+        preview: s.preview,
+        last_sender: s.last_sender,
+        last_message_at: s.last_message_at,
+        created_at: s.created_at,
+        offered_to: s.offered_to,
+        offered_to_name: name_of(s.offered_to),
+        deadline: s.deadline,
+        missed: s.missed,
+        lead: s.lead,
+        queued_at: s.queued_at,
+        passed_by: s.passed_by,
+        participants: s
+            .members
+            .iter()
+            .map(|m| Participant { id: m.agent, name: name_of(Some(m.agent)).unwrap_or_else(|| "Former agent".into()), role: m.role })
+            .collect(),
+        revision: s.revision,
+    }
+}
+
+/// Which conversations a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub statuses: Vec<ConversationStatus>,
+    /// Offline leads only (`Some(true)`), live chats only (`Some(false)`), or both.
+    pub lead: Option<bool>,
+    pub channel: Option<Channel>,
+    /// Only chats this agent works: assignee, current offer, or in the room.
+    pub involving: Option<Uuid>,
+    /// Leave out chats this agent declined or let lapse in this round.
+    pub not_passed_by: Option<Uuid>,
+    pub limit: u64,
+}
+
+impl Engine {
+    pub async fn summary(&self, id: Uuid) -> Result<ConversationSummary> {
+        let row = conversation::Entity::find_by_id(id).one(&self.db().read).await?.ok_or(EngineError::NotFound(Missing::Conversation))?;
+        Ok(summaries_of(&self.db().read, std::slice::from_ref(&row)).await?.remove(0))
+    }
+
+    /// The stored state of a conversation.
+    pub async fn state(&self, id: Uuid) -> Result<Option<ConversationState>> {
+        conversation::Entity::find_by_id(id).one(&self.db().read).await?.as_ref().map(codec::state_of).transpose()
+    }
+
+    /// Inbox rows, newest activity first.
+    pub async fn list_summaries(&self, q: &ListQuery) -> Result<Vec<ConversationSummary>> {
+        let mut find = conversation::Entity::find().filter(conversation::Column::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
+        if let Some(lead) = q.lead {
+            find = find.filter(conversation::Column::Lead.eq(lead));
+        }
+        if let Some(channel) = q.channel {
+            find = find.filter(conversation::Column::ActiveChannel.eq(channel.as_str()));
+        }
+        if let Some(agent) = q.involving {
+            let rooms = Query::select()
+                .column(conversation_participant::Column::ConversationId)
+                .from(conversation_participant::Entity)
+                .and_where(conversation_participant::Column::AccountId.eq(agent))
+                .to_owned();
+            find = find.filter(
+                Condition::any()
+                    .add(conversation::Column::AssigneeId.eq(agent))
+                    .add(conversation::Column::OfferedTo.eq(agent))
+                    .add(conversation::Column::Id.in_subquery(rooms)),
+            );
+        }
+        if let Some(agent) = q.not_passed_by {
+            let passed = Query::select()
+                .column(conversation_pass::Column::ConversationId)
+                .from(conversation_pass::Entity)
+                .and_where(conversation_pass::Column::AccountId.eq(agent))
+                .and_where(conversation_pass::Column::Active.eq(true))
+                .to_owned();
+            find = find.filter(conversation::Column::Id.not_in_subquery(passed));
+        }
+        let rows = find.order_by_desc(conversation::Column::LastMessageAt).limit(q.limit).all(&self.db().read).await?;
+        summaries_of(&self.db().read, &rows).await
+    }
+
+    /// How far one agent has read each conversation.
+    pub async fn read_positions(&self, account_id: Uuid, conversations: &[Uuid]) -> Result<HashMap<Uuid, u64>> {
+        if conversations.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(conversation_read::Entity::find()
+            .filter(conversation_read::Column::AccountId.eq(account_id))
+            .filter(conversation_read::Column::ConversationId.is_in(conversations.iter().copied()))
+            .all(&self.db().read)
+            .await?
+            .into_iter()
+            .map(|r| (r.conversation_id, r.read_seq.max(0) as u64))
+            .collect())
+    }
+
+    /// Records that an agent has read up to `seq` (never moves backwards, never past the end).
+    /// A read marker is the agent's, not a change of the conversation.
+    pub async fn mark_read(&self, conversation_id: Uuid, account_id: Uuid, seq: u64) -> Result<()> {
+        let last = self.state(conversation_id).await?.ok_or(EngineError::NotFound(Missing::Conversation))?.last_seq;
+        let seq = seq.min(last) as i64;
+        conversation_read::Entity::insert(conversation_read::ActiveModel {
+            conversation_id: Set(conversation_id),
+            account_id: Set(account_id),
+            read_seq: Set(seq),
+        })
+        .on_conflict(
+            OnConflict::columns([conversation_read::Column::ConversationId, conversation_read::Column::AccountId])
+                .update_column(conversation_read::Column::ReadSeq)
+                .action_and_where(Expr::col((conversation_read::Entity, conversation_read::Column::ReadSeq)).lt(seq))
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db().write)
+        .await?;
+        Ok(())
+    }
+
+    /// Messages after `after_seq`, in order, at most `limit`. Contacts never get internal ones.
+    pub async fn messages_after(&self, conversation_id: Uuid, after_seq: u64, include_internal: bool, limit: u64) -> Result<Vec<switchboard_domain::Message>> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let mut q = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation_id))
+            .filter(message::Column::Seq.gt(after));
+        if !include_internal {
+            q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
+        }
+        q.order_by_asc(message::Column::Seq).limit(limit).all(&self.db().read).await?.into_iter().map(codec::message_of).collect()
+    }
+
+    /// A page of history: the `limit` messages before `before_seq` (the latest without it),
+    /// oldest first.
+    pub async fn message_page(&self, conversation_id: Uuid, before_seq: Option<u64>, include_internal: bool, limit: u64) -> Result<MessagePage> {
+        let mut q = message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
+        if let Some(before) = before_seq {
+            q = q.filter(message::Column::Seq.lt(i64::try_from(before).unwrap_or(i64::MAX)));
+        }
+        if !include_internal {
+            q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
+        }
+        let mut rows = q.order_by_desc(message::Column::Seq).limit(limit + 1).all(&self.db().read).await?;
+        let has_older = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        rows.reverse();
+        Ok(MessagePage { messages: rows.into_iter().map(codec::message_of).collect::<Result<_>>()?, has_older })
+    }
+
+    /// The contact's most recent conversation.
+    pub async fn latest_conversation_of(&self, contact_id: Uuid) -> Result<Option<ConversationSummary>> {
+        let row = conversation::Entity::find()
+            .filter(conversation::Column::ContactId.eq(contact_id))
+            .order_by_desc(conversation::Column::CreatedAt)
+            .one(&self.db().read)
+            .await?;
+        match row {
+            Some(r) => Ok(summaries_of(&self.db().read, std::slice::from_ref(&r)).await?.pop()),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The write path. Every change is one transaction: the domain decides, then the new state
+//! (compare-and-set on the revision), the new messages, the events and the follow-up work are
+//! written together, and the bus is told inside the same transaction. Only the transaction is
+//! ever retried; nothing runs after a commit that must happen.
+
+use crate::bus::Note;
+use crate::error::{EngineError, Result};
+use crate::store::entities::{conversation, conversation_event, conversation_participant, conversation_pass, message, outbox};
+use crate::store::{codec, is_unique_violation, Backend};
+use crate::Engine;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+use switchboard_domain::conversation::{decide, evolve, Command, ConversationState, Decision, Event, Started, Work};
+use switchboard_domain::{Message, Millis};
+use uuid::Uuid;
+
+const ATTEMPTS: u32 = 6;
+
+/// Runs a transaction again while it failed without committing (busy, lost a race).
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut n = 0;
+    loop {
+        n += 1;
+        match attempt().await {
+            Err(e) if e.is_transient() && n < ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(2 * n as u64)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How to take a conversation's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// Wait for whoever holds it (requests).
+    Wait,
+    /// Skip it if another transaction holds it (workers: another node is on it).
+    SkipLocked,
+}
+
+/// One write transaction and what it will announce on commit.
+pub(crate) struct Tx {
+    pub txn: DatabaseTransaction,
+    backend: Backend,
+    notes: Vec<Note>,
+    /// Committed events, for the log line after commit.
+    written: Vec<(Uuid, u64, &'static str)>,
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub state: ConversationState,
+    pub events: Vec<Event>,
+}
+
+impl Outcome {
+    /// The messages the command appended.
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.events.iter().filter_map(|e| match e {
+            Event::MessageAppended { message } => Some(message),
+            _ => None,
+        })
+    }
+}
+
+impl Tx {
+    pub async fn begin(engine: &Engine) -> Result<Tx> {
+        Ok(Tx { txn: engine.db().write.begin().await?, backend: engine.db().backend, notes: vec![], written: vec![] })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn note(&mut self, note: Note) {
+        self.notes.push(note);
+    }
+
+    /// The conversation's state, its row locked for this transaction (PostgreSQL; SQLite has
+    /// one writer at a time anyway). `None`: no such conversation, or skipped as locked.
+    pub async fn load(&self, id: Uuid, lock: Lock) -> Result<Option<ConversationState>> {
+        let mut q = conversation::Entity::find_by_id(id);
+        if self.backend == Backend::Postgres {
+            q = match lock {
+                Lock::Wait => q.lock_exclusive(),
+                Lock::SkipLocked => {
+                    q.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked)
+                }
+            };
+        }
+        q.one(&self.txn).await?.as_ref().map(codec::state_of).transpose()
+    }
+
+    /// Writes a decision: messages, the new state (only if nobody changed it meanwhile), the
+    /// room's mirror tables, the events and the work. Returns the new state.
+    pub async fn apply(&mut self, before: &ConversationState, decision: Decision, now: Millis) -> Result<Outcome> {
+        if decision.events.is_empty() {
+            return Ok(Outcome { state: before.clone(), events: vec![] });
+        }
+        let mut after = before.clone();
+        let mut rows = Vec::with_capacity(decision.events.len());
+        let mut messages = vec![];
+        for event in &decision.events {
+            let placed_before = after.placement();
+            evolve(&mut after, event, now);
+            let placed = after.placement();
+            rows.push(event_row(after.id, after.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
+            if let Event::MessageAppended { message } = event {
+                messages.push(codec::message_row(message));
+            }
+        }
+        if !messages.is_empty() {
+            if let Err(e) = message::Entity::insert_many(messages).exec(&self.txn).await {
+                return Err(duplicate_or(e, &decision.events));
+            }
+        }
+        let cas = conversation::Entity::update_many()
+            .set(codec::row_of(&after))
+            .filter(conversation::Column::Id.eq(after.id))
+            .filter(conversation::Column::Revision.eq(before.revision as i64))
+            .exec(&self.txn)
+            .await?;
+        if cas.rows_affected != 1 {
+            return Err(EngineError::Contended);
+        }
+        self.mirror_room(before, &after, &decision.events, now).await?;
+        conversation_event::Entity::insert_many(rows).exec(&self.txn).await?;
+        self.enqueue(Some(after.id), &decision.work, now).await?;
+        for (i, e) in decision.events.iter().enumerate() {
+            self.written.push((after.id, before.revision + 1 + i as u64, e.name()));
+        }
+        self.notes.push(Note::Conversation { c: after.id, r: after.revision });
+        Ok(Outcome { state: after, events: decision.events })
+    }
+
+    /// Inserts a conversation that `start` began.
+    pub async fn insert_started(&mut self, started: &Started, now: Millis) -> Result<()> {
+        let mut blank = started.state.clone();
+        // Replay from nothing, to record each event's placement.
+        blank.revision = 0;
+        let mut rows = vec![];
+        let mut scratch = blank.clone();
+        let mut messages = vec![];
+        for event in &started.events {
+            let placed_before = scratch.placement();
+            evolve(&mut scratch, event, now);
+            let placed = scratch.placement();
+            rows.push(event_row(scratch.id, scratch.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
+            if let Event::MessageAppended { message } = event {
+                messages.push(codec::message_row(message));
+            }
+        }
+        conversation::Entity::insert(codec::row_of(&started.state)).exec(&self.txn).await?;
+        message::Entity::insert_many(messages).exec(&self.txn).await?;
+        conversation_event::Entity::insert_many(rows).exec(&self.txn).await?;
+        self.enqueue(Some(started.state.id), &started.work, now).await?;
+        for (i, e) in started.events.iter().enumerate() {
+            self.written.push((started.state.id, 1 + i as u64, e.name()));
+        }
+        self.notes.push(Note::Conversation { c: started.state.id, r: started.state.revision });
+        Ok(())
+    }
+
+    /// Keeps `conversation_participants` and `conversation_passes` (what queries filter on)
+    /// in step with the state.
+    async fn mirror_room(&self, before: &ConversationState, after: &ConversationState, events: &[Event], now: Millis) -> Result<()> {
+        let id = after.id;
+        for gone in before.members.iter().filter(|m| !after.members.iter().any(|n| n.agent == m.agent)) {
+            conversation_participant::Entity::delete_many()
+                .filter(conversation_participant::Column::ConversationId.eq(id))
+                .filter(conversation_participant::Column::AccountId.eq(gone.agent))
+                .exec(&self.txn)
+                .await?;
+        }
+        for m in after.members.iter().filter(|m| !before.members.contains(m)) {
+            conversation_participant::Entity::insert(conversation_participant::ActiveModel {
+                conversation_id: Set(id),
+                account_id: Set(m.agent),
+                role: Set(m.role.as_str().into()),
+                joined_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([conversation_participant::Column::ConversationId, conversation_participant::Column::AccountId])
+                    .update_column(conversation_participant::Column::Role)
+                    .to_owned(),
+            )
+            .exec(&self.txn)
+            .await?;
+        }
+        if events.iter().any(|e| matches!(e, Event::Reopened)) {
+            conversation_pass::Entity::update_many()
+                .col_expr(conversation_pass::Column::Active, Expr::value(false))
+                .filter(conversation_pass::Column::ConversationId.eq(id))
+                .exec(&self.txn)
+                .await?;
+        }
+        for e in events {
+            let (agent, reason) = match e {
+                Event::Declined { agent, .. } => (*agent, "declined"),
+                Event::OfferLapsed { agent } => (*agent, "missed"),
+                _ => continue,
+            };
+            conversation_pass::Entity::insert(conversation_pass::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                conversation_id: Set(id),
+                account_id: Set(agent),
+                reason: Set(reason.into()),
+                at: Set(now),
+                active: Set(true),
+            })
+            .exec(&self.txn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes follow-up work to the outbox (once per job: a pending one is not doubled).
+    pub async fn enqueue(&mut self, conversation: Option<Uuid>, work: &[Work], now: Millis) -> Result<()> {
+        for w in work {
+            let (kind, conv, key) = match (w, conversation) {
+                (Work::Route, Some(id)) => ("route", Some(id), format!("route:{id}")),
+                (Work::Route, None) => return Err(EngineError::Internal("routing work without a conversation".into())),
+                (Work::DrainQueue, _) => ("drain_queue", None, "drain_queue".to_string()),
+            };
+            outbox::Entity::insert(outbox::ActiveModel {
+                kind: Set(kind.into()),
+                conversation_id: Set(conv),
+                dedupe_key: Set(Some(key)),
+                due_at: Set(now),
+                attempts: Set(0),
+                last_error: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict(OnConflict::column(outbox::Column::DedupeKey).do_nothing().to_owned())
+            .do_nothing()
+            .exec(&self.txn)
+            .await?;
+        }
+        if !work.is_empty() {
+            self.notes.push(Note::work());
+        }
+        Ok(())
+    }
+
+    /// Commits, announcing the changes: inside the transaction for other nodes, after it for
+    /// this one. A failed commit is never retried (it may have happened).
+    pub async fn commit(self, engine: &Engine) -> Result<()> {
+        let bus = engine.bus();
+        bus.in_txn(&self.txn, &self.notes).await?;
+        self.txn.commit().await.map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
+        for (id, revision, kind) in &self.written {
+            tracing::info!(event = kind, conversation = %id, revision, "committed");
+        }
+        bus.after_commit(&self.notes);
+        Ok(())
+    }
+}
+
+fn event_row(
+    conversation_id: Uuid,
+    revision: u64,
+    event: &Event,
+    placement: &switchboard_domain::conversation::Placement,
+    moved_from: Option<&switchboard_domain::conversation::Placement>,
+    now: Millis,
+) -> conversation_event::ActiveModel {
+    conversation_event::ActiveModel {
+        conversation_id: Set(conversation_id),
+        revision: Set(revision as i64),
+        kind: Set(event.name().into()),
+        payload: Set(serde_json::to_string(event).unwrap_or_default()),
+        placement: Set(serde_json::to_string(placement).unwrap_or_default()),
+        moved_from: Set(moved_from.map(|p| serde_json::to_string(p).unwrap_or_default())),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// A message insert that hit the client-id index is a retried send, not a failure.
+fn duplicate_or(e: sea_orm::DbErr, events: &[Event]) -> EngineError {
+    if is_unique_violation(&e) && e.to_string().contains("client_msg_id") {
+        let client_msg_id = events.iter().find_map(|ev| match ev {
+            Event::MessageAppended { message } => message.client_msg_id,
+            _ => None,
+        });
+        if let Some(client_msg_id) = client_msg_id {
+            return EngineError::DuplicateMessage(client_msg_id);
+        }
+    }
+    if is_unique_violation(&e) {
+        // Someone took this seq first: the state we decided on is stale.
+        return EngineError::Contended;
+    }
+    EngineError::Db(e)
+}
+
+/// A message the command appended, or the one stored earlier under the same client id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    New(Message),
+    Duplicate(Message),
+}
+
+impl Appended {
+    pub fn message(&self) -> &Message {
+        match self {
+            Appended::New(m) | Appended::Duplicate(m) => m,
+        }
+    }
+}
+
+impl Engine {
+    /// Runs a command on a conversation in one transaction and returns what it did.
+    pub async fn execute(&self, conversation_id: Uuid, command: Command) -> Result<Outcome> {
+        self.execute_at(conversation_id, command, Lock::Wait).await.and_then(|o| o.ok_or(EngineError::NotFound(crate::Missing::Conversation)))
+    }
+
+    /// As `execute`; `None` when the row was skipped as locked (workers).
+    pub(crate) async fn execute_at(&self, conversation_id: Uuid, command: Command, lock: Lock) -> Result<Option<Outcome>> {
+        retrying(|| async {
+            let now = crate::now();
+            let mut tx = Tx::begin(self).await?;
+            let Some(state) = tx.load(conversation_id, lock).await? else {
+                return Ok(None);
+            };
+            let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
+            if decision.events.is_empty() {
+                return Ok(Some(Outcome { state, events: vec![] }));
+            }
+            let outcome = tx.apply(&state, decision, now).await?;
+            tx.commit(self).await?;
+            Ok(Some(outcome))
+        })
+        .await
+    }
+
+    /// Appends a message once per client id: a retried send gets the stored message back.
+    pub async fn append(&self, conversation_id: Uuid, command: Command) -> Result<Appended> {
+        match self.execute(conversation_id, command).await {
+            Ok(outcome) => outcome
+                .messages()
+                .last()
+                .cloned()
+                .map(Appended::New)
+                .ok_or_else(|| EngineError::Internal("an append appended nothing".into())),
+            Err(EngineError::DuplicateMessage(client_msg_id)) => {
+                let row = message::Entity::find()
+                    .filter(message::Column::ConversationId.eq(conversation_id))
+                    .filter(message::Column::ClientMsgId.eq(client_msg_id))
+                    .limit(1)
+                    .one(&self.db().read)
+                    .await?
+                    .ok_or_else(|| EngineError::Internal("duplicate message vanished".into()))?;
+                Ok(Appended::Duplicate(codec::message_of(row)?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

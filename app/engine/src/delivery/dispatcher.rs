@@ -1,0 +1,238 @@
+//! The dispatcher, one per node: reads what is new in the event logs, in commit order, and
+//! fans it out to this node's sockets. It is woken by the bus and also polls, so an event
+//! whose notification was lost (a crash right after commit, a dropped listener) is still
+//! delivered. On PostgreSQL it takes only rows of transactions older than every running one
+//! (`pg_snapshot_xmin`), so a transaction that commits late can never be skipped.
+
+use crate::error::Result;
+use crate::routing::presence::PresenceChanged;
+use crate::store::entities::{agent_event, conversation_event};
+use crate::store::Backend;
+use crate::{Engine, EngineError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_domain::conversation::{Event, Placement};
+use switchboard_wire::frames::ServerFrame;
+use switchboard_wire::inbox::Activity;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const BATCH: u64 = 500;
+pub const POLL: Duration = Duration::from_millis(500);
+const VISIBLE_PG: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+/// A position in an event log: `(tx, id)` (tx is 0 on SQLite, where ids follow commits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursor {
+    pub tx: i64,
+    pub id: i64,
+}
+
+pub fn frame(f: &ServerFrame) -> Arc<str> {
+    Arc::from(serde_json::to_string(f).unwrap_or_default())
+}
+
+macro_rules! log_reader {
+    ($name:ident, $head:ident, $entity:ident) => {
+        async fn $name(engine: &Engine, after: Cursor) -> Result<Vec<$entity::Model>> {
+            use $entity::Column;
+            let mut q = $entity::Entity::find().filter(
+                Condition::any()
+                    .add(Column::Tx.gt(after.tx))
+                    .add(Condition::all().add(Column::Tx.eq(after.tx)).add(Column::Id.gt(after.id))),
+            );
+            if engine.db().backend == Backend::Postgres {
+                q = q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)));
+            }
+            Ok(q.order_by_asc(Column::Tx).order_by_asc(Column::Id).limit(BATCH).all(&engine.db().read).await?)
+        }
+
+        /// Where the log ends now: the dispatcher starts there (sockets replay the past).
+        async fn $head(engine: &Engine) -> Result<Cursor> {
+            use $entity::Column;
+            let mut q = $entity::Entity::find().select_only().column(Column::Tx).column(Column::Id);
+            if engine.db().backend == Backend::Postgres {
+                q = q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)));
+            }
+            let last: Option<(i64, i64)> =
+                q.order_by_desc(Column::Tx).order_by_desc(Column::Id).limit(1).into_tuple().one(&engine.db().read).await?;
+            Ok(last.map(|(tx, id)| Cursor { tx, id }).unwrap_or_default())
+        }
+    };
+}
+
+log_reader!(conversation_events_after, conversation_head, conversation_event);
+log_reader!(agent_events_after, agent_head, agent_event);
+
+fn corrupt(e: serde_json::Error) -> EngineError {
+    EngineError::Corrupt(format!("event payload: {e}"))
+}
+
+struct Decoded {
+    event: Event,
+    placement: Placement,
+    moved_from: Option<Placement>,
+}
+
+fn decode(row: &conversation_event::Model) -> Result<Decoded> {
+    Ok(Decoded {
+        event: serde_json::from_str(&row.payload).map_err(corrupt)?,
+        placement: serde_json::from_str(&row.placement).map_err(corrupt)?,
+        moved_from: row.moved_from.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?,
+    })
+}
+
+/// Fans out one batch of conversation events, grouped by conversation.
+async fn fan_out_conversations(engine: &Engine, rows: &[conversation_event::Model]) -> Result<()> {
+    let hub = engine.hub();
+    let mut order: Vec<Uuid> = vec![];
+    for r in rows {
+        if !order.contains(&r.conversation_id) {
+            order.push(r.conversation_id);
+        }
+    }
+    for conv in order {
+        // A row that cannot be read is reported and skipped, never retried forever.
+        let events: Vec<Decoded> = rows
+            .iter()
+            .filter(|r| r.conversation_id == conv)
+            .filter_map(|r| decode(r).map_err(|e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event")).ok())
+            .collect();
+        let Some(contact) = events.last().map(|d| d.placement.contact_id) else { continue };
+        if !hub.cares_about(conv, contact) {
+            continue;
+        }
+        let mut moved: Vec<Placement> = vec![];
+        let mut rest: Vec<&Event> = vec![];
+        for d in &events {
+            match &d.event {
+                Event::MessageAppended { message } => {
+                    let public = message.visibility.visible_to_contact();
+                    hub.message(conv, message.seq, public, &frame(&ServerFrame::Message { message: message.clone() }));
+                    if hub.has_agents() {
+                        let activity = Activity {
+                            conversation_id: conv,
+                            last_seq: message.seq,
+                            preview: public.then(|| switchboard_domain::conversation::preview_of(&message.body)),
+                            last_sender: public.then_some(message.sender.kind),
+                            last_message_at: message.created_at,
+                        };
+                        hub.to_views(conv, std::slice::from_ref(&d.placement), &frame(&ServerFrame::Activity { activity }));
+                    }
+                }
+                other => {
+                    moved.extend(d.moved_from.clone());
+                    moved.push(d.placement.clone());
+                    rest.push(other);
+                }
+            }
+        }
+        if rest.is_empty() {
+            continue;
+        }
+        // The row as it is now (a later revision is fine: clients keep the newest).
+        let summary = match engine.summary(conv).await {
+            Ok(s) => s,
+            Err(EngineError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        hub.to_contact(
+            contact,
+            &frame(&ServerFrame::Status { conversation_id: conv, status: summary.status, revision: summary.revision }),
+        );
+        if !hub.has_agents() {
+            continue;
+        }
+        hub.to_views(conv, &moved, &frame(&ServerFrame::Conversation { summary: summary.clone() }));
+        for event in rest {
+            let (agent, text) = match event {
+                Event::Offered { agent, .. } => {
+                    (*agent, format!("New chat from {}: accept it before the timer runs out.", summary.contact_name))
+                }
+                Event::Transferred { to, .. } => (*to, format!("{}'s chat was transferred to you.", summary.contact_name)),
+                Event::Invited { agent, .. } => (*agent, format!("You were invited to the chat with {}.", summary.contact_name)),
+                _ => continue,
+            };
+            hub.to_agent(agent, &frame(&ServerFrame::Notice { conversation_id: conv, text }));
+        }
+    }
+    Ok(())
+}
+
+fn fan_out_agents(engine: &Engine, rows: &[agent_event::Model]) {
+    for row in rows {
+        if row.kind == "presence_changed" {
+            match serde_json::from_str::<PresenceChanged>(&row.payload) {
+                Ok(changed) => engine
+                    .hub()
+                    .to_all_agents(&frame(&ServerFrame::Presence { agent: row.account_id, presence: changed.presence })),
+                Err(e) => tracing::error!(error = %e, event = row.id, "skipping an unreadable agent event"),
+            }
+        }
+    }
+}
+
+pub(crate) struct Dispatcher {
+    engine: Engine,
+    conversations: Cursor,
+    agents: Cursor,
+}
+
+impl Dispatcher {
+    pub async fn new(engine: Engine) -> Result<Self> {
+        let conversations = conversation_head(&engine).await?;
+        let agents = agent_head(&engine).await?;
+        Ok(Self { engine, conversations, agents })
+    }
+
+    /// Fans out everything new; returns how many events.
+    pub async fn step(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let rows = conversation_events_after(&self.engine, self.conversations).await?;
+            if let Some(last) = rows.last() {
+                fan_out_conversations(&self.engine, &rows).await?;
+                self.conversations = Cursor { tx: last.tx, id: last.id };
+            }
+            let agent_rows = agent_events_after(&self.engine, self.agents).await?;
+            if let Some(last) = agent_rows.last() {
+                fan_out_agents(&self.engine, &agent_rows);
+                self.agents = Cursor { tx: last.tx, id: last.id };
+            }
+            total += rows.len() + agent_rows.len();
+            if (rows.len() as u64) < BATCH && (agent_rows.len() as u64) < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// The dispatcher worker. A (re)started dispatcher starts at the end of the logs and has
+    /// every socket catch up from the database, so a restart after a failure loses nothing.
+    pub(crate) async fn run_dispatcher(self, token: CancellationToken) {
+        let mut dispatcher = loop {
+            match Dispatcher::new(self.clone()).await {
+                Ok(d) => break d,
+                Err(e) => tracing::warn!(error = %e, "dispatcher cannot read the event log yet"),
+            }
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        };
+        self.hub().resync_all();
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = self.bus().signals().events.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            if let Err(e) = dispatcher.step().await {
+                tracing::warn!(error = %e, "dispatching events failed; trying again");
+            }
+        }
+    }
+}

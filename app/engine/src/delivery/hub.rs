@@ -1,0 +1,301 @@
+//! This node's open sockets and what each listens to: conversation streams (topics per
+//! conversation), its contact (visitors), its agent, and the inbox view on screen (agents).
+//! The dispatcher pushes pre-serialized frames to exactly the sockets concerned; a socket
+//! that cannot keep up is told to catch up from the database instead of slowing anyone.
+
+use super::views::{SocketId, ViewIndex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use switchboard_domain::conversation::Placement;
+use switchboard_domain::InboxView;
+use tokio::sync::{mpsc, Notify};
+use uuid::Uuid;
+
+/// Frames waiting for one socket; beyond this it catches up from the database.
+const QUEUE: usize = 256;
+
+/// Something for one socket's session to send.
+#[derive(Debug, Clone)]
+pub enum Push {
+    /// A message frame; the session's cursor decides (send, skip, or refetch a gap).
+    Message { conversation_id: Uuid, seq: u64, public: bool, frame: Arc<str> },
+    /// Any other frame, sent as is.
+    Frame(Arc<str>),
+    /// Live updates may have been missed: catch up every stream from the database.
+    Resync,
+}
+
+/// Who a socket serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Visitor { contact: Uuid },
+    Agent { agent: Uuid },
+}
+
+struct Entry {
+    listener: Listener,
+    tx: mpsc::Sender<Push>,
+    lagged: Arc<Notify>,
+    streams: Vec<Uuid>,
+}
+
+#[derive(Default)]
+struct Registry {
+    sockets: HashMap<SocketId, Entry>,
+    streams: HashMap<Uuid, Vec<SocketId>>,
+    contacts: HashMap<Uuid, Vec<SocketId>>,
+    agents: HashMap<Uuid, Vec<SocketId>>,
+    views: ViewIndex,
+}
+
+fn unlink(map: &mut HashMap<Uuid, Vec<SocketId>>, key: Uuid, id: SocketId) {
+    if let Some(list) = map.get_mut(&key) {
+        list.retain(|s| *s != id);
+        if list.is_empty() {
+            map.remove(&key);
+        }
+    }
+}
+
+impl Registry {
+    fn push(&self, id: SocketId, push: Push) {
+        if let Some(entry) = self.sockets.get(&id) {
+            match entry.tx.try_send(push) {
+                Ok(()) => {}
+                // Too slow: it will catch up from the database.
+                Err(mpsc::error::TrySendError::Full(_)) => entry.lagged.notify_one(),
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    fn is_agent(&self, id: SocketId) -> bool {
+        self.sockets.get(&id).is_some_and(|e| matches!(e.listener, Listener::Agent { .. }))
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Hub {
+    registry: Arc<Mutex<Registry>>,
+    next: Arc<AtomicU64>,
+}
+
+/// A socket's place in the hub; dropping it leaves.
+pub struct Membership {
+    pub id: SocketId,
+    pub rx: mpsc::Receiver<Push>,
+    /// Notified when pushes were dropped because the queue was full.
+    pub lagged: Arc<Notify>,
+    hub: Hub,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.hub.leave(self.id);
+    }
+}
+
+impl Hub {
+    fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
+        let mut guard = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+
+    pub fn join(&self, listener: Listener) -> Membership {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let lagged = Arc::new(Notify::new());
+        self.with(|r| {
+            r.sockets.insert(id, Entry { listener, tx, lagged: lagged.clone(), streams: vec![] });
+            match listener {
+                Listener::Visitor { contact } => r.contacts.entry(contact).or_default().push(id),
+                Listener::Agent { agent } => r.agents.entry(agent).or_default().push(id),
+            }
+        });
+        Membership { id, rx, lagged, hub: self.clone() }
+    }
+
+    fn leave(&self, id: SocketId) {
+        self.with(|r| {
+            let Some(entry) = r.sockets.remove(&id) else { return };
+            for c in entry.streams {
+                unlink(&mut r.streams, c, id);
+            }
+            match entry.listener {
+                Listener::Visitor { contact } => unlink(&mut r.contacts, contact, id),
+                Listener::Agent { agent } => unlink(&mut r.agents, agent, id),
+            }
+            r.views.remove(id);
+        });
+    }
+
+    /// Listens to a conversation's stream (before replaying it, so nothing falls between).
+    pub fn subscribe(&self, id: SocketId, conversation: Uuid) {
+        self.with(|r| {
+            let Some(entry) = r.sockets.get_mut(&id) else { return };
+            if !entry.streams.contains(&conversation) {
+                entry.streams.push(conversation);
+                r.streams.entry(conversation).or_default().push(id);
+            }
+        });
+    }
+
+    pub fn unsubscribe(&self, id: SocketId, conversation: Uuid) {
+        self.with(|r| {
+            if let Some(entry) = r.sockets.get_mut(&id) {
+                entry.streams.retain(|c| *c != conversation);
+            }
+            unlink(&mut r.streams, conversation, id);
+        });
+    }
+
+    pub fn set_view(&self, id: SocketId, agent: Uuid, view: InboxView) {
+        self.with(|r| r.views.set(id, agent, view));
+    }
+
+    /// A message to the sockets streaming its conversation (visitors only if public).
+    pub fn message(&self, conversation: Uuid, seq: u64, public: bool, frame: &Arc<str>) {
+        self.with(|r| {
+            for id in r.streams.get(&conversation).into_iter().flatten() {
+                if public || r.is_agent(*id) {
+                    r.push(*id, Push::Message { conversation_id: conversation, seq, public, frame: frame.clone() });
+                }
+            }
+        });
+    }
+
+    /// A row update to the agents whose view shows the conversation in any of `placements`,
+    /// and to agents streaming it (their open room).
+    pub fn to_views(&self, conversation: Uuid, placements: &[Placement], frame: &Arc<str>) {
+        self.with(|r| {
+            let mut ids = vec![];
+            for p in placements {
+                r.views.matching(p, &mut ids);
+            }
+            for id in r.streams.get(&conversation).into_iter().flatten() {
+                if r.is_agent(*id) && !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+            for id in ids {
+                r.push(id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
+    pub fn to_contact(&self, contact: Uuid, frame: &Arc<str>) {
+        self.with(|r| {
+            for id in r.contacts.get(&contact).into_iter().flatten() {
+                r.push(*id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
+    pub fn to_agent(&self, agent: Uuid, frame: &Arc<str>) {
+        self.with(|r| {
+            for id in r.agents.get(&agent).into_iter().flatten() {
+                r.push(*id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
+    pub fn to_all_agents(&self, frame: &Arc<str>) {
+        self.with(|r| {
+            for id in r.agents.values().flatten() {
+                r.push(*id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
+    /// Every socket catches up from the database (a listener reconnect, a dispatcher restart).
+    pub fn resync_all(&self) {
+        self.with(|r| {
+            for id in r.sockets.keys() {
+                r.push(*id, Push::Resync);
+            }
+        });
+    }
+
+    /// Whether anyone on this node could receive something about this conversation.
+    pub fn cares_about(&self, conversation: Uuid, contact: Uuid) -> bool {
+        self.with(|r| !r.agents.is_empty() || r.streams.contains_key(&conversation) || r.contacts.contains_key(&contact))
+    }
+
+    pub fn has_agents(&self) -> bool {
+        self.with(|r| !r.agents.is_empty())
+    }
+
+    pub fn socket_count(&self) -> usize {
+        self.with(|r| r.sockets.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_domain::{Channel, ConversationStatus, Filter, Folder, Scope};
+
+    fn frame(s: &str) -> Arc<str> {
+        Arc::from(s)
+    }
+
+    #[test]
+    fn internal_messages_never_reach_a_visitor_socket() {
+        let hub = Hub::default();
+        let conv = Uuid::from_u128(5);
+        let mut visitor = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
+        let mut agent = hub.join(Listener::Agent { agent: Uuid::from_u128(1) });
+        hub.subscribe(visitor.id, conv);
+        hub.subscribe(agent.id, conv);
+        hub.message(conv, 1, true, &frame("public"));
+        hub.message(conv, 2, false, &frame("note"));
+        assert!(matches!(visitor.rx.try_recv(), Ok(Push::Message { seq: 1, .. })));
+        assert!(visitor.rx.try_recv().is_err(), "the note stays with agents");
+        assert!(matches!(agent.rx.try_recv(), Ok(Push::Message { seq: 1, .. })));
+        assert!(matches!(agent.rx.try_recv(), Ok(Push::Message { seq: 2, .. })));
+    }
+
+    #[test]
+    fn row_updates_go_to_matching_views_and_open_rooms_once() {
+        let hub = Hub::default();
+        let conv = Uuid::from_u128(5);
+        let a1 = Uuid::from_u128(1);
+        let mut mine = hub.join(Listener::Agent { agent: a1 });
+        let mut other = hub.join(Listener::Agent { agent: Uuid::from_u128(2) });
+        let mut room = hub.join(Listener::Agent { agent: Uuid::from_u128(3) });
+        hub.set_view(mine.id, a1, InboxView { folder: Folder::Engaged, filter: Filter::default() });
+        hub.set_view(other.id, Uuid::from_u128(2), InboxView { folder: Folder::Engaged, filter: Filter::default() });
+        hub.subscribe(room.id, conv);
+        hub.subscribe(mine.id, conv);
+        let p = Placement { status: ConversationStatus::Open, lead: false, channel: Channel::Web, contact_id: Uuid::nil(), involved: vec![a1], passed_by: vec![] };
+        hub.to_views(conv, &[p], &frame("row"));
+        assert!(matches!(mine.rx.try_recv(), Ok(Push::Frame(_))));
+        assert!(mine.rx.try_recv().is_err(), "once, though it both views and streams it");
+        assert!(other.rx.try_recv().is_err(), "not their chat");
+        assert!(matches!(room.rx.try_recv(), Ok(Push::Frame(_))), "their open room");
+        let _ = Scope::All;
+    }
+
+    #[tokio::test]
+    async fn a_socket_that_falls_behind_is_told_to_catch_up() {
+        let hub = Hub::default();
+        let agent = Uuid::from_u128(1);
+        let m = hub.join(Listener::Agent { agent });
+        for _ in 0..QUEUE + 1 {
+            hub.to_agent(agent, &frame("x"));
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(1), m.lagged.notified()).await.expect("lag signalled");
+    }
+
+    #[test]
+    fn leaving_removes_every_trace() {
+        let hub = Hub::default();
+        let m = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
+        hub.subscribe(m.id, Uuid::from_u128(5));
+        assert_eq!(hub.socket_count(), 1);
+        drop(m);
+        assert_eq!(hub.socket_count(), 0);
+        assert!(!hub.cares_about(Uuid::from_u128(5), Uuid::from_u128(7)));
+    }
+}

@@ -1,0 +1,272 @@
+//! One websocket's life, over any `Sink`/`Stream` of text frames (axum's socket in the
+//! server, channels in tests). A subscription listens to the hub *before* replaying from the
+//! database what the client missed, then forwards live messages; a `DeliveryCursor` per
+//! conversation turns that overlap into exactly-once, in-order delivery. Who sees what is
+//! decided here and in the hub: a visitor only ever receives public messages of their own
+//! conversations; inbox rows, notices and presence go to agents only.
+
+use super::hub::{Listener, Push};
+use super::views::SocketId;
+use crate::Engine;
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_domain::thread::{Delivery, DeliveryCursor};
+use switchboard_wire::frames::{ClientFrame, Role, ServerFrame, HEARTBEAT_SECS};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Conversations one socket may stream at once.
+pub const MAX_SUBSCRIPTIONS: usize = 50;
+/// Messages one subscribe may replay; a client further behind reloads the conversation's
+/// latest page (history is paged) and subscribes from there.
+pub const MAX_REPLAY: u64 = 2000;
+const REPLAY_PAGE: u64 = 500;
+/// A client that does not take a frame within this is gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the transport received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Text(String),
+    /// Ping, pong or binary: proof of life, nothing to read.
+    Other,
+    Close,
+}
+
+/// What the session sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    Text(Arc<str>),
+    Close { code: u16, reason: &'static str },
+}
+
+/// Who is on the other end, as authenticated at the upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    Visitor { contact_id: Uuid },
+    Agent { id: Uuid },
+}
+
+/// Close code 1012: the server is restarting; clients reconnect (to another node).
+pub const CLOSE_RESTARTING: u16 = 1012;
+
+#[derive(Debug)]
+enum End {
+    /// The client left, went silent, or could not be written to.
+    Gone,
+    Failed(crate::EngineError),
+    Shutdown,
+}
+
+struct Session<W> {
+    engine: Engine,
+    peer: Peer,
+    sink: W,
+    socket: SocketId,
+    cursors: HashMap<Uuid, DeliveryCursor>,
+}
+
+fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
+    ServerFrame::Error { code: code.into(), message: message.into() }
+}
+
+impl<W: Sink<Outbound> + Unpin> Session<W> {
+    fn is_agent(&self) -> bool {
+        matches!(self.peer, Peer::Agent { .. })
+    }
+
+    async fn write(&mut self, out: Outbound) -> Result<(), End> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(out)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        }
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), End> {
+        self.write(Outbound::Text(super::dispatcher::frame(frame))).await
+    }
+
+    /// Sends what the database has after the cursor, in order, within the replay bound.
+    async fn catch_up(&mut self, conversation_id: Uuid) -> Result<(), End> {
+        let include_internal = self.is_agent();
+        let mut budget = MAX_REPLAY;
+        while budget > 0 {
+            let Some(after) = self.cursors.get(&conversation_id).map(|c| c.delivered()) else { return Ok(()) };
+            let batch = self
+                .engine
+                .messages_after(conversation_id, after, include_internal, REPLAY_PAGE.min(budget))
+                .await
+                .map_err(End::Failed)?;
+            let full = batch.len() as u64 == REPLAY_PAGE.min(budget);
+            budget -= batch.len() as u64;
+            for message in batch {
+                let seq = message.seq;
+                self.send(&ServerFrame::Message { message }).await?;
+                if let Some(c) = self.cursors.get_mut(&conversation_id) {
+                    c.advance(seq);
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn subscribe(&mut self, conversation_id: Uuid, after_seq: u64) -> Result<(), End> {
+        if self.cursors.len() >= MAX_SUBSCRIPTIONS && !self.cursors.contains_key(&conversation_id) {
+            let text = format!("A connection can follow at most {MAX_SUBSCRIPTIONS} conversations.");
+            return self.send(&error_frame("too_many_subscriptions", text)).await;
+        }
+        let state = self.engine.state(conversation_id).await.map_err(End::Failed)?;
+        let state = match (state, self.peer) {
+            (Some(s), Peer::Visitor { contact_id }) if s.contact_id == contact_id => s,
+            (Some(s), Peer::Agent { .. }) => s,
+            _ => return self.send(&error_frame("not_found", "That conversation does not exist.")).await,
+        };
+        if after_seq > state.last_seq {
+            let text = format!("after_seq {after_seq} is beyond the conversation's last message ({}).", state.last_seq);
+            return self.send(&error_frame("bad_after_seq", text)).await;
+        }
+        if state.last_seq - after_seq > MAX_REPLAY {
+            let text = "Too far behind to replay: load the conversation again.";
+            return self.send(&error_frame("replay_too_long", text)).await;
+        }
+        // Listen first, then replay: nothing committed in between can be missed.
+        self.engine.hub().subscribe(self.socket, conversation_id);
+        self.cursors.insert(conversation_id, DeliveryCursor::after(after_seq));
+        self.catch_up(conversation_id).await?;
+        let seq = self.cursors.get(&conversation_id).map(|c| c.delivered()).unwrap_or(after_seq);
+        self.send(&ServerFrame::Synced { conversation_id, seq }).await
+    }
+
+    async fn on_client_text(&mut self, text: &str) -> Result<(), End> {
+        match serde_json::from_str::<ClientFrame>(text) {
+            Ok(ClientFrame::Subscribe { conversation_id, after_seq }) => self.subscribe(conversation_id, after_seq).await,
+            Ok(ClientFrame::Unsubscribe { conversation_id }) => {
+                self.engine.hub().unsubscribe(self.socket, conversation_id);
+                self.cursors.remove(&conversation_id);
+                Ok(())
+            }
+            Ok(ClientFrame::View { view }) => {
+                if let Peer::Agent { id } = self.peer {
+                    self.engine.hub().set_view(self.socket, id, view);
+                }
+                Ok(())
+            }
+            Ok(ClientFrame::Ping) => self.send(&ServerFrame::Pong).await,
+            Err(_) => self.send(&error_frame("bad_frame", "That frame could not be read.")).await,
+        }
+    }
+
+    async fn on_push(&mut self, push: Push) -> Result<(), End> {
+        match push {
+            Push::Frame(text) => self.write(Outbound::Text(text)).await,
+            Push::Message { conversation_id, seq, public, frame } => {
+                let Some(cursor) = self.cursors.get(&conversation_id).copied() else { return Ok(()) };
+                match cursor.decide(seq) {
+                    Delivery::Skip => Ok(()),
+                    Delivery::Refetch => self.catch_up(conversation_id).await,
+                    Delivery::Send => {
+                        if public || self.is_agent() {
+                            self.write(Outbound::Text(frame)).await?;
+                        }
+                        if let Some(c) = self.cursors.get_mut(&conversation_id) {
+                            c.advance(seq);
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            Push::Resync => self.resync().await,
+        }
+    }
+
+    /// Live updates may have been missed: the database has them all.
+    async fn resync(&mut self) -> Result<(), End> {
+        let ids: Vec<Uuid> = self.cursors.keys().copied().collect();
+        for id in ids {
+            self.catch_up(id).await?;
+        }
+        if self.is_agent() {
+            self.send(&ServerFrame::Resync).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs one socket until the client leaves, goes silent, or the server shuts down (then it
+/// gets close code 1012 and reconnects, to this node or another).
+pub async fn run<W, R>(engine: Engine, peer: Peer, sink: W, mut stream: R, shutdown: CancellationToken)
+where
+    W: Sink<Outbound> + Unpin,
+    R: Stream<Item = Inbound> + Unpin,
+{
+    let listener = match peer {
+        Peer::Visitor { contact_id } => Listener::Visitor { contact: contact_id },
+        Peer::Agent { id } => Listener::Agent { agent: id },
+    };
+    let mut membership = engine.hub().join(listener);
+    let mut session = Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new() };
+    if let Peer::Agent { id } = peer {
+        if let Err(e) = engine.agent_connected(id).await {
+            tracing::warn!(error = %e, agent = %id, "recording the connection failed");
+        }
+    }
+    let role = if session.is_agent() { Role::Agent } else { Role::Visitor };
+    let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
+    let mut last_heard = Instant::now();
+    let mut watchdog = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+    let lagged = membership.lagged.clone();
+
+    let mut outcome = session.send(&ServerFrame::Welcome { role }).await;
+    while outcome.is_ok() {
+        outcome = tokio::select! {
+            _ = shutdown.cancelled() => Err(End::Shutdown),
+            inbound = stream.next() => match inbound {
+                Some(Inbound::Text(text)) => {
+                    last_heard = Instant::now();
+                    session.on_client_text(&text).await
+                }
+                Some(Inbound::Other) => {
+                    last_heard = Instant::now();
+                    Ok(())
+                }
+                Some(Inbound::Close) | None => Err(End::Gone),
+            },
+            push = membership.rx.recv() => match push {
+                Some(push) => session.on_push(push).await,
+                None => Err(End::Gone),
+            },
+            _ = lagged.notified() => {
+                // Pushes were dropped: forget the rest of the queue and catch up instead.
+                while membership.rx.try_recv().is_ok() {}
+                session.resync().await
+            }
+            _ = watchdog.tick() => {
+                if last_heard.elapsed() > silence_limit { Err(End::Gone) } else { Ok(()) }
+            }
+        };
+    }
+    match outcome {
+        Err(End::Shutdown) => {
+            let _ = session.write(Outbound::Close { code: CLOSE_RESTARTING, reason: "server restarting" }).await;
+        }
+        Err(End::Failed(e)) => {
+            tracing::warn!(error = %e, "websocket session failed");
+            let _ = session.write(Outbound::Close { code: 1011, reason: "server error" }).await;
+        }
+        _ => {
+            let _ = session.write(Outbound::Close { code: 1000, reason: "" }).await;
+        }
+    }
+    drop(membership);
+    if let Peer::Agent { id } = peer {
+        if let Err(e) = engine.agent_disconnected(id).await {
+            tracing::warn!(error = %e, agent = %id, "recording the disconnection failed");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The engine's errors: typed, so the web layer maps each to an HTTP status once.
+
+use switchboard_domain::conversation::Refusal;
+use switchboard_domain::settings::SettingsError;
+use switchboard_domain::{ContactError, MessageError};
+
+/// A rule an input broke; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error(transparent)]
+    Contact(#[from] ContactError),
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("A name is required.")]
+    NameMissing,
+    #[error("A password needs at least {0} characters.")]
+    PasswordTooShort(usize),
+    #[error("The chat limit must be between 1 and {0}.")]
+    CapacityOutOfRange(u32),
+    #[error("You cannot demote or deactivate your own account.")]
+    SelfDemotion,
+    #[error("The report's end must come after its start.")]
+    ReportRange,
+    #[error("That email and password do not match an active account.")]
+    BadCredentials,
+    #[error("That message id is already taken; please send again.")]
+    StartIdTaken,
+}
+
+impl Rule {
+    /// A stable machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rule::Contact(e) => e.code(),
+            Rule::Message(e) => e.code(),
+            Rule::Settings(e) => e.code(),
+            Rule::NameMissing => "name_missing",
+            Rule::PasswordTooShort(_) => "password_too_short",
+            Rule::CapacityOutOfRange(_) => "capacity_out_of_range",
+            Rule::SelfDemotion => "self_demotion",
+            Rule::ReportRange => "report_range",
+            Rule::BadCredentials => "bad_credentials",
+            Rule::StartIdTaken => "start_id_taken",
+        }
+    }
+}
+
+/// What a caller asked for that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Conversation,
+    Agent,
+    Account,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The domain refused the command in the conversation's current state.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Invalid(#[from] Rule),
+    #[error("no such {0:?}")]
+    NotFound(Missing),
+    #[error("An account for {0} already exists.")]
+    AccountExists(String),
+    /// Not signed in, or the account is deactivated.
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// A stored value the code does not know: never guessed, always reported.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    /// A message with this client id is stored already (a retried send).
+    #[error("duplicate message {0}")]
+    DuplicateMessage(uuid::Uuid),
+    /// Another writer changed the conversation first; the transaction was rolled back and
+    /// can be tried again.
+    #[error("concurrent change")]
+    Contended,
+    /// Several nodes on one SQLite database: refused.
+    #[error(
+        "another Switchboard node is already using the SQLite database {0}. SQLite serves a single node; \
+         to run several nodes, point every node's DATABASE_URL at one PostgreSQL database"
+    )]
+    SqliteTaken(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<ContactError> for EngineError {
+    fn from(e: ContactError) -> Self {
+        EngineError::Invalid(Rule::Contact(e))
+    }
+}
+
+impl From<MessageError> for EngineError {
+    fn from(e: MessageError) -> Self {
+        EngineError::Invalid(Rule::Message(e))
+    }
+}
+
+impl From<SettingsError> for EngineError {
+    fn from(e: SettingsError) -> Self {
+        EngineError::Invalid(Rule::Settings(e))
+    }
+}
+
+impl EngineError {
+    /// Whether the transaction failed before committing anything and may simply run again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            EngineError::Contended => true,
+            EngineError::Db(e) => crate::store::is_transient(e),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,75 @@
+//! The server-owned clock of routing. Deadlines live in the conversation rows, so a timer
+//! that fell due while every server was down fires at the next start. Any node may fire a
+//! timer: each firing is a command that compares the deadline it saw, and rows another node
+//! holds are skipped, so a timer fires once however many nodes run.
+
+use super::settings;
+use crate::conversations::write::Lock;
+use crate::error::Result;
+use crate::store::entities::conversation;
+use crate::Engine;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::time::Duration;
+use switchboard_domain::conversation::Command;
+use switchboard_domain::ConversationStatus;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const TICK: Duration = Duration::from_millis(250);
+/// Time-based routing also looks for waiting chats and free agents this often, in case a
+/// wake-up was missed.
+const DRAIN_EVERY_TICKS: u32 = 20;
+const BATCH: u64 = 100;
+
+impl Engine {
+    /// Fires every timer due at `now`; returns how many fired.
+    pub async fn fire_due_timers(&self, now: i64) -> Result<usize> {
+        let due: Vec<(Uuid, Option<i64>)> = conversation::Entity::find()
+            .select_only()
+            .column(conversation::Column::Id)
+            .column(conversation::Column::Deadline)
+            .filter(conversation::Column::Status.is_in([ConversationStatus::Queued.as_str(), ConversationStatus::Offered.as_str()]))
+            .filter(conversation::Column::Deadline.lte(now))
+            .order_by_asc(conversation::Column::Deadline)
+            .limit(BATCH)
+            .into_tuple()
+            .all(&self.db().read)
+            .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let policy = settings::load(&self.db().read).await?.missed_policy;
+        let mut fired = 0;
+        for (id, deadline) in due {
+            let Some(deadline) = deadline else { continue };
+            match self.execute_at(id, Command::TimerFired { deadline, policy }, Lock::SkipLocked).await {
+                Ok(Some(outcome)) if !outcome.events.is_empty() => fired += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, conversation = %id, "timer failed; tried again next tick"),
+            }
+        }
+        Ok(fired)
+    }
+
+    /// The timer worker.
+    pub(crate) async fn run_timers(self, token: CancellationToken) {
+        let mut every = tokio::time::interval(TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks = 0u32;
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            if let Err(e) = self.fire_due_timers(crate::now()).await {
+                tracing::warn!(error = %e, "routing timers failed");
+            }
+            ticks += 1;
+            if ticks.is_multiple_of(DRAIN_EVERY_TICKS) {
+                if let Err(e) = self.drain_queue().await {
+                    tracing::warn!(error = %e, "queue drain failed");
+                }
+            }
+        }
+    }
+}

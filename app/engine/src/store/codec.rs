@@ -1,0 +1,135 @@
+//! Rows to domain values and back. Every enum-like column is parsed strictly: a value the
+//! code does not know is reported as corrupt data, never read as some default.
+
+use super::entities::{conversation, message};
+use crate::error::EngineError;
+use sea_orm::ActiveValue::Set;
+use switchboard_domain::conversation::{ConversationState, Member};
+use switchboard_domain::{Channel, ConversationStatus, Message, Presence, Sender, SenderKind, Visibility};
+
+/// Parses a stored name with the domain's `parse`, or reports which column held what.
+pub fn parse<T>(table: &str, column: &str, value: &str, f: fn(&str) -> Option<T>) -> Result<T, EngineError> {
+    f(value).ok_or_else(|| EngineError::Corrupt(format!("{table}.{column} = {value:?}")))
+}
+
+fn count(table: &str, column: &str, v: i64) -> Result<u64, EngineError> {
+    u64::try_from(v).map_err(|_| EngineError::Corrupt(format!("{table}.{column} = {v}")))
+}
+
+fn json<T: serde::de::DeserializeOwned>(table: &str, column: &str, value: &str) -> Result<T, EngineError> {
+    serde_json::from_str(value).map_err(|e| EngineError::Corrupt(format!("{table}.{column}: {e}")))
+}
+
+pub fn status(value: &str) -> Result<ConversationStatus, EngineError> {
+    parse("conversations", "status", value, ConversationStatus::parse)
+}
+
+pub fn channel(value: &str) -> Result<Channel, EngineError> {
+    parse("conversations", "active_channel", value, Channel::parse)
+}
+
+pub fn presence(value: &str) -> Result<Presence, EngineError> {
+    parse("accounts", "presence", value, Presence::parse)
+}
+
+pub fn state_of(row: &conversation::Model) -> Result<ConversationState, EngineError> {
+    const T: &str = "conversations";
+    Ok(ConversationState {
+        id: row.id,
+        contact_id: row.contact_id,
+        status: status(&row.status)?,
+        active_channel: channel(&row.active_channel)?,
+        assignee: row.assignee_id,
+        offered_to: row.offered_to,
+        deadline: row.deadline,
+        missed: row.missed,
+        lead: row.lead,
+        last_seq: count(T, "last_seq", row.last_seq)?,
+        revision: count(T, "revision", row.revision)?,
+        preview: row.preview.clone(),
+        last_sender: row.last_sender.as_deref().map(|s| parse(T, "last_sender", s, SenderKind::parse)).transpose()?,
+        last_message_at: row.last_message_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        queued_at: row.queued_at,
+        accepted_at: row.accepted_at,
+        first_response_at: row.first_response_at,
+        closed_at: row.closed_at,
+        members: json::<Vec<Member>>(T, "members", &row.members)?,
+        passed_by: json(T, "passed_by", &row.passed_by)?,
+    })
+}
+
+/// The whole row for a state (every column set: the write replaces the row).
+pub fn row_of(s: &ConversationState) -> conversation::ActiveModel {
+    conversation::ActiveModel {
+        id: Set(s.id),
+        contact_id: Set(s.contact_id),
+        status: Set(s.status.as_str().into()),
+        active_channel: Set(s.active_channel.as_str().into()),
+        assignee_id: Set(s.assignee),
+        last_seq: Set(s.last_seq as i64),
+        preview: Set(s.preview.clone()),
+        last_sender: Set(s.last_sender.map(|k| k.as_str().to_string())),
+        last_message_at: Set(s.last_message_at),
+        created_at: Set(s.created_at),
+        updated_at: Set(s.updated_at),
+        closed_at: Set(s.closed_at),
+        offered_to: Set(s.offered_to),
+        deadline: Set(s.deadline),
+        missed: Set(s.missed),
+        lead: Set(s.lead),
+        queued_at: Set(s.queued_at),
+        accepted_at: Set(s.accepted_at),
+        first_response_at: Set(s.first_response_at),
+        revision: Set(s.revision as i64),
+        members: Set(serde_json::to_string(&s.members).unwrap_or_else(|_| "[]".into())),
+        passed_by: Set(serde_json::to_string(&s.passed_by).unwrap_or_else(|_| "[]".into())),
+    }
+}
+
+pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
+    const T: &str = "messages";
+    Ok(Message {
+        id: row.id,
+        conversation_id: row.conversation_id,
+        seq: count(T, "seq", row.seq)?,
+        sender: Sender { kind: parse(T, "sender_kind", &row.sender_kind, SenderKind::parse)?, id: row.sender_id, name: row.sender_name },
+        body: row.body,
+        visibility: parse(T, "visibility", &row.visibility, Visibility::parse)?,
+        channel: parse(T, "channel", &row.channel, Channel::parse)?,
+        client_msg_id: row.client_msg_id,
+        created_at: row.created_at,
+    })
+}
+
+pub fn message_row(m: &Message) -> message::ActiveModel {
+    message::ActiveModel {
+        id: Set(m.id),
+        conversation_id: Set(m.conversation_id),
+        seq: Set(m.seq as i64),
+        sender_kind: Set(m.sender.kind.as_str().into()),
+        sender_id: Set(m.sender.id),
+        sender_name: Set(m.sender.name.clone()),
+        body: Set(m.body.clone()),
+        visibility: Set(m.visibility.as_str().into()),
+        channel: Set(m.channel.as_str().into()),
+        client_msg_id: Set(m.client_msg_id),
+        created_at: Set(m.created_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_stored_values_are_errors_not_defaults() {
+        assert!(matches!(status("queued"), Ok(ConversationStatus::Queued)));
+        let err = status("pending").unwrap_err();
+        assert!(matches!(&err, EngineError::Corrupt(m) if m.contains("conversations.status") && m.contains("pending")), "{err}");
+        assert!(channel("fax").is_err());
+        assert!(presence("busy").is_err());
+        assert!(count("t", "c", -1).is_err());
+    }
+}

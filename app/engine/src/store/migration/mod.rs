@@ -1,0 +1,23 @@
+//! Schema migrations, run at start-up. Written with sea-query so one definition serves
+//! SQLite and PostgreSQL; each records its name in the database (keep the names).
+
+mod m001_foundation;
+mod m002_routing;
+mod m003_revision;
+mod m004_engine;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m001_foundation::Foundation),
+            Box::new(m002_routing::Routing),
+            Box::new(m003_revision::Revision),
+            Box::new(m004_engine::Engine),
+        ]
+    }
+}

@@ -1,0 +1,193 @@
+//! The open conversation: its head with the actions (start / accept / hold / decline,
+//! transfer, invite, close), room details, the thread and the composer.
+
+use super::state::InboxState;
+use crate::components::{format_time, Composer, MessageList, Viewer};
+use leptos::prelude::*;
+use switchboard_domain::ConversationStatus;
+use switchboard_wire::ConversationSummary;
+use uuid::Uuid;
+
+#[component]
+pub(super) fn Room(id: Uuid) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let me = state.me_id();
+    let summary = Memo::new(move |_| {
+        state.summary_of(id)
+    });
+    let field = move |f: fn(&ConversationSummary) -> String| move || summary.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let status = move || summary.with(|s| s.as_ref().map(|s| s.status));
+    let closed = move || status() == Some(ConversationStatus::Closed);
+    let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
+    let open = move || status() == Some(ConversationStatus::Open);
+    let panel = RwSignal::new(None::<&'static str>);
+    let on_send = Callback::new(move |body: String| {
+        #[cfg(feature = "hydrate")]
+        super::live::send(state, id, body);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = body;
+    });
+    let on_retry = Callback::new(move |msg: Uuid| {
+        #[cfg(feature = "hydrate")]
+        super::live::retry(state, id, msg);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = msg;
+    });
+    let act = move |action: &'static str| {
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            super::live::act(state, id, action);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = action;
+        }
+    };
+    let toggle = move |name: &'static str| move |_| panel.update(|p| *p = if *p == Some(name) { None } else { Some(name) });
+    view! {
+        <div class="thread-head">
+            <div>
+                <h2 data-testid="thread-title">{field(|s| s.contact_name.clone())}</h2>
+                <span class="muted">
+                    {field(|s| {
+                        let mut parts = vec![];
+                        parts.extend(s.contact_email.clone());
+                        parts.extend(s.contact_phone.clone());
+                        parts.push(s.active_channel.label().to_string());
+                        parts.join(" · ")
+                    })}
+                </span>
+            </div>
+            <span class="spacer"></span>
+            <Show when=waiting>
+                <button class="primary" data-testid="room-accept" on:click=act("accept")>"Start chat"</button>
+            </Show>
+            <Show when=open>
+                <button class="ghost" data-testid="transfer" on:click=toggle("transfer")>"Transfer"</button>
+                <button class="ghost" data-testid="invite" on:click=toggle("invite")>"Invite"</button>
+            </Show>
+            <button class="ghost" data-testid="details" on:click=toggle("details")>"Details"</button>
+            <Show when=move || !closed()>
+                <button class="ghost" data-testid="close-conversation" on:click=act("close")>"Close"</button>
+            </Show>
+        </div>
+        {move || state.error.get().map(|e| view! { <p class="form-error banner" role="alert" data-testid="room-error">{e}</p> })}
+        {move || match panel.get() {
+            Some("transfer") => view! { <TransferPanel id on_done=Callback::new(move |_| panel.set(None))/> }.into_any(),
+            Some("invite") => view! { <InvitePanel id on_done=Callback::new(move |_| panel.set(None))/> }.into_any(),
+            Some("details") => view! { <Details summary/> }.into_any(),
+            _ => ().into_any(),
+        }}
+        <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older on_older=Callback::new(move |_| {
+            #[cfg(feature = "hydrate")]
+            super::live::load_older(state, id);
+        })/>
+        <div class="reply-bar">
+            <label class="toggle">
+                <input type="checkbox" data-testid="internal-toggle" prop:checked=state.internal
+                    on:change=move |e| state.internal.set(event_target_checked(&e))/>
+                "Internal note (agents only)"
+            </label>
+        </div>
+        <Composer
+            on_send
+            disabled=Signal::derive(move || closed() && !state.internal.get())
+            placeholder=Signal::derive(move || {
+                if state.internal.get() { "Write a note only agents will see…".to_string() }
+                else if closed() { "This conversation is closed.".to_string() }
+                else if waiting() { "Reply to start this chat…".to_string() }
+                else { "Reply…".to_string() }
+            })
+        />
+    }
+}
+
+#[component]
+fn TransferPanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let to = RwSignal::new(String::new());
+    let comment = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(target) = Uuid::parse_str(&to.get_untracked()) else {
+            state.error.set(Some("Pick an Online agent to transfer to.".into()));
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        super::live::transfer(state, id, target, comment.get_untracked(), on_done);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (target, on_done, id);
+    };
+    view! {
+        <form class="panel" data-testid="transfer-panel" on:submit=submit>
+            <strong>"Transfer to"</strong>
+            <select data-testid="transfer-to" on:change=move |e| to.set(event_target_value(&e)) prop:value=to>
+                <option value="">"Choose an Online agent…"</option>
+                {move || state.online_colleagues().into_iter().map(|a| view! {
+                    <option value=a.id.to_string()>{format!("{} ({} chats)", a.name, a.active_chats)}</option>
+                }).collect_view()}
+            </select>
+            <textarea rows="2" data-testid="transfer-comment" placeholder="Comment for your colleague (the visitor never sees it)"
+                on:input=move |e| comment.set(event_target_value(&e)) prop:value=comment></textarea>
+            <div class="panel-actions">
+                <button type="submit" class="primary" data-testid="transfer-submit">"Transfer"</button>
+                <button type="button" class="ghost" on:click=move |_| on_done.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn InvitePanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let who = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(agent) = Uuid::parse_str(&who.get_untracked()) else {
+            state.error.set(Some("Pick an Online agent to invite.".into()));
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        super::live::invite(state, id, agent, on_done);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (agent, on_done, id);
+    };
+    view! {
+        <form class="panel" data-testid="invite-panel" on:submit=submit>
+            <strong>"Invite into this chat"</strong>
+            <select data-testid="invite-who" on:change=move |e| who.set(event_target_value(&e)) prop:value=who>
+                <option value="">"Choose an Online agent…"</option>
+                {move || state.online_colleagues().into_iter().map(|a| view! {
+                    <option value=a.id.to_string()>{a.name}</option>
+                }).collect_view()}
+            </select>
+            <div class="panel-actions">
+                <button type="submit" class="primary" data-testid="invite-submit">"Invite"</button>
+                <button type="button" class="ghost" on:click=move |_| on_done.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn Details(summary: Memo<Option<ConversationSummary>>) -> impl IntoView {
+    view! {
+        <div class="panel details" data-testid="room-details">
+            {move || summary.get().map(|s| view! {
+                <dl>
+                    <dt>"Contact"</dt><dd>{s.contact_name.clone()}</dd>
+                    <dt>"Email"</dt><dd>{s.contact_email.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Phone"</dt><dd>{s.contact_phone.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Channel"</dt><dd>{s.active_channel.label()}</dd>
+                    <dt>"Status"</dt><dd>{s.status.as_str()}</dd>
+                    <dt>"Started"</dt><dd>{format_time(s.created_at)}</dd>
+                </dl>
+                <strong>"Participants"</strong>
+                <ul class="participants" data-testid="participants">
+                    <li>{s.contact_name.clone()} <span class="muted">" · visitor"</span></li>
+                    {s.participants.iter().map(|p| view! {
+                        <li data-testid="participant">{p.name.clone()} <span class="muted">{format!(" · {}", p.role.as_str())}</span></li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,135 @@
+//! What the parts of the inbox page share: the view on screen, the list, the open room.
+
+use super::rows::{Applied, InboxRows, Update as RowUpdate};
+use crate::realtime::ConnState;
+use leptos::prelude::*;
+use switchboard_domain::{Filter, Folder, InboxView, Presence, Thread};
+use switchboard_wire::inbox::AgentInfo;
+use switchboard_wire::{AgentProfile, ConversationSummary};
+use uuid::Uuid;
+
+/// A message for the agent's attention, shown as a toast.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Notice {
+    pub id: u64,
+    pub conversation_id: Uuid,
+    pub text: String,
+    /// When it appeared (browser clock), for expiry.
+    pub at: i64,
+}
+
+/// How long a notice stays up.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) const NOTICE_MILLIS: i64 = 10_000;
+
+#[derive(Clone, Copy)]
+pub(super) struct InboxState {
+    pub me: StoredValue<AgentProfile>,
+    pub folder: RwSignal<Folder>,
+    pub filter: RwSignal<Filter>,
+    pub rows: RwSignal<InboxRows>,
+    pub selected: RwSignal<Option<Uuid>>,
+    pub thread: RwSignal<Thread>,
+    /// Whether the open room has messages before the oldest shown.
+    pub has_older: RwSignal<bool>,
+    pub conn: RwSignal<ConnState>,
+    pub internal: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    pub agents: RwSignal<Vec<AgentInfo>>,
+    pub notices: RwSignal<Vec<Notice>>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub auto_away_secs: RwSignal<u32>,
+    /// Ticks every second in the browser, for countdowns.
+    pub now: RwSignal<i64>,
+}
+
+impl InboxState {
+    pub fn new(agent: AgentProfile) -> Self {
+        Self {
+            me: StoredValue::new(agent),
+            folder: RwSignal::new(Folder::Engaged),
+            filter: RwSignal::new(Filter::default()),
+            rows: RwSignal::new(InboxRows::default()),
+            selected: RwSignal::new(None),
+            thread: RwSignal::new(Thread::new()),
+            has_older: RwSignal::new(false),
+            conn: RwSignal::new(ConnState::Connecting),
+            internal: RwSignal::new(false),
+            error: RwSignal::new(None),
+            agents: RwSignal::new(Vec::new()),
+            notices: RwSignal::new(Vec::new()),
+            auto_away_secs: RwSignal::new(300),
+            now: RwSignal::new(0),
+        }
+    }
+
+    pub fn me_id(&self) -> Uuid {
+        self.me.with_value(|m| m.id)
+    }
+
+    pub fn my_presence(&self) -> Presence {
+        let me = self.me_id();
+        self.agents.with(|a| a.iter().find(|a| a.id == me).map(|a| a.presence).unwrap_or(Presence::Offline))
+    }
+
+    /// The folder and filter on screen (what the server sends live rows for).
+    pub fn view(&self) -> InboxView {
+        InboxView { folder: self.folder.get_untracked(), filter: self.filter.get_untracked() }
+    }
+
+    /// Whether a row belongs in the list on screen: the domain's folder rules, plus unread.
+    fn shows(view: InboxView, me: Uuid, s: &ConversationSummary, read_seq: u64) -> bool {
+        view.shows(me, &s.placement()) && (!view.filter.unread_only || read_seq < s.last_seq)
+    }
+
+    /// Applies a live update; `UnknownRow` means the list misses a row it should have.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn apply(&self, update: RowUpdate) -> Applied {
+        let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
+        let mut applied = Applied::Ignored;
+        self.rows.update(|rows| applied = rows.apply(update, selected, |s, read| Self::shows(view, me, s, read)));
+        applied
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn upsert(&self, summary: ConversationSummary) {
+        self.apply(RowUpdate::Summary(summary));
+    }
+
+    /// Puts a listing in place (if it is still the newest), replaying what came meanwhile.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn finish_listing(&self, generation: u64, listed: Vec<switchboard_wire::InboxRow>) {
+        let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
+        self.rows.update(|rows| {
+            rows.finish_listing(generation, listed, selected, |s, read| Self::shows(view, me, s, read));
+        });
+    }
+
+    /// The open room's row, if listed.
+    pub fn summary_of(&self, id: Uuid) -> Option<ConversationSummary> {
+        self.rows.with(|rows| rows.get(id).map(|r| r.summary.clone()))
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn notify(&self, conversation_id: Uuid, text: String) {
+        let at = self.now.get_untracked();
+        self.notices.update(|n| {
+            let id = n.last().map(|l| l.id + 1).unwrap_or(at as u64);
+            n.push(Notice { id, conversation_id, text, at });
+            if n.len() > 4 {
+                n.remove(0);
+            }
+        });
+    }
+
+    pub fn online_colleagues(&self) -> Vec<AgentInfo> {
+        let me = self.me_id();
+        self.agents.with(|a| a.iter().filter(|a| a.id != me && a.presence == Presence::Online).cloned().collect())
+    }
+}
+
+/// "1:05" for a countdown, "0:00" when due.
+pub(super) fn countdown(deadline: i64, now: i64) -> String {
+    let secs = ((deadline - now).max(0) + 999) / 1000;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}

@@ -1,0 +1,94 @@
+//! The error every server function answers with: serializable, in words a person can act on,
+//! with a stable `code` where a client may want to react to the reason.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ApiError {
+    #[error("Please sign in.")]
+    Unauthorized,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    /// The request could not be read (a missing or malformed argument).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request breaks a rule; `code` names the rule (`email_invalid`, `message_too_long`…).
+    #[error("{message}")]
+    Invalid { code: String, message: String },
+    /// The request is fine but the conversation's state refuses it now (`already_taken`…).
+    #[error("{message}")]
+    Conflict { code: String, message: String },
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The call itself failed (network, encoding): worth a retry.
+    #[error("Could not reach Switchboard: {0}")]
+    Transport(String),
+}
+
+impl ApiError {
+    pub fn invalid(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid { code: code.into(), message: message.into() }
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Conflict { code: code.into(), message: message.into() }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::BadRequest(_) => 400,
+            ApiError::Invalid { .. } => 422,
+            ApiError::Conflict { .. } => 409,
+            ApiError::Internal => 500,
+            ApiError::Transport(_) => 502,
+        }
+    }
+
+    /// Whether sending the same request again can succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ApiError::Internal | ApiError::Transport(_))
+    }
+
+    /// The rule or state that refused the request, if any.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { code, .. } | ApiError::Conflict { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl server_fn::error::FromServerFnError for ApiError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) => ApiError::BadRequest(format!("Bad request: {m}")),
+            E::MissingArg(m) => ApiError::BadRequest(format!("Bad request: missing {m}")),
+            other => ApiError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_a_status_and_a_stable_shape() {
+        let e = ApiError::conflict("already_taken", "Another agent already took this chat.");
+        assert_eq!(e.http_status(), 409);
+        assert_eq!(e.code(), Some("already_taken"));
+        assert_eq!(e.to_string(), "Another agent already took this chat.");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["Conflict"]["code"], "already_taken");
+        assert_eq!(serde_json::to_value(ApiError::Unauthorized).unwrap(), serde_json::json!("Unauthorized"));
+        assert!(ApiError::Internal.is_retryable() && !e.is_retryable());
+    }
+}

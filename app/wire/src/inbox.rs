@@ -1,0 +1,151 @@
+//! What the inbox shows: conversation rows, an opened conversation, colleagues, search hits,
+//! and the compact live delta a new message sends instead of a whole row.
+
+use serde::{Deserialize, Serialize};
+use switchboard_domain::conversation::Placement;
+use switchboard_domain::{
+    Channel, ConversationStatus, DisplayStatus, Message, Millis, ParticipantRole, Presence, RoutingMode, SenderKind,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: Uuid,
+    pub name: String,
+    pub role: ParticipantRole,
+}
+
+/// An inbox row: what a list shows of one conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub status: ConversationStatus,
+    pub active_channel: Channel,
+    pub assignee_id: Option<Uuid>,
+    pub assignee_name: Option<String>,
+    pub last_seq: u64,
+    /// Text of the last public message, shortened for a list row.
+    pub preview: String,
+    pub last_sender: Option<SenderKind>,
+    pub last_message_at: Millis,
+    pub created_at: Millis,
+    /// Time-based routing: who must accept it now.
+    pub offered_to: Option<Uuid>,
+    pub offered_to_name: Option<String>,
+    /// When the running queue or acceptance timer fires.
+    pub deadline: Option<Millis>,
+    /// The queue timer ran out before anyone took it.
+    pub missed: bool,
+    /// An offline lead rather than a live chat.
+    pub lead: bool,
+    pub queued_at: Millis,
+    /// Agents who let it lapse or declined it; it is not offered (or shown queued) to them again.
+    pub passed_by: Vec<Uuid>,
+    /// Agents in the room.
+    pub participants: Vec<Participant>,
+    /// Moves on with every change; of two summaries of one conversation the higher is newer.
+    pub revision: u64,
+}
+
+impl ConversationSummary {
+    pub fn placement(&self) -> Placement {
+        let mut involved: Vec<Uuid> = self.assignee_id.into_iter().chain(self.offered_to).collect();
+        for p in &self.participants {
+            if !involved.contains(&p.id) {
+                involved.push(p.id);
+            }
+        }
+        Placement {
+            status: self.status,
+            lead: self.lead,
+            channel: self.active_channel,
+            contact_id: self.contact_id,
+            involved,
+            passed_by: self.passed_by.clone(),
+        }
+    }
+
+    /// `read_seq` is the last sequence this agent has seen in this conversation.
+    pub fn display_status(&self, read_seq: u64) -> DisplayStatus {
+        DisplayStatus::of(self.status, self.last_sender, self.last_seq, read_seq)
+    }
+
+    /// Whether the agent must accept it now (time-based routing).
+    pub fn offered_to_me(&self, me: Uuid) -> bool {
+        self.status == ConversationStatus::Offered && self.offered_to == Some(me)
+    }
+
+    /// Whether it waits for this agent to pick it up: in their queue, or offered to them.
+    pub fn waiting_for(&self, me: Uuid) -> bool {
+        self.placement().queued_for(me) || self.offered_to_me(me)
+    }
+}
+
+/// What a new message changes on a row, sent to agents instead of the whole row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub conversation_id: Uuid,
+    pub last_seq: u64,
+    /// Set when the message is public (internal notes are no previews).
+    pub preview: Option<String>,
+    pub last_sender: Option<SenderKind>,
+    pub last_message_at: Millis,
+}
+
+/// One inbox row for the signed-in agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxRow {
+    pub summary: ConversationSummary,
+    /// How far this agent has read it.
+    pub read_seq: u64,
+}
+
+/// A page of a conversation's messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// Whether there are messages before the first of this page.
+    pub has_older: bool,
+}
+
+/// A conversation opened in the inbox: its row and its latest messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub summary: ConversationSummary,
+    pub page: MessagePage,
+}
+
+/// An agent as colleagues see them (transfer and invite targets, presence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: crate::auth::AgentRole,
+    pub presence: Presence,
+    pub capacity: u32,
+    pub active_chats: u32,
+    pub active: bool,
+}
+
+/// A contact found by quick search, with their latest conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactHit {
+    pub contact_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub conversation: Option<ConversationSummary>,
+}
+
+/// What the inbox needs at start: colleagues and the idle time before automatic Away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxContext {
+    pub agents: Vec<AgentInfo>,
+    pub auto_away_secs: u32,
+    pub mode: RoutingMode,
+}
