@@ -14,7 +14,7 @@ fn id_of(v: &Value) -> String {
 }
 
 /// Agents 1 and 2 Online; the admin signed in but Offline (so it takes no chats).
-async fn team(server: &TestServer) -> (AgentClient, AgentClient, AgentClient) {
+async fn team(server: &impl Endpoint) -> (AgentClient, AgentClient, AgentClient) {
     let admin = agent(server, "admin@demo.test").await;
     set_presence(&admin, server, "offline").await;
     (admin, agent(server, "agent1@demo.test").await, agent(server, "agent2@demo.test").await)

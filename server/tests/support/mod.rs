@@ -40,6 +40,26 @@ pub async fn databases() -> Vec<(String, String)> {
     out
 }
 
+/// Something serving Switchboard at an address: an in-process `TestServer` or a separate
+/// server process (`nodes.rs`).
+pub trait Endpoint {
+    fn addr(&self) -> SocketAddr;
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr(), path)
+    }
+
+    fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{}", self.addr(), path)
+    }
+}
+
+impl Endpoint for TestServer {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub db_url: String,
@@ -86,13 +106,6 @@ impl TestServer {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    pub fn ws_url(&self, path: &str) -> String {
-        format!("ws://{}{}", self.addr, path)
-    }
 }
 
 pub fn http() -> reqwest::Client {
@@ -105,7 +118,7 @@ pub fn http() -> reqwest::Client {
 }
 
 /// Calls a JSON server function; returns status and body.
-pub async fn call(client: &reqwest::Client, server: &TestServer, endpoint: &str, args: Value) -> (u16, Value) {
+pub async fn call(client: &reqwest::Client, server: &impl Endpoint, endpoint: &str, args: Value) -> (u16, Value) {
     let res = client
         .post(server.url(&format!("/api/{endpoint}")))
         .header("content-type", "application/json")
@@ -119,14 +132,14 @@ pub async fn call(client: &reqwest::Client, server: &TestServer, endpoint: &str,
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-pub async fn call_ok<T: DeserializeOwned>(client: &reqwest::Client, server: &TestServer, endpoint: &str, args: Value) -> T {
+pub async fn call_ok<T: DeserializeOwned>(client: &reqwest::Client, server: &impl Endpoint, endpoint: &str, args: Value) -> T {
     let (status, body) = call(client, server, endpoint, args).await;
     assert_eq!(status, 200, "{endpoint} failed: {body}");
     serde_json::from_value(body).expect("response shape")
 }
 
 /// Signs in through the real login form endpoint; the client keeps the session cookie.
-pub async fn login(client: &reqwest::Client, server: &TestServer, email: &str, password: &str) -> u16 {
+pub async fn login(client: &reqwest::Client, server: &impl Endpoint, email: &str, password: &str) -> u16 {
     client
         .post(server.url("/api/auth/login"))
         .header("accept", "application/json")
@@ -157,14 +170,14 @@ impl AgentClient {
     }
 
     /// The Cookie header this client would send to `server`.
-    pub fn cookie(&self, server: &TestServer) -> Option<String> {
+    pub fn cookie(&self, server: &impl Endpoint) -> Option<String> {
         use reqwest::cookie::CookieStore;
         self.jar
             .cookies(&server.url("/").parse().unwrap())
             .map(|h| h.to_str().unwrap().to_string())
     }
 
-    pub async fn socket(&self, server: &TestServer) -> Socket {
+    pub async fn socket(&self, server: &impl Endpoint) -> Socket {
         let mut ws = connect_ws(&server.ws_url("/ws/agent"), self.cookie(server).as_deref()).await.expect("agent socket");
         let welcome = next_frame(&mut ws).await;
         assert_eq!(welcome["type"], "welcome");
@@ -173,14 +186,14 @@ impl AgentClient {
     }
 }
 
-pub async fn agent(server: &TestServer, email: &str) -> AgentClient {
+pub async fn agent(server: &impl Endpoint, email: &str) -> AgentClient {
     let a = AgentClient::anonymous();
     let status = login(&a.http, server, email, PASSWORD).await;
     assert!(status == 200 || status == 302, "login as {email}: {status}");
     a
 }
 
-pub async fn visitor_socket(server: &TestServer, token: &str) -> Socket {
+pub async fn visitor_socket(server: &impl Endpoint, token: &str) -> Socket {
     let mut ws = connect_ws(&server.ws_url(&format!("/ws/visitor?token={token}")), None).await.expect("visitor socket");
     let welcome = next_frame(&mut ws).await;
     assert_eq!(welcome["role"], "visitor");
@@ -188,7 +201,7 @@ pub async fn visitor_socket(server: &TestServer, token: &str) -> Socket {
 }
 
 /// Starts a visitor chat; returns the whole `VisitorChat` JSON.
-pub async fn start_chat(server: &TestServer, name: &str, first: &str) -> Value {
+pub async fn start_chat(server: &impl Endpoint, name: &str, first: &str) -> Value {
     call_ok(
         &http(),
         server,
@@ -276,13 +289,13 @@ pub fn seqs(frames: &[Value]) -> Vec<u64> {
 }
 
 /// Whatever the server says a conversation is now (as an admin sees it).
-pub async fn summary(a: &AgentClient, server: &TestServer, conversation_id: &str) -> Value {
+pub async fn summary(a: &AgentClient, server: &impl Endpoint, conversation_id: &str) -> Value {
     let detail: Value = call_ok(&a.http, server, "inbox/conversation", json!({"conversation_id": conversation_id})).await;
     detail["summary"].clone()
 }
 
 /// Polls until `pred` holds for the conversation, failing after `secs`.
-pub async fn wait_for(a: &AgentClient, server: &TestServer, conversation_id: &str, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for(a: &AgentClient, server: &impl Endpoint, conversation_id: &str, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let s = summary(a, server, conversation_id).await;
@@ -295,22 +308,22 @@ pub async fn wait_for(a: &AgentClient, server: &TestServer, conversation_id: &st
 }
 
 /// Changes routing settings as an admin.
-pub async fn configure(admin: &AgentClient, server: &TestServer, change: impl FnOnce(&mut Value)) {
+pub async fn configure(admin: &AgentClient, server: &impl Endpoint, change: impl FnOnce(&mut Value)) {
     let mut settings: Value = call_ok(&admin.http, server, "admin/settings", json!({})).await;
     change(&mut settings);
     let _: Value = call_ok(&admin.http, server, "admin/settings/save", json!({"settings": settings})).await;
 }
 
-pub async fn set_presence(a: &AgentClient, server: &TestServer, presence: &str) {
+pub async fn set_presence(a: &AgentClient, server: &impl Endpoint, presence: &str) {
     let _: Value = call_ok(&a.http, server, "inbox/presence", json!({"presence": presence, "auto": false})).await;
 }
 
-pub async fn me(a: &AgentClient, server: &TestServer) -> Value {
+pub async fn me(a: &AgentClient, server: &impl Endpoint) -> Value {
     let me: Option<Value> = call_ok(&a.http, server, "auth/me", json!({})).await;
     me.expect("signed in")
 }
 
-pub async fn agents(a: &AgentClient, server: &TestServer) -> Vec<Value> {
+pub async fn agents(a: &AgentClient, server: &impl Endpoint) -> Vec<Value> {
     call_ok(&a.http, server, "inbox/agents", json!({})).await
 }
 

@@ -44,7 +44,7 @@ impl Db {
                 .test_before_acquire(false)
                 .sqlx_logging(false);
             let db = Database::connect(opts).await?;
-            migration::Migrator::up(&db, None).await?;
+            migrate_postgres(&db).await?;
             Ok(Db { read: db.clone(), write: db, backend: Backend::Postgres })
         } else {
             Err(DbErr::Custom(format!("unsupported database URL {url:?}: use sqlite://… or postgres://…")))
@@ -101,6 +101,21 @@ pub fn for_update<E: sea_orm::EntityTrait>(q: sea_orm::Select<E>, backend: Backe
         Backend::Postgres => q.lock_exclusive(),
         Backend::Sqlite => q,
     }
+}
+
+/// Several nodes may start at once: one migrates while the others wait (a session-level
+/// advisory lock held on one connection), then find nothing left to do.
+async fn migrate_postgres(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::sqlx;
+    const KEY: i64 = 0x5357_4954_4348; // "SWITCH"
+    let pool = db.get_postgres_connection_pool();
+    let mut conn = pool.acquire().await.map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(KEY).execute(&mut *conn).await.map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
+    let migrated = migration::Migrator::up(db, None).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(KEY).execute(&mut *conn).await;
+    migrated?;
+    unlocked.map_err(|e| DbErr::Custom(format!("migration unlock: {e}")))?;
+    Ok(())
 }
 
 fn sqlite_file_path(url: &str) -> Option<String> {
