@@ -1,5 +1,5 @@
 import { test as base, expect, Page, FrameLocator, BrowserContext, Browser, TestInfo } from '@playwright/test';
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,13 +8,14 @@ const repo = path.resolve(__dirname, '..', '..');
 const serverBin = path.resolve(process.env.SWITCHBOARD_SERVER_BIN || path.join(repo, 'target', 'debug', 'server'));
 let nextPort = 3400 + Math.floor(Math.random() * 500);
 
-/** A Switchboard process with its own database, which a test can stop and start again. */
+/** A Switchboard process on a database, which a test can stop and start again. */
 export class Server {
   private proc?: ChildProcess;
   readonly url: string;
   private log: string[] = [];
 
-  constructor(readonly port: number, readonly dbDir: string) {
+  /** `database`: a folder for a fresh SQLite file, or a `postgres://` URL. */
+  constructor(readonly port: number, readonly database: string) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -24,7 +25,7 @@ export class Server {
       env: {
         ...process.env,
         SWITCHBOARD_ADDR: `127.0.0.1:${this.port}`,
-        DATABASE_URL: `sqlite://${this.dbDir}/e2e.db`,
+        DATABASE_URL: this.database.startsWith('postgres') ? this.database : `sqlite://${this.database}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
         // Domain events are logged at info: the log printed with a failure tells what happened.
         RUST_LOG: process.env.E2E_RUST_LOG || 'info,sqlx=warn,sea_orm=warn,tower_sessions=warn',
@@ -77,7 +78,16 @@ async function freshPage({ browser }: { browser: Browser }, use: (page: Page) =>
   await ctx.close();
 }
 
-type Fixtures = { server: Server; visitor: Page; agent: Page; agent2: Page; admin: Page };
+/** A fresh PostgreSQL database for several nodes (TEST_POSTGRES_URL, as `.ci/test` sets it). */
+function postgresDatabase(): string | undefined {
+  const base = process.env.TEST_POSTGRES_URL;
+  if (!base) return undefined;
+  const name = `sb_e2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  execFileSync('psql', [`${base}/postgres`, '-qc', `CREATE DATABASE ${name}`]);
+  return `${base}/${name}`;
+}
+
+type Fixtures = { server: Server; cluster: Server[]; visitor: Page; agent: Page; agent2: Page; admin: Page };
 
 export const test = base.extend<Fixtures>({
   server: async ({}, use, testInfo) => {
@@ -88,6 +98,20 @@ export const test = base.extend<Fixtures>({
     await server.kill();
     if (testInfo.status !== testInfo.expectedStatus) console.log(`server log:\n${server.output()}`);
     fs.rmSync(dir, { recursive: true, force: true });
+  },
+  // Two nodes on one PostgreSQL database, as behind a load balancer.
+  cluster: async ({}, use, testInfo) => {
+    const db = postgresDatabase();
+    if (!db) {
+      if (process.env.SWITCHBOARD_REQUIRE_POSTGRES === '1') throw new Error('TEST_POSTGRES_URL is not set');
+      testInfo.skip(true, 'several nodes need PostgreSQL (TEST_POSTGRES_URL)');
+      return;
+    }
+    const nodes = [new Server(nextPort++, db), new Server(nextPort++, db)];
+    for (const n of nodes) await n.start();
+    await use(nodes);
+    for (const n of nodes) await n.kill();
+    if (testInfo.status !== testInfo.expectedStatus) nodes.forEach((n, i) => console.log(`node ${i} log:\n${n.output()}`));
   },
   // Separate browser contexts: a visitor and each agent share nothing, as in real life.
   visitor: freshPage,

@@ -24,6 +24,8 @@ pub struct Config {
     pub presence_ttl: std::time::Duration,
     /// Test only: this node's commits wake nobody (fan-out must come from the poll).
     pub test_silent_bus: bool,
+    /// Test only: offers stay uncommitted this long, so assignments on several nodes overlap.
+    pub test_hold_assignment: std::time::Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -59,6 +61,9 @@ impl Config {
         Ok(Self {
             presence_ttl,
             test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
+            test_hold_assignment: std::time::Duration::from_millis(
+                std::env::var("SWITCHBOARD_TEST_HOLD_ASSIGNMENT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+            ),
             database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
             addr,
             mode,

@@ -42,6 +42,7 @@ pub enum StartError {
 fn engine_config(config: &Config) -> EngineConfig {
     let mut e = EngineConfig::new(config.database_url.clone());
     e.presence_ttl = config.presence_ttl;
+    e.test_hold_assignment = config.test_hold_assignment;
     e
 }
 

@@ -2,6 +2,9 @@
 
 use server::config::Config;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   server                      run Switchboard (configured by environment variables, see README)
   server create-admin --email EMAIL --name NAME

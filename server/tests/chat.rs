@@ -338,13 +338,20 @@ async fn closing_keeps_history_and_a_new_message_reopens() {
         assert_eq!(closed["status"], "closed", "{backend}");
         let (status, _) = call(&a.http, &server, "inbox/close", json!({"conversation_id": conv})).await;
         assert_eq!(status, 409, "{backend}: closing twice is a conflict");
+        // Status frames carry the revision (routing's "queued" may come first): the newest says closed.
+        let mut newest = 0;
         let status_frame = loop {
             let f = next_frame(&mut visitor_ws).await;
             if f["type"] == "status" {
-                break f;
+                let revision = f["revision"].as_u64().unwrap();
+                assert!(revision >= newest, "{backend}: status frames never go back: {f}");
+                newest = revision;
+                if f["status"] == "closed" {
+                    break f;
+                }
             }
         };
-        assert_eq!(status_frame["status"], "closed");
+        assert!(status_frame["revision"].as_u64() >= closed["revision"].as_u64(), "{backend}");
 
         let history: Vec<Value> = call_ok(&a.http, &server, "inbox/list", json!({"folder": "history", "filter": all()})).await;
         assert!(history.iter().any(|r| r["summary"]["id"] == conv.as_str()), "{backend}: in History");
@@ -359,5 +366,68 @@ async fn closing_keeps_history_and_a_new_message_reopens() {
         assert_eq!(row["summary"]["status"], "queued", "{backend}");
         let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
         assert_eq!(detail["page"]["messages"].as_array().unwrap().len(), 3, "{backend}: whole history kept");
+    }
+}
+
+#[tokio::test]
+async fn a_conversation_opens_on_its_latest_page_and_older_messages_load_on_request() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Paula", "m1").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        // 120 messages in all: the first, 110 visitor messages, 9 internal notes.
+        for i in 2..=120 {
+            if i % 12 == 0 {
+                let _: Value = call_ok(&a.http, &server, "inbox/send", json!({
+                    "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": format!("note{i}"), "internal": true
+                })).await;
+            } else {
+                let _: Value = call_ok(&http(), &server, "visitor/send", json!({
+                    "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": format!("m{i}")
+                })).await;
+            }
+        }
+        let seqs_of = |page: &Value| page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect::<Vec<_>>();
+        let detail: Value = call_ok(&a.http, &server, "inbox/conversation", json!({"conversation_id": conv})).await;
+        assert_eq!(seqs_of(&detail["page"]), (71..=120).collect::<Vec<_>>(), "{backend}: the latest 50, oldest first");
+        assert_eq!(detail["page"]["has_older"], true);
+        let older: Value = call_ok(&a.http, &server, "inbox/history", json!({"conversation_id": conv, "before_seq": 71})).await;
+        assert_eq!(seqs_of(&older), (21..=70).collect::<Vec<_>>(), "{backend}");
+        let oldest: Value = call_ok(&a.http, &server, "inbox/history", json!({"conversation_id": conv, "before_seq": 21})).await;
+        assert_eq!(seqs_of(&oldest), (1..=20).collect::<Vec<_>>());
+        assert_eq!(oldest["has_older"], false, "{backend}: that was all");
+
+        // The visitor pages through public messages only.
+        let resumed: Option<Value> = call_ok(&http(), &server, "visitor/resume", json!({"token": token})).await;
+        let resumed = resumed.unwrap();
+        let first_page = seqs_of(&resumed);
+        assert_eq!(first_page.len(), 50);
+        assert!(first_page.iter().all(|s| s % 12 != 0), "{backend}: no internal notes");
+        assert_eq!(resumed["has_older"], true);
+        let before = first_page[0];
+        let older: Value = call_ok(&http(), &server, "visitor/history", json!({"token": token, "conversation_id": conv, "before_seq": before})).await;
+        assert!(seqs_of(&older).iter().all(|s| *s < before && s % 12 != 0));
+        let other = start_chat(&server, "Quentin", "hi").await;
+        let (status, _) = call(&http(), &server, "visitor/history", json!({"token": other["token"], "conversation_id": conv, "before_seq": 50})).await;
+        assert_eq!(status, 404, "{backend}: not someone else's history");
+    }
+}
+
+#[tokio::test]
+async fn a_subscribe_past_the_end_is_refused_and_does_not_flood_the_socket() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let chat = start_chat(&server, "Mallory", "hello").await;
+        let mut ws = visitor_socket(&server, chat["token"].as_str().unwrap()).await;
+        // 2^64-1 once became a negative seq and replayed seq 1 forever (374,198 frames in 3 s).
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv_id(&chat), "after_seq": u64::MAX})).await;
+        let f = next_frame(&mut ws).await;
+        assert_eq!((f["type"].as_str(), f["code"].as_str()), (Some("error"), Some("bad_after_seq")), "{backend}: {f}");
+        assert_no_frame_of(&mut ws, "message", 1000).await;
+        // The socket still works.
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv_id(&chat), "after_seq": 0})).await;
+        assert_eq!(seqs(&frames_until(&mut ws, "synced").await), vec![1], "{backend}");
     }
 }

@@ -288,7 +288,9 @@ async fn a_timer_fires_once_with_three_nodes() {
 #[tokio::test]
 async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
     let Some(db) = postgres().await else { return };
-    let (a, b) = (Node::start(&db), Node::start(&db));
+    // Each offer stays uncommitted for a moment, so the two nodes' assignments overlap.
+    let hold = [("SWITCHBOARD_TEST_HOLD_ASSIGNMENT_MS", "300")];
+    let (a, b) = (Node::spawn(&db, &hold).expect("node a"), Node::spawn(&db, &hold).expect("node b"));
     let admin = agent(&a, "admin@demo.test").await;
     set_presence(&admin, &a, "offline").await;
     let agent1 = agent(&b, "agent1@demo.test").await;
@@ -451,4 +453,68 @@ async fn sqlite_refuses_a_second_node() {
     let again = Node::start(&url);
     let res = http().get(again.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn when_the_listener_connection_drops_sockets_catch_up_from_the_database() {
+    let Some(db) = postgres().await else { return };
+    let (a, b) = (Node::start(&db), Node::start(&db));
+    let agent1 = agent(&a, "agent1@demo.test").await;
+    let chat = start_chat(&b, "Lin", "hello").await;
+    let conv = conv_of(&chat);
+    let mut agent_ws = agent1.socket(&a).await;
+    subscribe(&mut agent_ws, &conv, 0).await;
+    // Cut every node's LISTEN connection, as a network blip or a database restart would.
+    let admin = Database::connect(db.as_str()).await.unwrap();
+    let cut = admin
+        .query_all(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap();
+    assert!(!cut.is_empty(), "the nodes listen");
+    admin.close().await.unwrap();
+    // Node A's agent is told to reload, and its stream carries on: a message written on B
+    // arrives exactly once.
+    let _: Value = call_ok(&http(), &b, "visitor/send", json!({"token": chat["token"], "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "after the blip"})).await;
+    let mut saw_resync = false;
+    let mut got = vec![];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !saw_resync || got.is_empty() {
+        let f = tokio::time::timeout_at(deadline, next_frame(&mut agent_ws)).await.expect("resync and the message");
+        match f["type"].as_str() {
+            Some("resync") => saw_resync = true,
+            Some("message") => got.push(f["message"]["body"].as_str().unwrap().to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!(got, vec!["after the blip"]);
+    assert_no_frame_of(&mut agent_ws, "message", 500).await;
+    assert!(a.log().contains("listener"), "{}", a.log());
+}
+
+#[tokio::test]
+async fn a_restarted_node_never_leaves_agents_online_with_nobody_connected() {
+    let dir = std::env::temp_dir().join(format!("switchboard-restart-{}", Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/one.db", dir.display());
+    let mut first = Node::start(&url);
+    let agent1 = agent(&first, "agent1@demo.test").await;
+    let id1 = me(&agent1, &first).await["id"].clone();
+    let _ws = agent1.socket(&first).await;
+    first.kill9();
+    let again = Node::start(&url);
+    let presence = || async {
+        let list = agents(&agent1, &again).await;
+        list.iter().find(|a| a["id"] == id1).unwrap()["presence"].clone()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while presence().await != "offline" {
+        assert!(tokio::time::Instant::now() < deadline, "the dead node's lease never ran out");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Connecting again brings the agent back.
+    let _ws = agent1.socket(&again).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(presence().await, "online");
 }

@@ -120,11 +120,6 @@ pub fn rank_agents(agents: &[AgentLoad], missed_by: &[Uuid]) -> Vec<Uuid> {
     candidates.into_iter().map(|a| a.id).collect()
 }
 
-/// The agent to offer a chat to, if anyone has room (see [`rank_agents`]).
-pub fn pick_agent(agents: &[AgentLoad], missed_by: &[Uuid]) -> Option<Uuid> {
-    rank_agents(agents, missed_by).first().copied()
-}
-
 /// What to tell a waiting visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -155,6 +150,11 @@ pub fn wait_estimate(position: usize, online_agents: usize, recent_pickup_secs: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first choice.
+    fn pick_agent(agents: &[AgentLoad], missed_by: &[Uuid]) -> Option<Uuid> {
+        rank_agents(agents, missed_by).first().copied()
+    }
 
     fn agent(n: u128, presence: Presence, capacity: u32, active: u32, last: Option<Millis>) -> AgentLoad {
         AgentLoad { id: Uuid::from_u128(n), presence, capacity, active, last_assigned_at: last }

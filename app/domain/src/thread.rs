@@ -135,10 +135,6 @@ impl Thread {
         Some(p.body.clone())
     }
 
-    pub fn is_pending(&self, client_msg_id: Uuid) -> bool {
-        self.pending.iter().any(|p| p.client_msg_id == client_msg_id)
-    }
-
     pub fn messages(&self) -> impl DoubleEndedIterator<Item = &Message> {
         self.messages.values()
     }
@@ -147,13 +143,6 @@ impl Thread {
         &self.pending
     }
 
-    pub fn len(&self) -> usize {
-        self.messages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.pending.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -207,15 +196,15 @@ mod tests {
         let mut t = Thread::new();
         let id = Uuid::from_u128(99);
         t.queue(id, "hello".into(), 5);
-        assert!(t.is_pending(id));
+        assert_eq!(t.pending().len(), 1);
         t.mark_failed(id, "offline".into());
         assert_eq!(t.pending()[0].state, PendingState::Failed("offline".into()));
         assert_eq!(t.retry(id).as_deref(), Some("hello"));
         assert_eq!(t.pending()[0].attempts, 2);
         assert_eq!(t.pending()[0].state, PendingState::Sending);
         t.apply(msg(1, Some(id)));
-        assert!(!t.is_pending(id));
-        assert_eq!(t.len(), 1);
+        assert!(t.pending().is_empty());
+        assert_eq!(t.messages().count(), 1);
         // The echo of the same message arriving twice (reply + push) is still one message.
         assert_eq!(t.apply(msg(1, Some(id))), Applied::Duplicate);
         assert_eq!(t.retry(id), None);

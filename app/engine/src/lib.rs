@@ -50,6 +50,9 @@ pub struct EngineConfig {
     /// Whether this process serves as a node (SQLite: only one may). A one-off command such
     /// as `create-admin` does not.
     pub serves: bool,
+    /// Test only: keeps each offer's transaction open this long before committing, so that
+    /// concurrent assignments on several nodes overlap for sure.
+    pub test_hold_assignment: Duration,
 }
 
 impl EngineConfig {
@@ -60,6 +63,7 @@ impl EngineConfig {
             last_tab_grace: Duration::from_secs(8),
             sweep_every: Duration::from_secs(1),
             serves: true,
+            test_hold_assignment: Duration::ZERO,
         }
     }
 }

@@ -158,10 +158,12 @@ pub fn boot(state: InboxState) {
         },
         move |frame| match frame {
             ServerFrame::Conversation { summary } => {
-                state.apply(RowUpdate::Summary(summary));
+                state.apply(RowUpdate::Summary(Box::new(summary)));
             }
             ServerFrame::Activity { activity } => {
-                if state.apply(RowUpdate::Activity(activity)) == Applied::UnknownRow {
+                let applied = state.apply(RowUpdate::Activity(activity));
+                // A delta for a row the list misses: the listing is stale.
+                if applied == Applied::UnknownRow {
                     load_folder(state, socket);
                 }
             }

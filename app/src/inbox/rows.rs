@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// A live update for the list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
-    Summary(ConversationSummary),
+    Summary(Box<ConversationSummary>),
     Activity(Activity),
 }
 
@@ -134,7 +134,8 @@ impl InboxRows {
         let is_selected = selected == Some(id);
         let existing = self.rows.iter().position(|r| r.summary.id == id);
         match update {
-            Update::Summary(mut summary) => {
+            Update::Summary(summary) => {
+                let mut summary = *summary;
                 if !self.admit(&summary) {
                     return Applied::Ignored;
                 }
@@ -255,9 +256,9 @@ mod tests {
         let mut rows = InboxRows::default();
         let g = rows.begin_listing();
         rows.finish_listing(g, vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))], None, queued);
-        assert_eq!(rows.apply(Update::Summary(summary(1, 5, ConversationStatus::Open, 1, 10)), None, queued), Applied::Changed);
+        assert_eq!(rows.apply(Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))), None, queued), Applied::Changed);
         assert!(rows.rows().is_empty(), "taken: it left the queue");
-        assert_eq!(rows.apply(Update::Summary(summary(1, 4, ConversationStatus::Queued, 1, 10)), None, queued), Applied::Ignored);
+        assert_eq!(rows.apply(Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))), None, queued), Applied::Ignored);
         assert!(rows.rows().is_empty(), "published later, but older");
     }
 
@@ -266,8 +267,8 @@ mod tests {
         let mut rows = InboxRows::default();
         let g = rows.begin_listing();
         // While the listing runs, conversation 2 arrives and 1 is taken.
-        rows.apply(Update::Summary(summary(2, 2, ConversationStatus::Queued, 1, 20)), None, queued);
-        rows.apply(Update::Summary(summary(1, 6, ConversationStatus::Open, 2, 15)), None, queued);
+        rows.apply(Update::Summary(Box::new(summary(2, 2, ConversationStatus::Queued, 1, 20))), None, queued);
+        rows.apply(Update::Summary(Box::new(summary(1, 6, ConversationStatus::Open, 2, 15))), None, queued);
         // The listing was read before both.
         let listed = vec![row(summary(1, 4, ConversationStatus::Queued, 1, 10))];
         assert!(rows.finish_listing(g, listed, None, queued));
@@ -295,7 +296,7 @@ mod tests {
         assert_eq!(rows.get(Uuid::from_u128(1)).unwrap().summary.preview, "m2");
         assert_eq!(rows.unread(), 2);
         // A status change read before the message arrives after it.
-        rows.apply(Update::Summary(summary(1, 4, ConversationStatus::Queued, 1, 10)), None, queued);
+        rows.apply(Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))), None, queued);
         let r = rows.get(Uuid::from_u128(1)).unwrap();
         assert_eq!((r.summary.revision, r.summary.last_seq, r.summary.preview.as_str()), (4, 2, "m2"));
         assert_eq!(rows.apply(Update::Activity(activity(1, 2, 30)), None, queued), Applied::Ignored, "the same delta twice");
@@ -319,7 +320,7 @@ mod tests {
         let id = Uuid::from_u128(1);
         let g = rows.begin_listing();
         rows.finish_listing(g, vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))], Some(id), queued);
-        rows.apply(Update::Summary(summary(1, 5, ConversationStatus::Open, 1, 10)), Some(id), queued);
+        rows.apply(Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))), Some(id), queued);
         assert_eq!(ids(&rows), vec![1], "left the folder but it is open on screen");
         rows.apply(Update::Activity(activity(1, 2, 20)), Some(id), queued);
         assert_eq!(rows.unread(), 0, "read as it arrives");

@@ -93,7 +93,7 @@ impl InboxState {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn upsert(&self, summary: ConversationSummary) {
-        self.apply(RowUpdate::Summary(summary));
+        self.apply(RowUpdate::Summary(Box::new(summary)));
     }
 
     /// Puts a listing in place (if it is still the newest), replaying what came meanwhile.

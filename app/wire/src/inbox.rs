@@ -53,18 +53,12 @@ pub struct ConversationSummary {
 
 impl ConversationSummary {
     pub fn placement(&self) -> Placement {
-        let mut involved: Vec<Uuid> = self.assignee_id.into_iter().chain(self.offered_to).collect();
-        for p in &self.participants {
-            if !involved.contains(&p.id) {
-                involved.push(p.id);
-            }
-        }
         Placement {
             status: self.status,
             lead: self.lead,
             channel: self.active_channel,
             contact_id: self.contact_id,
-            involved,
+            involved: Placement::involving(self.assignee_id, self.offered_to, self.participants.iter().map(|p| p.id)),
             passed_by: self.passed_by.clone(),
         }
     }

@@ -784,7 +784,7 @@ mod tests {
         assert_eq!(kinds(&d), vec!["invited", "message_appended"]);
         let Event::MessageAppended { message } = &d.events[1] else { panic!() };
         assert_eq!(message.visibility, Visibility::Internal);
-        assert!(s.involves(Uuid::from_u128(2)));
+        assert!(s.placement().involves(Uuid::from_u128(2)));
         assert_eq!(run(&s, cmd(2, true)), Err(Refusal::AlreadyInRoom { name: "Agent 2".into() }));
         assert_eq!(run(&open, cmd(1, true)), Err(Refusal::AlreadyInRoom { name: "Agent 1".into() }));
         assert_eq!(run(&open, cmd(3, false)), Err(Refusal::NotOnline { name: "Agent 3".into() }));

@@ -52,25 +52,14 @@ pub struct ConversationState {
 }
 
 impl ConversationState {
-    /// Whether an agent works this chat: its assignee, its current offer, or in the room.
-    pub fn involves(&self, agent: Uuid) -> bool {
-        self.assignee == Some(agent) || self.offered_to == Some(agent) || self.members.iter().any(|m| m.agent == agent)
-    }
-
     /// Where this conversation shows in inboxes (what fan-out routes by).
     pub fn placement(&self) -> Placement {
-        let mut involved: Vec<Uuid> = self.assignee.into_iter().chain(self.offered_to).collect();
-        for m in &self.members {
-            if !involved.contains(&m.agent) {
-                involved.push(m.agent);
-            }
-        }
         Placement {
             status: self.status,
             lead: self.lead,
             channel: self.active_channel,
             contact_id: self.contact_id,
-            involved,
+            involved: Placement::involving(self.assignee, self.offered_to, self.members.iter().map(|m| m.agent)),
             passed_by: self.passed_by.clone(),
         }
     }
@@ -90,6 +79,17 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// Everyone a chat involves, once each: its assignee, its current offer, the room.
+    pub fn involving(assignee: Option<Uuid>, offered_to: Option<Uuid>, room: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+        let mut involved: Vec<Uuid> = assignee.into_iter().chain(offered_to).collect();
+        for agent in room {
+            if !involved.contains(&agent) {
+                involved.push(agent);
+            }
+        }
+        involved
+    }
+
     /// The one inbox folder this conversation is in.
     pub fn folder(&self) -> Folder {
         if self.lead {

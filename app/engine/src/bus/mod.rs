@@ -47,10 +47,16 @@ pub struct Signals {
     pub events: Notify,
     /// New work in the outbox.
     pub work: Notify,
+    /// An agent event was announced since the dispatcher last looked (it reads that log
+    /// only then, and on its poll).
+    pub agent_events: std::sync::atomic::AtomicBool,
 }
 
 impl Signals {
     pub fn wake(&self, notes: &[Note]) {
+        if notes.iter().any(|n| matches!(n, Note::Agent { .. })) {
+            self.agent_events.store(true, Ordering::Release);
+        }
         if notes.iter().any(|n| !matches!(n, Note::Work { .. })) {
             self.events.notify_one();
         }

@@ -43,16 +43,24 @@ pub struct WebStart {
 impl Engine {
     /// The contact a web visitor id belongs to.
     pub async fn contact_of_visitor(&self, visitor_id: Uuid) -> Result<Option<ContactRef>> {
-        let Some(identity) = channel_identity::Entity::find()
+        // One query: the identity's contact.
+        let found: Option<(Uuid, String)> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::Id)
+            .column(contact::Column::Name)
+            .join_rev(
+                sea_orm::JoinType::InnerJoin,
+                channel_identity::Entity::belongs_to(contact::Entity)
+                    .from(channel_identity::Column::ContactId)
+                    .to(contact::Column::Id)
+                    .into(),
+            )
             .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
             .filter(channel_identity::Column::Address.eq(visitor_id.to_string()))
+            .into_tuple()
             .one(&self.db().read)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let c = contact::Entity::find_by_id(identity.contact_id).one(&self.db().read).await?;
-        Ok(c.map(|c| ContactRef { id: c.id, name: c.name }))
+            .await?;
+        Ok(found.map(|(id, name)| ContactRef { id, name }))
     }
 
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first

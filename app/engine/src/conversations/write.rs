@@ -105,25 +105,14 @@ impl Tx {
         if decision.events.is_empty() {
             return Ok(Outcome { state: before.clone(), events: vec![] });
         }
-        let mut after = before.clone();
-        let mut rows = Vec::with_capacity(decision.events.len());
-        let mut messages = vec![];
-        for event in &decision.events {
-            let placed_before = after.placement();
-            evolve(&mut after, event, now);
-            let placed = after.placement();
-            rows.push(event_row(after.id, after.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
-            if let Event::MessageAppended { message } = event {
-                messages.push(codec::message_row(message));
-            }
-        }
+        let (after, rows, messages) = record(before.clone(), &decision.events, now);
         if !messages.is_empty() {
             if let Err(e) = message::Entity::insert_many(messages).exec(&self.txn).await {
                 return Err(duplicate_or(e, &decision.events));
             }
         }
         let cas = conversation::Entity::update_many()
-            .set(codec::row_of(&after))
+            .set(codec::changes_of(before, &after))
             .filter(conversation::Column::Id.eq(after.id))
             .filter(conversation::Column::Revision.eq(before.revision as i64))
             .exec(&self.txn)
@@ -143,21 +132,9 @@ impl Tx {
 
     /// Inserts a conversation that `start` began.
     pub async fn insert_started(&mut self, started: &Started, now: Millis) -> Result<()> {
-        let mut blank = started.state.clone();
-        // Replay from nothing, to record each event's placement.
-        blank.revision = 0;
-        let mut rows = vec![];
-        let mut scratch = blank.clone();
-        let mut messages = vec![];
-        for event in &started.events {
-            let placed_before = scratch.placement();
-            evolve(&mut scratch, event, now);
-            let placed = scratch.placement();
-            rows.push(event_row(scratch.id, scratch.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
-            if let Event::MessageAppended { message } = event {
-                messages.push(codec::message_row(message));
-            }
-        }
+        // Replayed from revision 0, to record each event's placement.
+        let blank = ConversationState { revision: 0, ..started.state.clone() };
+        let (_, rows, messages) = record(blank, &started.events, now);
         conversation::Entity::insert(codec::row_of(&started.state)).exec(&self.txn).await?;
         message::Entity::insert_many(messages).exec(&self.txn).await?;
         conversation_event::Entity::insert_many(rows).exec(&self.txn).await?;
@@ -263,6 +240,27 @@ impl Tx {
         bus.after_commit(&self.notes);
         Ok(())
     }
+}
+
+/// Applies events to a state, giving the new state, one log row per event (with where each
+/// left the conversation, and where it moved it from) and the rows of the new messages.
+fn record(
+    mut state: ConversationState,
+    events: &[Event],
+    now: Millis,
+) -> (ConversationState, Vec<conversation_event::ActiveModel>, Vec<message::ActiveModel>) {
+    let mut rows = Vec::with_capacity(events.len());
+    let mut messages = vec![];
+    for event in events {
+        let placed_before = state.placement();
+        evolve(&mut state, event, now);
+        let placed = state.placement();
+        rows.push(event_row(state.id, state.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
+        if let Event::MessageAppended { message } = event {
+            messages.push(codec::message_row(message));
+        }
+    }
+    (state, rows, messages)
 }
 
 fn event_row(

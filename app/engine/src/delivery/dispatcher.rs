@@ -10,7 +10,7 @@ use crate::store::entities::{agent_event, conversation_event};
 use crate::store::Backend;
 use crate::{Engine, EngineError};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_domain::conversation::{Event, Placement};
@@ -38,15 +38,20 @@ macro_rules! log_reader {
     ($name:ident, $head:ident, $entity:ident) => {
         async fn $name(engine: &Engine, after: Cursor) -> Result<Vec<$entity::Model>> {
             use $entity::Column;
-            let mut q = $entity::Entity::find().filter(
-                Condition::any()
-                    .add(Column::Tx.gt(after.tx))
-                    .add(Condition::all().add(Column::Tx.eq(after.tx)).add(Column::Id.gt(after.id))),
-            );
-            if engine.db().backend == Backend::Postgres {
-                q = q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)));
-            }
-            Ok(q.order_by_asc(Column::Tx).order_by_asc(Column::Id).limit(BATCH).all(&engine.db().read).await?)
+            let q = match engine.db().backend {
+                // One writer: ids follow commits.
+                Backend::Sqlite => $entity::Entity::find().filter(Column::Id.gt(after.id)).order_by_asc(Column::Id),
+                // `(tx, id) > (…)` walks the (tx, id) index.
+                Backend::Postgres => $entity::Entity::find()
+                    .filter(Expr::tuple([Expr::col(Column::Tx).into(), Expr::col(Column::Id).into()]).gt(Expr::tuple([
+                        Expr::value(after.tx),
+                        Expr::value(after.id),
+                    ])))
+                    .filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)))
+                    .order_by_asc(Column::Tx)
+                    .order_by_asc(Column::Id),
+            };
+            Ok(q.limit(BATCH).all(&engine.db().read).await?)
         }
 
         /// Where the log ends now: the dispatcher starts there (sockets replay the past).
@@ -55,6 +60,8 @@ macro_rules! log_reader {
             let mut q = $entity::Entity::find().select_only().column(Column::Tx).column(Column::Id);
             if engine.db().backend == Backend::Postgres {
                 q = q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)));
+            } else {
+                q = q.filter(Column::Tx.eq(0));
             }
             let last: Option<(i64, i64)> =
                 q.order_by_desc(Column::Tx).order_by_desc(Column::Id).limit(1).into_tuple().one(&engine.db().read).await?;
@@ -187,22 +194,28 @@ impl Dispatcher {
         Ok(Self { engine, conversations, agents })
     }
 
-    /// Fans out everything new; returns how many events.
-    pub async fn step(&mut self) -> Result<usize> {
+    /// Fans out everything new; returns how many events. The agent log is read when an agent
+    /// event was announced, or with `all` (the poll, which also finds unannounced ones).
+    pub async fn step(&mut self, all: bool) -> Result<usize> {
         let mut total = 0;
+        let mut agents = all || self.engine.bus().signals().agent_events.swap(false, std::sync::atomic::Ordering::AcqRel);
         loop {
             let rows = conversation_events_after(&self.engine, self.conversations).await?;
             if let Some(last) = rows.last() {
                 fan_out_conversations(&self.engine, &rows).await?;
                 self.conversations = Cursor { tx: last.tx, id: last.id };
             }
-            let agent_rows = agent_events_after(&self.engine, self.agents).await?;
-            if let Some(last) = agent_rows.last() {
-                fan_out_agents(&self.engine, &agent_rows);
-                self.agents = Cursor { tx: last.tx, id: last.id };
+            let mut agent_rows = vec![];
+            if agents {
+                agent_rows = agent_events_after(&self.engine, self.agents).await?;
+                if let Some(last) = agent_rows.last() {
+                    fan_out_agents(&self.engine, &agent_rows);
+                    self.agents = Cursor { tx: last.tx, id: last.id };
+                }
+                agents = agent_rows.len() as u64 == BATCH;
             }
             total += rows.len() + agent_rows.len();
-            if (rows.len() as u64) < BATCH && (agent_rows.len() as u64) < BATCH {
+            if (rows.len() as u64) < BATCH && !agents {
                 return Ok(total);
             }
         }
@@ -225,12 +238,12 @@ impl Engine {
         };
         self.hub().resync_all();
         loop {
-            tokio::select! {
+            let polled = tokio::select! {
                 _ = token.cancelled() => return,
-                _ = self.bus().signals().events.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            if let Err(e) = dispatcher.step().await {
+                _ = self.bus().signals().events.notified() => false,
+                _ = tokio::time::sleep(POLL) => true,
+            };
+            if let Err(e) = dispatcher.step(polled).await {
                 tracing::warn!(error = %e, "dispatching events failed; trying again");
             }
         }

@@ -4,12 +4,12 @@
 //! that cannot keep up is told to catch up from the database instead of slowing anyone.
 
 use super::views::{SocketId, ViewIndex};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use switchboard_domain::conversation::Placement;
 use switchboard_domain::InboxView;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 /// Frames waiting for one socket; beyond this it catches up from the database.
@@ -33,10 +33,61 @@ pub enum Listener {
     Agent { agent: Uuid },
 }
 
+/// Frames waiting for one socket. Allocates nothing until something is queued, so an idle
+/// socket costs little; when full, it drops what it holds and tells its session to catch up
+/// from the database instead.
+#[derive(Default)]
+pub struct Mailbox {
+    queue: Mutex<VecDeque<Push>>,
+    lagged: AtomicBool,
+    ready: Notify,
+}
+
+/// What a session takes from its mailbox.
+#[derive(Debug)]
+pub enum Delivery {
+    Push(Push),
+    /// Pushes were dropped: catch up from the database.
+    Lagged,
+}
+
+impl Mailbox {
+    fn put(&self, push: Push) {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= QUEUE {
+            q.clear();
+            q.shrink_to_fit();
+            self.lagged.store(true, Ordering::Release);
+        } else {
+            q.push_back(push);
+        }
+        drop(q);
+        self.ready.notify_one();
+    }
+
+    /// The next delivery, waiting for one.
+    pub async fn take(&self) -> Delivery {
+        loop {
+            if self.lagged.swap(false, Ordering::AcqRel) {
+                return Delivery::Lagged;
+            }
+            {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(push) = q.pop_front() {
+                    if q.is_empty() && q.capacity() > 32 {
+                        q.shrink_to_fit();
+                    }
+                    return Delivery::Push(push);
+                }
+            }
+            self.ready.notified().await;
+        }
+    }
+}
+
 struct Entry {
     listener: Listener,
-    tx: mpsc::Sender<Push>,
-    lagged: Arc<Notify>,
+    mailbox: Arc<Mailbox>,
     streams: Vec<Uuid>,
 }
 
@@ -61,12 +112,7 @@ fn unlink(map: &mut HashMap<Uuid, Vec<SocketId>>, key: Uuid, id: SocketId) {
 impl Registry {
     fn push(&self, id: SocketId, push: Push) {
         if let Some(entry) = self.sockets.get(&id) {
-            match entry.tx.try_send(push) {
-                Ok(()) => {}
-                // Too slow: it will catch up from the database.
-                Err(mpsc::error::TrySendError::Full(_)) => entry.lagged.notify_one(),
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
+            entry.mailbox.put(push);
         }
     }
 
@@ -84,9 +130,7 @@ pub struct Hub {
 /// A socket's place in the hub; dropping it leaves.
 pub struct Membership {
     pub id: SocketId,
-    pub rx: mpsc::Receiver<Push>,
-    /// Notified when pushes were dropped because the queue was full.
-    pub lagged: Arc<Notify>,
+    pub mailbox: Arc<Mailbox>,
     hub: Hub,
 }
 
@@ -104,16 +148,15 @@ impl Hub {
 
     pub fn join(&self, listener: Listener) -> Membership {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let lagged = Arc::new(Notify::new());
+        let mailbox = Arc::new(Mailbox::default());
         self.with(|r| {
-            r.sockets.insert(id, Entry { listener, tx, lagged: lagged.clone(), streams: vec![] });
+            r.sockets.insert(id, Entry { listener, mailbox: mailbox.clone(), streams: vec![] });
             match listener {
                 Listener::Visitor { contact } => r.contacts.entry(contact).or_default().push(id),
                 Listener::Agent { agent } => r.agents.entry(agent).or_default().push(id),
             }
         });
-        Membership { id, rx, lagged, hub: self.clone() }
+        Membership { id, mailbox, hub: self.clone() }
     }
 
     fn leave(&self, id: SocketId) {
@@ -244,16 +287,16 @@ mod tests {
     fn internal_messages_never_reach_a_visitor_socket() {
         let hub = Hub::default();
         let conv = Uuid::from_u128(5);
-        let mut visitor = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
-        let mut agent = hub.join(Listener::Agent { agent: Uuid::from_u128(1) });
+        let visitor = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
+        let agent = hub.join(Listener::Agent { agent: Uuid::from_u128(1) });
         hub.subscribe(visitor.id, conv);
         hub.subscribe(agent.id, conv);
         hub.message(conv, 1, true, &frame("public"));
         hub.message(conv, 2, false, &frame("note"));
-        assert!(matches!(visitor.rx.try_recv(), Ok(Push::Message { seq: 1, .. })));
-        assert!(visitor.rx.try_recv().is_err(), "the note stays with agents");
-        assert!(matches!(agent.rx.try_recv(), Ok(Push::Message { seq: 1, .. })));
-        assert!(matches!(agent.rx.try_recv(), Ok(Push::Message { seq: 2, .. })));
+        assert!(matches!(next(&visitor), Some(Push::Message { seq: 1, .. })));
+        assert!(next(&visitor).is_none(), "the note stays with agents");
+        assert!(matches!(next(&agent), Some(Push::Message { seq: 1, .. })));
+        assert!(matches!(next(&agent), Some(Push::Message { seq: 2, .. })));
     }
 
     #[test]
@@ -261,20 +304,25 @@ mod tests {
         let hub = Hub::default();
         let conv = Uuid::from_u128(5);
         let a1 = Uuid::from_u128(1);
-        let mut mine = hub.join(Listener::Agent { agent: a1 });
-        let mut other = hub.join(Listener::Agent { agent: Uuid::from_u128(2) });
-        let mut room = hub.join(Listener::Agent { agent: Uuid::from_u128(3) });
+        let mine = hub.join(Listener::Agent { agent: a1 });
+        let other = hub.join(Listener::Agent { agent: Uuid::from_u128(2) });
+        let room = hub.join(Listener::Agent { agent: Uuid::from_u128(3) });
         hub.set_view(mine.id, a1, InboxView { folder: Folder::Engaged, filter: Filter::default() });
         hub.set_view(other.id, Uuid::from_u128(2), InboxView { folder: Folder::Engaged, filter: Filter::default() });
         hub.subscribe(room.id, conv);
         hub.subscribe(mine.id, conv);
         let p = Placement { status: ConversationStatus::Open, lead: false, channel: Channel::Web, contact_id: Uuid::nil(), involved: vec![a1], passed_by: vec![] };
         hub.to_views(conv, &[p], &frame("row"));
-        assert!(matches!(mine.rx.try_recv(), Ok(Push::Frame(_))));
-        assert!(mine.rx.try_recv().is_err(), "once, though it both views and streams it");
-        assert!(other.rx.try_recv().is_err(), "not their chat");
-        assert!(matches!(room.rx.try_recv(), Ok(Push::Frame(_))), "their open room");
+        assert!(matches!(next(&mine), Some(Push::Frame(_))));
+        assert!(next(&mine).is_none(), "once, though it both views and streams it");
+        assert!(next(&other).is_none(), "not their chat");
+        assert!(matches!(next(&room), Some(Push::Frame(_))), "their open room");
         let _ = Scope::All;
+    }
+
+    /// What a mailbox holds now, without waiting.
+    fn next(m: &Membership) -> Option<Push> {
+        m.mailbox.queue.lock().unwrap().pop_front()
     }
 
     #[tokio::test]
@@ -282,10 +330,14 @@ mod tests {
         let hub = Hub::default();
         let agent = Uuid::from_u128(1);
         let m = hub.join(Listener::Agent { agent });
+        hub.to_agent(agent, &frame("x"));
+        assert!(matches!(m.mailbox.take().await, Delivery::Push(_)));
         for _ in 0..QUEUE + 1 {
             hub.to_agent(agent, &frame("x"));
         }
-        tokio::time::timeout(std::time::Duration::from_secs(1), m.lagged.notified()).await.expect("lag signalled");
+        let got = tokio::time::timeout(std::time::Duration::from_secs(1), m.mailbox.take()).await.expect("woken");
+        assert!(matches!(got, Delivery::Lagged), "{got:?}");
+        assert_eq!(m.mailbox.queue.lock().unwrap().capacity(), 0, "nothing kept");
     }
 
     #[test]

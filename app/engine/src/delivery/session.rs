@@ -5,7 +5,7 @@
 //! decided here and in the hub: a visitor only ever receives public messages of their own
 //! conversations; inbox rows, notices and presence go to agents only.
 
-use super::hub::{Listener, Push};
+use super::hub::{Delivery as Mail, Listener, Push};
 use super::views::SocketId;
 use crate::Engine;
 use futures::{Sink, SinkExt, Stream, StreamExt};
@@ -209,10 +209,12 @@ where
         Peer::Visitor { contact_id } => Listener::Visitor { contact: contact_id },
         Peer::Agent { id } => Listener::Agent { agent: id },
     };
-    let mut membership = engine.hub().join(listener);
+    let membership = engine.hub().join(listener);
     let mut session = Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new() };
+    // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
+    // is that of its largest state.
     if let Peer::Agent { id } = peer {
-        if let Err(e) = engine.agent_connected(id).await {
+        if let Err(e) = Box::pin(engine.agent_connected(id)).await {
             tracing::warn!(error = %e, agent = %id, "recording the connection failed");
         }
     }
@@ -220,7 +222,7 @@ where
     let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
     let mut last_heard = Instant::now();
     let mut watchdog = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
-    let lagged = membership.lagged.clone();
+    let mailbox = membership.mailbox.clone();
 
     let mut outcome = session.send(&ServerFrame::Welcome { role }).await;
     while outcome.is_ok() {
@@ -229,7 +231,7 @@ where
             inbound = stream.next() => match inbound {
                 Some(Inbound::Text(text)) => {
                     last_heard = Instant::now();
-                    session.on_client_text(&text).await
+                    Box::pin(session.on_client_text(&text)).await
                 }
                 Some(Inbound::Other) => {
                     last_heard = Instant::now();
@@ -237,15 +239,11 @@ where
                 }
                 Some(Inbound::Close) | None => Err(End::Gone),
             },
-            push = membership.rx.recv() => match push {
-                Some(push) => session.on_push(push).await,
-                None => Err(End::Gone),
+            mail = mailbox.take() => match mail {
+                Mail::Push(push) => Box::pin(session.on_push(push)).await,
+                // Pushes were dropped: catch up from the database instead.
+                Mail::Lagged => Box::pin(session.resync()).await,
             },
-            _ = lagged.notified() => {
-                // Pushes were dropped: forget the rest of the queue and catch up instead.
-                while membership.rx.try_recv().is_ok() {}
-                session.resync().await
-            }
             _ = watchdog.tick() => {
                 if last_heard.elapsed() > silence_limit { Err(End::Gone) } else { Ok(()) }
             }
@@ -265,7 +263,7 @@ where
     }
     drop(membership);
     if let Peer::Agent { id } = peer {
-        if let Err(e) = engine.agent_disconnected(id).await {
+        if let Err(e) = Box::pin(engine.agent_disconnected(id)).await {
             tracing::warn!(error = %e, agent = %id, "recording the disconnection failed");
         }
     }

@@ -146,6 +146,10 @@ impl Engine {
             if !decision.events.is_empty() {
                 tx.apply(&state, decision, now).await?;
             }
+            let hold = self.config().test_hold_assignment;
+            if chosen.is_some() && !hold.is_zero() {
+                tokio::time::sleep(hold).await;
+            }
             tx.commit(self).await?;
             Ok(chosen.map(Routed::Offered).unwrap_or(Routed::Queued))
         })
