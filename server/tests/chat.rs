@@ -250,7 +250,7 @@ async fn a_reconnecting_client_gets_exactly_what_it_missed() {
         // Subscribing to someone else's conversation is refused.
         let other = start_chat(&server, "Mallory", "hi").await;
         send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv_id(&other), "after_seq": 0})).await;
-        let f = next_frame(&mut ws).await;
+        let f = next_frame_but_status(&mut ws).await;
         assert_eq!(f["type"], "error", "{backend}: {f}");
     }
 }
@@ -423,7 +423,7 @@ async fn a_subscribe_past_the_end_is_refused_and_does_not_flood_the_socket() {
         let mut ws = visitor_socket(&server, chat["token"].as_str().unwrap()).await;
         // 2^64-1 once became a negative seq and replayed seq 1 forever (374,198 frames in 3 s).
         send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv_id(&chat), "after_seq": u64::MAX})).await;
-        let f = next_frame(&mut ws).await;
+        let f = next_frame_but_status(&mut ws).await;
         assert_eq!((f["type"].as_str(), f["code"].as_str()), (Some("error"), Some("bad_after_seq")), "{backend}: {f}");
         assert_no_frame_of(&mut ws, "message", 1000).await;
         // The socket still works.

@@ -246,6 +246,17 @@ pub async fn next_frame(ws: &mut Socket) -> Value {
     }
 }
 
+/// The next frame that is not a status frame (routing's status updates come whenever they
+/// commit).
+pub async fn next_frame_but_status(ws: &mut Socket) -> Value {
+    loop {
+        let f = next_frame(ws).await;
+        if f["type"] != "status" {
+            return f;
+        }
+    }
+}
+
 /// Frames until one of type `until` (inclusive).
 pub async fn frames_until(ws: &mut Socket, until: &str) -> Vec<Value> {
     let mut out = vec![];
