@@ -97,10 +97,6 @@ impl Workers {
         self.tracker.close();
         self.tracker.wait().await;
     }
-
-    pub fn token(&self) -> &CancellationToken {
-        &self.token
-    }
 }
 
 impl Engine {

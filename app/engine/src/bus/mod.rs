@@ -85,10 +85,6 @@ impl Bus {
         Self { kind, signals: Arc::default(), silent: Arc::default() }
     }
 
-    pub fn kind(&self) -> BusKind {
-        self.kind
-    }
-
     pub fn signals(&self) -> &Signals {
         &self.signals
     }
