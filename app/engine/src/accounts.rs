@@ -99,7 +99,7 @@ impl Engine {
             presence: Set(Presence::Offline.as_str().into()),
             presence_auto: Set(false),
             presence_since: Set(now),
-            capacity: Set(capacity as i32),
+            capacity: Set(capacity as i64),
             last_assigned_at: Set(None),
         };
         match account::Entity::insert(row).exec_without_returning(&self.db().write).await {
@@ -149,7 +149,7 @@ impl Engine {
             let row = for_update(account::Entity::find_by_id(id), tx.backend()).one(&tx.txn).await?.ok_or(EngineError::NotFound(Missing::Agent))?;
             account::Entity::update_many()
                 .col_expr(account::Column::Role, Expr::value(role.as_str()))
-                .col_expr(account::Column::Capacity, Expr::value(capacity as i32))
+                .col_expr(account::Column::Capacity, Expr::value(capacity as i64))
                 .col_expr(account::Column::Active, Expr::value(active))
                 .filter(account::Column::Id.eq(id))
                 .exec(&tx.txn)

@@ -134,8 +134,14 @@ impl Engine {
         if self.db().backend == Backend::Postgres {
             let e = self.clone();
             workers::supervise(&tracker, &token, "bus", move |t| {
-                let pool = e.db().write.get_postgres_connection_pool().clone();
-                e.bus().clone().listen(pool, e.hub().clone(), t)
+                let pool = e.db().postgres_pool().cloned();
+                let (bus, hub) = (e.bus().clone(), e.hub().clone());
+                async move {
+                    match pool {
+                        Some(pool) => bus.listen(pool, hub, t).await,
+                        None => tracing::error!("the PostgreSQL bus without a PostgreSQL pool"),
+                    }
+                }
             });
         }
         Workers { token, tracker }

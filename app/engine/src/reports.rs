@@ -21,7 +21,7 @@ impl Engine {
     }
 }
 
-async fn build(db: &sea_orm::DatabaseConnection, from: Millis, to: Millis, now: Millis) -> Result<ReportData> {
+async fn build(db: &impl sea_orm::ConnectionTrait, from: Millis, to: Millis, now: Millis) -> Result<ReportData> {
     let closed = conversation::Entity::find()
         .filter(conversation::Column::Status.eq(ConversationStatus::Closed.as_str()))
         .filter(conversation::Column::ClosedAt.gte(from))

@@ -9,7 +9,7 @@
 //!   workers; when the listener reconnects, every socket catches up from the database.
 
 use crate::delivery::Hub;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -96,7 +96,7 @@ impl Bus {
     }
 
     /// Inside the transaction, just before commit.
-    pub async fn in_txn(&self, txn: &DatabaseTransaction, notes: &[Note]) -> Result<(), DbErr> {
+    pub async fn in_txn(&self, txn: &impl ConnectionTrait, notes: &[Note]) -> Result<(), DbErr> {
         if self.kind != BusKind::Postgres || notes.is_empty() || self.silent.load(Ordering::Relaxed) {
             return Ok(());
         }

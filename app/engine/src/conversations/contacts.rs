@@ -44,7 +44,7 @@ impl Engine {
     /// The contact a web visitor id belongs to.
     pub async fn contact_of_visitor(&self, visitor_id: Uuid) -> Result<Option<ContactRef>> {
         // One query: the identity's contact.
-        let found: Option<(Uuid, String)> = contact::Entity::find()
+        let found: Option<crate::store::Named> = contact::Entity::find()
             .select_only()
             .column(contact::Column::Id)
             .column(contact::Column::Name)
@@ -57,10 +57,10 @@ impl Engine {
             )
             .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
             .filter(channel_identity::Column::Address.eq(visitor_id.to_string()))
-            .into_tuple()
+            .into_model()
             .one(&self.db().read)
             .await?;
-        Ok(found.map(|(id, name)| ContactRef { id, name }))
+        Ok(found.map(|n| ContactRef { id: n.id, name: n.name }))
     }
 
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first

@@ -37,10 +37,11 @@ pub(crate) async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversatio
             .column(account::Column::Id)
             .column(account::Column::Name)
             .filter(account::Column::Id.is_in(account_ids))
-            .into_tuple::<(Uuid, String)>()
+            .into_model::<crate::store::Named>()
             .all(db)
             .await?
             .into_iter()
+            .map(|n| (n.id, n.name))
             .collect()
     };
     Ok(states

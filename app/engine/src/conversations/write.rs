@@ -6,11 +6,11 @@
 use crate::bus::Note;
 use crate::error::{EngineError, Result};
 use crate::store::entities::{conversation, conversation_event, conversation_participant, conversation_pass, message, outbox};
-use crate::store::{codec, is_unique_violation, Backend};
+use crate::store::{codec, is_unique_violation, Backend, TxConn};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use switchboard_domain::conversation::{decide, evolve, Command, ConversationState, Decision, Event, Started, Work};
 use switchboard_domain::{Message, Millis};
@@ -47,7 +47,7 @@ pub(crate) enum Lock {
 
 /// One write transaction and what it will announce on commit.
 pub(crate) struct Tx {
-    pub txn: DatabaseTransaction,
+    pub txn: TxConn,
     backend: Backend,
     notes: Vec<Note>,
     /// Committed events, for the log line after commit.

@@ -24,6 +24,13 @@ pub const POLL: Duration = Duration::from_millis(500);
 const VISIBLE_PG: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
 
 /// A position in an event log: `(tx, id)` (tx is 0 on SQLite, where ids follow commits).
+/// A log position as read (rows are read by column name; see `store::lite`).
+#[derive(sea_orm::FromQueryResult)]
+struct CursorRow {
+    tx: i64,
+    id: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cursor {
     pub tx: i64,
@@ -63,9 +70,9 @@ macro_rules! log_reader {
             } else {
                 q = q.filter(Column::Tx.eq(0));
             }
-            let last: Option<(i64, i64)> =
-                q.order_by_desc(Column::Tx).order_by_desc(Column::Id).limit(1).into_tuple().one(&engine.db().read).await?;
-            Ok(last.map(|(tx, id)| Cursor { tx, id }).unwrap_or_default())
+            let last: Option<CursorRow> =
+                q.order_by_desc(Column::Tx).order_by_desc(Column::Id).limit(1).into_model().one(&engine.db().read).await?;
+            Ok(last.map(|r| Cursor { tx: r.tx, id: r.id }).unwrap_or_default())
         }
     };
 }

@@ -25,16 +25,21 @@ pub(crate) async fn active_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<
     for (status, holder) in
         [(ConversationStatus::Open, conversation::Column::AssigneeId), (ConversationStatus::Offered, conversation::Column::OfferedTo)]
     {
-        let rows: Vec<(Option<Uuid>, i64)> = conversation::Entity::find()
+        #[derive(sea_orm::FromQueryResult)]
+        struct Held {
+            agent: Option<Uuid>,
+            n: i64,
+        }
+        let rows: Vec<Held> = conversation::Entity::find()
             .select_only()
-            .column(holder)
+            .column_as(holder, "agent")
             .column_as(Expr::col(conversation::Column::Id).count(), "n")
             .filter(conversation::Column::Status.eq(status.as_str()))
             .group_by(holder)
-            .into_tuple()
+            .into_model()
             .all(db)
             .await?;
-        for (agent, n) in rows {
+        for Held { agent, n } in rows {
             if let Some(a) = agent {
                 *active.entry(a).or_default() += n.max(0) as u32;
             }

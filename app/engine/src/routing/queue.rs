@@ -37,17 +37,23 @@ impl Engine {
             .count(db)
             .await? as usize;
         // Pick-up times of the last chats taken in the past day.
-        let recent: Vec<(i64, Option<i64>)> = conversation::Entity::find()
+        #[derive(sea_orm::FromQueryResult)]
+        struct Pickup {
+            queued_at: i64,
+            accepted_at: Option<i64>,
+        }
+        let recent: Vec<Pickup> = conversation::Entity::find()
             .select_only()
             .column(conversation::Column::QueuedAt)
             .column(conversation::Column::AcceptedAt)
             .filter(conversation::Column::AcceptedAt.gte(now - 24 * 3600 * 1000))
             .order_by_desc(conversation::Column::AcceptedAt)
             .limit(20)
-            .into_tuple()
+            .into_model::<Pickup>()
             .all(db)
             .await?;
-        let pickups: Vec<u64> = recent.into_iter().filter_map(|(q, a)| a.map(|a| ((a - q).max(0) / 1000) as u64)).collect();
+        let pickups: Vec<u64> =
+            recent.into_iter().filter_map(|p| p.accepted_at.map(|a| ((a - p.queued_at).max(0) / 1000) as u64)).collect();
         Ok(QueueInfo {
             status: me.status,
             position: Some(position),

@@ -24,7 +24,12 @@ const BATCH: u64 = 100;
 impl Engine {
     /// Fires every timer due at `now`; returns how many fired.
     pub async fn fire_due_timers(&self, now: i64) -> Result<usize> {
-        let due: Vec<(Uuid, Option<i64>)> = conversation::Entity::find()
+        #[derive(sea_orm::FromQueryResult)]
+        struct Due {
+            id: Uuid,
+            deadline: Option<i64>,
+        }
+        let due: Vec<Due> = conversation::Entity::find()
             .select_only()
             .column(conversation::Column::Id)
             .column(conversation::Column::Deadline)
@@ -32,7 +37,7 @@ impl Engine {
             .filter(conversation::Column::Deadline.lte(now))
             .order_by_asc(conversation::Column::Deadline)
             .limit(BATCH)
-            .into_tuple()
+            .into_model()
             .all(&self.db().read)
             .await?;
         if due.is_empty() {
@@ -40,7 +45,7 @@ impl Engine {
         }
         let policy = settings::load(&self.db().read).await?.missed_policy;
         let mut fired = 0;
-        for (id, deadline) in due {
+        for Due { id, deadline } in due {
             let Some(deadline) = deadline else { continue };
             match self.execute_at(id, Command::TimerFired { deadline, policy }, Lock::SkipLocked).await {
                 Ok(Some(outcome)) if !outcome.events.is_empty() => fired += 1,

@@ -24,7 +24,7 @@ pub mod account {
         pub presence_auto: bool,
         pub presence_since: i64,
         /// Concurrent chats this agent takes at most.
-        pub capacity: i32,
+        pub capacity: i64,
         pub last_assigned_at: Option<i64>,
     }
 
@@ -345,7 +345,7 @@ pub mod outbox {
         #[sea_orm(unique)]
         pub dedupe_key: Option<String>,
         pub due_at: i64,
-        pub attempts: i32,
+        pub attempts: i64,
         #[sea_orm(column_type = "Text", nullable)]
         pub last_error: Option<String>,
         pub created_at: i64,
@@ -368,7 +368,7 @@ pub mod presence_lease {
         pub node_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
         pub account_id: Uuid,
-        pub sockets: i32,
+        pub sockets: i64,
         pub expires_at: i64,
     }
 

@@ -5,6 +5,7 @@ mod m001_foundation;
 mod m002_routing;
 mod m003_revision;
 mod m004_engine;
+mod m005_wide_integers;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m002_routing::Routing),
             Box::new(m003_revision::Revision),
             Box::new(m004_engine::Engine),
+            Box::new(m005_wide_integers::WideIntegers),
         ]
     }
 }

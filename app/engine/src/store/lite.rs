@@ -1,0 +1,417 @@
+//! SQLite without a thread hop per statement.
+//!
+//! sqlx's SQLite driver runs each connection on a thread of its own and hands every
+//! statement over to it and the result back: two context switches per statement, which
+//! measured as most of the server's CPU per message. SQLite is an in-process library whose
+//! statements take microseconds, so here they run on the calling thread (rusqlite), behind
+//! sea-orm's `ConnectionTrait`: the engine's queries are the same for SQLite and PostgreSQL.
+//!
+//! - One writer connection behind an async mutex: a write transaction holds it from `BEGIN
+//!   IMMEDIATE` to `COMMIT` (or rollback on drop); writers queue on the mutex, never in
+//!   SQLite's busy handler.
+//! - A few read-only connections, each statement on whichever is free (WAL: readers never
+//!   wait for the writer).
+//!
+//! Values are bound as sqlx binds them (uuid as its 16 bytes, bool as 0/1), so a database
+//! written by either driver reads the same. Rows come back typed by SQLite's storage class,
+//! with two rules sea-orm needs: a column declared `boolean` is a bool, and sea-orm's count
+//! (`num_items`) is an `i32`. Every other integer is an `i64`, so entities use `i64`. A row
+//! is sea-orm's `ProxyRow`, which indexes its columns in the order of their names: read rows
+//! of several columns by name (a `FromQueryResult` struct), never into a tuple.
+
+use sea_orm::sea_query::Value;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, RuntimeErr, Statement};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+/// Statements kept prepared per connection.
+const STATEMENT_CACHE: usize = 256;
+const READERS: usize = 4;
+/// The prefix of a unique-constraint error (see `store::is_unique_violation`).
+pub(crate) const UNIQUE_VIOLATION: &str = "sqlite unique violation:";
+
+fn err(e: rusqlite::Error) -> DbErr {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            return DbErr::Exec(RuntimeErr::Internal(format!("{UNIQUE_VIOLATION} {}", msg.as_deref().unwrap_or(""))));
+        }
+    }
+    DbErr::Exec(RuntimeErr::Internal(format!("sqlite: {e}")))
+}
+
+fn open(path: &Path, read_only: bool) -> Result<rusqlite::Connection, DbErr> {
+    use rusqlite::OpenFlags;
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    };
+    let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    if read_only {
+        conn.execute_batch("PRAGMA query_only = ON;").map_err(err)?;
+    } else {
+        // WAL was set when the database was created; these are per connection.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").map_err(err)?;
+    }
+    Ok(conn)
+}
+
+/// A connection, shareable between threads (`rusqlite::Connection` is `Send` only); the
+/// inner lock is never contended: the async one, or the pool's choice, comes first.
+type Shared = Mutex<rusqlite::Connection>;
+
+fn lock(c: &Shared) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+    c.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The writer: one connection, one transaction at a time.
+pub struct Writer {
+    conn: Arc<AsyncMutex<Shared>>,
+}
+
+/// Read-only connections.
+pub struct Readers {
+    conns: Vec<Shared>,
+}
+
+impl Writer {
+    pub fn open(path: &Path) -> Result<Writer, DbErr> {
+        Ok(Writer { conn: Arc::new(AsyncMutex::new(Mutex::new(open(path, false)?))) })
+    }
+
+    /// Begins a write transaction, waiting for the one before it to end.
+    pub async fn begin(&self) -> Result<LiteTx, DbErr> {
+        let conn = self.conn.clone().lock_owned().await;
+        lock(&conn).execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        Ok(LiteTx { conn: Some(conn) })
+    }
+}
+
+impl Readers {
+    pub fn open(path: &Path) -> Result<Readers, DbErr> {
+        Ok(Readers { conns: (0..READERS).map(|_| open(path, true).map(Mutex::new)).collect::<Result<_, _>>()? })
+    }
+
+    /// Runs `f` on a free connection (statements are short and never held across an await).
+    fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+        for c in &self.conns {
+            if let Ok(conn) = c.try_lock() {
+                return f(&conn);
+            }
+        }
+        f(&lock(&self.conns[0]))
+    }
+}
+
+/// A write transaction. Dropped without `commit`, it rolls back.
+pub struct LiteTx {
+    conn: Option<OwnedMutexGuard<Shared>>,
+}
+
+impl LiteTx {
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, rusqlite::Connection>, DbErr> {
+        self.conn.as_deref().map(lock).ok_or_else(|| DbErr::Custom("transaction already ended".into()))
+    }
+
+    pub fn commit(mut self) -> Result<(), DbErr> {
+        let guard = self.conn.take().ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
+        let conn = lock(&guard);
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            // Whatever SQLite left open must not leak into the next transaction.
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            return Err(err(e));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        if let Some(guard) = self.conn.take() {
+            let conn = lock(&guard);
+            if !conn.is_autocommit() {
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %e, "rollback failed");
+                }
+            }
+        }
+    }
+}
+
+struct Bind<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as V, ValueRef};
+        fn int<T: Into<i64> + Copy>(v: &Option<T>) -> ToSqlOutput<'static> {
+            ToSqlOutput::Owned(v.map(|x| V::Integer(x.into())).unwrap_or(V::Null))
+        }
+        Ok(match self.0 {
+            Value::Bool(v) => ToSqlOutput::Owned(v.map(|b| V::Integer(b as i64)).unwrap_or(V::Null)),
+            Value::TinyInt(v) => int(v),
+            Value::SmallInt(v) => int(v),
+            Value::Int(v) => int(v),
+            Value::BigInt(v) => int(v),
+            Value::TinyUnsigned(v) => int(v),
+            Value::SmallUnsigned(v) => int(v),
+            Value::Unsigned(v) => int(v),
+            Value::BigUnsigned(v) => match v {
+                Some(x) => ToSqlOutput::Owned(V::Integer(
+                    i64::try_from(*x).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+                )),
+                None => ToSqlOutput::Owned(V::Null),
+            },
+            Value::Float(v) => ToSqlOutput::Owned(v.map(|x| V::Real(x as f64)).unwrap_or(V::Null)),
+            Value::Double(v) => ToSqlOutput::Owned(v.map(V::Real).unwrap_or(V::Null)),
+            Value::String(v) => v.as_deref().map(|s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))).unwrap_or(ToSqlOutput::Owned(V::Null)),
+            Value::Char(v) => ToSqlOutput::Owned(v.map(|c| V::Text(c.to_string())).unwrap_or(V::Null)),
+            Value::Bytes(v) => v.as_deref().map(|b| ToSqlOutput::Borrowed(ValueRef::Blob(b))).unwrap_or(ToSqlOutput::Owned(V::Null)),
+            Value::Uuid(v) => v.as_deref().map(|u| ToSqlOutput::Borrowed(ValueRef::Blob(u.as_bytes()))).unwrap_or(ToSqlOutput::Owned(V::Null)),
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(format!("no SQLite binding for {other:?}").into()));
+            }
+        })
+    }
+}
+
+fn prepare<'c>(conn: &'c rusqlite::Connection, stmt: &Statement) -> Result<rusqlite::CachedStatement<'c>, DbErr> {
+    let mut s = conn.prepare_cached(&stmt.sql).map_err(err)?;
+    if let Some(values) = &stmt.values {
+        for (i, v) in values.0.iter().enumerate() {
+            s.raw_bind_parameter(i + 1, Bind(v)).map_err(err)?;
+        }
+    }
+    Ok(s)
+}
+
+fn exec(conn: &rusqlite::Connection, stmt: &Statement) -> Result<ExecResult, DbErr> {
+    let mut s = prepare(conn, stmt)?;
+    let mut rows = s.raw_query();
+    while rows.next().map_err(err)?.is_some() {}
+    drop(rows);
+    Ok(ProxyExecResult::new(conn.last_insert_rowid() as u64, conn.changes()).into())
+}
+
+fn exec_unprepared(conn: &rusqlite::Connection, sql: &str) -> Result<ExecResult, DbErr> {
+    exec(conn, &Statement::from_string(DbBackend::Sqlite, sql))
+}
+
+fn query(conn: &rusqlite::Connection, stmt: &Statement, limit: Option<usize>) -> Result<Vec<QueryResult>, DbErr> {
+    let mut s = prepare(conn, stmt)?;
+    let columns: Vec<(String, bool)> = s
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.decl_type().is_some_and(|t| t.eq_ignore_ascii_case("boolean"))))
+        .collect();
+    let mut rows = s.raw_query();
+    let mut out = vec![];
+    while let Some(row) = rows.next().map_err(err)? {
+        let mut values = BTreeMap::new();
+        for (i, (name, boolean)) in columns.iter().enumerate() {
+            values.insert(name.clone(), value_of(row.get_ref(i).map_err(err)?, name, *boolean));
+        }
+        out.push(QueryResult::from(ProxyRow::new(values)));
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn value_of(v: rusqlite::types::ValueRef<'_>, column: &str, boolean: bool) -> Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        // A NULL fits any `Option` field: the variant does not matter.
+        ValueRef::Null => Value::BigInt(None),
+        ValueRef::Integer(i) if boolean => Value::Bool(Some(i != 0)),
+        // sea-orm's paginator reads its count as i32 on SQLite.
+        ValueRef::Integer(i) if column == "num_items" => Value::Int(Some(i as i32)),
+        ValueRef::Integer(i) => Value::BigInt(Some(i)),
+        ValueRef::Real(f) => Value::Double(Some(f)),
+        ValueRef::Text(t) => Value::String(Some(Box::new(String::from_utf8_lossy(t).into_owned()))),
+        // The schema stores no blobs but uuids (sqlx writes them as their 16 bytes).
+        ValueRef::Blob(b) => match uuid::Uuid::from_slice(b) {
+            Ok(u) => Value::Uuid(Some(Box::new(u))),
+            Err(_) => Value::Bytes(Some(Box::new(b.to_vec()))),
+        },
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for LiteTx {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Sqlite
+    }
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        exec(&*self.conn()?, &stmt)
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        exec_unprepared(&*self.conn()?, sql)
+    }
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(query(&*self.conn()?, &stmt, Some(1))?.pop())
+    }
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        query(&*self.conn()?, &stmt, None)
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Writer {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Sqlite
+    }
+    // Outside a transaction: each statement commits on its own.
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        exec(&lock(&*self.conn.lock().await), &stmt)
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        exec_unprepared(&lock(&*self.conn.lock().await), sql)
+    }
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(query(&lock(&*self.conn.lock().await), &stmt, Some(1))?.pop())
+    }
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        query(&lock(&*self.conn.lock().await), &stmt, None)
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Readers {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Sqlite
+    }
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.with(|c| exec(c, &stmt))
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.with(|c| exec_unprepared(c, sql))
+    }
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.with(|c| query(c, &stmt, Some(1)))?.pop())
+    }
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.with(|c| query(c, &stmt, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{FromQueryResult, PaginatorTrait};
+
+    #[derive(Debug, PartialEq, FromQueryResult)]
+    struct Row {
+        id: uuid::Uuid,
+        flag: bool,
+        n: i64,
+        note: Option<String>,
+        other: Option<uuid::Uuid>,
+    }
+
+    fn db() -> (tempfile_dir::Dir, Writer, Readers) {
+        let dir = tempfile_dir::Dir::new();
+        let path = dir.path().join("t.db");
+        let setup = rusqlite::Connection::open(&path).unwrap();
+        setup
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (id uuid_text NOT NULL PRIMARY KEY, flag boolean NOT NULL, \
+                 n bigint NOT NULL, note text NULL, other uuid_text NULL);",
+            )
+            .unwrap();
+        drop(setup);
+        (dir, Writer::open(&path).unwrap(), Readers::open(&path).unwrap())
+    }
+
+    /// A temporary folder removed on drop (no extra crate for two tests).
+    mod tempfile_dir {
+        pub struct Dir(std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                let p = std::env::temp_dir().join(format!("sb-lite-{}", uuid::Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+            pub fn path(&self) -> &std::path::Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    fn insert(id: uuid::Uuid, flag: bool, n: i64, note: Option<&str>) -> Statement {
+        Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO t (id, flag, n, note, other) VALUES (?, ?, ?, ?, ?)",
+            [id.into(), flag.into(), n.into(), note.map(str::to_string).into(), Option::<uuid::Uuid>::None.into()],
+        )
+    }
+
+    #[tokio::test]
+    async fn values_round_trip_with_their_types() {
+        let (_dir, w, r) = db();
+        let id = uuid::Uuid::now_v7();
+        let tx = w.begin().await.unwrap();
+        tx.execute(insert(id, true, i64::MAX, Some("ü"))).await.unwrap();
+        tx.commit().unwrap();
+        let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT * FROM t WHERE id = ?", [id.into()]);
+        let row = Row::find_by_statement(stmt).one(&r).await.unwrap().unwrap();
+        assert_eq!(row, Row { id, flag: true, n: i64::MAX, note: Some("ü".into()), other: None });
+        // As sqlx stores them: a uuid is its 16 bytes, a bool 0 or 1.
+        let raw: (Vec<u8>, i64) = rusqlite::Connection::open(_dir.path().join("t.db"))
+            .unwrap()
+            .query_row("SELECT id, flag FROM t", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(raw, (id.as_bytes().to_vec(), 1));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_transaction_rolls_back_and_frees_the_writer() {
+        let (_dir, w, r) = db();
+        let tx = w.begin().await.unwrap();
+        tx.execute(insert(uuid::Uuid::now_v7(), false, 1, None)).await.unwrap();
+        drop(tx);
+        let tx = w.begin().await.unwrap();
+        tx.execute(insert(uuid::Uuid::now_v7(), false, 2, None)).await.unwrap();
+        tx.commit().unwrap();
+        let count = sea_orm::sea_query::Query::select().expr(sea_orm::sea_query::Expr::cust("n")).from(sea_orm::sea_query::Alias::new("t")).to_owned();
+        let rows = r.query_all(DbBackend::Sqlite.build(&count)).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].try_get::<i64>("", "n").unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_is_recognised_and_nothing_is_lost() {
+        let (_dir, w, _r) = db();
+        let id = uuid::Uuid::now_v7();
+        w.execute(insert(id, false, 1, None)).await.unwrap();
+        let e = w.execute(insert(id, false, 2, None)).await.unwrap_err();
+        assert!(crate::store::is_unique_violation(&e), "{e}");
+        // A read-only connection refuses writes.
+        let (_d2, _w2, r2) = db();
+        assert!(r2.execute(insert(id, false, 1, None)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn counts_read_as_sea_orm_expects() {
+        use crate::store::entities::account;
+        use sea_orm::EntityTrait;
+        let dir = tempfile_dir::Dir::new();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let db = crate::store::Db::connect(&url).await.unwrap();
+        assert_eq!(account::Entity::find().count(&db.read).await.unwrap(), 0);
+    }
+}
