@@ -76,6 +76,8 @@ struct Inner {
     config: EngineConfig,
     /// SQLite: this process's claim on the database file (one node only).
     sqlite_claim: Mutex<Option<std::fs::File>>,
+    /// Which contact a web visitor is (asked on every visitor request; never changes).
+    visitors: conversations::contacts::VisitorCache,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -112,7 +114,7 @@ impl Engine {
         let node_id = Uuid::new_v4();
         tracing::info!(node = %node_id, backend = ?db.backend, "engine open");
         Ok(Engine {
-            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim) }),
+            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default() }),
         })
     }
 
@@ -145,6 +147,10 @@ impl Engine {
             });
         }
         Workers { token, tracker }
+    }
+
+    pub(crate) fn visitors(&self) -> &conversations::contacts::VisitorCache {
+        &self.inner.visitors
     }
 
     /// Releases what this node holds (its SQLite claim), so another may start.

@@ -40,9 +40,35 @@ pub struct WebStart {
     pub first: Message,
 }
 
+/// Remembered visitor → contact answers. A web identity never moves to another contact and
+/// contacts are not renamed, so an answer stays true; the map is bounded by being emptied
+/// when full. (When contacts become editable or mergeable, that write must clear it.)
+#[derive(Default)]
+pub(crate) struct VisitorCache(std::sync::Mutex<HashMap<Uuid, ContactRef>>);
+
+const VISITORS_KEPT: usize = 100_000;
+
+impl VisitorCache {
+    fn get(&self, visitor: Uuid) -> Option<ContactRef> {
+        self.0.lock().ok()?.get(&visitor).cloned()
+    }
+
+    fn put(&self, visitor: Uuid, contact: &ContactRef) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= VISITORS_KEPT {
+                map.clear();
+            }
+            map.insert(visitor, contact.clone());
+        }
+    }
+}
+
 impl Engine {
     /// The contact a web visitor id belongs to.
     pub async fn contact_of_visitor(&self, visitor_id: Uuid) -> Result<Option<ContactRef>> {
+        if let Some(known) = self.visitors().get(visitor_id) {
+            return Ok(Some(known));
+        }
         // One query: the identity's contact.
         let found: Option<crate::store::Named> = contact::Entity::find()
             .select_only()
@@ -60,7 +86,11 @@ impl Engine {
             .into_model()
             .one(&self.db().read)
             .await?;
-        Ok(found.map(|n| ContactRef { id: n.id, name: n.name }))
+        let found = found.map(|n| ContactRef { id: n.id, name: n.name });
+        if let Some(c) = &found {
+            self.visitors().put(visitor_id, c);
+        }
+        Ok(found)
     }
 
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first
