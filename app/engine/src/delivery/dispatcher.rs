@@ -64,14 +64,13 @@ macro_rules! log_reader {
         /// Where the log ends now: the dispatcher starts there (sockets replay the past).
         async fn $head(engine: &Engine) -> Result<Cursor> {
             use $entity::Column;
-            let mut q = $entity::Entity::find().select_only().column(Column::Tx).column(Column::Id);
-            if engine.db().backend == Backend::Postgres {
-                q = q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)));
-            } else {
-                q = q.filter(Column::Tx.eq(0));
-            }
-            let last: Option<CursorRow> =
-                q.order_by_desc(Column::Tx).order_by_desc(Column::Id).limit(1).into_model().one(&engine.db().read).await?;
+            let q = $entity::Entity::find().select_only().column(Column::Tx).column(Column::Id);
+            let q = match engine.db().backend {
+                Backend::Postgres => q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG))).order_by_desc(Column::Tx),
+                // `tx` is always 0; the id is the rowid.
+                Backend::Sqlite => q,
+            };
+            let last: Option<CursorRow> = q.order_by_desc(Column::Id).limit(1).into_model().one(&engine.db().read).await?;
             Ok(last.map(|r| Cursor { tx: r.tx, id: r.id }).unwrap_or_default())
         }
     };

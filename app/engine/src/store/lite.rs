@@ -27,6 +27,7 @@ use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, RuntimeErr, Statement};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -72,27 +73,66 @@ fn open(path: &Path, read_only: bool) -> Result<rusqlite::Connection, DbErr> {
 /// inner lock is never contended: the async one, or the pool's choice, comes first.
 type Shared = Mutex<rusqlite::Connection>;
 
-fn lock(c: &Shared) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+fn lock<T>(c: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     c.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The writer: one connection, one transaction at a time.
-pub struct Writer {
-    conn: Arc<AsyncMutex<Shared>>,
+/// The writer's connection, and the physical transaction its members share.
+struct WriterState {
+    conn: rusqlite::Connection,
+    /// Open while a group's members run (`BEGIN IMMEDIATE` done, `COMMIT` to come).
+    group: Option<Arc<Group>>,
+    members: usize,
 }
 
-/// Read-only connections.
-pub struct Readers {
-    conns: Vec<Shared>,
+/// Transactions committed together: each member's work is a savepoint inside one SQLite
+/// transaction, and each member learns the one outcome.
+struct Group {
+    done: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+}
+
+type Locked = OwnedMutexGuard<Mutex<WriterState>>;
+
+/// The writer: one connection, one transaction at a time, committed in groups. A member that
+/// finishes while others wait for the connection leaves the commit to the last of them (up
+/// to `GROUP_MAX` members), then waits for it: pages that every member touched (the log's
+/// tail, hot index pages) go to the WAL once per group instead of once per member.
+#[derive(Clone)]
+pub struct Writer {
+    state: Arc<AsyncMutex<Mutex<WriterState>>>,
+    waiting: Arc<AtomicUsize>,
+    /// Groups committed (or failed) so far.
+    groups: Arc<AtomicUsize>,
+}
+
+const GROUP_MAX: usize = 32;
+/// How long a member waits for the group's commit before doing it itself (a waiter that
+/// gave up leaves nobody to commit).
+const GROUP_WAIT: Duration = Duration::from_millis(20);
+
+/// Counts a task waiting for the writer until it has it (or gives up).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        Waiting(n)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Writer {
     pub fn open(path: &Path) -> Result<Writer, DbErr> {
         let conn = open(path, false)?;
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").map_err(err)?;
-        let conn = Arc::new(AsyncMutex::new(Mutex::new(conn)));
+        let state = Arc::new(AsyncMutex::new(Mutex::new(WriterState { conn, group: None, members: 0 })));
         let checkpoints = open(path, false)?;
-        let writer = Arc::downgrade(&conn);
+        let writer = Arc::downgrade(&state);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
@@ -105,15 +145,82 @@ impl Writer {
                 }
             })
             .map_err(|e| DbErr::Custom(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Writer { conn })
+        Ok(Writer { state, waiting: Arc::new(AtomicUsize::new(0)), groups: Arc::new(AtomicUsize::new(0)) })
+    }
+
+    async fn lock(&self) -> Locked {
+        let _waiting = Waiting::new(&self.waiting);
+        self.state.clone().lock_owned().await
     }
 
     /// Begins a write transaction, waiting for the one before it to end.
     pub async fn begin(&self) -> Result<LiteTx, DbErr> {
-        let conn = self.conn.clone().lock_owned().await;
-        lock(&conn).execute_batch("BEGIN IMMEDIATE").map_err(err)?;
-        Ok(LiteTx { conn: Some(conn) })
+        let guard = self.lock().await;
+        let group = {
+            let mut st = lock(&guard);
+            let group = match &st.group {
+                Some(g) => g.clone(),
+                None => {
+                    st.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+                    let g = Arc::new(Group { done: tokio::sync::watch::channel(None).0 });
+                    st.group = Some(g.clone());
+                    g
+                }
+            };
+            st.members += 1;
+            if let Err(e) = st.conn.execute_batch("SAVEPOINT member") {
+                self.settle(&mut st);
+                return Err(err(e));
+            }
+            group
+        };
+        Ok(LiteTx { guard: Some(guard), group, writer: self.clone() })
     }
+
+    /// A member is done: commit the group, unless others wait to join it. Returns the
+    /// outcome when this member committed it.
+    fn settle(&self, st: &mut WriterState) -> Option<Result<(), String>> {
+        if self.waiting.load(Ordering::SeqCst) > 0 && st.members < GROUP_MAX {
+            return None;
+        }
+        Some(self.commit_group(st))
+    }
+
+    fn commit_group(&self, st: &mut WriterState) -> Result<(), String> {
+        self.groups.fetch_add(1, Ordering::SeqCst);
+        let outcome = st.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if outcome.is_err() && !st.conn.is_autocommit() {
+            // Whatever SQLite left open must not leak into the next group.
+            let _ = st.conn.execute_batch("ROLLBACK");
+        }
+        st.members = 0;
+        if let Some(g) = st.group.take() {
+            g.done.send_replace(Some(outcome.clone()));
+        }
+        outcome
+    }
+
+    /// Waits for the commit of a group this member left open; commits it itself if nobody
+    /// has within `GROUP_WAIT`.
+    async fn wait_for(&self, group: &Arc<Group>) -> Result<(), String> {
+        let mut done = group.done.subscribe();
+        loop {
+            if let Ok(Ok(outcome)) = tokio::time::timeout(GROUP_WAIT, done.wait_for(Option::is_some)).await {
+                return outcome.clone().unwrap_or(Ok(()));
+            }
+            let guard = self.lock().await;
+            let mut st = lock(&guard);
+            // Holding the connection, no member is mid-way: whoever is open has finished.
+            if st.group.as_ref().is_some_and(|g| Arc::ptr_eq(g, group)) {
+                return self.commit_group(&mut st);
+            }
+        }
+    }
+}
+
+/// Read-only connections.
+pub struct Readers {
+    conns: Vec<Shared>,
 }
 
 impl Readers {
@@ -132,40 +239,66 @@ impl Readers {
     }
 }
 
-/// A write transaction. Dropped without `commit`, it rolls back.
+/// A write transaction (a member of a group). Dropped without `commit`, it rolls back its own
+/// work only.
 pub struct LiteTx {
-    conn: Option<OwnedMutexGuard<Shared>>,
+    guard: Option<Locked>,
+    group: Arc<Group>,
+    writer: Writer,
 }
 
 impl LiteTx {
-    fn conn(&self) -> Result<std::sync::MutexGuard<'_, rusqlite::Connection>, DbErr> {
-        self.conn.as_deref().map(lock).ok_or_else(|| DbErr::Custom("transaction already ended".into()))
+    fn conn(&self) -> Result<ConnGuard<'_>, DbErr> {
+        self.guard.as_deref().map(|m| ConnGuard(lock(m))).ok_or_else(|| DbErr::Custom("transaction already ended".into()))
     }
 
-    pub fn commit(mut self) -> Result<(), DbErr> {
-        let guard = self.conn.take().ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
-        let conn = lock(&guard);
-        if let Err(e) = conn.execute_batch("COMMIT") {
-            // Whatever SQLite left open must not leak into the next transaction.
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
+    /// Returns once the work is durable (or certainly not committed).
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        let guard = self.guard.take().ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
+        let settled = {
+            let mut st = lock(&guard);
+            if let Err(e) = st.conn.execute_batch("RELEASE member") {
+                undo_member(&st.conn);
+                self.writer.settle(&mut st);
+                return Err(err(e));
             }
-            return Err(err(e));
+            self.writer.settle(&mut st)
+        };
+        drop(guard);
+        let outcome = match settled {
+            Some(outcome) => outcome,
+            None => self.writer.wait_for(&self.group).await,
+        };
+        outcome.map_err(|e| DbErr::Custom(format!("sqlite commit: {e}")))
+    }
+}
+
+/// Rolls back one member's work, keeping the group's.
+fn undo_member(conn: &rusqlite::Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK TO member; RELEASE member") {
+            tracing::error!(error = %e, "rollback failed");
         }
-        Ok(())
     }
 }
 
 impl Drop for LiteTx {
     fn drop(&mut self) {
-        if let Some(guard) = self.conn.take() {
-            let conn = lock(&guard);
-            if !conn.is_autocommit() {
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %e, "rollback failed");
-                }
-            }
+        if let Some(guard) = self.guard.take() {
+            let mut st = lock(&guard);
+            undo_member(&st.conn);
+            self.writer.settle(&mut st);
         }
+    }
+}
+
+/// The connection of a transaction, for the statements it runs.
+struct ConnGuard<'a>(std::sync::MutexGuard<'a, WriterState>);
+
+impl std::ops::Deref for ConnGuard<'_> {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.0.conn
     }
 }
 
@@ -292,18 +425,30 @@ impl ConnectionTrait for Writer {
     fn get_database_backend(&self) -> DbBackend {
         DbBackend::Sqlite
     }
-    // Outside a transaction: each statement commits on its own.
+    // Outside a transaction: each statement is a transaction of its own.
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        exec(&lock(&*self.conn.lock().await), &stmt)
+        let tx = self.begin().await?;
+        let r = tx.execute(stmt).await?;
+        tx.commit().await?;
+        Ok(r)
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        exec_unprepared(&lock(&*self.conn.lock().await), sql)
+        let tx = self.begin().await?;
+        let r = tx.execute_unprepared(sql).await?;
+        tx.commit().await?;
+        Ok(r)
     }
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        Ok(query(&lock(&*self.conn.lock().await), &stmt, Some(1))?.pop())
+        let tx = self.begin().await?;
+        let r = tx.query_one(stmt).await?;
+        tx.commit().await?;
+        Ok(r)
     }
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        query(&lock(&*self.conn.lock().await), &stmt, None)
+        let tx = self.begin().await?;
+        let r = tx.query_all(stmt).await?;
+        tx.commit().await?;
+        Ok(r)
     }
 }
 
@@ -388,7 +533,7 @@ mod tests {
         let id = uuid::Uuid::now_v7();
         let tx = w.begin().await.unwrap();
         tx.execute(insert(id, true, i64::MAX, Some("ü"))).await.unwrap();
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT * FROM t WHERE id = ?", [id.into()]);
         let row = Row::find_by_statement(stmt).one(&r).await.unwrap().unwrap();
         assert_eq!(row, Row { id, flag: true, n: i64::MAX, note: Some("ü".into()), other: None });
@@ -408,7 +553,7 @@ mod tests {
         drop(tx);
         let tx = w.begin().await.unwrap();
         tx.execute(insert(uuid::Uuid::now_v7(), false, 2, None)).await.unwrap();
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         let count = sea_orm::sea_query::Query::select().expr(sea_orm::sea_query::Expr::cust("n")).from(sea_orm::sea_query::Alias::new("t")).to_owned();
         let rows = r.query_all(DbBackend::Sqlite.build(&count)).await.unwrap();
         assert_eq!(rows.len(), 1);
@@ -434,7 +579,7 @@ mod tests {
         for n in 0..50 {
             tx.execute(insert(uuid::Uuid::now_v7(), false, n, None)).await.unwrap();
         }
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         // The database file alone (without its WAL) has the rows once a checkpoint ran.
         let copied = |name: &str| {
             let to = dir.path().join(name);
@@ -448,6 +593,55 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "no checkpoint within 5 s");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_transactions_commit_in_groups_and_a_rollback_undoes_only_its_own() {
+        let (_dir, w, r) = db();
+        let tasks: Vec<_> = (0..64i64)
+            .map(|n| {
+                let w = w.clone();
+                tokio::spawn(async move {
+                    let tx = w.begin().await.unwrap();
+                    tx.execute(insert(uuid::Uuid::now_v7(), false, n, None)).await.unwrap();
+                    tokio::task::yield_now().await;
+                    if n % 5 == 0 {
+                        drop(tx); // gives up: its row must not stay
+                        return None;
+                    }
+                    tx.commit().await.unwrap();
+                    Some(n)
+                })
+            })
+            .collect();
+        let mut committed = vec![];
+        for t in tasks {
+            committed.extend(t.await.unwrap());
+        }
+        // Every commit that returned is visible to a reader at once, and only those.
+        let stmt = Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t ORDER BY n");
+        let rows = r.query_all(stmt).await.unwrap();
+        let stored: Vec<i64> = rows.iter().map(|row| row.try_get::<i64>("", "n").unwrap()).collect();
+        committed.sort();
+        assert_eq!(stored, committed);
+        assert_eq!(stored.len(), 51);
+        let groups = w.groups.load(Ordering::SeqCst);
+        assert!(groups < 64, "members waiting for the writer joined a group: {groups} commits");
+    }
+
+    #[tokio::test]
+    async fn a_member_left_waiting_commits_the_group_itself() {
+        let (_dir, w, r) = db();
+        let first = w.begin().await.unwrap();
+        first.execute(insert(uuid::Uuid::now_v7(), true, 1, None)).await.unwrap();
+        // Someone seems to queue for the writer (and never comes): `first` leaves the commit
+        // to them, then, after waiting, does it itself.
+        w.waiting.fetch_add(1, Ordering::SeqCst);
+        first.commit().await.unwrap();
+        w.waiting.fetch_sub(1, Ordering::SeqCst);
+        let rows = r.query_all(Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t")).await.unwrap();
+        assert_eq!(rows.len(), 1, "committed and visible");
+        assert_eq!(w.groups.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

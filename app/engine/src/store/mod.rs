@@ -71,7 +71,7 @@ impl TxConn {
     pub async fn commit(self) -> Result<(), DbErr> {
         match self {
             TxConn::Sea(t) => t.commit().await,
-            TxConn::Lite(t) => t.commit(),
+            TxConn::Lite(t) => t.commit().await,
         }
     }
 }

@@ -6,6 +6,7 @@ mod m002_routing;
 mod m003_revision;
 mod m004_engine;
 mod m005_wide_integers;
+mod m006_lean_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m003_revision::Revision),
             Box::new(m004_engine::Engine),
             Box::new(m005_wide_integers::WideIntegers),
+            Box::new(m006_lean_indexes::LeanIndexes),
         ]
     }
 }
