@@ -9,8 +9,7 @@ pub use server::*;
 #[cfg(feature = "ssr")]
 mod server {
     use super::ApiError;
-    use switchboard_domain::conversation::Refusal;
-    use switchboard_engine::{EngineError, Missing};
+    use switchboard_engine::EngineError;
 
     #[derive(Debug, thiserror::Error)]
     pub enum AppError {
@@ -36,37 +35,12 @@ mod server {
         }
     }
 
-    fn refusal(r: Refusal) -> ApiError {
-        match r {
-            // Someone else's conversation does not exist for you.
-            Refusal::NotYourConversation => ApiError::NotFound(r.to_string()),
-            Refusal::SelfTransfer | Refusal::NotOnline { .. } | Refusal::Message(_) => ApiError::invalid(r.code(), r.to_string()),
-            _ => ApiError::conflict(r.code(), r.to_string()),
-        }
-    }
-
-    fn missing(m: Missing) -> String {
-        match m {
-            Missing::Conversation => "That conversation does not exist.",
-            Missing::Agent => "No such agent.",
-            Missing::Account => "No such account.",
-        }
-        .into()
-    }
-
     impl From<AppError> for ApiError {
         fn from(e: AppError) -> Self {
             match e {
-                AppError::Unauthorized | AppError::Engine(EngineError::Unauthorized) => ApiError::Unauthorized,
+                AppError::Unauthorized => ApiError::Unauthorized,
                 AppError::Forbidden => ApiError::Forbidden,
-                AppError::Engine(EngineError::Refused(r)) => refusal(r),
-                AppError::Engine(EngineError::Invalid(rule)) => ApiError::invalid(rule.code(), rule.to_string()),
-                AppError::Engine(EngineError::NotFound(m)) => ApiError::NotFound(missing(m)),
-                AppError::Engine(e @ EngineError::AccountExists(_)) => ApiError::conflict("account_exists", e.to_string()),
-                AppError::Engine(err) => {
-                    tracing::error!(%err, "engine error");
-                    ApiError::Internal
-                }
+                AppError::Engine(e) => ApiError::from(&e),
                 AppError::Internal(err) => {
                     tracing::error!(%err, "internal error");
                     ApiError::Internal

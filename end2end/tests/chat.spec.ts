@@ -3,6 +3,8 @@ import { test, expect, hydrated, openWidget, startChat, signIn, send, thread, me
 test('visitor and agent chat live both ways, and history survives a reload', async ({ server, visitor, agent }) => {
   await signIn(agent, server);
   await expect(agent.locator('[data-testid=conversation-row]')).toHaveCount(0);
+  const posted: string[] = [];
+  visitor.on('request', (r) => { if (r.url().includes('/api/visitor/send')) posted.push(r.url()); });
 
   const widget = await openWidget(visitor, server);
   await startChat(widget, 'Ada', 'Hi, where is my order?');
@@ -24,6 +26,9 @@ test('visitor and agent chat live both ways, and history survives a reload', asy
 
   await send(widget, 'Order number 1042.');
   await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Order number 1042.' })).toHaveCount(1);
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Order number 1042.' })).toHaveCount(1);
+  // With its socket up, the widget writes on it rather than posting.
+  expect(posted).toEqual([]);
 
   // An internal note stays with the agents.
   await agent.locator('[data-testid=internal-toggle]').check();

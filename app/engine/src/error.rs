@@ -53,6 +53,7 @@ pub enum Missing {
     Conversation,
     Agent,
     Account,
+    Contact,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,3 +122,35 @@ impl EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// The wire's error for a refusal or failure, mapped once for every caller (HTTP server
+/// functions and socket frames). Failures that are not the caller's get logged here.
+impl From<&EngineError> for switchboard_wire::ApiError {
+    fn from(e: &EngineError) -> Self {
+        use switchboard_wire::ApiError;
+        match e {
+            EngineError::Unauthorized => ApiError::Unauthorized,
+            // Someone else's conversation does not exist for you.
+            EngineError::Refused(r @ Refusal::NotYourConversation) => ApiError::NotFound(r.to_string()),
+            EngineError::Refused(r @ (Refusal::SelfTransfer | Refusal::NotOnline { .. } | Refusal::Message(_))) => {
+                ApiError::invalid(r.code(), r.to_string())
+            }
+            EngineError::Refused(r) => ApiError::conflict(r.code(), r.to_string()),
+            EngineError::Invalid(rule) => ApiError::invalid(rule.code(), rule.to_string()),
+            EngineError::NotFound(m) => ApiError::NotFound(
+                match m {
+                    Missing::Conversation => "That conversation does not exist.",
+                    Missing::Agent => "No such agent.",
+                    Missing::Account => "No such account.",
+                    Missing::Contact => "No such contact.",
+                }
+                .into(),
+            ),
+            EngineError::AccountExists(_) => ApiError::conflict("account_exists", e.to_string()),
+            err => {
+                tracing::error!(%err, "engine error");
+                ApiError::Internal
+            }
+        }
+    }
+}

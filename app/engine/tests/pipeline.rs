@@ -294,3 +294,48 @@ async fn agents_get_row_updates_for_their_view_only() {
     assert!(seen.iter().all(|f| f["type"] != "conversation" && f["type"] != "activity"), "not in History: {seen:?}");
     workers.stop().await;
 }
+
+#[tokio::test]
+async fn a_visitor_sends_over_the_socket_once_per_client_id_and_refusals_come_back_typed() {
+    let (engine, workers) = engine().await;
+    let (conv, contact) = start(&engine, "Grace").await;
+    let mut visitor = Client::connect(&engine, Peer::Visitor { contact_id: contact });
+    visitor.frame().await;
+    visitor.send(json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+    visitor.until("synced").await;
+
+    // Subscribed: the stored message itself comes back, with the sender's name.
+    let id = Uuid::new_v4();
+    visitor.send(json!({"type": "send", "conversation_id": conv, "client_msg_id": id, "body": "over the socket"})).await;
+    let m = visitor.next_message().await;
+    assert_eq!((m["body"].as_str(), m["client_msg_id"].as_str(), m["seq"].as_u64()), (Some("over the socket"), Some(id.to_string().as_str()), Some(2)));
+    assert_eq!(m["sender"]["name"], "Grace");
+
+    // The same client id again: stored once, answered with the stored message.
+    visitor.send(json!({"type": "send", "conversation_id": conv, "client_msg_id": id, "body": "over the socket"})).await;
+    let f = visitor.until("sent").await.pop().unwrap();
+    assert_eq!(f["message"]["seq"], 2);
+    assert_eq!(engine.messages_after(conv, 0, true, 10).await.unwrap().len(), 2);
+
+    // Refused: someone else's conversation, a message too long; nothing stored.
+    let (other, _) = start(&engine, "Eve").await;
+    let other_id = Uuid::new_v4();
+    visitor.send(json!({"type": "send", "conversation_id": other, "client_msg_id": other_id, "body": "hi"})).await;
+    let f = visitor.until("send_failed").await.pop().unwrap();
+    assert_eq!(f["client_msg_id"], other_id.to_string());
+    assert!(f["error"]["NotFound"].is_string(), "{f}");
+    let long = "x".repeat(switchboard_domain::message::BODY_MAX_CHARS + 1);
+    visitor.send(json!({"type": "send", "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": long})).await;
+    let f = visitor.until("send_failed").await.pop().unwrap();
+    assert_eq!(f["error"]["Invalid"]["code"], "message_too_long", "{f}");
+    assert_eq!(engine.messages_after(other, 0, true, 10).await.unwrap().len(), 1);
+
+    // Agents write through the inbox, not this frame.
+    let a = agent(&engine, "a5@demo.test").await;
+    let mut agent_socket = Client::connect(&engine, Peer::Agent { id: a.id });
+    agent_socket.frame().await;
+    agent_socket.send(json!({"type": "send", "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "no"})).await;
+    assert_eq!(agent_socket.until("send_failed").await.pop().unwrap()["error"], "Forbidden");
+    assert_eq!(engine.messages_after(conv, 0, true, 10).await.unwrap().len(), 2);
+    workers.stop().await;
+}

@@ -64,19 +64,21 @@ pub fn WidgetPage() -> impl IntoView {
     };
 
     #[cfg(feature = "hydrate")]
-    hydrate_only::boot(phase, session, (status, status_revision), thread, conn, bot, adopt);
+    let link = StoredValue::new_local(hydrate_only::Link::default());
+    #[cfg(feature = "hydrate")]
+    hydrate_only::boot(phase, session, (status, status_revision), thread, conn, bot, adopt, link);
     #[cfg(feature = "hydrate")]
     hydrate_only::poll_queue(session, status, queue);
 
     let on_send = Callback::new(move |body: String| {
         #[cfg(feature = "hydrate")]
-        hydrate_only::send(session, thread, body);
+        hydrate_only::send(session, thread, link, body);
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
     });
     let on_retry = Callback::new(move |id: Uuid| {
         #[cfg(feature = "hydrate")]
-        hydrate_only::retry(session, thread, id);
+        hydrate_only::retry(session, thread, link, id);
         #[cfg(not(feature = "hydrate"))]
         let _ = id;
     });
@@ -257,8 +259,57 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
 #[cfg(feature = "hydrate")]
 mod hydrate_only {
     use super::*;
+    use crate::error::ApiError;
     use crate::realtime::client::{new_uuid, socket_url, LiveSocket};
+    use futures::channel::oneshot;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+    use std::rc::Rc;
+    use switchboard_domain::Message;
     use switchboard_wire::frames::{ClientFrame, ServerFrame};
+
+    /// How long a message sent over the socket waits for its acknowledgement before it goes
+    /// again over HTTP (stored once either way: the server keys it by its client id).
+    const SOCKET_ACK_MS: u32 = 8_000;
+
+    type Ack = oneshot::Sender<Result<Message, ApiError>>;
+
+    /// The chat's socket, and the messages sent over it that wait for their answer.
+    #[derive(Clone, Default)]
+    pub struct Link {
+        socket: Rc<RefCell<Option<LiveSocket>>>,
+        /// Subscribed and replayed: the stored message will come back on this socket.
+        synced: Rc<Cell<bool>>,
+        acks: Rc<RefCell<HashMap<Uuid, Ack>>>,
+    }
+
+    impl Link {
+        /// Sends over the socket when it is up; the receiver gets the outcome.
+        fn try_send(&self, conversation_id: Uuid, client_msg_id: Uuid, body: &str) -> Option<oneshot::Receiver<Result<Message, ApiError>>> {
+            if !self.synced.get() {
+                return None;
+            }
+            let (tx, rx) = oneshot::channel();
+            self.acks.borrow_mut().insert(client_msg_id, tx);
+            let frame = ClientFrame::Send { conversation_id, client_msg_id, body: body.to_string() };
+            let sent = self.socket.borrow().as_ref().is_some_and(|s| s.send(&frame));
+            if !sent {
+                self.acks.borrow_mut().remove(&client_msg_id);
+                return None;
+            }
+            Some(rx)
+        }
+
+        fn answer(&self, client_msg_id: Uuid, outcome: Result<Message, ApiError>) {
+            if let Some(ack) = self.acks.borrow_mut().remove(&client_msg_id) {
+                let _ = ack.send(outcome);
+            }
+        }
+
+        fn forget(&self, client_msg_id: Uuid) {
+            self.acks.borrow_mut().remove(&client_msg_id);
+        }
+    }
 
     pub fn boot(
         phase: RwSignal<Phase>,
@@ -268,6 +319,7 @@ mod hydrate_only {
         conn: RwSignal<ConnState>,
         bot: RwSignal<Option<switchboard_domain::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
+        link: StoredValue<Link, LocalStorage>,
     ) {
         // Resume a previous chat from the stored token, or show the form.
         Effect::new(move |ran: Option<()>| {
@@ -300,10 +352,9 @@ mod hydrate_only {
         });
 
         // One live socket per chat session.
-        let socket = StoredValue::new_local(None::<LiveSocket>);
         Effect::new(move |_| {
             let Some(s) = session.get() else { return };
-            if socket.with_value(|v| v.is_some()) {
+            if link.with_value(|l| l.socket.borrow().is_some()) {
                 return;
             }
             let conversation_id = s.conversation_id;
@@ -312,14 +363,24 @@ mod hydrate_only {
                 url,
                 conn,
                 move |live| {
+                    link.with_value(|l| l.synced.set(false));
                     let after_seq = thread.with_untracked(|t| t.watermark());
                     live.send(&ClientFrame::Subscribe { conversation_id, after_seq });
                 },
                 move |frame| match frame {
-                    ServerFrame::Message { message } if message.conversation_id == conversation_id => {
+                    ServerFrame::Message { message } | ServerFrame::Sent { message } if message.conversation_id == conversation_id => {
+                        if let Some(id) = message.client_msg_id {
+                            link.with_value(|l| l.answer(id, Ok(message.clone())));
+                        }
                         thread.update(|t| {
                             t.apply(message);
                         });
+                    }
+                    ServerFrame::Synced { conversation_id: id, .. } if id == conversation_id => {
+                        link.with_value(|l| l.synced.set(true));
+                    }
+                    ServerFrame::SendFailed { client_msg_id, error } => {
+                        link.with_value(|l| l.answer(client_msg_id, Err(error)));
                     }
                     ServerFrame::Status { conversation_id: id, status: st, revision }
                         if id == conversation_id && revision >= status_revision.get_value() =>
@@ -330,10 +391,10 @@ mod hydrate_only {
                     _ => {}
                 },
             );
-            socket.set_value(Some(live));
+            link.with_value(|l| *l.socket.borrow_mut() = Some(live));
         });
         on_cleanup(move || {
-            socket.try_with_value(|s| s.as_ref().map(LiveSocket::stop));
+            link.try_with_value(|l| l.socket.borrow().as_ref().map(LiveSocket::stop));
         });
     }
 
@@ -379,10 +440,21 @@ mod hydrate_only {
         });
     }
 
-    fn deliver_to(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, id: Uuid, body: String) {
+    /// Sends over the socket when it is up, else (or without an answer in time) over HTTP.
+    fn deliver_to(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, id: Uuid, body: String) {
         let Some(s) = session.get_untracked() else { return };
         crate::components::deliver(thread, id, body, move |id, body| {
-            super::super::send_visitor_message(s.token.clone(), s.conversation_id, id, body)
+            let (s, link) = (s.clone(), link.get_value());
+            async move {
+                if let Some(answer) = link.try_send(s.conversation_id, id, &body) {
+                    let waited = futures::future::select(answer, gloo_timers::future::TimeoutFuture::new(SOCKET_ACK_MS)).await;
+                    if let futures::future::Either::Left((Ok(outcome), _)) = waited {
+                        return outcome;
+                    }
+                    link.forget(id);
+                }
+                super::super::send_visitor_message(s.token, s.conversation_id, id, body).await
+            }
         });
     }
 
@@ -402,17 +474,17 @@ mod hydrate_only {
         });
     }
 
-    pub fn send(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, body: String) {
+    pub fn send(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, body: String) {
         let id = new_uuid();
         thread.update(|t| t.queue(id, body.clone(), js_sys::Date::now() as i64));
-        deliver_to(session, thread, id, body);
+        deliver_to(session, thread, link, id, body);
     }
 
-    pub fn retry(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, id: Uuid) {
+    pub fn retry(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, id: Uuid) {
         let mut body = None;
         thread.update(|t| body = t.retry(id));
         if let Some(body) = body {
-            deliver_to(session, thread, id, body);
+            deliver_to(session, thread, link, id, body);
         }
     }
 }

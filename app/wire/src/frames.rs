@@ -17,6 +17,11 @@ pub enum ClientFrame {
     Unsubscribe { conversation_id: Uuid },
     /// Agents: the inbox folder and filter on screen, which live row updates follow.
     View { view: InboxView },
+    /// Visitors: a message, as `visitor/send` takes it (stored once per `client_msg_id`). The
+    /// stored message comes back as the acknowledgement: a `message` frame on a socket
+    /// subscribed to the conversation, else (or for a repeat) `sent`; a refusal as
+    /// `send_failed`.
+    Send { conversation_id: Uuid, client_msg_id: Uuid, body: String },
     Ping,
 }
 
@@ -24,6 +29,10 @@ pub enum ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Welcome { role: Role },
+    /// A `send` was stored (when no `message` frame will say so).
+    Sent { message: Message },
+    /// A `send` was not stored, and why.
+    SendFailed { client_msg_id: Uuid, error: crate::ApiError },
     /// A message the receiver may see, in seq order, never twice on one socket.
     Message { message: Message },
     /// Replay for a subscription is complete up to `seq`; live messages follow.

@@ -1,4 +1,5 @@
-//! Load: visitors write through `visitor/send`, receivers listen on their sockets.
+//! Load: visitors write as the widget does (a `send` frame on their socket, or with
+//! `--send http` through `visitor/send`), receivers listen on their sockets.
 
 use crate::client::{subscribe, Server, Ws};
 use crate::procfs;
@@ -141,6 +142,11 @@ pub async fn run(args: &Args) -> Result<bool, String> {
     let drain: f64 = args.num("drain", 5.0)?;
     let body_bytes: usize = args.num("body-bytes", 64)?;
     let pid: Option<u32> = args.0.get("pid").map(|p| p.parse().map_err(|_| "--pid is a process id")).transpose()?;
+    let over_socket = match args.str("send", "socket").as_str() {
+        "socket" => true,
+        "http" => false,
+        other => return Err(format!("--send socket|http, not {other:?}")),
+    };
     let to_agent = match args.str("receiver", "agent").as_str() {
         "agent" => true,
         "visitor" => false,
@@ -169,15 +175,39 @@ pub async fn run(args: &Args) -> Result<bool, String> {
         let mut ws = server.socket(&path, cookie).await?;
         subscribe(&mut ws, &c.id, c.after_seq).await?;
         receivers.push(tokio::spawn(receive(ws, c.id.clone(), start, tally.clone(), stop.clone())));
-        // The visitor keeps its own socket open too, as the widget does.
+        // The visitor keeps its own socket open too, as the widget does (and writes on it).
         let mut own = server.socket(&format!("/ws/visitor?token={}", c.token), None).await?;
         subscribe(&mut own, &c.id, c.after_seq).await?;
+        let (mut own_tx, mut own_rx) = own.split();
+        let refusals = tally.clone();
         receivers.push(tokio::spawn(async move {
-            let mut own = own;
-            while let Some(Ok(_)) = own.next().await {}
+            while let Some(Ok(frame)) = own_rx.next().await {
+                if let Message::Text(t) = frame {
+                    if t.contains(r#""type":"send_failed""#) {
+                        refusals.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
         }));
         let (tx, rx) = mpsc::unbounded_channel::<(u64, u64)>();
         queues.push(tx);
+        if over_socket {
+            let (tally, id, filler) = (tally.clone(), c.id.clone(), "x".repeat(body_bytes));
+            let mut rx = rx;
+            senders.push(tokio::spawn(async move {
+                while let Some((msg, due)) = rx.recv().await {
+                    let frame = json!({
+                        "type": "send", "conversation_id": id,
+                        "client_msg_id": uuid::Uuid::new_v4(), "body": format!("bench {msg} {due} {filler}"),
+                    });
+                    match own_tx.send(Message::Text(frame.to_string().into())).await {
+                        Ok(()) => tally.sent.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => tally.errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            }));
+            continue;
+        }
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..IN_FLIGHT {
             let (rx, server, tally, token, id) = (rx.clone(), server.clone(), tally.clone(), c.token.clone(), c.id.clone());
@@ -244,13 +274,13 @@ pub async fn run(args: &Args) -> Result<bool, String> {
     eprintln!(
         "load: {n} conversations, offered {rate:.0} msg/s for {duration:.0} s -> achieved {achieved:.0} msg/s; \
          latency p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms; sent {sent}, received {distinct}, lost {lost}, \
-         duplicated {duplicates}, misrouted {misrouted}, failed requests {errors}{}",
+         duplicated {duplicates}, misrouted {misrouted}, failed sends {errors}{}",
         cpu_us.map(|c| format!("; server CPU {c:.0} µs per message")).unwrap_or_default()
     );
     println!(
         "{}",
         json!({
-            "mode": "load", "receiver": if to_agent { "agent" } else { "visitor" }, "conversations": n,
+            "mode": "load", "receiver": if to_agent { "agent" } else { "visitor" }, "send": if over_socket { "socket" } else { "http" }, "conversations": n,
             "offered_rate": rate, "achieved_rate": achieved, "duration_s": duration,
             "sent": sent, "received": distinct, "lost": lost, "duplicates": duplicates, "misrouted": misrouted, "errors": errors,
             "p50_ms": p50, "p99_ms": p99, "max_ms": max, "cpu_us_per_msg": cpu_us,

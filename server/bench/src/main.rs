@@ -2,11 +2,12 @@
 //! frames the widget and the inbox use.
 //!
 //!   switchboard-bench load --url http://127.0.0.1:3000 [--conversations 100] [--rate 1000]
-//!                          [--duration 20] [--drain 5] [--pid PID] [--receiver agent|visitor]
+//!                          [--duration 20] [--drain 5] [--pid PID] [--receiver agent|visitor] [--send socket|http]
 //!   switchboard-bench idle --url http://127.0.0.1:3000 [--sockets 1000] [--pid PID]
 //!
 //! Load: conversation k is a web chat started with `visitor/start` and accepted by an agent.
-//! The visitor posts `visitor/send` (at most 6 requests in flight, like a browser) at a fixed
+//! The visitor writes a `send` frame on its socket, as the widget does (or, with `--send
+//! http`, posts `visitor/send` with at most 6 requests in flight, like a browser) at a fixed
 //! total rate (open loop: latency counts from when a message was due, so a slow server is not
 //! hidden); the receiver is the agent's socket subscribed to that conversation (or a second
 //! socket of the visitor). Prints achieved msg/s, p50/p99/max one-way latency, lost,
@@ -49,7 +50,7 @@ impl Args {
 
 const USAGE: &str = "usage:
   switchboard-bench load --url URL [--conversations N] [--rate MSG_PER_S] [--duration S] [--drain S]
-                         [--pid SERVER_PID] [--receiver agent|visitor] [--body-bytes N]
+                         [--pid SERVER_PID] [--receiver agent|visitor] [--send socket|http] [--body-bytes N]
   switchboard-bench idle --url URL [--sockets N] [--pid SERVER_PID]
   (demo accounts: --agents agent1@demo.test,agent2@demo.test --admin admin@demo.test --password switchboard)";
 

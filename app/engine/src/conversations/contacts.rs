@@ -93,6 +93,15 @@ impl Engine {
         Ok(found)
     }
 
+    /// A contact's name (as their messages carry it).
+    pub async fn contact_name(&self, contact_id: Uuid) -> Result<String> {
+        contact::Entity::find_by_id(contact_id)
+            .one(&self.db().read)
+            .await?
+            .map(|c| c.name)
+            .ok_or(EngineError::NotFound(crate::Missing::Contact))
+    }
+
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first
     /// message, events and routing work in one transaction. A retry with the same
     /// `client_msg_id` and email returns the conversation already made.

@@ -67,6 +67,8 @@ struct Session<W> {
     sink: W,
     socket: SocketId,
     cursors: HashMap<Uuid, DeliveryCursor>,
+    /// A visitor's name as their messages carry it (looked up at the first send).
+    sender_name: Option<String>,
 }
 
 fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
@@ -157,8 +159,47 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 }
                 Ok(())
             }
+            Ok(ClientFrame::Send { conversation_id, client_msg_id, body }) => {
+                Box::pin(self.visitor_send(conversation_id, client_msg_id, body)).await
+            }
             Ok(ClientFrame::Ping) => self.send(&ServerFrame::Pong).await,
             Err(_) => self.send(&error_frame("bad_frame", "That frame could not be read.")).await,
+        }
+    }
+
+    /// A visitor's message over the socket: the same command as `visitor/send`.
+    async fn visitor_send(&mut self, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<(), End> {
+        use crate::conversations::write::Appended;
+        use switchboard_domain::conversation::{Author, Command};
+        use switchboard_domain::{MessageBody, Visibility};
+        let failed = |e: &crate::EngineError| ServerFrame::SendFailed { client_msg_id, error: e.into() };
+        let Peer::Visitor { contact_id } = self.peer else {
+            let error = switchboard_wire::ApiError::Forbidden;
+            return self.send(&ServerFrame::SendFailed { client_msg_id, error }).await;
+        };
+        let body = match MessageBody::parse(&body) {
+            Ok(b) => b,
+            Err(e) => return self.send(&failed(&e.into())).await,
+        };
+        if self.sender_name.is_none() {
+            match self.engine.contact_name(contact_id).await {
+                Ok(name) => self.sender_name = Some(name),
+                Err(e) => return self.send(&failed(&e)).await,
+            }
+        }
+        let name = self.sender_name.clone().unwrap_or_default();
+        // The domain refuses a conversation that is not this contact's.
+        let command = Command::Append {
+            author: Author::Contact { contact_id, name },
+            body,
+            visibility: Visibility::Public,
+            client_msg_id: Some(client_msg_id),
+        };
+        match self.engine.append(conversation_id, command).await {
+            // The dispatcher brings it to this socket as a `message` frame.
+            Ok(Appended::New(_)) if self.cursors.contains_key(&conversation_id) => Ok(()),
+            Ok(Appended::New(message) | Appended::Duplicate(message)) => self.send(&ServerFrame::Sent { message }).await,
+            Err(e) => self.send(&failed(&e)).await,
         }
     }
 
@@ -210,7 +251,7 @@ where
         Peer::Agent { id } => Listener::Agent { agent: id },
     };
     let membership = engine.hub().join(listener);
-    let mut session = Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new() };
+    let mut session = Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new(), sender_name: None };
     // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
     // is that of its largest state.
     if let Peer::Agent { id } = peer {
