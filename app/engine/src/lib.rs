@@ -78,6 +78,8 @@ struct Inner {
     sqlite_claim: Mutex<Option<std::fs::File>>,
     /// Which contact a web visitor is (asked on every visitor request; never changes).
     visitors: conversations::contacts::VisitorCache,
+    /// SQLite: log rows just committed, for the dispatcher (see `delivery::dispatcher`).
+    committed: Mutex<Vec<store::entities::conversation_event::Model>>,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -114,7 +116,7 @@ impl Engine {
         let node_id = Uuid::new_v4();
         tracing::info!(node = %node_id, backend = ?db.backend, "engine open");
         Ok(Engine {
-            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default() }),
+            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default(), committed: Default::default() }),
         })
     }
 
@@ -151,6 +153,10 @@ impl Engine {
 
     pub(crate) fn visitors(&self) -> &conversations::contacts::VisitorCache {
         &self.inner.visitors
+    }
+
+    pub(crate) fn committed(&self) -> &Mutex<Vec<store::entities::conversation_event::Model>> {
+        &self.inner.committed
     }
 
     /// Releases what this node holds (its SQLite claim), so another may start.

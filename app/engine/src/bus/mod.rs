@@ -95,6 +95,11 @@ impl Bus {
         self.silent.store(silent, Ordering::SeqCst);
     }
 
+    /// Whether the test hook above is on.
+    pub fn is_silent(&self) -> bool {
+        self.silent.load(Ordering::Relaxed)
+    }
+
     /// Inside the transaction, just before commit.
     pub async fn in_txn(&self, txn: &impl ConnectionTrait, notes: &[Note]) -> Result<(), DbErr> {
         if self.kind != BusKind::Postgres || notes.is_empty() || self.silent.load(Ordering::Relaxed) {

@@ -52,6 +52,9 @@ pub(crate) struct Tx {
     notes: Vec<Note>,
     /// Committed events, for the log line after commit.
     written: Vec<(Uuid, u64, &'static str)>,
+    /// SQLite: the log rows as written (ids included), handed to this node's dispatcher after
+    /// commit so it need not read them back.
+    logged: Vec<conversation_event::Model>,
 }
 
 /// What a command did.
@@ -73,7 +76,7 @@ impl Outcome {
 
 impl Tx {
     pub async fn begin(engine: &Engine) -> Result<Tx> {
-        Ok(Tx { txn: engine.db().write.begin().await?, backend: engine.db().backend, notes: vec![], written: vec![] })
+        Ok(Tx { txn: engine.db().write.begin().await?, backend: engine.db().backend, notes: vec![], written: vec![], logged: vec![] })
     }
 
     pub fn backend(&self) -> Backend {
@@ -121,7 +124,7 @@ impl Tx {
             return Err(EngineError::Contended);
         }
         self.mirror_room(before, &after, &decision.events, now).await?;
-        conversation_event::Entity::insert_many(rows).exec(&self.txn).await?;
+        self.log(rows).await?;
         self.enqueue(Some(after.id), &decision.work, now).await?;
         for (i, e) in decision.events.iter().enumerate() {
             self.written.push((after.id, before.revision + 1 + i as u64, e.name()));
@@ -137,12 +140,24 @@ impl Tx {
         let (_, rows, messages) = record(blank, &started.events, now);
         conversation::Entity::insert(codec::row_of(&started.state)).exec(&self.txn).await?;
         message::Entity::insert_many(messages).exec(&self.txn).await?;
-        conversation_event::Entity::insert_many(rows).exec(&self.txn).await?;
+        self.log(rows).await?;
         self.enqueue(Some(started.state.id), &started.work, now).await?;
         for (i, e) in started.events.iter().enumerate() {
             self.written.push((started.state.id, 1 + i as u64, e.name()));
         }
         self.notes.push(Note::Conversation { c: started.state.id, r: started.state.revision });
+        Ok(())
+    }
+
+    /// Appends events to the conversation log.
+    async fn log(&mut self, rows: Vec<conversation_event::Model>) -> Result<()> {
+        let n = rows.len() as i64;
+        let inserted = conversation_event::Entity::insert_many(rows.iter().map(active_row)).exec(&self.txn).await?;
+        if self.backend == Backend::Sqlite {
+            // One statement on the one writer: its rows have consecutive ids, ending at the last.
+            let first = inserted.last_insert_id - n + 1;
+            self.logged.extend(rows.into_iter().zip(first..).map(|(row, id)| conversation_event::Model { id, ..row }));
+        }
         Ok(())
     }
 
@@ -237,6 +252,7 @@ impl Tx {
         for (id, revision, kind) in &self.written {
             tracing::info!(event = kind, conversation = %id, revision, "committed");
         }
+        engine.hand_over(self.logged);
         bus.after_commit(&self.notes);
         Ok(())
     }
@@ -248,7 +264,7 @@ fn record(
     mut state: ConversationState,
     events: &[Event],
     now: Millis,
-) -> (ConversationState, Vec<conversation_event::ActiveModel>, Vec<message::ActiveModel>) {
+) -> (ConversationState, Vec<conversation_event::Model>, Vec<message::ActiveModel>) {
     let mut rows = Vec::with_capacity(events.len());
     let mut messages = vec![];
     for event in events {
@@ -270,15 +286,31 @@ fn event_row(
     placement: &switchboard_domain::conversation::Placement,
     moved_from: Option<&switchboard_domain::conversation::Placement>,
     now: Millis,
-) -> conversation_event::ActiveModel {
+) -> conversation_event::Model {
+    conversation_event::Model {
+        // Given by the database.
+        id: 0,
+        conversation_id,
+        revision: revision as i64,
+        kind: event.name().into(),
+        payload: serde_json::to_string(event).unwrap_or_default(),
+        placement: serde_json::to_string(placement).unwrap_or_default(),
+        moved_from: moved_from.map(|p| serde_json::to_string(p).unwrap_or_default()),
+        created_at: now,
+        // Set by the database on PostgreSQL (the writing transaction), 0 on SQLite.
+        tx: 0,
+    }
+}
+
+fn active_row(row: &conversation_event::Model) -> conversation_event::ActiveModel {
     conversation_event::ActiveModel {
-        conversation_id: Set(conversation_id),
-        revision: Set(revision as i64),
-        kind: Set(event.name().into()),
-        payload: Set(serde_json::to_string(event).unwrap_or_default()),
-        placement: Set(serde_json::to_string(placement).unwrap_or_default()),
-        moved_from: Set(moved_from.map(|p| serde_json::to_string(p).unwrap_or_default())),
-        created_at: Set(now),
+        conversation_id: Set(row.conversation_id),
+        revision: Set(row.revision),
+        kind: Set(row.kind.clone()),
+        payload: Set(row.payload.clone()),
+        placement: Set(row.placement.clone()),
+        moved_from: Set(row.moved_from.clone()),
+        created_at: Set(row.created_at),
         ..Default::default()
     }
 }

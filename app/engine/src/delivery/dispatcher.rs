@@ -187,6 +187,34 @@ fn fan_out_agents(engine: &Engine, rows: &[agent_event::Model]) {
     }
 }
 
+/// Rows kept for the dispatcher at most; beyond, it reads the log (nothing is lost either way).
+const HANDED_OVER_MAX: usize = 10_000;
+
+impl Engine {
+    /// SQLite, after a commit: this node's dispatcher gets the rows without reading them back.
+    pub(crate) fn hand_over(&self, rows: Vec<conversation_event::Model>) {
+        // The test hook that drops notifications drops these too: only the log is left.
+        if rows.is_empty() || self.bus().is_silent() {
+            return;
+        }
+        if let Ok(mut committed) = self.committed().lock() {
+            if committed.len() + rows.len() <= HANDED_OVER_MAX {
+                committed.extend(rows);
+            }
+        }
+    }
+}
+
+/// The rows handed over, if they continue the log right after `cursor` without a gap (ids are
+/// dense on SQLite: one writer, and a rollback returns its ids). Otherwise `None`: a row is
+/// missing (committed elsewhere, handed over late, or dropped), and the log is read.
+fn continuing(mut rows: Vec<conversation_event::Model>, cursor: Cursor) -> Option<Vec<conversation_event::Model>> {
+    rows.sort_unstable_by_key(|r| r.id);
+    rows.retain(|r| r.id > cursor.id);
+    let dense = rows.first().is_some_and(|r| r.id == cursor.id + 1) && rows.windows(2).all(|w| w[1].id == w[0].id + 1);
+    dense.then_some(rows)
+}
+
 pub(crate) struct Dispatcher {
     engine: Engine,
     conversations: Cursor,
@@ -205,8 +233,13 @@ impl Dispatcher {
     pub async fn step(&mut self, all: bool) -> Result<usize> {
         let mut total = 0;
         let mut agents = all || self.engine.bus().signals().agent_events.swap(false, std::sync::atomic::Ordering::AcqRel);
+        let handed = std::mem::take(&mut *self.engine.committed().lock().map_err(|_| EngineError::Internal("dispatcher lock".into()))?);
+        let mut fresh = (self.engine.db().backend == Backend::Sqlite).then(|| continuing(handed, self.conversations)).flatten();
         loop {
-            let rows = conversation_events_after(&self.engine, self.conversations).await?;
+            let rows = match fresh.take() {
+                Some(rows) => rows,
+                None => conversation_events_after(&self.engine, self.conversations).await?,
+            };
             if let Some(last) = rows.last() {
                 fan_out_conversations(&self.engine, &rows).await?;
                 self.conversations = Cursor { tx: last.tx, id: last.id };
@@ -253,5 +286,61 @@ impl Engine {
                 tracing::warn!(error = %e, "dispatching events failed; trying again");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> conversation_event::Model {
+        conversation_event::Model {
+            id,
+            conversation_id: Uuid::nil(),
+            revision: id,
+            kind: "message_appended".into(),
+            payload: String::new(),
+            placement: String::new(),
+            moved_from: None,
+            created_at: 0,
+            tx: 0,
+        }
+    }
+
+    fn ids(rows: Option<Vec<conversation_event::Model>>) -> Option<Vec<i64>> {
+        rows.map(|r| r.iter().map(|r| r.id).collect())
+    }
+
+    #[test]
+    fn handed_over_rows_are_used_only_when_they_continue_the_log() {
+        let at = |id| Cursor { tx: 0, id };
+        // In any order, right after the cursor: used.
+        assert_eq!(ids(continuing(vec![row(12), row(11)], at(10))), Some(vec![11, 12]));
+        // Rows already fanned out (read from the log meanwhile) are dropped.
+        assert_eq!(ids(continuing(vec![row(9), row(10), row(11)], at(10))), Some(vec![11]));
+        // A row missing before or between them: the log is read instead.
+        assert_eq!(ids(continuing(vec![row(12)], at(10))), None);
+        assert_eq!(ids(continuing(vec![row(11), row(13)], at(10))), None);
+        assert_eq!(ids(continuing(vec![row(8), row(9)], at(10))), None);
+        assert_eq!(ids(continuing(vec![], at(10))), None);
+    }
+
+    #[tokio::test]
+    async fn rows_handed_over_are_the_rows_in_the_log() {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use switchboard_domain::{ContactDetails, MessageBody};
+        let dir = std::env::temp_dir().join(format!("sb-handover-{}", Uuid::new_v4().simple()));
+        let engine = Engine::open(crate::EngineConfig::new(format!("sqlite://{}/e.db", dir.display()))).await.unwrap();
+        // No workers: nothing takes the rows, and nothing else writes.
+        for name in ["Ada", "Bob", "Cy"] {
+            let details = ContactDetails::parse(name, &format!("{name}@example.com"), "").unwrap();
+            let kind = crate::conversations::StartKind::Chat;
+            engine.start_web_conversation(&details, &MessageBody::parse("hi").unwrap(), Uuid::new_v4(), kind).await.unwrap();
+        }
+        let handed = std::mem::take(&mut *engine.committed().lock().unwrap());
+        let stored = conversation_event::Entity::find().order_by_asc(conversation_event::Column::Id).all(&engine.db().read).await.unwrap();
+        assert_eq!(stored.len(), 6, "two events per start");
+        assert_eq!(handed, stored);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
