@@ -431,3 +431,40 @@ async fn a_subscribe_past_the_end_is_refused_and_does_not_flood_the_socket() {
         assert_eq!(seqs(&frames_until(&mut ws, "synced").await), vec![1], "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_visitor_writes_on_the_socket_and_the_agent_gets_it_once() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let a = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Ida", "hello").await;
+        let conv = conv_id(&chat);
+        let token = chat["token"].as_str().unwrap().to_string();
+        let mut agent_ws = a.socket(&server).await;
+        send_frame(&mut agent_ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+        frames_until(&mut agent_ws, "synced").await;
+        let mut ws = visitor_socket(&server, &token).await;
+        send_frame(&mut ws, json!({"type": "subscribe", "conversation_id": conv, "after_seq": 1})).await;
+        frames_until(&mut ws, "synced").await;
+
+        // The stored message comes back to the visitor (its acknowledgement) and reaches the agent.
+        let id = Uuid::new_v4();
+        send_frame(&mut ws, json!({"type": "send", "conversation_id": conv, "client_msg_id": id, "body": "on the socket"})).await;
+        let echoed = next_message(&mut ws).await;
+        assert_eq!((echoed["body"].as_str(), echoed["seq"].as_u64()), (Some("on the socket"), Some(2)), "{backend}");
+        assert_eq!(next_message(&mut agent_ws).await, echoed, "{backend}");
+
+        // The widget's HTTP fallback with the same id (an answer that got lost): stored once.
+        let again: Value = call_ok(&http(), &server, "visitor/send", json!({
+            "token": token, "conversation_id": conv, "client_msg_id": id, "body": "on the socket"
+        })).await;
+        assert_eq!(again, echoed, "{backend}");
+        assert_no_frame_of(&mut agent_ws, "message", 300).await;
+
+        // A refusal comes back on the socket, with the error HTTP would give.
+        send_frame(&mut ws, json!({"type": "send", "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "  "})).await;
+        let refused = frames_until(&mut ws, "send_failed").await.pop().unwrap();
+        assert_eq!(refused["error"]["Invalid"]["code"], "message_empty", "{backend}: {refused}");
+        server.shutdown().await;
+    }
+}
