@@ -149,21 +149,12 @@ pub async fn visitor_history(token: String, conversation_id: Uuid, before_seq: u
 #[server(endpoint = "visitor/send", input = Json, output = Json)]
 pub async fn send_visitor_message(token: String, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<Message, ApiError> {
     use crate::error::respond;
-    use switchboard_domain::conversation::{Author, Command};
-    use switchboard_domain::{MessageBody, Visibility};
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let body = MessageBody::parse(&body)?;
+            let body = switchboard_domain::MessageBody::parse(&body)?;
             let contact = ssr::contact_of_token(&state, &token).await?;
-            // The domain refuses a conversation that is not this contact's.
-            let command = Command::Append {
-                author: Author::Contact { contact_id: contact.id, name: contact.name },
-                body,
-                visibility: Visibility::Public,
-                client_msg_id: Some(client_msg_id),
-            };
-            Ok(state.engine.append(conversation_id, command).await?.message().clone())
+            Ok(state.engine.contact_writes(conversation_id, contact, body, client_msg_id).await?.message().clone())
         }
         .await,
     )

@@ -300,9 +300,9 @@ mod hydrate_only {
             Some(rx)
         }
 
-        fn answer(&self, client_msg_id: Uuid, outcome: Result<Message, ApiError>) {
+        fn answer(&self, client_msg_id: Uuid, outcome: impl FnOnce() -> Result<Message, ApiError>) {
             if let Some(ack) = self.acks.borrow_mut().remove(&client_msg_id) {
-                let _ = ack.send(outcome);
+                let _ = ack.send(outcome());
             }
         }
 
@@ -370,7 +370,7 @@ mod hydrate_only {
                 move |frame| match frame {
                     ServerFrame::Message { message } | ServerFrame::Sent { message } if message.conversation_id == conversation_id => {
                         if let Some(id) = message.client_msg_id {
-                            link.with_value(|l| l.answer(id, Ok(message.clone())));
+                            link.with_value(|l| l.answer(id, || Ok(message.clone())));
                         }
                         thread.update(|t| {
                             t.apply(message);
@@ -380,7 +380,7 @@ mod hydrate_only {
                         link.with_value(|l| l.synced.set(true));
                     }
                     ServerFrame::SendFailed { client_msg_id, error } => {
-                        link.with_value(|l| l.answer(client_msg_id, Err(error)));
+                        link.with_value(|l| l.answer(client_msg_id, || Err(error)));
                     }
                     ServerFrame::Status { conversation_id: id, status: st, revision }
                         if id == conversation_id && revision >= status_revision.get_value() =>

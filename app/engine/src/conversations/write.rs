@@ -10,7 +10,7 @@ use crate::store::{codec, is_unique_violation, Backend, TxConn};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::{NotSet, Set}, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use switchboard_domain::conversation::{decide, evolve, Command, ConversationState, Decision, Event, Started, Work};
 use switchboard_domain::{Message, Millis};
@@ -302,17 +302,9 @@ fn event_row(
     }
 }
 
+/// The row to insert: the database gives the id, and on PostgreSQL the transaction's id.
 fn active_row(row: &conversation_event::Model) -> conversation_event::ActiveModel {
-    conversation_event::ActiveModel {
-        conversation_id: Set(row.conversation_id),
-        revision: Set(row.revision),
-        kind: Set(row.kind.clone()),
-        payload: Set(row.payload.clone()),
-        placement: Set(row.placement.clone()),
-        moved_from: Set(row.moved_from.clone()),
-        created_at: Set(row.created_at),
-        ..Default::default()
-    }
+    conversation_event::ActiveModel { id: NotSet, tx: NotSet, ..row.clone().into() }
 }
 
 /// A message insert that hit the client-id index is a retried send, not a failure.
@@ -371,6 +363,25 @@ impl Engine {
             Ok(Some(outcome))
         })
         .await
+    }
+
+    /// A contact's message from the widget (over HTTP or its socket), stored once per client
+    /// id. The domain refuses a conversation that is not this contact's.
+    pub async fn contact_writes(
+        &self,
+        conversation_id: Uuid,
+        contact: super::ContactRef,
+        body: switchboard_domain::MessageBody,
+        client_msg_id: Uuid,
+    ) -> Result<Appended> {
+        use switchboard_domain::conversation::Author;
+        let command = Command::Append {
+            author: Author::Contact { contact_id: contact.id, name: contact.name },
+            body,
+            visibility: switchboard_domain::Visibility::Public,
+            client_msg_id: Some(client_msg_id),
+        };
+        self.append(conversation_id, command).await
     }
 
     /// Appends a message once per client id: a retried send gets the stored message back.

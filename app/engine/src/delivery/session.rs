@@ -169,9 +169,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 
     /// A visitor's message over the socket: the same command as `visitor/send`.
     async fn visitor_send(&mut self, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<(), End> {
-        use crate::conversations::write::Appended;
-        use switchboard_domain::conversation::{Author, Command};
-        use switchboard_domain::{MessageBody, Visibility};
+        use crate::conversations::{Appended, ContactRef};
+        use switchboard_domain::MessageBody;
         let failed = |e: &crate::EngineError| ServerFrame::SendFailed { client_msg_id, error: e.into() };
         let Peer::Visitor { contact_id } = self.peer else {
             let error = switchboard_wire::ApiError::Forbidden;
@@ -187,15 +186,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 Err(e) => return self.send(&failed(&e)).await,
             }
         }
-        let name = self.sender_name.clone().unwrap_or_default();
-        // The domain refuses a conversation that is not this contact's.
-        let command = Command::Append {
-            author: Author::Contact { contact_id, name },
-            body,
-            visibility: Visibility::Public,
-            client_msg_id: Some(client_msg_id),
-        };
-        match self.engine.append(conversation_id, command).await {
+        let contact = ContactRef { id: contact_id, name: self.sender_name.clone().unwrap_or_default() };
+        match self.engine.contact_writes(conversation_id, contact, body, client_msg_id).await {
             // The dispatcher brings it to this socket as a `message` frame.
             Ok(Appended::New(_)) if self.cursors.contains_key(&conversation_id) => Ok(()),
             Ok(Appended::New(message) | Appended::Duplicate(message)) => self.send(&ServerFrame::Sent { message }).await,
