@@ -79,7 +79,7 @@ struct Inner {
     /// Which contact a web visitor is (asked on every visitor request; never changes).
     visitors: conversations::contacts::VisitorCache,
     /// SQLite: log rows just committed, for the dispatcher (see `delivery::dispatcher`).
-    committed: Mutex<Vec<store::entities::conversation_event::Model>>,
+    committed: Mutex<Vec<delivery::dispatcher::Logged>>,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -155,7 +155,7 @@ impl Engine {
         &self.inner.visitors
     }
 
-    pub(crate) fn committed(&self) -> &Mutex<Vec<store::entities::conversation_event::Model>> {
+    pub(crate) fn committed(&self) -> &Mutex<Vec<delivery::dispatcher::Logged>> {
         &self.inner.committed
     }
 

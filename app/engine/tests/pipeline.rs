@@ -339,3 +339,65 @@ async fn a_visitor_sends_over_the_socket_once_per_client_id_and_refusals_come_ba
     assert_eq!(engine.messages_after(conv, 0, true, 10).await.unwrap().len(), 2);
     workers.stop().await;
 }
+
+/// A sink over a channel that counts its flushes (each is one socket write in the server).
+struct CountingSink {
+    inner: mpsc::Sender<Outbound>,
+    flushes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl futures::Sink<Outbound> for CountingSink {
+    type Error = mpsc::SendError;
+    fn poll_ready(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+    fn start_send(mut self: std::pin::Pin<&mut Self>, item: Outbound) -> Result<(), Self::Error> {
+        self.inner.start_send(item)
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_close(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::pin::Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+#[tokio::test]
+async fn frames_that_arrive_together_leave_in_one_write() {
+    use std::sync::atomic::Ordering;
+    let (engine, workers) = engine().await;
+    let a = agent(&engine, "batch@example.com").await;
+    let (to_server, inbound) = mpsc::channel::<Inbound>(16);
+    let (outbound, mut from_server) = mpsc::channel(4096);
+    let flushes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sink = CountingSink { inner: outbound, flushes: flushes.clone() };
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(session::run(engine.clone(), Peer::Agent { id: a.id }, sink, inbound, shutdown.clone()));
+    let welcome = tokio::time::timeout(Duration::from_secs(10), from_server.next()).await.unwrap().unwrap();
+    assert!(matches!(&welcome, Outbound::Text(t) if t.contains("welcome")), "{welcome:?}");
+    // The welcome went out on its own.
+    for _ in 0..100 {
+        if flushes.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(flushes.load(Ordering::SeqCst), 1);
+    // Ten notices queued at once (this test's runtime has one thread: the session runs only
+    // when this task waits) go out in one write.
+    let frame: std::sync::Arc<str> = std::sync::Arc::from(r#"{"type":"pong"}"#);
+    for _ in 0..10 {
+        engine.hub().to_agent(a.id, &frame);
+    }
+    for _ in 0..10 {
+        let got = tokio::time::timeout(Duration::from_secs(10), from_server.next()).await.unwrap().unwrap();
+        assert_eq!(got, Outbound::Text(frame.clone()));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(flushes.load(Ordering::SeqCst), 2, "one flush for the ten frames");
+    shutdown.cancel();
+    drop(to_server);
+    task.await.unwrap();
+    workers.stop().await;
+}

@@ -4,6 +4,7 @@
 //! ever retried; nothing runs after a commit that must happen.
 
 use crate::bus::Note;
+use crate::delivery::dispatcher::Logged;
 use crate::error::{EngineError, Result};
 use crate::store::entities::{conversation, conversation_event, conversation_participant, conversation_pass, message, outbox};
 use crate::store::{codec, is_unique_violation, Backend, TxConn};
@@ -52,9 +53,9 @@ pub(crate) struct Tx {
     notes: Vec<Note>,
     /// Committed events, for the log line after commit.
     written: Vec<(Uuid, u64, &'static str)>,
-    /// SQLite: the log rows as written (ids included), handed to this node's dispatcher after
-    /// commit so it need not read them back.
-    logged: Vec<conversation_event::Model>,
+    /// SQLite: the log rows as written (ids included, decoded), handed to this node's
+    /// dispatcher after commit so it need not read them back.
+    logged: Vec<Logged>,
 }
 
 /// What a command did.
@@ -150,13 +151,13 @@ impl Tx {
     }
 
     /// Appends events to the conversation log.
-    async fn log(&mut self, rows: Vec<conversation_event::Model>) -> Result<()> {
+    async fn log(&mut self, rows: Vec<(conversation_event::Model, Logged)>) -> Result<()> {
         let n = rows.len() as i64;
-        let inserted = conversation_event::Entity::insert_many(rows.iter().map(active_row)).exec(&self.txn).await?;
+        let inserted = conversation_event::Entity::insert_many(rows.iter().map(|(row, _)| active_row(row))).exec(&self.txn).await?;
         if self.backend == Backend::Sqlite {
             // One statement on the one writer: its rows have consecutive ids, ending at the last.
             let first = inserted.last_insert_id - n + 1;
-            self.logged.extend(rows.into_iter().zip(first..).map(|(row, id)| conversation_event::Model { id, ..row }));
+            self.logged.extend(rows.into_iter().zip(first..).map(|((_, logged), id)| Logged { id, ..logged }));
         }
         Ok(())
     }
@@ -259,19 +260,23 @@ impl Tx {
 }
 
 /// Applies events to a state, giving the new state, one log row per event (with where each
-/// left the conversation, and where it moved it from) and the rows of the new messages.
+/// left the conversation, and where it moved it from; stored, and as the dispatcher takes it)
+/// and the rows of the new messages.
 fn record(
     mut state: ConversationState,
     events: &[Event],
     now: Millis,
-) -> (ConversationState, Vec<conversation_event::Model>, Vec<message::ActiveModel>) {
+) -> (ConversationState, Vec<(conversation_event::Model, Logged)>, Vec<message::ActiveModel>) {
     let mut rows = Vec::with_capacity(events.len());
     let mut messages = vec![];
     for event in events {
         let placed_before = state.placement();
         evolve(&mut state, event, now);
         let placed = state.placement();
-        rows.push(event_row(state.id, state.revision, event, &placed, (placed_before != placed).then_some(&placed_before), now));
+        let moved_from = (placed_before != placed).then_some(placed_before);
+        let row = event_row(state.id, state.revision, event, &placed, moved_from.as_ref(), now);
+        let logged = Logged { id: 0, tx: 0, conversation_id: state.id, event: event.clone(), placement: placed, moved_from };
+        rows.push((row, logged));
         if let Event::MessageAppended { message } = event {
             messages.push(codec::message_row(message));
         }

@@ -83,22 +83,51 @@ fn corrupt(e: serde_json::Error) -> EngineError {
     EngineError::Corrupt(format!("event payload: {e}"))
 }
 
-struct Decoded {
-    event: Event,
-    placement: Placement,
-    moved_from: Option<Placement>,
+/// A conversation log row as the dispatcher uses it: decoded. A commit on SQLite hands its
+/// rows over in this form (no JSON round trip); rows read from the log are decoded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Logged {
+    pub id: i64,
+    pub tx: i64,
+    pub conversation_id: Uuid,
+    pub event: Event,
+    pub placement: Placement,
+    pub moved_from: Option<Placement>,
 }
 
-fn decode(row: &conversation_event::Model) -> Result<Decoded> {
-    Ok(Decoded {
+fn decode(row: &conversation_event::Model) -> Result<Logged> {
+    Ok(Logged {
+        id: row.id,
+        tx: row.tx,
+        conversation_id: row.conversation_id,
         event: serde_json::from_str(&row.payload).map_err(corrupt)?,
         placement: serde_json::from_str(&row.placement).map_err(corrupt)?,
         moved_from: row.moved_from.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?,
     })
 }
 
+/// What one read of the log gave: the rows decoded, how many were read, and where the read
+/// ended. An unreadable row is reported and skipped (the cursor passes it), never retried
+/// forever.
+struct Read {
+    rows: Vec<Logged>,
+    count: usize,
+    end: Option<Cursor>,
+}
+
+async fn read_conversation_events(engine: &Engine, after: Cursor) -> Result<Read> {
+    let rows = conversation_events_after(engine, after).await?;
+    let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
+    let count = rows.len();
+    let rows = rows
+        .iter()
+        .filter_map(|r| decode(r).map_err(|e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event")).ok())
+        .collect();
+    Ok(Read { rows, count, end })
+}
+
 /// Fans out one batch of conversation events, grouped by conversation.
-async fn fan_out_conversations(engine: &Engine, rows: &[conversation_event::Model]) -> Result<()> {
+async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
     let hub = engine.hub();
     let mut order: Vec<Uuid> = vec![];
     for r in rows {
@@ -107,12 +136,7 @@ async fn fan_out_conversations(engine: &Engine, rows: &[conversation_event::Mode
         }
     }
     for conv in order {
-        // A row that cannot be read is reported and skipped, never retried forever.
-        let events: Vec<Decoded> = rows
-            .iter()
-            .filter(|r| r.conversation_id == conv)
-            .filter_map(|r| decode(r).map_err(|e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event")).ok())
-            .collect();
+        let events: Vec<&Logged> = rows.iter().filter(|r| r.conversation_id == conv).collect();
         let Some(contact) = events.last().map(|d| d.placement.contact_id) else { continue };
         if !hub.cares_about(conv, contact) {
             continue;
@@ -192,7 +216,7 @@ const HANDED_OVER_MAX: usize = 10_000;
 
 impl Engine {
     /// SQLite, after a commit: this node's dispatcher gets the rows without reading them back.
-    pub(crate) fn hand_over(&self, rows: Vec<conversation_event::Model>) {
+    pub(crate) fn hand_over(&self, rows: Vec<Logged>) {
         // The test hook that drops notifications drops these too: only the log is left.
         if rows.is_empty() || self.bus().is_silent() {
             return;
@@ -208,11 +232,12 @@ impl Engine {
 /// The rows handed over, if they continue the log right after `cursor` without a gap (ids are
 /// dense on SQLite: one writer, and a rollback returns its ids). Otherwise `None`: a row is
 /// missing (committed elsewhere, handed over late, or dropped), and the log is read.
-fn continuing(mut rows: Vec<conversation_event::Model>, cursor: Cursor) -> Option<Vec<conversation_event::Model>> {
+fn continuing(mut rows: Vec<Logged>, cursor: Cursor) -> Option<Read> {
     rows.sort_unstable_by_key(|r| r.id);
     rows.retain(|r| r.id > cursor.id);
     let dense = rows.first().is_some_and(|r| r.id == cursor.id + 1) && rows.windows(2).all(|w| w[1].id == w[0].id + 1);
-    dense.then_some(rows)
+    let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
+    dense.then(|| Read { count: rows.len(), end, rows })
 }
 
 pub(crate) struct Dispatcher {
@@ -236,13 +261,13 @@ impl Dispatcher {
         let handed = std::mem::take(&mut *self.engine.committed().lock().map_err(|_| EngineError::Internal("dispatcher lock".into()))?);
         let mut fresh = (self.engine.db().backend == Backend::Sqlite).then(|| continuing(handed, self.conversations)).flatten();
         loop {
-            let rows = match fresh.take() {
-                Some(rows) => rows,
-                None => conversation_events_after(&self.engine, self.conversations).await?,
+            let read = match fresh.take() {
+                Some(read) => read,
+                None => read_conversation_events(&self.engine, self.conversations).await?,
             };
-            if let Some(last) = rows.last() {
-                fan_out_conversations(&self.engine, &rows).await?;
-                self.conversations = Cursor { tx: last.tx, id: last.id };
+            if let Some(end) = read.end {
+                fan_out_conversations(&self.engine, &read.rows).await?;
+                self.conversations = end;
             }
             let mut agent_rows = vec![];
             if agents {
@@ -253,8 +278,8 @@ impl Dispatcher {
                 }
                 agents = agent_rows.len() as u64 == BATCH;
             }
-            total += rows.len() + agent_rows.len();
-            if (rows.len() as u64) < BATCH && !agents {
+            total += read.count + agent_rows.len();
+            if (read.count as u64) < BATCH && !agents {
                 return Ok(total);
             }
         }
@@ -293,22 +318,25 @@ impl Engine {
 mod tests {
     use super::*;
 
-    fn row(id: i64) -> conversation_event::Model {
-        conversation_event::Model {
-            id,
-            conversation_id: Uuid::nil(),
-            revision: id,
-            kind: "message_appended".into(),
-            payload: String::new(),
-            placement: String::new(),
-            moved_from: None,
-            created_at: 0,
-            tx: 0,
-        }
+    fn row(id: i64) -> Logged {
+        use switchboard_domain::{Channel, ConversationStatus};
+        let placement = Placement {
+            status: ConversationStatus::Open,
+            lead: false,
+            channel: Channel::Web,
+            contact_id: Uuid::nil(),
+            involved: vec![],
+            passed_by: vec![],
+        };
+        Logged { id, tx: 0, conversation_id: Uuid::nil(), event: Event::Reopened, placement, moved_from: None }
     }
 
-    fn ids(rows: Option<Vec<conversation_event::Model>>) -> Option<Vec<i64>> {
-        rows.map(|r| r.iter().map(|r| r.id).collect())
+    fn ids(read: Option<Read>) -> Option<Vec<i64>> {
+        read.map(|r| {
+            assert_eq!(r.count, r.rows.len());
+            assert_eq!(r.end.map(|c| c.id), r.rows.last().map(|l| l.id), "the read ends at its last row");
+            r.rows.iter().map(|r| r.id).collect()
+        })
     }
 
     #[test]
@@ -340,6 +368,7 @@ mod tests {
         let handed = std::mem::take(&mut *engine.committed().lock().unwrap());
         let stored = conversation_event::Entity::find().order_by_asc(conversation_event::Column::Id).all(&engine.db().read).await.unwrap();
         assert_eq!(stored.len(), 6, "two events per start");
+        let stored: Vec<Logged> = stored.iter().map(|r| decode(r).unwrap()).collect();
         assert_eq!(handed, stored);
         let _ = std::fs::remove_dir_all(dir);
     }

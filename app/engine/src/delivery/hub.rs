@@ -68,20 +68,25 @@ impl Mailbox {
     /// The next delivery, waiting for one.
     pub async fn take(&self) -> Delivery {
         loop {
-            if self.lagged.swap(false, Ordering::AcqRel) {
-                return Delivery::Lagged;
-            }
-            {
-                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(push) = q.pop_front() {
-                    if q.is_empty() && q.capacity() > 32 {
-                        q.shrink_to_fit();
-                    }
-                    return Delivery::Push(push);
-                }
+            if let Some(d) = self.try_take() {
+                return d;
             }
             self.ready.notified().await;
         }
+    }
+
+    /// The next delivery if one is there now (a session drains what is queued before it
+    /// flushes its socket once).
+    pub fn try_take(&self) -> Option<Delivery> {
+        if self.lagged.swap(false, Ordering::AcqRel) {
+            return Some(Delivery::Lagged);
+        }
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let push = q.pop_front()?;
+        if q.is_empty() && q.capacity() > 32 {
+            q.shrink_to_fit();
+        }
+        Some(Delivery::Push(push))
     }
 }
 

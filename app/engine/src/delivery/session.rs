@@ -26,6 +26,9 @@ pub const MAX_REPLAY: u64 = 2000;
 const REPLAY_PAGE: u64 = 500;
 /// A client that does not take a frame within this is gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries a session takes from its mailbox before it flushes the socket: what arrived
+/// together leaves in one write.
+const DRAIN_MAX: usize = 64;
 
 /// What the transport received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +72,8 @@ struct Session<W> {
     cursors: HashMap<Uuid, DeliveryCursor>,
     /// A visitor's name as their messages carry it (looked up at the first send).
     sender_name: Option<String>,
+    /// Frames fed to the sink and not flushed yet.
+    unflushed: bool,
 }
 
 fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
@@ -80,10 +85,33 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         matches!(self.peer, Peer::Agent { .. })
     }
 
+    /// Queues a frame on the socket; `flush` sends what is queued (the main loop flushes
+    /// after each turn, so frames that arrive together leave in one write).
     async fn write(&mut self, out: Outbound) -> Result<(), End> {
-        match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(out)).await {
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.feed(out)).await {
+            Ok(Ok(())) => {
+                self.unflushed = true;
+                Ok(())
+            }
+            _ => Err(End::Gone),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        if !std::mem::take(&mut self.unflushed) {
+            return Ok(());
+        }
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.flush()).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(End::Gone),
+        }
+    }
+
+    async fn on_mail(&mut self, mail: Mail) -> Result<(), End> {
+        match mail {
+            Mail::Push(push) => Box::pin(self.on_push(push)).await,
+            // Pushes were dropped: catch up from the database instead.
+            Mail::Lagged => Box::pin(self.resync()).await,
         }
     }
 
@@ -243,7 +271,8 @@ where
         Peer::Agent { id } => Listener::Agent { agent: id },
     };
     let membership = engine.hub().join(listener);
-    let mut session = Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new(), sender_name: None };
+    let mut session =
+        Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new(), sender_name: None, unflushed: false };
     // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
     // is that of its largest state.
     if let Peer::Agent { id } = peer {
@@ -258,7 +287,14 @@ where
     let mailbox = membership.mailbox.clone();
 
     let mut outcome = session.send(&ServerFrame::Welcome { role }).await;
-    while outcome.is_ok() {
+    loop {
+        // What the last turn wrote leaves in one write.
+        if outcome.is_ok() {
+            outcome = session.flush().await;
+        }
+        if outcome.is_err() {
+            break;
+        }
         outcome = tokio::select! {
             _ = shutdown.cancelled() => Err(End::Shutdown),
             inbound = stream.next() => match inbound {
@@ -272,27 +308,29 @@ where
                 }
                 Some(Inbound::Close) | None => Err(End::Gone),
             },
-            mail = mailbox.take() => match mail {
-                Mail::Push(push) => Box::pin(session.on_push(push)).await,
-                // Pushes were dropped: catch up from the database instead.
-                Mail::Lagged => Box::pin(session.resync()).await,
-            },
+            mail = mailbox.take() => {
+                let mut done = session.on_mail(mail).await;
+                for _ in 1..DRAIN_MAX {
+                    let Some(mail) = done.is_ok().then(|| mailbox.try_take()).flatten() else { break };
+                    done = session.on_mail(mail).await;
+                }
+                done
+            }
             _ = watchdog.tick() => {
                 if last_heard.elapsed() > silence_limit { Err(End::Gone) } else { Ok(()) }
             }
         };
     }
-    match outcome {
-        Err(End::Shutdown) => {
-            let _ = session.write(Outbound::Close { code: CLOSE_RESTARTING, reason: "server restarting" }).await;
-        }
+    let close = match outcome {
+        Err(End::Shutdown) => Outbound::Close { code: CLOSE_RESTARTING, reason: "server restarting" },
         Err(End::Failed(e)) => {
             tracing::warn!(error = %e, "websocket session failed");
-            let _ = session.write(Outbound::Close { code: 1011, reason: "server error" }).await;
+            Outbound::Close { code: 1011, reason: "server error" }
         }
-        _ => {
-            let _ = session.write(Outbound::Close { code: 1000, reason: "" }).await;
-        }
+        _ => Outbound::Close { code: 1000, reason: "" },
+    };
+    if session.write(close).await.is_ok() {
+        let _ = session.flush().await;
     }
     drop(membership);
     if let Peer::Agent { id } = peer {
