@@ -80,6 +80,8 @@ struct Inner {
     visitors: conversations::contacts::VisitorCache,
     /// SQLite: log rows just committed, for the dispatcher (see `delivery::dispatcher`).
     committed: Mutex<Vec<delivery::dispatcher::Logged>>,
+    /// SQLite: conversation states as the one writer last left them.
+    states: Mutex<conversations::write::States>,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -116,7 +118,7 @@ impl Engine {
         let node_id = Uuid::new_v4();
         tracing::info!(node = %node_id, backend = ?db.backend, "engine open");
         Ok(Engine {
-            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default(), committed: Default::default() }),
+            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default(), committed: Default::default(), states: Default::default() }),
         })
     }
 
@@ -157,6 +159,10 @@ impl Engine {
 
     pub(crate) fn committed(&self) -> &Mutex<Vec<delivery::dispatcher::Logged>> {
         &self.inner.committed
+    }
+
+    pub(crate) fn states(&self) -> &Mutex<conversations::write::States> {
+        &self.inner.states
     }
 
     /// Releases what this node holds (its SQLite claim), so another may start.

@@ -7,6 +7,7 @@ use crate::bus::Note;
 use crate::delivery::dispatcher::Logged;
 use crate::error::{EngineError, Result};
 use crate::store::entities::{conversation, conversation_event, conversation_participant, conversation_pass, message, outbox};
+use crate::store::prebuilt::{self, RowLock};
 use crate::store::{codec, is_unique_violation, Backend, TxConn};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -15,6 +16,7 @@ use sea_orm::{
 };
 use switchboard_domain::conversation::{decide, evolve, Command, ConversationState, Decision, Event, Started, Work};
 use switchboard_domain::{Message, Millis};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const ATTEMPTS: u32 = 6;
@@ -46,10 +48,53 @@ pub(crate) enum Lock {
     SkipLocked,
 }
 
+/// SQLite: the state of each conversation as the one writer last left it, so a command need
+/// not read its conversation back. A state enters when its transaction's work joins the
+/// writer's transaction, while it still holds the writer, so the next transaction finds what
+/// the database would show it; a transaction that rolls back never put anything in. A group
+/// commit that fails undoes everything since the last good one: then the writer's count of
+/// such failures changes and every state is forgotten. PostgreSQL (several nodes) reads.
+#[derive(Default)]
+pub(crate) struct States {
+    rollbacks: u64,
+    map: HashMap<Uuid, ConversationState>,
+}
+
+/// States remembered at most (about half a KiB each); beyond, the map starts over.
+const STATES_MAX: usize = 10_000;
+
+impl States {
+    fn current(&mut self, rollbacks: u64) -> &mut HashMap<Uuid, ConversationState> {
+        if self.rollbacks != rollbacks {
+            self.map.clear();
+            self.rollbacks = rollbacks;
+        }
+        &mut self.map
+    }
+
+    fn get(&mut self, id: Uuid, rollbacks: u64) -> Option<ConversationState> {
+        self.current(rollbacks).get(&id).cloned()
+    }
+
+    fn put(&mut self, states: Vec<ConversationState>, rollbacks: u64) {
+        let map = self.current(rollbacks);
+        if map.len() + states.len() > STATES_MAX {
+            map.clear();
+        }
+        for s in states {
+            map.insert(s.id, s);
+        }
+    }
+}
+
 /// One write transaction and what it will announce on commit.
 pub(crate) struct Tx {
     pub txn: TxConn,
     backend: Backend,
+    /// States this transaction wrote (the last one per conversation counts), for `States`.
+    wrote: Vec<ConversationState>,
+    /// The engine, for `States` (SQLite).
+    engine: Engine,
     notes: Vec<Note>,
     /// Committed events, for the log line after commit.
     written: Vec<(Uuid, u64, &'static str)>,
@@ -77,7 +122,15 @@ impl Outcome {
 
 impl Tx {
     pub async fn begin(engine: &Engine) -> Result<Tx> {
-        Ok(Tx { txn: engine.db().write.begin().await?, backend: engine.db().backend, notes: vec![], written: vec![], logged: vec![] })
+        Ok(Tx {
+            txn: engine.db().write.begin().await?,
+            backend: engine.db().backend,
+            wrote: vec![],
+            engine: engine.clone(),
+            notes: vec![],
+            written: vec![],
+            logged: vec![],
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -91,16 +144,21 @@ impl Tx {
     /// The conversation's state, its row locked for this transaction (PostgreSQL; SQLite has
     /// one writer at a time anyway). `None`: no such conversation, or skipped as locked.
     pub async fn load(&self, id: Uuid, lock: Lock) -> Result<Option<ConversationState>> {
-        let mut q = conversation::Entity::find_by_id(id);
-        if self.backend == Backend::Postgres {
-            q = match lock {
-                Lock::Wait => q.lock_exclusive(),
-                Lock::SkipLocked => {
-                    q.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked)
-                }
-            };
+        if let Some(rollbacks) = self.txn.writer_rollbacks() {
+            if let Some(mine) = self.wrote.iter().rev().find(|s| s.id == id) {
+                return Ok(Some(mine.clone()));
+            }
+            let known = self.engine.states().lock().map_err(|_| EngineError::Internal("state cache lock".into()))?.get(id, rollbacks);
+            if known.is_some() {
+                return Ok(known);
+            }
         }
-        q.one(&self.txn).await?.as_ref().map(codec::state_of).transpose()
+        let lock = match lock {
+            Lock::Wait => RowLock::Wait,
+            Lock::SkipLocked => RowLock::SkipLocked,
+        };
+        let row = prebuilt::find::<conversation::Entity, _>(&self.txn, self.backend, conversation::Column::Id, id.into(), lock).await?;
+        row.as_ref().map(codec::state_of).transpose()
     }
 
     /// Writes a decision: messages, the new state (only if nobody changed it meanwhile), the
@@ -111,17 +169,13 @@ impl Tx {
         }
         let (after, rows, messages) = record(before.clone(), &decision.events, now);
         if !messages.is_empty() {
-            if let Err(e) = message::Entity::insert_many(messages).exec(&self.txn).await {
+            if let Err(e) = prebuilt::insert(&self.txn, self.backend, &messages).await {
                 return Err(duplicate_or(e, &decision.events));
             }
         }
-        let cas = conversation::Entity::update_many()
-            .set(codec::changes_of(before, &after))
-            .filter(conversation::Column::Id.eq(after.id))
-            .filter(conversation::Column::Revision.eq(before.revision as i64))
-            .exec(&self.txn)
-            .await?;
-        if cas.rows_affected != 1 {
+        let keys = [(conversation::Column::Id, after.id.into()), (conversation::Column::Revision, (before.revision as i64).into())];
+        let changed = prebuilt::update(&self.txn, self.backend, &codec::changes_of(before, &after), &keys).await?;
+        if changed != 1 {
             return Err(EngineError::Contended);
         }
         self.mirror_room(before, &after, &decision.events, now).await?;
@@ -131,6 +185,9 @@ impl Tx {
             self.written.push((after.id, before.revision + 1 + i as u64, e.name()));
         }
         self.notes.push(Note::Conversation { c: after.id, r: after.revision });
+        if self.backend == Backend::Sqlite {
+            self.wrote.push(after.clone());
+        }
         Ok(Outcome { state: after, events: decision.events })
     }
 
@@ -139,24 +196,33 @@ impl Tx {
         // Replayed from revision 0, to record each event's placement.
         let blank = ConversationState { revision: 0, ..started.state.clone() };
         let (_, rows, messages) = record(blank, &started.events, now);
-        conversation::Entity::insert(codec::row_of(&started.state)).exec(&self.txn).await?;
-        message::Entity::insert_many(messages).exec(&self.txn).await?;
+        prebuilt::insert(&self.txn, self.backend, &[codec::row_of(&started.state)]).await?;
+        if !messages.is_empty() {
+            prebuilt::insert(&self.txn, self.backend, &messages).await?;
+        }
         self.log(rows).await?;
         self.enqueue(Some(started.state.id), &started.work, now).await?;
         for (i, e) in started.events.iter().enumerate() {
             self.written.push((started.state.id, 1 + i as u64, e.name()));
         }
         self.notes.push(Note::Conversation { c: started.state.id, r: started.state.revision });
+        if self.backend == Backend::Sqlite {
+            self.wrote.push(started.state.clone());
+        }
         Ok(())
     }
 
     /// Appends events to the conversation log.
     async fn log(&mut self, rows: Vec<(conversation_event::Model, Logged)>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let n = rows.len() as i64;
-        let inserted = conversation_event::Entity::insert_many(rows.iter().map(|(row, _)| active_row(row))).exec(&self.txn).await?;
+        let active: Vec<conversation_event::ActiveModel> = rows.iter().map(|(row, _)| active_row(row)).collect();
+        let inserted = prebuilt::insert(&self.txn, self.backend, &active).await?;
         if self.backend == Backend::Sqlite {
             // One statement on the one writer: its rows have consecutive ids, ending at the last.
-            let first = inserted.last_insert_id - n + 1;
+            let first = inserted.last_insert_id() as i64 - n + 1;
             self.logged.extend(rows.into_iter().zip(first..).map(|((_, logged), id)| Logged { id, ..logged }));
         }
         Ok(())
@@ -249,7 +315,14 @@ impl Tx {
     pub async fn commit(self, engine: &Engine) -> Result<()> {
         let bus = engine.bus();
         bus.in_txn(&self.txn, &self.notes).await?;
-        self.txn.commit().await.map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
+        let rollbacks = self.txn.writer_rollbacks();
+        let (wrote, states) = (self.wrote, self.engine.states());
+        let released = move || {
+            if let (Some(rollbacks), Ok(mut states)) = (rollbacks, states.lock()) {
+                states.put(wrote, rollbacks);
+            }
+        };
+        self.txn.commit_then(released).await.map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
         for (id, revision, kind) in &self.written {
             tracing::info!(event = kind, conversation = %id, revision, "committed");
         }
@@ -410,5 +483,76 @@ impl Engine {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_domain::conversation::Author;
+    use switchboard_domain::{ContactDetails, MessageBody, Visibility};
+
+    fn state(id: u128, revision: u64) -> ConversationState {
+        let new = switchboard_domain::conversation::NewConversation {
+            id: Uuid::from_u128(id),
+            contact_id: Uuid::from_u128(99),
+            contact_name: "Ada".into(),
+            channel: switchboard_domain::Channel::Web,
+            lead: false,
+            first: MessageBody::parse("hi").unwrap(),
+            client_msg_id: None,
+        };
+        let mut s = switchboard_domain::conversation::start(new, 0, &mut Uuid::now_v7).state;
+        s.revision = revision;
+        s
+    }
+
+    #[test]
+    fn states_are_forgotten_when_a_group_commit_failed() {
+        let mut states = States::default();
+        states.put(vec![state(1, 3)], 0);
+        assert_eq!(states.get(Uuid::from_u128(1), 0).map(|s| s.revision), Some(3));
+        // The writer counted a failed group commit: what was remembered may never have been.
+        assert_eq!(states.get(Uuid::from_u128(1), 1), None);
+        states.put(vec![state(2, 1), state(2, 2)], 1);
+        assert_eq!(states.get(Uuid::from_u128(2), 1).map(|s| s.revision), Some(2), "the last write counts");
+    }
+
+    fn say(contact: Uuid, text: &str) -> Command {
+        Command::Append {
+            author: Author::Contact { contact_id: contact, name: "Ada".into() },
+            body: MessageBody::parse(text).unwrap(),
+            visibility: Visibility::Public,
+            client_msg_id: Some(Uuid::new_v4()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_writer_remembers_committed_states_and_never_a_rolled_back_one() {
+        let dir = std::env::temp_dir().join(format!("sb-states-{}", Uuid::new_v4().simple()));
+        let engine = Engine::open(crate::EngineConfig::new(format!("sqlite://{}/e.db", dir.display()))).await.unwrap();
+        let details = ContactDetails::parse("Ada", "ada@example.com", "").unwrap();
+        let kind = crate::conversations::StartKind::Chat;
+        let started = engine.start_web_conversation(&details, &MessageBody::parse("hi").unwrap(), Uuid::new_v4(), kind).await.unwrap();
+        let id = started.conversation_id;
+        let contact = engine.state(id).await.unwrap().unwrap().contact_id;
+        let committed = engine.execute(id, say(contact, "one")).await.unwrap().state;
+        let remembered = engine.states().lock().unwrap().get(id, 0);
+        assert_eq!(remembered.as_ref(), Some(&committed), "remembered as committed");
+
+        // A transaction that writes and then rolls back leaves the remembered state as it was.
+        let mut tx = Tx::begin(&engine).await.unwrap();
+        let before = tx.load(id, Lock::Wait).await.unwrap().unwrap();
+        let now = crate::now();
+        let decision = decide(&before, &say(contact, "two"), now, &mut Uuid::now_v7).unwrap();
+        let after = tx.apply(&before, decision, now).await.unwrap().state;
+        assert_eq!(tx.load(id, Lock::Wait).await.unwrap().as_ref(), Some(&after), "a transaction reads its own write");
+        drop(tx);
+        let tx = Tx::begin(&engine).await.unwrap();
+        assert_eq!(tx.load(id, Lock::Wait).await.unwrap(), Some(committed.clone()));
+        drop(tx);
+        // And the database agrees with what is remembered.
+        assert_eq!(engine.state(id).await.unwrap(), Some(committed));
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -237,7 +237,7 @@ fn continuing(mut rows: Vec<Logged>, cursor: Cursor) -> Option<Read> {
     rows.retain(|r| r.id > cursor.id);
     let dense = rows.first().is_some_and(|r| r.id == cursor.id + 1) && rows.windows(2).all(|w| w[1].id == w[0].id + 1);
     let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
-    dense.then(|| Read { count: rows.len(), end, rows })
+    dense.then_some(Read { count: rows.len(), end, rows })
 }
 
 pub(crate) struct Dispatcher {

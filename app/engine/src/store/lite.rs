@@ -27,7 +27,7 @@ use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, RuntimeErr, Statement};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -103,6 +103,9 @@ pub struct Writer {
     waiting: Arc<AtomicUsize>,
     /// Groups committed (or failed) so far.
     groups: Arc<AtomicUsize>,
+    /// Groups whose commit failed (everything their members did is gone): what remembers the
+    /// writer's view (the engine's conversation states) forgets it when this changes.
+    rollbacks: Arc<AtomicU64>,
 }
 
 const GROUP_MAX: usize = 32;
@@ -145,7 +148,12 @@ impl Writer {
                 }
             })
             .map_err(|e| DbErr::Custom(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Writer { state, waiting: Arc::new(AtomicUsize::new(0)), groups: Arc::new(AtomicUsize::new(0)) })
+        Ok(Writer {
+            state,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            groups: Arc::new(AtomicUsize::new(0)),
+            rollbacks: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     async fn lock(&self) -> Locked {
@@ -189,9 +197,12 @@ impl Writer {
     fn commit_group(&self, st: &mut WriterState) -> Result<(), String> {
         self.groups.fetch_add(1, Ordering::SeqCst);
         let outcome = st.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if outcome.is_err() && !st.conn.is_autocommit() {
-            // Whatever SQLite left open must not leak into the next group.
-            let _ = st.conn.execute_batch("ROLLBACK");
+        if outcome.is_err() {
+            self.rollbacks.fetch_add(1, Ordering::SeqCst);
+            if !st.conn.is_autocommit() {
+                // Whatever SQLite left open must not leak into the next group.
+                let _ = st.conn.execute_batch("ROLLBACK");
+            }
         }
         st.members = 0;
         if let Some(g) = st.group.take() {
@@ -252,8 +263,19 @@ impl LiteTx {
         self.guard.as_deref().map(|m| ConnGuard(lock(m))).ok_or_else(|| DbErr::Custom("transaction already ended".into()))
     }
 
+    /// Group commits that failed so far on this writer (see `Writer::rollbacks`).
+    pub fn rollbacks(&self) -> u64 {
+        self.writer.rollbacks.load(Ordering::SeqCst)
+    }
+
     /// Returns once the work is durable (or certainly not committed).
-    pub async fn commit(mut self) -> Result<(), DbErr> {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.commit_then(|| {}).await
+    }
+
+    /// As `commit`; `released` runs once this member's work is part of the writer's
+    /// transaction, before the next member can start (what the next member will read).
+    pub async fn commit_then(mut self, released: impl FnOnce()) -> Result<(), DbErr> {
         let guard = self.guard.take().ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
         let settled = {
             let mut st = lock(&guard);
@@ -262,6 +284,7 @@ impl LiteTx {
                 self.writer.settle(&mut st);
                 return Err(err(e));
             }
+            released();
             self.writer.settle(&mut st)
         };
         drop(guard);

@@ -8,6 +8,7 @@
 pub mod codec;
 pub mod entities;
 pub mod lite;
+pub mod prebuilt;
 pub mod migration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -19,7 +20,7 @@ use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -69,9 +70,23 @@ impl Conn {
 
 impl TxConn {
     pub async fn commit(self) -> Result<(), DbErr> {
+        self.commit_then(|| {}).await
+    }
+
+    /// Commits; on SQLite `released` runs when the work joins the writer's transaction, before
+    /// the next writer starts (see `lite::LiteTx::commit_then`), and on PostgreSQL never.
+    pub async fn commit_then(self, released: impl FnOnce()) -> Result<(), DbErr> {
         match self {
             TxConn::Sea(t) => t.commit().await,
-            TxConn::Lite(t) => t.commit().await,
+            TxConn::Lite(t) => t.commit_then(released).await,
+        }
+    }
+
+    /// SQLite: the writer's count of failed group commits.
+    pub fn writer_rollbacks(&self) -> Option<u64> {
+        match self {
+            TxConn::Sea(_) => None,
+            TxConn::Lite(t) => Some(t.rollbacks()),
         }
     }
 }
