@@ -159,7 +159,7 @@ impl Engine {
                 tx.presence(&row, PresenceCommand::Choose(Presence::Offline), now).await?;
             }
             tx.enqueue(None, &[Work::DrainQueue], now).await?;
-            tx.commit(self).await
+            tx.commit().await
         })
         .await?;
         self.agents().await?.into_iter().find(|a| a.id == id).ok_or(EngineError::NotFound(Missing::Agent))

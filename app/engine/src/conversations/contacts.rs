@@ -146,7 +146,7 @@ impl Engine {
                 &mut Uuid::now_v7,
             );
             tx.insert_started(&started, now).await?;
-            tx.commit(self).await?;
+            tx.commit().await?;
             let first = started
                 .events
                 .iter()

@@ -312,11 +312,12 @@ impl Tx {
 
     /// Commits, announcing the changes: inside the transaction for other nodes, after it for
     /// this one. A failed commit is never retried (it may have happened).
-    pub async fn commit(self, engine: &Engine) -> Result<()> {
+    pub async fn commit(self) -> Result<()> {
+        let engine = self.engine;
         let bus = engine.bus();
         bus.in_txn(&self.txn, &self.notes).await?;
         let rollbacks = self.txn.writer_rollbacks();
-        let (wrote, states) = (self.wrote, self.engine.states());
+        let (wrote, states) = (self.wrote, engine.states());
         let released = move || {
             if let (Some(rollbacks), Ok(mut states)) = (rollbacks, states.lock()) {
                 states.put(wrote, rollbacks);
@@ -437,7 +438,7 @@ impl Engine {
                 return Ok(Some(Outcome { state, events: vec![] }));
             }
             let outcome = tx.apply(&state, decision, now).await?;
-            tx.commit(self).await?;
+            tx.commit().await?;
             Ok(Some(outcome))
         })
         .await

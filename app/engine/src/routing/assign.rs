@@ -155,7 +155,7 @@ impl Engine {
             if chosen.is_some() && !hold.is_zero() {
                 tokio::time::sleep(hold).await;
             }
-            tx.commit(self).await?;
+            tx.commit().await?;
             Ok(chosen.map(Routed::Offered).unwrap_or(Routed::Queued))
         })
         .await

@@ -47,7 +47,7 @@ impl Engine {
             let (agent, online) = tx.colleague(colleague).await?;
             let decision = decide(&state, &command(agent, online), now, &mut Uuid::now_v7)?;
             let outcome = tx.apply(&state, decision, now).await?;
-            tx.commit(self).await?;
+            tx.commit().await?;
             Ok(outcome)
         })
         .await

@@ -90,7 +90,7 @@ impl Engine {
             let row = tx.lock_agent(agent).await?;
             let changed = tx.presence(&row, command, now).await?;
             if changed.is_some() {
-                tx.commit(self).await?;
+                tx.commit().await?;
             }
             Ok(changed)
         })
@@ -120,7 +120,7 @@ impl Engine {
             .exec_without_returning(&tx.txn)
             .await?;
             tx.presence(&row, PresenceCommand::Back, now).await?;
-            tx.commit(self).await
+            tx.commit().await
         })
         .await
     }
@@ -197,7 +197,7 @@ impl Engine {
                     .exec(&tx.txn)
                     .await?;
                 let changed = tx.presence(&row, PresenceCommand::Gone, now).await?.is_some();
-                tx.commit(self).await?;
+                tx.commit().await?;
                 Ok(changed)
             })
             .await;

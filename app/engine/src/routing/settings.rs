@@ -36,7 +36,7 @@ impl Engine {
             if settings.mode == RoutingMode::TimeBased {
                 tx.enqueue(None, &[Work::DrainQueue], crate::now()).await?;
             }
-            tx.commit(self).await
+            tx.commit().await
         })
         .await
     }
