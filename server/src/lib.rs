@@ -73,7 +73,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
 
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/demo", get(demo_page))
         .route("/ws/visitor", get(socket::visitor_socket))
@@ -91,8 +91,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(sessions)
-        .with_state(state)
+        .with_state(state);
+    // The widget's endpoints are anonymous (a visitor token, never a session), so they skip
+    // the session layer: no cookie parsing, no session handle, per message a visitor sends.
+    let widget = routes.clone();
+    let agents = routes.layer(sessions);
+    Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
+        let path = req.uri().path();
+        let service = if path.starts_with("/api/visitor/") || path == "/ws/visitor" { widget.clone() } else { agents.clone() };
+        service.oneshot(req)
+    }))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
