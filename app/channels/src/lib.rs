@@ -57,8 +57,18 @@ pub trait ChannelAdapter: Send + Sync {
     }
 
     /// Turns a send into the exact HTTP call, or refuses what the channel can't do (window,
-    /// length, attachment rules, one private reply per comment…) before anything leaves.
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError>;
+    /// length, attachment rules, one private reply per comment…) before anything leaves. A
+    /// send meant for another channel is refused here, once for every adapter.
+    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+        let channel = self.channel();
+        if out.channel != channel {
+            return Err(SendError::WrongChannel { expected: channel, got: out.channel });
+        }
+        self.build(out, account)
+    }
+
+    /// The adapter's part of `build_request`, for a send already known to be on its channel.
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError>;
 
     /// Classifies the provider's answer: accepted (never resend), retry (5xx, 429, rate limits,
     /// honouring `Retry-After`), or permanent with a plain-words reason. For timeouts and

@@ -86,10 +86,7 @@ impl ChannelAdapter for InstagramAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-        if out.channel != self.caps.channel {
-            return Err(SendError::WrongChannel { expected: self.caps.channel, got: out.channel });
-        }
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         match &out.content {
             OutboundContent::Text { .. } | OutboundContent::Attachment { .. } | OutboundContent::Typing { .. } => crate::meta::dm_request(&self.caps, out, account),
             OutboundContent::CommentReply { comment_id, text } => crate::meta::comment_reply(account, comment_id, "replies", text, self.caps.max_text_chars),

@@ -52,7 +52,7 @@ impl ChannelAdapter for MessengerAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         crate::meta::dm_request(&self.caps, out, account)
     }
 

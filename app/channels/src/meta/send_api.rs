@@ -21,9 +21,6 @@ fn messages_path(account: &Account) -> String {
 /// Text, attachment or typing to a PSID/IGSID, enforcing the standard window and adding the
 /// `HUMAN_AGENT` tag in its 7-day extension.
 pub(crate) fn dm_request(caps: &Capabilities, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-    if out.channel != caps.channel {
-        return Err(SendError::WrongChannel { expected: caps.channel, got: out.channel });
-    }
     if out.to.trim().is_empty() {
         return Err(SendError::InvalidRecipient(out.to.clone()));
     }

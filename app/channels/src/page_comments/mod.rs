@@ -107,10 +107,7 @@ impl ChannelAdapter for PageCommentsAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-        if out.channel != self.caps.channel {
-            return Err(SendError::WrongChannel { expected: self.caps.channel, got: out.channel });
-        }
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         match &out.content {
             OutboundContent::CommentReply { comment_id, text } => crate::meta::comment_reply(account, comment_id, "comments", text, self.caps.max_text_chars),
             OutboundContent::PrivateReply { .. } => crate::meta::private_reply(&self.caps, out, account, PRIVATE_REPLY_MAX),

@@ -100,7 +100,7 @@ impl ChannelAdapter for TelegramAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         send::build(&self.caps, out, account)
     }
 

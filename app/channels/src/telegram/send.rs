@@ -22,9 +22,6 @@ fn chat_id(to: &str) -> Result<Value, SendError> {
 }
 
 pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-    if out.channel != caps.channel {
-        return Err(SendError::WrongChannel { expected: caps.channel, got: out.channel });
-    }
     let ApiAuth::BotToken { token } = &account.auth else {
         return Err(SendError::Misconfigured("Telegram needs a bot token"));
     };

@@ -87,7 +87,7 @@ impl ChannelAdapter for TwilioAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         send::build(&self.caps, out, account)
     }
 

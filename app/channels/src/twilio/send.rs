@@ -18,9 +18,6 @@ fn is_e164(s: &str) -> bool {
 }
 
 pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-    if out.channel != caps.channel {
-        return Err(SendError::WrongChannel { expected: caps.channel, got: out.channel });
-    }
     let ApiAuth::Basic { username, password } = &account.auth else {
         return Err(SendError::Misconfigured("Twilio needs Basic auth (AccountSid or API key and secret)"));
     };

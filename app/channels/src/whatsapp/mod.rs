@@ -57,7 +57,7 @@ impl ChannelAdapter for WhatsappAdapter {
         &self.caps
     }
 
-    fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+    fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         send::build(&self.caps, out, account)
     }
 

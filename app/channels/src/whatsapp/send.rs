@@ -18,9 +18,6 @@ fn base(to: &str, ty: &str) -> Map<String, Value> {
 }
 
 pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
-    if out.channel != caps.channel {
-        return Err(SendError::WrongChannel { expected: caps.channel, got: out.channel });
-    }
     // wa_ids are digits without `+`; accept an E.164 form too.
     let to = out.to.trim().trim_start_matches('+');
     if to.is_empty() || to.chars().any(char::is_whitespace) {
