@@ -36,7 +36,9 @@ fn bubble_class(m: &Message, viewer: Viewer) -> &'static str {
     match (m.sender.kind, m.visibility, viewer) {
         (_, Visibility::Internal, _) => "msg internal",
         (SenderKind::System, _, _) => "msg system",
-        (SenderKind::Visitor, _, Viewer::Visitor) | (SenderKind::Agent, _, Viewer::Agent) => "msg mine",
+        (SenderKind::Visitor, _, Viewer::Visitor) | (SenderKind::Agent, _, Viewer::Agent) => {
+            "msg mine"
+        }
         _ => "msg theirs",
     }
 }
@@ -59,7 +61,9 @@ pub fn MessageList(
         let now = thread.with(|t| (t.oldest(), t.watermark(), t.pending().len()));
         if let Some(el) = list_ref.get() {
             match last {
-                Some((oldest, newest, pending)) if (newest, pending) == (now.1, now.2) && oldest != now.0 => {
+                Some((oldest, newest, pending))
+                    if (newest, pending) == (now.1, now.2) && oldest != now.0 =>
+                {
                     el.set_scroll_top(el.scroll_top() + el.scroll_height() - height.get_value());
                 }
                 Some(same) if same == now => {}
@@ -205,7 +209,8 @@ where
                 }
                 Err(e) if e.is_retryable() && attempt < 10 => {
                     attempt += 1;
-                    thread.update(|t| t.mark_failed(client_msg_id, "Not sent yet, retrying…".into()));
+                    thread
+                        .update(|t| t.mark_failed(client_msg_id, "Not sent yet, retrying…".into()));
                     let wait = (500u32 << attempt.min(5)).min(10_000);
                     gloo_timers::future::TimeoutFuture::new(wait).await;
                     thread.update(|t| {

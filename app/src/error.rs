@@ -52,7 +52,8 @@ mod server {
     impl axum::response::IntoResponse for AppError {
         fn into_response(self) -> axum::response::Response {
             let api = ApiError::from(self);
-            let status = axum::http::StatusCode::from_u16(api.http_status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            let status = axum::http::StatusCode::from_u16(api.http_status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             (status, axum::Json(api)).into_response()
         }
     }

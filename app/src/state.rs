@@ -26,6 +26,7 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     /// The state inside a server function.
     pub fn from_context() -> Result<Self, crate::error::AppError> {
-        leptos::prelude::use_context::<AppState>().ok_or_else(|| crate::error::AppError::Internal("AppState missing from context".into()))
+        leptos::prelude::use_context::<AppState>()
+            .ok_or_else(|| crate::error::AppError::Internal("AppState missing from context".into()))
     }
 }

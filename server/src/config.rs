@@ -39,15 +39,23 @@ impl Config {
             leptos_options.output_name = "switchboard".into();
         }
         let addr = match std::env::var("SWITCHBOARD_ADDR") {
-            Ok(a) => a.parse().map_err(|e| format!("SWITCHBOARD_ADDR={a:?}: {e}"))?,
+            Ok(a) => a
+                .parse()
+                .map_err(|e| format!("SWITCHBOARD_ADDR={a:?}: {e}"))?,
             Err(_) => leptos_options.site_addr,
         };
         let mode = match std::env::var("SWITCHBOARD_MODE").as_deref() {
             Ok("production") => Mode::Production,
             Ok("demo") | Err(_) => Mode::Demo,
-            Ok(other) => return Err(format!("SWITCHBOARD_MODE must be demo or production, not {other:?}")),
+            Ok(other) => {
+                return Err(format!(
+                    "SWITCHBOARD_MODE must be demo or production, not {other:?}"
+                ))
+            }
         };
-        let secret = std::env::var("SWITCHBOARD_SECRET").ok().filter(|s| !s.is_empty());
+        let secret = std::env::var("SWITCHBOARD_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty());
         if secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("SWITCHBOARD_SECRET must be at least 32 characters".into());
         }
@@ -62,13 +70,18 @@ impl Config {
             presence_ttl,
             test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
             test_hold_assignment: std::time::Duration::from_millis(
-                std::env::var("SWITCHBOARD_TEST_HOLD_ASSIGNMENT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+                std::env::var("SWITCHBOARD_TEST_HOLD_ASSIGNMENT_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
             ),
-            database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
+            database_url: std::env::var("DATABASE_URL")
+                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
             addr,
             mode,
             secret,
-            secure_cookies: std::env::var("SWITCHBOARD_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true"),
+            secure_cookies: std::env::var("SWITCHBOARD_SECURE_COOKIES")
+                .is_ok_and(|v| v == "1" || v == "true"),
             leptos_options,
         })
     }

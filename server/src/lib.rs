@@ -57,10 +57,17 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         None => seed::stored_secret(&engine).await?,
     };
     if config.test_silent_bus {
-        tracing::warn!("TEST HOOK: this node announces no commit (fan-out relies on the dispatchers' poll)");
+        tracing::warn!(
+            "TEST HOOK: this node announces no commit (fan-out relies on the dispatchers' poll)"
+        );
         engine.bus().set_silent(true);
     }
-    Ok(AppState { leptos_options: config.leptos_options.clone(), engine, secret: Arc::new(secret), shutdown: CancellationToken::new() })
+    Ok(AppState {
+        leptos_options: config.leptos_options.clone(),
+        engine,
+        secret: Arc::new(secret),
+        shutdown: CancellationToken::new(),
+    })
 }
 
 /// The whole HTTP surface. Starts nothing.
@@ -90,15 +97,32 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .with_state(state);
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .with_state(state.clone());
     // The widget's endpoints are anonymous (a visitor token, never a session), so they skip
     // the session layer: no cookie parsing, no session handle, per message a visitor sends.
+    // A visitor's message over HTTP (the widget's fallback while its socket is down) is
+    // answered by a plain handler with the server function's wire.
+    let send = Router::new()
+        .route(
+            app::widget::SEND_PATH,
+            axum::routing::post(app::widget::send_handler),
+        )
+        .with_state(state);
     let widget = routes.clone();
     let agents = routes.layer(sessions);
     Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
         let path = req.uri().path();
-        let service = if path.starts_with("/api/visitor/") || path == "/ws/visitor" { widget.clone() } else { agents.clone() };
+        let service = if path == app::widget::SEND_PATH && req.method() == axum::http::Method::POST
+        {
+            send.clone()
+        } else if path.starts_with("/api/visitor/") || path == "/ws/visitor" {
+            widget.clone()
+        } else {
+            agents.clone()
+        };
         service.oneshot(req)
     }))
 }
@@ -115,7 +139,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// A stand-in customer website that embeds the widget exactly as any site would.
 async fn demo_page() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-cache")], Html(include_str!("../../public/demo.html")))
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Html(include_str!("../../public/demo.html")),
+    )
 }
 
 /// A running server: its workers, its accept loop and every connection it serves.
@@ -140,10 +167,22 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
     tracing::info!("Switchboard listening on http://{addr}");
-    Ok(Running { addr, state, workers, accepting, draining, accept_loop })
+    Ok(Running {
+        addr,
+        state,
+        workers,
+        accepting,
+        draining,
+        accept_loop,
+    })
 }
 
-async fn accept(listener: TcpListener, app: Router, accepting: CancellationToken, draining: CancellationToken) -> JoinSet<()> {
+async fn accept(
+    listener: TcpListener,
+    app: Router,
+    accepting: CancellationToken,
+    draining: CancellationToken,
+) -> JoinSet<()> {
     let mut connections = JoinSet::new();
     loop {
         let (stream, _peer) = tokio::select! {
@@ -162,9 +201,10 @@ async fn accept(listener: TcpListener, app: Router, accepting: CancellationToken
         let app = app.clone();
         let draining = draining.clone();
         connections.spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                app.clone().oneshot(req.map(axum::body::Body::new))
-            });
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    app.clone().oneshot(req.map(axum::body::Body::new))
+                });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .with_upgrades();
@@ -200,7 +240,10 @@ impl Running {
         self.draining.cancel();
         if let Ok(mut connections) = self.accept_loop.await {
             let all = async { while connections.join_next().await.is_some() {} };
-            if tokio::time::timeout(Duration::from_secs(12), all).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(12), all)
+                .await
+                .is_err()
+            {
                 connections.shutdown().await;
             }
         }
@@ -240,7 +283,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -46,7 +46,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 async fn create_admin(config: &Config, args: &[String]) -> Result<(), String> {
@@ -58,16 +61,26 @@ async fn create_admin(config: &Config, args: &[String]) -> Result<(), String> {
         Err(_) => {
             eprint!("Password for {email}: ");
             let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
     // A one-off write: it may run beside a serving node.
     let mut engine_config = switchboard_engine::EngineConfig::new(config.database_url.clone());
     engine_config.serves = false;
-    let engine = switchboard_engine::Engine::open(engine_config).await.map_err(|e| e.to_string())?;
+    let engine = switchboard_engine::Engine::open(engine_config)
+        .await
+        .map_err(|e| e.to_string())?;
     let profile = engine
-        .create_account(&email, &name, &password, switchboard_wire::AgentRole::Admin, 3)
+        .create_account(
+            &email,
+            &name,
+            &password,
+            switchboard_wire::AgentRole::Admin,
+            3,
+        )
         .await
         .map_err(|e| e.to_string())?;
     println!("created admin {} <{}>", profile.name, profile.email);

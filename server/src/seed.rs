@@ -16,7 +16,10 @@ pub const DEMO_ACCOUNTS: [(&str, &str, AgentRole); 3] = [
 pub async fn demo(engine: &Engine) -> Result<(), EngineError> {
     if engine.account_count().await? == 0 {
         for (email, name, role) in DEMO_ACCOUNTS {
-            match engine.create_account(email, name, DEMO_PASSWORD, role, 3).await {
+            match engine
+                .create_account(email, name, DEMO_PASSWORD, role, 3)
+                .await
+            {
                 // Another node seeded it first.
                 Ok(_) | Err(EngineError::AccountExists(_)) => {}
                 Err(e) => return Err(e),

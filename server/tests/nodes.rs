@@ -54,7 +54,10 @@ impl Node {
             .env("SWITCHBOARD_ADDR", "127.0.0.1:0")
             .env("SWITCHBOARD_MODE", "demo")
             .env("SWITCHBOARD_PRESENCE_TTL_SECS", "3")
-            .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
+            .env(
+                "RUST_LOG",
+                "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
+            )
             .env_remove("SWITCHBOARD_SECRET")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -65,13 +68,20 @@ impl Node {
         let mut child = cmd.spawn().map_err(|e| e.to_string())?;
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel();
-        for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
             let (log, tx) = (log.clone(), tx.clone());
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
                     let line = strip_ansi(&line);
                     if let Some(at) = line.find("listening on http://") {
-                        let addr = line[at + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_string();
+                        let addr = line[at + "listening on http://".len()..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
                         let _ = tx.send(Ok(addr));
                     }
                     log.lock().unwrap().push(line);
@@ -80,7 +90,11 @@ impl Node {
             });
         }
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(Ok(addr)) => Ok(Node { child, addr: addr.parse().map_err(|e| format!("{addr}: {e}"))?, log }),
+            Ok(Ok(addr)) => Ok(Node {
+                child,
+                addr: addr.parse().map_err(|e| format!("{addr}: {e}"))?,
+                log,
+            }),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -100,7 +114,10 @@ impl Node {
     }
 
     fn sigterm(&self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
         assert!(status.success());
     }
 
@@ -130,7 +147,10 @@ impl Drop for Node {
 /// A fresh PostgreSQL database, or `None` (test skipped) when none is configured.
 async fn postgres() -> Option<String> {
     let dbs = databases().await;
-    let pg = dbs.into_iter().find(|(b, _)| b == "postgres").map(|(_, url)| url);
+    let pg = dbs
+        .into_iter()
+        .find(|(b, _)| b == "postgres")
+        .map(|(_, url)| url);
     if pg.is_none() {
         eprintln!("note: several nodes need PostgreSQL (TEST_POSTGRES_URL); skipped");
     }
@@ -138,7 +158,11 @@ async fn postgres() -> Option<String> {
 }
 
 async fn subscribe(ws: &mut Socket, conversation: &str, after_seq: u64) -> Vec<Value> {
-    send_frame(ws, json!({"type": "subscribe", "conversation_id": conversation, "after_seq": after_seq})).await;
+    send_frame(
+        ws,
+        json!({"type": "subscribe", "conversation_id": conversation, "after_seq": after_seq}),
+    )
+    .await;
     frames_until(ws, "synced").await
 }
 
@@ -147,7 +171,9 @@ async fn messages(ws: &mut Socket, n: usize) -> Vec<Value> {
     let mut out = vec![];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while out.len() < n {
-        let f = tokio::time::timeout_at(deadline, next_message(ws)).await.expect("messages in time");
+        let f = tokio::time::timeout_at(deadline, next_message(ws))
+            .await
+            .expect("messages in time");
         out.push(f);
     }
     out
@@ -169,7 +195,15 @@ async fn event_counts(db_url: &str, conversation: &str) -> std::collections::Has
         ))
         .await
         .unwrap();
-    let out = rows.into_iter().map(|r| (r.try_get::<String>("", "kind").unwrap(), r.try_get::<i64>("", "n").unwrap())).collect();
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "kind").unwrap(),
+                r.try_get::<i64>("", "n").unwrap(),
+            )
+        })
+        .collect();
     db.close().await.unwrap();
     out
 }
@@ -204,7 +238,13 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_chat_live_both_ways() {
     assert_eq!(seqs(&subscribe(&mut agent_ws, &conv, 0).await), vec![1]);
     let mut visitor_ws = visitor_socket(&a, &token).await;
     subscribe(&mut visitor_ws, &conv, 1).await;
-    let _: Value = call_ok(&agent1.http, &b, "inbox/accept", json!({"conversation_id": conv})).await;
+    let _: Value = call_ok(
+        &agent1.http,
+        &b,
+        "inbox/accept",
+        json!({"conversation_id": conv}),
+    )
+    .await;
 
     // Both sides write at once, each through its own node.
     let visitor_sends = {
@@ -213,7 +253,10 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_chat_live_both_ways() {
             let client = http();
             for i in 0..15 {
                 let body = json!({"token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": format!("v{i}")});
-                assert_eq!(client.post(&url).json(&body).send().await.unwrap().status(), 200);
+                assert_eq!(
+                    client.post(&url).json(&body).send().await.unwrap().status(),
+                    200
+                );
             }
         })
     };
@@ -237,11 +280,17 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_chat_live_both_ways() {
 async fn two_agents_on_two_nodes_accepting_at_once_one_wins() {
     let Some(db) = postgres().await else { return };
     let (a, b) = (Node::start(&db), Node::start(&db));
-    let (a1, a2) = (agent(&a, "agent1@demo.test").await, agent(&b, "agent2@demo.test").await);
+    let (a1, a2) = (
+        agent(&a, "agent1@demo.test").await,
+        agent(&b, "agent2@demo.test").await,
+    );
     for round in 0..5 {
         let chat = start_chat(&a, &format!("Racer {round}"), "who takes me?").await;
         let body = json!({"conversation_id": conv_of(&chat)});
-        let (r1, r2) = tokio::join!(call(&a1.http, &a, "inbox/accept", body.clone()), call(&a2.http, &b, "inbox/accept", body.clone()));
+        let (r1, r2) = tokio::join!(
+            call(&a1.http, &a, "inbox/accept", body.clone()),
+            call(&a2.http, &b, "inbox/accept", body.clone())
+        );
         let mut statuses = [r1.0, r2.0];
         statuses.sort();
         assert_eq!(statuses, [200, 409], "round {round}: {r1:?} {r2:?}");
@@ -265,8 +314,24 @@ async fn a_timer_fires_once_with_three_nodes() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let counts = event_counts(&db, &conv).await;
     assert_eq!(counts.get("queue_missed"), Some(&1), "{counts:?}");
-    let resumed: Option<Value> = call_ok(&http(), &nodes[0], "visitor/resume", json!({"token": chat["token"]})).await;
-    let sorry = resumed.unwrap()["messages"].as_array().unwrap().iter().filter(|m| m["body"].as_str().unwrap().starts_with("Sorry for the wait")).count();
+    let resumed: Option<Value> = call_ok(
+        &http(),
+        &nodes[0],
+        "visitor/resume",
+        json!({"token": chat["token"]}),
+    )
+    .await;
+    let sorry = resumed.unwrap()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m["body"]
+                .as_str()
+                .unwrap()
+                .starts_with("Sorry for the wait")
+        })
+        .count();
     assert_eq!(sorry, 1, "the visitor is told once");
 
     // Time-based: an acceptance timer lapses once, and the chat is offered again.
@@ -279,7 +344,10 @@ async fn a_timer_fires_once_with_three_nodes() {
     let conv = conv_of(&chat);
     let first = wait_for(&admin, &nodes[1], &conv, 10, |s| s["status"] == "offered").await;
     let deadline = first["deadline"].as_i64().unwrap();
-    wait_for(&admin, &nodes[0], &conv, 15, |s| s["status"] == "offered" && s["deadline"].as_i64().unwrap() > deadline).await;
+    wait_for(&admin, &nodes[0], &conv, 15, |s| {
+        s["status"] == "offered" && s["deadline"].as_i64().unwrap() > deadline
+    })
+    .await;
     let counts = event_counts(&db, &conv).await;
     assert_eq!(counts.get("offer_lapsed"), Some(&1), "{counts:?}");
     assert_eq!(counts.get("offered"), Some(&2), "{counts:?}");
@@ -290,12 +358,21 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
     let Some(db) = postgres().await else { return };
     // Each offer stays uncommitted for a moment, so the two nodes' assignments overlap.
     let hold = [("SWITCHBOARD_TEST_HOLD_ASSIGNMENT_MS", "300")];
-    let (a, b) = (Node::spawn(&db, &hold).expect("node a"), Node::spawn(&db, &hold).expect("node b"));
+    let (a, b) = (
+        Node::spawn(&db, &hold).expect("node a"),
+        Node::spawn(&db, &hold).expect("node b"),
+    );
     let admin = agent(&a, "admin@demo.test").await;
     set_presence(&admin, &a, "offline").await;
     let agent1 = agent(&b, "agent1@demo.test").await;
     let id1 = me(&agent1, &b).await["id"].clone();
-    let _: Value = call_ok(&admin.http, &a, "admin/agents/update", json!({"id": id1, "role": "agent", "capacity": 1, "active": true})).await;
+    let _: Value = call_ok(
+        &admin.http,
+        &a,
+        "admin/agents/update",
+        json!({"id": id1, "role": "agent", "capacity": 1, "active": true}),
+    )
+    .await;
     configure(&admin, &a, |s| {
         s["mode"] = json!("time_based");
         s["accept_timeout_secs"] = json!(120);
@@ -304,7 +381,11 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
     // Six chats at once, half through each node: both nodes' reactors assign concurrently.
     let mut starts = vec![];
     for i in 0..6 {
-        let node_url = if i % 2 == 0 { a.url("/api/visitor/start") } else { b.url("/api/visitor/start") };
+        let node_url = if i % 2 == 0 {
+            a.url("/api/visitor/start")
+        } else {
+            b.url("/api/visitor/start")
+        };
         starts.push(tokio::spawn(async move {
             let body = json!({"name": format!("Load {i}"), "email": format!("load{i}@example.com"), "phone": "", "message": "hi", "client_msg_id": Uuid::new_v4()});
             let res = http().post(node_url).json(&body).send().await.unwrap();
@@ -315,8 +396,16 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
         s.await.unwrap();
     }
     let engaged = || async {
-        let rows: Vec<Value> = call_ok(&admin.http, &b, "inbox/list", json!({"folder": "engaged", "filter": list_filter()})).await;
-        rows.iter().filter(|r| r["summary"]["offered_to"] == id1 || r["summary"]["assignee_id"] == id1).count()
+        let rows: Vec<Value> = call_ok(
+            &admin.http,
+            &b,
+            "inbox/list",
+            json!({"folder": "engaged", "filter": list_filter()}),
+        )
+        .await;
+        rows.iter()
+            .filter(|r| r["summary"]["offered_to"] == id1 || r["summary"]["assignee_id"] == id1)
+            .count()
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -325,7 +414,10 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
         if n == 1 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "nothing was offered");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing was offered"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Both nodes keep draining the queue; still one.
@@ -333,7 +425,13 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(engaged().await, 1);
     }
-    let queued: Vec<Value> = call_ok(&admin.http, &a, "inbox/list", json!({"folder": "queued", "filter": list_filter()})).await;
+    let queued: Vec<Value> = call_ok(
+        &admin.http,
+        &a,
+        "inbox/list",
+        json!({"folder": "queued", "filter": list_filter()}),
+    )
+    .await;
     assert_eq!(queued.len(), 5, "the rest wait in the queue");
 }
 
@@ -346,11 +444,20 @@ async fn when_a_node_dies_its_clients_reconnect_elsewhere_and_miss_nothing() {
     set_presence(&admin, &b, "offline").await;
     let agent1 = agent(&a, "agent1@demo.test").await;
     let agent2 = agent(&a, "agent2@demo.test").await;
-    let (id1, id2) = (me(&agent1, &a).await["id"].clone(), me(&agent2, &a).await["id"].clone());
+    let (id1, id2) = (
+        me(&agent1, &a).await["id"].clone(),
+        me(&agent2, &a).await["id"].clone(),
+    );
     let chat = start_chat(&a, "Barbara", "before the crash").await;
     let conv = conv_of(&chat);
     let token = chat["token"].as_str().unwrap().to_string();
-    let _: Value = call_ok(&agent1.http, &a, "inbox/accept", json!({"conversation_id": conv})).await;
+    let _: Value = call_ok(
+        &agent1.http,
+        &a,
+        "inbox/accept",
+        json!({"conversation_id": conv}),
+    )
+    .await;
     let mut visitor_ws = visitor_socket(&a, &token).await;
     subscribe(&mut visitor_ws, &conv, 0).await;
     let mut agent_ws = agent1.socket(&a).await;
@@ -358,25 +465,36 @@ async fn when_a_node_dies_its_clients_reconnect_elsewhere_and_miss_nothing() {
     let _agent2_ws = agent2.socket(&a).await;
     let _: Value = call_ok(&agent1.http, &a, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "seen live", "internal": false})).await;
     let seen = next_message(&mut visitor_ws).await["seq"].as_u64().unwrap();
-    assert_eq!(next_message(&mut agent_ws).await["seq"].as_u64().unwrap(), seen);
+    assert_eq!(
+        next_message(&mut agent_ws).await["seq"].as_u64().unwrap(),
+        seen
+    );
 
     a.kill9();
     // The sockets notice.
-    let gone = tokio::time::timeout(Duration::from_secs(10), visitor_ws.next()).await.expect("noticed");
+    let gone = tokio::time::timeout(Duration::from_secs(10), visitor_ws.next())
+        .await
+        .expect("noticed");
     assert!(!matches!(gone, Some(Ok(WsMessage::Text(_)))), "{gone:?}");
     // The agent reconnects at once to another node; both write meanwhile.
     let mut agent_ws = agent1.socket(&c).await;
     let _: Value = call_ok(&agent1.http, &b, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "while A was down", "internal": false})).await;
     let _: Value = call_ok(&http(), &c, "visitor/send", json!({"token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "me too"})).await;
     let replay = subscribe(&mut agent_ws, &conv, seen).await;
-    assert_eq!(seqs(&replay), vec![seen + 1, seen + 2], "the agent gets what it missed, once");
+    assert_eq!(
+        seqs(&replay),
+        vec![seen + 1, seen + 2],
+        "the agent gets what it missed, once"
+    );
     let mut visitor_ws = visitor_socket(&b, &token).await;
     let replay = subscribe(&mut visitor_ws, &conv, seen).await;
     assert_eq!(seqs(&replay), vec![seen + 1, seen + 2], "the visitor too");
 
     // After the dead node's leases run out, agent 2 (connected only there) is Offline;
     // agent 1, connected elsewhere, is still Online.
-    let presence = |list: &[Value], id: &Value| list.iter().find(|a| &a["id"] == id).unwrap()["presence"].clone();
+    let presence = |list: &[Value], id: &Value| {
+        list.iter().find(|a| &a["id"] == id).unwrap()["presence"].clone()
+    };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let list = agents(&admin, &b).await;
@@ -384,11 +502,18 @@ async fn when_a_node_dies_its_clients_reconnect_elsewhere_and_miss_nothing() {
             assert_eq!(presence(&list, &id1), "online");
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "agent 2 never went Offline: {list:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "agent 2 never went Offline: {list:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert_eq!(presence(&agents(&admin, &b).await, &id1), "online", "a live connection keeps the agent Online");
+    assert_eq!(
+        presence(&agents(&admin, &b).await, &id1),
+        "online",
+        "a live connection keeps the agent Online"
+    );
 }
 
 #[tokio::test]
@@ -403,11 +528,24 @@ async fn a_commit_whose_notification_is_lost_is_still_delivered() {
     let mut visitor_ws = visitor_socket(&b, chat["token"].as_str().unwrap()).await;
     subscribe(&mut visitor_ws, &conv, 1).await;
     let mut agent_ws = agent1.socket(&b).await;
-    send_frame(&mut agent_ws, json!({"type": "view", "view": {"folder": "engaged", "filter": list_filter()}})).await;
-    let _: Value = call_ok(&agent1.http, &a, "inbox/accept", json!({"conversation_id": conv})).await;
+    send_frame(
+        &mut agent_ws,
+        json!({"type": "view", "view": {"folder": "engaged", "filter": list_filter()}}),
+    )
+    .await;
+    let _: Value = call_ok(
+        &agent1.http,
+        &a,
+        "inbox/accept",
+        json!({"conversation_id": conv}),
+    )
+    .await;
     let sent: Value = call_ok(&agent1.http, &a, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "never announced", "internal": false})).await;
     let got = messages(&mut visitor_ws, 2).await;
-    assert_eq!(got[1], sent, "found by node B's dispatcher in the event log");
+    assert_eq!(
+        got[1], sent,
+        "found by node B's dispatcher in the event log"
+    );
     let row = loop {
         let f = next_frame(&mut agent_ws).await;
         if f["type"] == "conversation" && f["summary"]["status"] == "open" {
@@ -427,13 +565,20 @@ async fn sigterm_closes_sockets_with_a_restart_code_and_exits() {
     subscribe(&mut visitor_ws, &conv_of(&chat), 1).await;
     a.sigterm();
     let close = loop {
-        match tokio::time::timeout(Duration::from_secs(10), visitor_ws.next()).await.expect("a close frame") {
+        match tokio::time::timeout(Duration::from_secs(10), visitor_ws.next())
+            .await
+            .expect("a close frame")
+        {
             Some(Ok(WsMessage::Close(frame))) => break frame,
             Some(Ok(_)) => continue,
             other => panic!("closed without a close frame: {other:?}"),
         }
     };
-    assert_eq!(close.map(|f| u16::from(f.code)), Some(1012), "clients reconnect");
+    assert_eq!(
+        close.map(|f| u16::from(f.code)),
+        Some(1012),
+        "clients reconnect"
+    );
     let status = a.wait_exit(Duration::from_secs(20)).expect("exited");
     assert!(status.success(), "{status:?}\n{}", a.log());
     assert!(a.log().contains("Switchboard stopped"));
@@ -445,7 +590,9 @@ async fn sqlite_refuses_a_second_node() {
     let url = format!("sqlite://{}/one.db", dir.display());
     let first = Node::start(&url);
     let second = Node::spawn(&url, &[]);
-    let log = second.err().expect("a second node on one SQLite file must not start");
+    let log = second
+        .err()
+        .expect("a second node on one SQLite file must not start");
     assert!(log.contains("SQLite serves a single node"), "{log}");
     assert!(log.contains("PostgreSQL"), "says what to do instead: {log}");
     drop(first);
@@ -482,7 +629,9 @@ async fn when_the_listener_connection_drops_sockets_catch_up_from_the_database()
     let mut got = vec![];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !saw_resync || got.is_empty() {
-        let f = tokio::time::timeout_at(deadline, next_frame(&mut agent_ws)).await.expect("resync and the message");
+        let f = tokio::time::timeout_at(deadline, next_frame(&mut agent_ws))
+            .await
+            .expect("resync and the message");
         match f["type"].as_str() {
             Some("resync") => saw_resync = true,
             Some("message") => got.push(f["message"]["body"].as_str().unwrap().to_string()),
@@ -510,7 +659,10 @@ async fn a_restarted_node_never_leaves_agents_online_with_nobody_connected() {
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while presence().await != "offline" {
-        assert!(tokio::time::Instant::now() < deadline, "the dead node's lease never ran out");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dead node's lease never ran out"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Connecting again brings the agent back.

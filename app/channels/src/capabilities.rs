@@ -133,7 +133,10 @@ pub enum WindowClosed {
     #[error("the contact has not written to us on this channel yet")]
     NoInboundMessage,
     #[error("the reply window closed at {closed_at_ms} (unix ms)")]
-    Expired { closed_at_ms: i64, templates_allowed: bool },
+    Expired {
+        closed_at_ms: i64,
+        templates_allowed: bool,
+    },
 }
 
 /// Answer of [`window_status`], shaped for the composer: the time left or the reason.
@@ -142,7 +145,10 @@ pub enum WindowClosed {
 pub enum WindowStatus {
     /// The channel has no window (SMS, Telegram, comments).
     Unlimited,
-    Open { closes_at_ms: i64, via: WindowVia },
+    Open {
+        closes_at_ms: i64,
+        via: WindowVia,
+    },
     Closed(WindowClosed),
 }
 
@@ -150,7 +156,9 @@ impl WindowStatus {
     /// Milliseconds of free text left, `None` when unlimited or closed.
     pub fn time_left_ms(&self, now_ms: i64) -> Option<i64> {
         match self {
-            WindowStatus::Open { closes_at_ms, .. } => Some(closes_at_ms.saturating_sub(now_ms).max(0)),
+            WindowStatus::Open { closes_at_ms, .. } => {
+                Some(closes_at_ms.saturating_sub(now_ms).max(0))
+            }
             _ => None,
         }
     }
@@ -164,19 +172,39 @@ impl WindowStatus {
 /// text may be sent, until when and under which rule, or why not. Pure: the caller supplies the
 /// clock. The window is half-open: at exactly `last + 24 h` it is closed, matching Meta's
 /// "within 24 hours".
-pub fn window_status(window: Option<&ReplyWindow>, last_inbound_ms: Option<i64>, now_ms: i64) -> WindowStatus {
-    let Some(w) = window else { return WindowStatus::Unlimited };
-    let Some(last) = last_inbound_ms else { return WindowStatus::Closed(WindowClosed::NoInboundMessage) };
+pub fn window_status(
+    window: Option<&ReplyWindow>,
+    last_inbound_ms: Option<i64>,
+    now_ms: i64,
+) -> WindowStatus {
+    let Some(w) = window else {
+        return WindowStatus::Unlimited;
+    };
+    let Some(last) = last_inbound_ms else {
+        return WindowStatus::Closed(WindowClosed::NoInboundMessage);
+    };
     let standard_end = last.saturating_add(w.standard_ms);
     if now_ms < standard_end {
-        return WindowStatus::Open { closes_at_ms: standard_end, via: WindowVia::Standard };
+        return WindowStatus::Open {
+            closes_at_ms: standard_end,
+            via: WindowVia::Standard,
+        };
     }
     if let Some(extended) = w.human_agent_ms {
         let end = last.saturating_add(extended);
         if now_ms < end {
-            return WindowStatus::Open { closes_at_ms: end, via: WindowVia::HumanAgentTag };
+            return WindowStatus::Open {
+                closes_at_ms: end,
+                via: WindowVia::HumanAgentTag,
+            };
         }
-        return WindowStatus::Closed(WindowClosed::Expired { closed_at_ms: end, templates_allowed: w.templates_outside });
+        return WindowStatus::Closed(WindowClosed::Expired {
+            closed_at_ms: end,
+            templates_allowed: w.templates_outside,
+        });
     }
-    WindowStatus::Closed(WindowClosed::Expired { closed_at_ms: standard_end, templates_allowed: w.templates_outside })
+    WindowStatus::Closed(WindowClosed::Expired {
+        closed_at_ms: standard_end,
+        templates_allowed: w.templates_outside,
+    })
 }

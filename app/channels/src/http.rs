@@ -45,8 +45,15 @@ impl Headers {
         Self(Vec::new())
     }
 
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 
     /// Appends a header (no replacement: HTTP allows repeats).
@@ -56,7 +63,10 @@ impl Headers {
 
     /// First value whose name matches ignoring ASCII case.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -73,7 +83,8 @@ impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut list = f.debug_list();
         for (k, v) in &self.0 {
-            if k.eq_ignore_ascii_case("authorization") || k.to_ascii_lowercase().contains("secret") {
+            if k.eq_ignore_ascii_case("authorization") || k.to_ascii_lowercase().contains("secret")
+            {
                 list.entry(&(k, "<redacted>"));
             } else {
                 list.entry(&(k, v));
@@ -102,7 +113,13 @@ impl WebhookRequest {
     pub fn new(method: Method, url: impl Into<String>) -> Self {
         let url = url.into();
         let query = query_of(&url).to_string();
-        Self { method, url, query, headers: Headers::new(), body: Vec::new() }
+        Self {
+            method,
+            url,
+            query,
+            headers: Headers::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn post(url: impl Into<String>, headers: Headers, body: impl Into<Vec<u8>>) -> Self {
@@ -135,7 +152,9 @@ pub(crate) fn query_of(url: &str) -> &str {
 /// Decodes `application/x-www-form-urlencoded` bytes (`+` as space, percent escapes, lossy
 /// UTF-8) the way providers' own SDKs do.
 pub(crate) fn decode_form(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// Encodes pairs as a form body, repeating names as given.
@@ -207,7 +226,11 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn new(status: u16, headers: Headers, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, headers, body: body.into() }
+        Self {
+            status,
+            headers,
+            body: body.into(),
+        }
     }
 }
 

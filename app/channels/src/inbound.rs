@@ -49,7 +49,11 @@ pub enum InboundEvent {
     /// Delivery progress of something we sent.
     Status(StatusUpdate),
     /// Messenger/Instagram "everything up to this time" receipts without message ids.
-    Watermark { contact: String, status: DeliveryStatus, up_to_ms: i64 },
+    Watermark {
+        contact: String,
+        status: DeliveryStatus,
+        up_to_ms: i64,
+    },
     /// A comment was edited, removed, hidden or unhidden.
     CommentChanged(CommentChange),
     /// The contact unsent a direct message (Instagram `is_deleted`).
@@ -79,7 +83,10 @@ pub enum MediaSource {
     /// A WhatsApp Cloud media id, resolved via `GET /{version}/{media_id}` (expires in 7 days).
     MediaId { id: String },
     /// A Telegram `file_id` for `getFile`; `unique_id` is stable across bots.
-    TelegramFile { file_id: String, unique_id: Option<String> },
+    TelegramFile {
+        file_id: String,
+        unique_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,7 +116,10 @@ pub enum ReplyContext {
     /// A reply to one of the thread's messages (provider message id).
     Message { provider_message_id: String },
     /// An Instagram story reply; `url` stops working when the story expires (~24 h).
-    Story { story_id: String, url: Option<String> },
+    Story {
+        story_id: String,
+        url: Option<String>,
+    },
 }
 
 /// A comment on a Page or Instagram post.
@@ -146,9 +156,18 @@ pub struct ContactMessage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum DisplayItem {
-    Text { key: DedupeKey, text: String },
-    Attachment { key: DedupeKey, attachment: Attachment },
-    Location { key: DedupeKey, location: Location },
+    Text {
+        key: DedupeKey,
+        text: String,
+    },
+    Attachment {
+        key: DedupeKey,
+        attachment: Attachment,
+    },
+    Location {
+        key: DedupeKey,
+        location: Location,
+    },
 }
 
 impl ContactMessage {
@@ -184,7 +203,11 @@ impl ContactMessage {
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let key = if i == 0 { key.clone() } else { DedupeKey(format!("{}#{}", key.0, i)) };
+                let key = if i == 0 {
+                    key.clone()
+                } else {
+                    DedupeKey(format!("{}#{}", key.0, i))
+                };
                 match p {
                     Part::Text(text) => DisplayItem::Text { key, text },
                     Part::Att(attachment) => DisplayItem::Attachment { key, attachment },

@@ -27,7 +27,11 @@ pub(crate) fn str_at(v: &Value, path: &[&str]) -> Option<String> {
 /// An integer field given as a number or a numeric string.
 pub(crate) fn int_of(v: &Value, key: &str) -> Option<i64> {
     match v.get(key)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite() && f.abs() < 9.0e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

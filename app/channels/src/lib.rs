@@ -33,15 +33,19 @@ pub mod whatsapp;
 mod tests;
 
 pub use capabilities::{
-    window_status, AttachmentKind, AttachmentRule, Capabilities, CommentSupport, ReplyWindow, TypingSupport, WindowClosed, WindowStatus, WindowVia,
+    window_status, AttachmentKind, AttachmentRule, Capabilities, CommentSupport, ReplyWindow,
+    TypingSupport, WindowClosed, WindowStatus, WindowVia,
 };
 pub use http::{Headers, HttpRequest, HttpResponse, Method, WebhookRequest};
 pub use inbound::{
-    Attachment, CommentChange, CommentChangeKind, CommentRef, ContactMessage, DedupeKey, DeliveryStatus, DisplayItem, Echo, FailureKind, Identity, Ignored,
-    Inbound, InboundEvent, Location, MediaSource, ProviderError, ReplyContext, StatusUpdate,
+    Attachment, CommentChange, CommentChangeKind, CommentRef, ContactMessage, DedupeKey,
+    DeliveryStatus, DisplayItem, Echo, FailureKind, Identity, Ignored, Inbound, InboundEvent,
+    Location, MediaSource, ProviderError, ReplyContext, StatusUpdate,
 };
 pub use json::to_ascii_json;
-pub use outbound::{retry_after, Account, Action, ApiAuth, Outbound, OutboundContent, SendError, SendOutcome};
+pub use outbound::{
+    retry_after, Account, Action, ApiAuth, Outbound, OutboundContent, SendError, SendOutcome,
+};
 pub use switchboard_domain::conversation::Channel;
 pub use webhook::{WebhookError, WebhookSecrets};
 
@@ -62,7 +66,10 @@ pub trait ChannelAdapter: Send + Sync {
     fn build_request(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         let channel = self.channel();
         if out.channel != channel {
-            return Err(SendError::WrongChannel { expected: channel, got: out.channel });
+            return Err(SendError::WrongChannel {
+                expected: channel,
+                got: out.channel,
+            });
         }
         self.build(out, account)
     }
@@ -90,16 +97,28 @@ pub trait WebhookEndpoint: Send + Sync {
     fn verify(&self, req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<(), WebhookError>;
 
     /// The GET subscription handshake (Meta): the body to answer 200 with, as text/plain.
-    fn handshake(&self, _req: &WebhookRequest, _secrets: &WebhookSecrets) -> Result<String, WebhookError> {
+    fn handshake(
+        &self,
+        _req: &WebhookRequest,
+        _secrets: &WebhookSecrets,
+    ) -> Result<String, WebhookError> {
         Err(WebhookError::HandshakeUnsupported)
     }
 
     /// Every event in the request, batches flattened. Unknown fields are ignored and unknown
     /// event kinds come back as [`InboundEvent::Ignored`]; never panics.
-    fn parse(&self, req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError>;
+    fn parse(
+        &self,
+        req: &WebhookRequest,
+        secrets: &WebhookSecrets,
+    ) -> Result<Vec<Inbound>, WebhookError>;
 
     /// Verify, then parse: the only entry point a handler needs for POSTs.
-    fn receive(&self, req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError> {
+    fn receive(
+        &self,
+        req: &WebhookRequest,
+        secrets: &WebhookSecrets,
+    ) -> Result<Vec<Inbound>, WebhookError> {
         self.verify(req, secrets)?;
         self.parse(req, secrets)
     }

@@ -74,19 +74,44 @@ impl Account {
 /// What to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboundContent {
-    Text { body: String },
+    Text {
+        body: String,
+    },
     /// Media by public URL (the provider fetches it); size/mime when known let us refuse early.
-    Attachment { kind: AttachmentKind, url: String, mime: Option<String>, size: Option<u64>, caption: Option<String>, filename: Option<String> },
+    Attachment {
+        kind: AttachmentKind,
+        url: String,
+        mime: Option<String>,
+        size: Option<u64>,
+        caption: Option<String>,
+        filename: Option<String>,
+    },
     /// WhatsApp template by name (Cloud API) or Twilio Content SID (`HX…`); parameters fill
     /// `{{1}}`, `{{2}}`… in order.
-    Template { name: String, language: String, parameters: Vec<String> },
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+    },
     /// Public reply under a Page/Instagram comment.
-    CommentReply { comment_id: String, text: String },
+    CommentReply {
+        comment_id: String,
+        text: String,
+    },
     /// Private (DM) reply to a comment: once per comment, within 7 days of its creation. The
     /// engine knows both facts; the adapter enforces them.
-    PrivateReply { comment_id: String, text: String, comment_created_ms: Option<i64>, already_replied: bool },
-    DeleteComment { comment_id: String },
-    Typing { on: bool },
+    PrivateReply {
+        comment_id: String,
+        text: String,
+        comment_created_ms: Option<i64>,
+        already_replied: bool,
+    },
+    DeleteComment {
+        comment_id: String,
+    },
+    Typing {
+        on: bool,
+    },
 }
 
 impl OutboundContent {
@@ -130,8 +155,20 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    pub fn new(channel: Channel, to: impl Into<String>, content: OutboundContent, now_ms: i64) -> Self {
-        Self { channel, to: to.into(), content, reply_to: None, last_inbound_ms: None, now_ms }
+    pub fn new(
+        channel: Channel,
+        to: impl Into<String>,
+        content: OutboundContent,
+        now_ms: i64,
+    ) -> Self {
+        Self {
+            channel,
+            to: to.into(),
+            content,
+            reply_to: None,
+            last_inbound_ms: None,
+            now_ms,
+        }
     }
 
     pub fn last_inbound(mut self, ms: i64) -> Self {
@@ -154,7 +191,11 @@ pub enum SendError {
     #[error("{kind:?} attachments can't be sent on this channel")]
     AttachmentKindNotAllowed { kind: AttachmentKind },
     #[error("the attachment is {actual} bytes, the limit for {kind:?} is {max}")]
-    AttachmentTooBig { kind: AttachmentKind, max: u64, actual: u64 },
+    AttachmentTooBig {
+        kind: AttachmentKind,
+        max: u64,
+        actual: u64,
+    },
     #[error("the MIME type {mime} is not accepted for {kind:?}")]
     MimeNotAllowed { kind: AttachmentKind, mime: String },
     #[error("captions can't be sent on this channel; send the text separately")]
@@ -163,7 +204,9 @@ pub enum SendError {
     OutsideWindow(WindowClosed),
     #[error("this comment already has a private reply")]
     PrivateReplyAlreadySent,
-    #[error("private replies are possible only within 7 days of the comment (until {deadline_ms})")]
+    #[error(
+        "private replies are possible only within 7 days of the comment (until {deadline_ms})"
+    )]
     PrivateReplyExpired { deadline_ms: i64 },
     #[error("the template needs a name and a language")]
     InvalidTemplate,
@@ -180,23 +223,36 @@ pub enum SendOutcome {
     Accepted { provider_message_id: Option<String> },
     /// Try again later: timeouts, 5xx, 429 and rate-limit codes. `after` from `Retry-After` or
     /// Telegram's `retry_after` when the provider said.
-    Retry { after: Option<Duration>, code: Option<String> },
+    Retry {
+        after: Option<Duration>,
+        code: Option<String>,
+    },
     /// Don't retry; show `reason` (plain words) on the message.
-    Permanent { code: String, kind: FailureKind, reason: String },
+    Permanent {
+        code: String,
+        kind: FailureKind,
+        reason: String,
+    },
 }
 
 impl SendOutcome {
     /// What a timeout or connection failure means: retry, provider unknown state. (Providers
     /// accept a duplicate send here at worst; none of them offers an idempotency key on send.)
     pub fn transport_failure() -> Self {
-        SendOutcome::Retry { after: None, code: None }
+        SendOutcome::Retry {
+            after: None,
+            code: None,
+        }
     }
 }
 
 /// Reads `Retry-After` as delta-seconds. HTTP-date values can't be turned into a delay without
 /// a clock, so they yield `None` and the caller's own backoff applies.
 pub fn retry_after(headers: &crate::http::Headers) -> Option<Duration> {
-    headers.get("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs)
+    headers
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// Character count the way providers count (Unicode scalar values).
@@ -217,23 +273,48 @@ pub(crate) fn check_text(text: &str, max: usize) -> Result<(), SendError> {
 }
 
 /// Shared attachment check against the channel's rules.
-pub(crate) fn check_attachment(caps: &Capabilities, kind: AttachmentKind, mime: Option<&str>, size: Option<u64>, caption: Option<&str>) -> Result<(), SendError> {
-    let rule = caps.attachment_rule(kind).ok_or(SendError::AttachmentKindNotAllowed { kind })?;
+pub(crate) fn check_attachment(
+    caps: &Capabilities,
+    kind: AttachmentKind,
+    mime: Option<&str>,
+    size: Option<u64>,
+    caption: Option<&str>,
+) -> Result<(), SendError> {
+    let rule = caps
+        .attachment_rule(kind)
+        .ok_or(SendError::AttachmentKindNotAllowed { kind })?;
     if let Some(actual) = size {
         if actual > rule.max_bytes {
-            return Err(SendError::AttachmentTooBig { kind, max: rule.max_bytes, actual });
+            return Err(SendError::AttachmentTooBig {
+                kind,
+                max: rule.max_bytes,
+                actual,
+            });
         }
     }
     if let Some(m) = mime {
-        let base = m.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let base = m
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if !rule.mime_types.is_empty() && !rule.mime_types.iter().any(|t| *t == base) {
-            return Err(SendError::MimeNotAllowed { kind, mime: m.to_string() });
+            return Err(SendError::MimeNotAllowed {
+                kind,
+                mime: m.to_string(),
+            });
         }
     }
     if let Some(c) = caption.filter(|c| !c.is_empty()) {
         match caps.max_caption_chars {
             None => return Err(SendError::CaptionNotSupported),
-            Some(max) if chars(c) > max => return Err(SendError::TooLong { max, actual: chars(c) }),
+            Some(max) if chars(c) > max => {
+                return Err(SendError::TooLong {
+                    max,
+                    actual: chars(c),
+                })
+            }
             _ => {}
         }
     }
@@ -242,7 +323,10 @@ pub(crate) fn check_attachment(caps: &Capabilities, kind: AttachmentKind, mime: 
 
 /// Shared window check for free-form content. Returns which rule allows it, so Messenger and
 /// Instagram can add the `HUMAN_AGENT` tag.
-pub(crate) fn check_window(caps: &Capabilities, out: &Outbound) -> Result<Option<WindowVia>, SendError> {
+pub(crate) fn check_window(
+    caps: &Capabilities,
+    out: &Outbound,
+) -> Result<Option<WindowVia>, SendError> {
     match caps.window(out.last_inbound_ms, out.now_ms) {
         WindowStatus::Unlimited => Ok(None),
         WindowStatus::Open { via, .. } => Ok(Some(via)),
@@ -251,19 +335,29 @@ pub(crate) fn check_window(caps: &Capabilities, out: &Outbound) -> Result<Option
 }
 
 /// Private-reply rule shared by Page and Instagram comments.
-pub(crate) fn check_private_reply(caps: &Capabilities, created: Option<i64>, already: bool, now_ms: i64) -> Result<(), SendError> {
+pub(crate) fn check_private_reply(
+    caps: &Capabilities,
+    created: Option<i64>,
+    already: bool,
+    now_ms: i64,
+) -> Result<(), SendError> {
     if already {
         return Err(SendError::PrivateReplyAlreadySent);
     }
     if let (Some(within), Some(created)) = (caps.comments.private_reply_within_ms, created) {
         let deadline = created.saturating_add(within);
         if now_ms >= deadline {
-            return Err(SendError::PrivateReplyExpired { deadline_ms: deadline });
+            return Err(SendError::PrivateReplyExpired {
+                deadline_ms: deadline,
+            });
         }
     }
     Ok(())
 }
 
 pub(crate) fn unsupported(caps: &Capabilities, content: &OutboundContent) -> SendError {
-    SendError::Unsupported { channel: caps.channel, action: content.action() }
+    SendError::Unsupported {
+        channel: caps.channel,
+        action: content.action(),
+    }
 }

@@ -15,7 +15,11 @@ pub struct WebhookSecrets {
 
 impl WebhookSecrets {
     pub fn new(signing_secret: impl Into<String>) -> Self {
-        Self { signing_secret: signing_secret.into(), verify_token: None, account: None }
+        Self {
+            signing_secret: signing_secret.into(),
+            verify_token: None,
+            account: None,
+        }
     }
 
     pub fn with_verify_token(mut self, t: impl Into<String>) -> Self {
@@ -31,7 +35,9 @@ impl WebhookSecrets {
 
 impl fmt::Debug for WebhookSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookSecrets").field("account", &self.account).finish_non_exhaustive()
+        f.debug_struct("WebhookSecrets")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +83,9 @@ impl WebhookError {
             | WebhookError::BadVerifyToken
             | WebhookError::NotAHandshake => 403,
             WebhookError::MethodNotAllowed | WebhookError::HandshakeUnsupported => 405,
-            WebhookError::MissingParam(_) | WebhookError::MalformedBody(_) | WebhookError::MissingField(_) => 400,
+            WebhookError::MissingParam(_)
+            | WebhookError::MalformedBody(_)
+            | WebhookError::MissingField(_) => 400,
         }
     }
 }

@@ -54,7 +54,11 @@ impl ContactDetails {
         }
         let email = parse_email(email)?;
         let phone = parse_phone(phone)?;
-        Ok(Self { name: name.to_string(), email, phone })
+        Ok(Self {
+            name: name.to_string(),
+            email,
+            phone,
+        })
     }
 }
 
@@ -111,7 +115,8 @@ mod tests {
 
     #[test]
     fn normalises_valid_details() {
-        let c = ContactDetails::parse("  Ada Lovelace ", " Ada@Example.COM ", "+44 (20) 7946-0958").unwrap();
+        let c = ContactDetails::parse("  Ada Lovelace ", " Ada@Example.COM ", "+44 (20) 7946-0958")
+            .unwrap();
         assert_eq!(c.name, "Ada Lovelace");
         assert_eq!(c.email, "ada@example.com");
         assert_eq!(c.phone.as_deref(), Some("+442079460958"));
@@ -119,19 +124,45 @@ mod tests {
 
     #[test]
     fn phone_is_optional() {
-        assert_eq!(ContactDetails::parse("Ada", "a@b.co", "  ").unwrap().phone, None);
+        assert_eq!(
+            ContactDetails::parse("Ada", "a@b.co", "  ").unwrap().phone,
+            None
+        );
     }
 
     #[test]
     fn rejects_bad_input_with_a_reason() {
-        assert_eq!(ContactDetails::parse(" ", "a@b.co", ""), Err(ContactError::NameMissing));
-        assert_eq!(ContactDetails::parse(&"x".repeat(101), "a@b.co", ""), Err(ContactError::NameTooLong));
-        assert_eq!(ContactDetails::parse("Ada", "", ""), Err(ContactError::EmailMissing));
-        for bad in ["ada", "ada@", "@x.io", "a@b", "a b@c.io", "a@b@c.io", "a@.io", "a@io."] {
-            assert!(matches!(parse_email(bad), Err(ContactError::EmailInvalid(_))), "{bad}");
+        assert_eq!(
+            ContactDetails::parse(" ", "a@b.co", ""),
+            Err(ContactError::NameMissing)
+        );
+        assert_eq!(
+            ContactDetails::parse(&"x".repeat(101), "a@b.co", ""),
+            Err(ContactError::NameTooLong)
+        );
+        assert_eq!(
+            ContactDetails::parse("Ada", "", ""),
+            Err(ContactError::EmailMissing)
+        );
+        for bad in [
+            "ada", "ada@", "@x.io", "a@b", "a b@c.io", "a@b@c.io", "a@.io", "a@io.",
+        ] {
+            assert!(
+                matches!(parse_email(bad), Err(ContactError::EmailInvalid(_))),
+                "{bad}"
+            );
         }
-        for bad in ["12345", "call me", "+1 555 abc 1234", "1+5551234567", "1234567890123456"] {
-            assert!(matches!(parse_phone(bad), Err(ContactError::PhoneInvalid(_))), "{bad}");
+        for bad in [
+            "12345",
+            "call me",
+            "+1 555 abc 1234",
+            "1+5551234567",
+            "1234567890123456",
+        ] {
+            assert!(
+                matches!(parse_phone(bad), Err(ContactError::PhoneInvalid(_))),
+                "{bad}"
+            );
         }
     }
 }

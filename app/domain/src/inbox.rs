@@ -20,7 +20,12 @@ pub enum Folder {
 }
 
 impl Folder {
-    pub const ALL: [Folder; 4] = [Folder::Queued, Folder::Engaged, Folder::History, Folder::Leads];
+    pub const ALL: [Folder; 4] = [
+        Folder::Queued,
+        Folder::Engaged,
+        Folder::History,
+        Folder::Leads,
+    ];
 
     /// Whether the mine / all / operator scope applies. The queue and the leads are shared
     /// by the whole team, so they ignore it (a declined request leaves the queue per agent).
@@ -49,7 +54,11 @@ pub struct Filter {
 impl Default for Filter {
     fn default() -> Self {
         // Engaged is "my chats" unless the agent asks for everyone's.
-        Self { scope: Scope::Mine, unread_only: false, channel: None }
+        Self {
+            scope: Scope::Mine,
+            unread_only: false,
+            channel: None,
+        }
     }
 }
 
@@ -62,7 +71,10 @@ pub struct InboxView {
 
 impl Default for InboxView {
     fn default() -> Self {
-        Self { folder: Folder::Engaged, filter: Filter::default() }
+        Self {
+            folder: Folder::Engaged,
+            filter: Filter::default(),
+        }
     }
 }
 
@@ -80,7 +92,8 @@ impl InboxView {
     /// the viewer, who knows what they have read.
     pub fn shows(&self, me: Uuid, p: &Placement) -> bool {
         let folder = p.folder();
-        let in_folder = folder == self.folder && (folder != Folder::Queued || !p.passed_by.contains(&me));
+        let in_folder =
+            folder == self.folder && (folder != Folder::Queued || !p.passed_by.contains(&me));
         let in_scope = match self.effective_scope() {
             Scope::All => true,
             Scope::Mine => p.involves(me),
@@ -95,7 +108,12 @@ mod tests {
     use super::*;
     use crate::conversation::ConversationStatus::{self, *};
 
-    fn placed(status: ConversationStatus, lead: bool, involved: &[u128], passed: &[u128]) -> Placement {
+    fn placed(
+        status: ConversationStatus,
+        lead: bool,
+        involved: &[u128],
+        passed: &[u128],
+    ) -> Placement {
         Placement {
             status,
             lead,
@@ -107,7 +125,14 @@ mod tests {
     }
 
     fn view(folder: Folder, scope: Scope) -> InboxView {
-        InboxView { folder, filter: Filter { scope, unread_only: false, channel: None } }
+        InboxView {
+            folder,
+            filter: Filter {
+                scope,
+                unread_only: false,
+                channel: None,
+            },
+        }
     }
 
     #[test]
@@ -130,14 +155,20 @@ mod tests {
         assert!(!view(Folder::Engaged, Scope::Mine).shows(me, &open_other));
         assert!(view(Folder::Engaged, Scope::All).shows(me, &open_other));
         assert!(view(Folder::Engaged, Scope::Operator(Uuid::from_u128(2))).shows(me, &open_other));
-        assert!(!view(Folder::History, Scope::All).shows(me, &open_other), "wrong folder");
+        assert!(
+            !view(Folder::History, Scope::All).shows(me, &open_other),
+            "wrong folder"
+        );
     }
 
     #[test]
     fn the_queue_ignores_scope_but_hides_what_i_passed_on() {
         let me = Uuid::from_u128(1);
         let q = placed(Queued, false, &[], &[]);
-        assert!(view(Folder::Queued, Scope::Mine).shows(me, &q), "the queue is the team's");
+        assert!(
+            view(Folder::Queued, Scope::Mine).shows(me, &q),
+            "the queue is the team's"
+        );
         let declined = placed(Queued, false, &[], &[1]);
         assert!(!view(Folder::Queued, Scope::All).shows(me, &declined));
         assert!(view(Folder::Queued, Scope::All).shows(Uuid::from_u128(2), &declined));

@@ -25,7 +25,9 @@ impl SenderKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Visitor, Self::Agent, Self::System].into_iter().find(|k| k.as_str() == s)
+        [Self::Visitor, Self::Agent, Self::System]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -47,7 +49,9 @@ impl Visibility {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Public, Self::Internal].into_iter().find(|v| v.as_str() == s)
+        [Self::Public, Self::Internal]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 
     pub fn visible_to_contact(self) -> bool {
@@ -129,7 +133,10 @@ mod tests {
 
     #[test]
     fn bodies_are_trimmed_and_bounded() {
-        assert_eq!(MessageBody::parse("  hi\nthere \n").unwrap().as_str(), "hi\nthere");
+        assert_eq!(
+            MessageBody::parse("  hi\nthere \n").unwrap().as_str(),
+            "hi\nthere"
+        );
         assert_eq!(MessageBody::parse(" \n\t"), Err(MessageError::Empty));
         assert!(MessageBody::parse(&"ü".repeat(BODY_MAX_CHARS)).is_ok());
         assert_eq!(

@@ -31,11 +31,26 @@ pub enum PresenceCommand {
 pub fn decide_presence(current: AgentPresence, command: PresenceCommand) -> Option<AgentPresence> {
     use Presence::*;
     let next = match command {
-        PresenceCommand::Choose(p) => AgentPresence { presence: p, auto: false },
-        PresenceCommand::Idle if current.presence == Online => AgentPresence { presence: Away, auto: true },
-        PresenceCommand::Active if current.presence == Away && current.auto => AgentPresence { presence: Online, auto: false },
-        PresenceCommand::Gone if current.presence != Offline => AgentPresence { presence: Offline, auto: true },
-        PresenceCommand::Back if current.presence == Offline && current.auto => AgentPresence { presence: Online, auto: false },
+        PresenceCommand::Choose(p) => AgentPresence {
+            presence: p,
+            auto: false,
+        },
+        PresenceCommand::Idle if current.presence == Online => AgentPresence {
+            presence: Away,
+            auto: true,
+        },
+        PresenceCommand::Active if current.presence == Away && current.auto => AgentPresence {
+            presence: Online,
+            auto: false,
+        },
+        PresenceCommand::Gone if current.presence != Offline => AgentPresence {
+            presence: Offline,
+            auto: true,
+        },
+        PresenceCommand::Back if current.presence == Offline && current.auto => AgentPresence {
+            presence: Online,
+            auto: false,
+        },
         _ => return None,
     };
     (next != current).then_some(next)
@@ -52,26 +67,63 @@ mod tests {
 
     #[test]
     fn choices_always_apply_once() {
-        assert_eq!(decide_presence(p(Offline, false), PresenceCommand::Choose(Online)), Some(p(Online, false)));
-        assert_eq!(decide_presence(p(Online, false), PresenceCommand::Choose(Online)), None);
-        assert_eq!(decide_presence(p(Away, true), PresenceCommand::Choose(Away)), Some(p(Away, false)), "now chosen");
+        assert_eq!(
+            decide_presence(p(Offline, false), PresenceCommand::Choose(Online)),
+            Some(p(Online, false))
+        );
+        assert_eq!(
+            decide_presence(p(Online, false), PresenceCommand::Choose(Online)),
+            None
+        );
+        assert_eq!(
+            decide_presence(p(Away, true), PresenceCommand::Choose(Away)),
+            Some(p(Away, false)),
+            "now chosen"
+        );
     }
 
     #[test]
     fn idle_and_back_only_between_online_and_automatic_away() {
-        assert_eq!(decide_presence(p(Online, false), PresenceCommand::Idle), Some(p(Away, true)));
+        assert_eq!(
+            decide_presence(p(Online, false), PresenceCommand::Idle),
+            Some(p(Away, true))
+        );
         assert_eq!(decide_presence(p(Away, false), PresenceCommand::Idle), None);
-        assert_eq!(decide_presence(p(Away, true), PresenceCommand::Active), Some(p(Online, false)));
-        assert_eq!(decide_presence(p(Away, false), PresenceCommand::Active), None, "a chosen Away stays");
-        assert_eq!(decide_presence(p(Offline, false), PresenceCommand::Active), None, "never overrides Offline");
+        assert_eq!(
+            decide_presence(p(Away, true), PresenceCommand::Active),
+            Some(p(Online, false))
+        );
+        assert_eq!(
+            decide_presence(p(Away, false), PresenceCommand::Active),
+            None,
+            "a chosen Away stays"
+        );
+        assert_eq!(
+            decide_presence(p(Offline, false), PresenceCommand::Active),
+            None,
+            "never overrides Offline"
+        );
     }
 
     #[test]
     fn leaving_sets_offline_and_returning_restores_only_an_automatic_offline() {
-        assert_eq!(decide_presence(p(Online, false), PresenceCommand::Gone), Some(p(Offline, true)));
-        assert_eq!(decide_presence(p(Offline, false), PresenceCommand::Gone), None);
-        assert_eq!(decide_presence(p(Offline, true), PresenceCommand::Back), Some(p(Online, false)));
-        assert_eq!(decide_presence(p(Offline, false), PresenceCommand::Back), None, "signed out stays out");
+        assert_eq!(
+            decide_presence(p(Online, false), PresenceCommand::Gone),
+            Some(p(Offline, true))
+        );
+        assert_eq!(
+            decide_presence(p(Offline, false), PresenceCommand::Gone),
+            None
+        );
+        assert_eq!(
+            decide_presence(p(Offline, true), PresenceCommand::Back),
+            Some(p(Online, false))
+        );
+        assert_eq!(
+            decide_presence(p(Offline, false), PresenceCommand::Back),
+            None,
+            "signed out stays out"
+        );
         assert_eq!(decide_presence(p(Away, false), PresenceCommand::Back), None);
     }
 }

@@ -3,7 +3,13 @@
 use crate::Millis;
 
 /// How much of `[start, end)` (an open interval ends at `now`) falls inside `[from, to)`.
-pub fn overlap_millis(start: Millis, end: Option<Millis>, from: Millis, to: Millis, now: Millis) -> Millis {
+pub fn overlap_millis(
+    start: Millis,
+    end: Option<Millis>,
+    from: Millis,
+    to: Millis,
+    now: Millis,
+) -> Millis {
     let end = end.unwrap_or(now);
     (end.min(to) - start.max(from)).max(0)
 }
@@ -23,11 +29,19 @@ mod tests {
 
     #[test]
     fn intervals_are_clipped_to_the_range() {
-        assert_eq!(overlap_millis(0, Some(100), 10, 50, 1000), 40, "covers the range");
+        assert_eq!(
+            overlap_millis(0, Some(100), 10, 50, 1000),
+            40,
+            "covers the range"
+        );
         assert_eq!(overlap_millis(20, Some(30), 10, 50, 1000), 10, "inside");
         assert_eq!(overlap_millis(0, Some(5), 10, 50, 1000), 0, "before");
         assert_eq!(overlap_millis(60, None, 10, 50, 1000), 0, "after");
-        assert_eq!(overlap_millis(40, None, 10, 100, 70), 30, "still running: ends now");
+        assert_eq!(
+            overlap_millis(40, None, 10, 100, 70),
+            30,
+            "still running: ends now"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ impl RoutingMode {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Broadcast, Self::TimeBased].into_iter().find(|m| m.as_str() == s)
+        [Self::Broadcast, Self::TimeBased]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -47,7 +49,9 @@ impl MissedPolicy {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::StayQueued, Self::OfflineLead].into_iter().find(|m| m.as_str() == s)
+        [Self::StayQueued, Self::OfflineLead]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -69,7 +73,9 @@ impl Presence {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Online, Self::Away, Self::Offline].into_iter().find(|p| p.as_str() == s)
+        [Self::Online, Self::Away, Self::Offline]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -114,7 +120,11 @@ pub fn rank_agents(agents: &[AgentLoad], missed_by: &[Uuid]) -> Vec<Uuid> {
             .contains(&a.id)
             .cmp(&missed_by.contains(&b.id))
             .then(load_a.cmp(&load_b))
-            .then(a.last_assigned_at.unwrap_or(i64::MIN).cmp(&b.last_assigned_at.unwrap_or(i64::MIN)))
+            .then(
+                a.last_assigned_at
+                    .unwrap_or(i64::MIN)
+                    .cmp(&b.last_assigned_at.unwrap_or(i64::MIN)),
+            )
             .then(a.id.cmp(&b.id))
     });
     candidates.into_iter().map(|a| a.id).collect()
@@ -134,7 +144,11 @@ pub enum WaitEstimate {
 
 /// An honest estimate: recent average pick-up time, scaled by how many are ahead of this
 /// visitor per Online agent. No history, no number.
-pub fn wait_estimate(position: usize, online_agents: usize, recent_pickup_secs: &[u64]) -> WaitEstimate {
+pub fn wait_estimate(
+    position: usize,
+    online_agents: usize,
+    recent_pickup_secs: &[u64],
+) -> WaitEstimate {
     if online_agents == 0 {
         return WaitEstimate::NoAgents;
     }
@@ -144,7 +158,9 @@ pub fn wait_estimate(position: usize, online_agents: usize, recent_pickup_secs: 
     let avg = recent_pickup_secs.iter().sum::<u64>() / recent_pickup_secs.len() as u64;
     let rounds = (position as u64).div_ceil(online_agents as u64).max(1);
     let secs = (avg * rounds).max(1);
-    WaitEstimate::About { secs: secs.div_ceil(60) * 60 }
+    WaitEstimate::About {
+        secs: secs.div_ceil(60) * 60,
+    }
 }
 
 #[cfg(test)]
@@ -156,8 +172,20 @@ mod tests {
         rank_agents(agents, missed_by).first().copied()
     }
 
-    fn agent(n: u128, presence: Presence, capacity: u32, active: u32, last: Option<Millis>) -> AgentLoad {
-        AgentLoad { id: Uuid::from_u128(n), presence, capacity, active, last_assigned_at: last }
+    fn agent(
+        n: u128,
+        presence: Presence,
+        capacity: u32,
+        active: u32,
+        last: Option<Millis>,
+    ) -> AgentLoad {
+        AgentLoad {
+            id: Uuid::from_u128(n),
+            presence,
+            capacity,
+            active,
+            last_assigned_at: last,
+        }
     }
 
     #[test]
@@ -192,25 +220,49 @@ mod tests {
             agent(3, Presence::Online, 2, 1, Some(200)),
         ];
         assert_eq!(pick_agent(&agents, &[]), Some(Uuid::from_u128(2)));
-        let never = [agent(5, Presence::Online, 2, 0, Some(1)), agent(6, Presence::Online, 2, 0, None)];
-        assert_eq!(pick_agent(&never, &[]), Some(Uuid::from_u128(6)), "never assigned counts as longest");
-        let same = [agent(8, Presence::Online, 2, 0, None), agent(7, Presence::Online, 2, 0, None)];
+        let never = [
+            agent(5, Presence::Online, 2, 0, Some(1)),
+            agent(6, Presence::Online, 2, 0, None),
+        ];
+        assert_eq!(
+            pick_agent(&never, &[]),
+            Some(Uuid::from_u128(6)),
+            "never assigned counts as longest"
+        );
+        let same = [
+            agent(8, Presence::Online, 2, 0, None),
+            agent(7, Presence::Online, 2, 0, None),
+        ];
         assert_eq!(pick_agent(&same, &[]), Some(Uuid::from_u128(7)));
     }
 
     #[test]
     fn a_missed_chat_does_not_go_back_while_others_are_free() {
-        let agents = [agent(1, Presence::Online, 5, 0, None), agent(2, Presence::Online, 5, 3, Some(10))];
-        assert_eq!(pick_agent(&agents, &[Uuid::from_u128(1)]), Some(Uuid::from_u128(2)));
+        let agents = [
+            agent(1, Presence::Online, 5, 0, None),
+            agent(2, Presence::Online, 5, 3, Some(10)),
+        ];
+        assert_eq!(
+            pick_agent(&agents, &[Uuid::from_u128(1)]),
+            Some(Uuid::from_u128(2))
+        );
         // Nobody else has room: it may go back rather than wait forever.
-        let alone = [agent(1, Presence::Online, 5, 0, None), agent(2, Presence::Online, 3, 3, None)];
-        assert_eq!(pick_agent(&alone, &[Uuid::from_u128(1)]), Some(Uuid::from_u128(1)));
+        let alone = [
+            agent(1, Presence::Online, 5, 0, None),
+            agent(2, Presence::Online, 3, 3, None),
+        ];
+        assert_eq!(
+            pick_agent(&alone, &[Uuid::from_u128(1)]),
+            Some(Uuid::from_u128(1))
+        );
     }
 
     #[test]
     fn fairness_over_many_assignments() {
         // Three equal agents, nine chats in a row: each gets three, in rotation.
-        let mut agents: Vec<AgentLoad> = (1..=3).map(|n| agent(n, Presence::Online, 5, 0, None)).collect();
+        let mut agents: Vec<AgentLoad> = (1..=3)
+            .map(|n| agent(n, Presence::Online, 5, 0, None))
+            .collect();
         let mut order = vec![];
         for t in 0..9 {
             let id = pick_agent(&agents, &[]).unwrap();
@@ -232,18 +284,34 @@ mod tests {
 
     #[test]
     fn ranking_puts_who_passed_last() {
-        let agents = [agent(1, Presence::Online, 5, 0, None), agent(2, Presence::Online, 5, 3, Some(10)), agent(3, Presence::Away, 5, 0, None)];
-        assert_eq!(rank_agents(&agents, &[Uuid::from_u128(1)]), vec![Uuid::from_u128(2), Uuid::from_u128(1)]);
-        assert_eq!(rank_agents(&agents, &[]), vec![Uuid::from_u128(1), Uuid::from_u128(2)]);
+        let agents = [
+            agent(1, Presence::Online, 5, 0, None),
+            agent(2, Presence::Online, 5, 3, Some(10)),
+            agent(3, Presence::Away, 5, 0, None),
+        ];
+        assert_eq!(
+            rank_agents(&agents, &[Uuid::from_u128(1)]),
+            vec![Uuid::from_u128(2), Uuid::from_u128(1)]
+        );
+        assert_eq!(
+            rank_agents(&agents, &[]),
+            vec![Uuid::from_u128(1), Uuid::from_u128(2)]
+        );
     }
 
     #[test]
     fn an_honest_estimate() {
         assert_eq!(wait_estimate(1, 0, &[30]), WaitEstimate::NoAgents);
         assert_eq!(wait_estimate(1, 2, &[]), WaitEstimate::Unknown);
-        assert_eq!(wait_estimate(1, 2, &[30, 90]), WaitEstimate::About { secs: 60 });
+        assert_eq!(
+            wait_estimate(1, 2, &[30, 90]),
+            WaitEstimate::About { secs: 60 }
+        );
         // Five ahead of me with two agents: three rounds of ~2 minutes.
-        assert_eq!(wait_estimate(5, 2, &[120]), WaitEstimate::About { secs: 360 });
+        assert_eq!(
+            wait_estimate(5, 2, &[120]),
+            WaitEstimate::About { secs: 360 }
+        );
     }
 
     #[test]

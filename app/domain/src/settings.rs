@@ -38,7 +38,11 @@ impl Default for RoutingSettings {
             accept_timeout_secs: 30,
             missed_policy: MissedPolicy::StayQueued,
             auto_away_secs: 300,
-            bot: BotSettings { enabled: false, greeting: "Hi! How can we help you today?".into(), answers: vec![] },
+            bot: BotSettings {
+                enabled: false,
+                greeting: "Hi! How can we help you today?".into(),
+                answers: vec![],
+            },
         }
     }
 }
@@ -126,7 +130,9 @@ impl RoutingSettings {
             if a.question.trim().is_empty() || a.answer.trim().is_empty() {
                 return Err(SettingsError::AnswerIncomplete);
             }
-            if a.question.chars().count() > QUESTION_MAX_CHARS || a.answer.chars().count() > ANSWER_MAX_CHARS {
+            if a.question.chars().count() > QUESTION_MAX_CHARS
+                || a.answer.chars().count() > ANSWER_MAX_CHARS
+            {
                 return Err(SettingsError::AnswerTooLong);
             }
         }
@@ -142,9 +148,21 @@ mod tests {
     fn validation_names_the_problem() {
         assert!(RoutingSettings::default().validate().is_ok());
         assert!(RoutingSettings::demo().validate().is_ok());
-        let mut s = RoutingSettings { accept_timeout_secs: 2, ..RoutingSettings::default() };
-        assert_eq!(s.validate(), Err(SettingsError::TimeoutOutOfRange { field: "Acceptance time" }));
-        assert!(s.validate().unwrap_err().to_string().contains("between 5 and 3600"));
+        let mut s = RoutingSettings {
+            accept_timeout_secs: 2,
+            ..RoutingSettings::default()
+        };
+        assert_eq!(
+            s.validate(),
+            Err(SettingsError::TimeoutOutOfRange {
+                field: "Acceptance time"
+            })
+        );
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("between 5 and 3600"));
         s.accept_timeout_secs = 30;
         s.bot.enabled = true;
         s.bot.greeting = " ".into();
@@ -152,11 +170,23 @@ mod tests {
         s.bot.greeting = "x".repeat(GREETING_MAX_CHARS + 1);
         assert_eq!(s.validate(), Err(SettingsError::GreetingTooLong));
         s.bot.greeting = "Hi".into();
-        s.bot.answers = vec![BotAnswer { question: "q".into(), answer: " ".into() }];
+        s.bot.answers = vec![BotAnswer {
+            question: "q".into(),
+            answer: " ".into(),
+        }];
         assert_eq!(s.validate(), Err(SettingsError::AnswerIncomplete));
-        s.bot.answers = vec![BotAnswer { question: "q".into(), answer: "a".repeat(ANSWER_MAX_CHARS + 1) }];
+        s.bot.answers = vec![BotAnswer {
+            question: "q".into(),
+            answer: "a".repeat(ANSWER_MAX_CHARS + 1),
+        }];
         assert_eq!(s.validate(), Err(SettingsError::AnswerTooLong));
-        s.bot.answers = vec![BotAnswer { question: "q".into(), answer: "a".into() }; ANSWERS_MAX + 1];
+        s.bot.answers = vec![
+            BotAnswer {
+                question: "q".into(),
+                answer: "a".into()
+            };
+            ANSWERS_MAX + 1
+        ];
         assert_eq!(s.validate(), Err(SettingsError::TooManyAnswers));
     }
 }

@@ -122,14 +122,21 @@ impl Thread {
     }
 
     pub fn mark_failed(&mut self, client_msg_id: Uuid, error: String) {
-        if let Some(p) = self.pending.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
+        if let Some(p) = self
+            .pending
+            .iter_mut()
+            .find(|p| p.client_msg_id == client_msg_id)
+        {
             p.state = PendingState::Failed(error);
         }
     }
 
     /// Puts a failed send back in flight; returns its body for the retry.
     pub fn retry(&mut self, client_msg_id: Uuid) -> Option<String> {
-        let p = self.pending.iter_mut().find(|p| p.client_msg_id == client_msg_id)?;
+        let p = self
+            .pending
+            .iter_mut()
+            .find(|p| p.client_msg_id == client_msg_id)?;
         p.attempts += 1;
         p.state = PendingState::Sending;
         Some(p.body.clone())
@@ -142,7 +149,6 @@ impl Thread {
     pub fn pending(&self) -> &[PendingMessage] {
         &self.pending
     }
-
 }
 
 #[cfg(test)]
@@ -156,7 +162,11 @@ mod tests {
             id: Uuid::from_u128(seq as u128),
             conversation_id: Uuid::nil(),
             seq,
-            sender: Sender { kind: SenderKind::Visitor, id: None, name: "Ada".into() },
+            sender: Sender {
+                kind: SenderKind::Visitor,
+                id: None,
+                name: "Ada".into(),
+            },
             body: format!("m{seq}"),
             visibility: Visibility::Public,
             channel: Channel::Web,

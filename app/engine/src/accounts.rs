@@ -7,7 +7,9 @@ use crate::routing::assign::active_counts;
 use crate::store::entities::{account, session};
 use crate::store::{codec, for_update, is_unique_violation};
 use crate::Engine;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -36,7 +38,13 @@ pub async fn hash_password(password: String) -> Result<String> {
 
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
     })
     .await
     .unwrap_or(false)
@@ -47,7 +55,12 @@ fn role(row: &account::Model) -> Result<AgentRole> {
 }
 
 pub fn profile_of(row: &account::Model) -> Result<AgentProfile> {
-    Ok(AgentProfile { id: row.id, email: row.email.clone(), name: row.name.clone(), role: role(row)? })
+    Ok(AgentProfile {
+        id: row.id,
+        email: row.email.clone(),
+        name: row.name.clone(),
+        role: role(row)?,
+    })
 }
 
 /// A concurrent-chat limit an admin may set.
@@ -73,7 +86,14 @@ impl Engine {
     }
 
     /// Creates an account; the email must be new and the password long enough.
-    pub async fn create_account(&self, email: &str, name: &str, password: &str, role: AgentRole, capacity: u32) -> Result<AgentProfile> {
+    pub async fn create_account(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: AgentRole,
+        capacity: u32,
+    ) -> Result<AgentProfile> {
         let email = switchboard_domain::contact::parse_email(email)?;
         let name = name.trim();
         if name.is_empty() {
@@ -83,7 +103,12 @@ impl Engine {
             return Err(Rule::PasswordTooShort(PASSWORD_MIN_CHARS).into());
         }
         let capacity = capacity_in_range(capacity)?;
-        if account::Entity::find().filter(account::Column::Email.eq(&email)).one(&self.db().read).await?.is_some() {
+        if account::Entity::find()
+            .filter(account::Column::Email.eq(&email))
+            .one(&self.db().read)
+            .await?
+            .is_some()
+        {
             return Err(EngineError::AccountExists(email));
         }
         let now = crate::now();
@@ -102,19 +127,30 @@ impl Engine {
             capacity: Set(capacity as i64),
             last_assigned_at: Set(None),
         };
-        match account::Entity::insert(row).exec_without_returning(&self.db().write).await {
+        match account::Entity::insert(row)
+            .exec_without_returning(&self.db().write)
+            .await
+        {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => return Err(EngineError::AccountExists(email)),
             Err(e) => return Err(e.into()),
         }
-        Ok(AgentProfile { id, email, name: name.to_string(), role })
+        Ok(AgentProfile {
+            id,
+            email,
+            name: name.to_string(),
+            role,
+        })
     }
 
     /// Checks credentials. The same answer for an unknown email and a wrong password, so the
     /// form does not reveal who has an account.
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<AgentProfile> {
         let email = email.trim().to_lowercase();
-        let row = account::Entity::find().filter(account::Column::Email.eq(&email)).one(&self.db().read).await?;
+        let row = account::Entity::find()
+            .filter(account::Column::Email.eq(&email))
+            .one(&self.db().read)
+            .await?;
         let Some(row) = row else {
             // Spend about the time of a real check, so timing does not reveal who has an account.
             let _ = hash_password(password.to_string()).await;
@@ -128,7 +164,10 @@ impl Engine {
 
     /// An active account by id (a session's agent); `Unauthorized` if gone or deactivated.
     pub async fn active_agent(&self, id: Uuid) -> Result<AgentProfile> {
-        let row = account::Entity::find_by_id(id).one(&self.db().read).await?.ok_or(EngineError::Unauthorized)?;
+        let row = account::Entity::find_by_id(id)
+            .one(&self.db().read)
+            .await?
+            .ok_or(EngineError::Unauthorized)?;
         if !row.active {
             return Err(EngineError::Unauthorized);
         }
@@ -138,7 +177,14 @@ impl Engine {
     /// Changes an agent's role, chat limit or whether the account may sign in at all, in one
     /// transaction: a deactivated agent goes Offline with it, and freed or added capacity
     /// goes to waiting chats.
-    pub async fn update_agent(&self, by: Uuid, id: Uuid, role: AgentRole, capacity: u32, active: bool) -> Result<AgentInfo> {
+    pub async fn update_agent(
+        &self,
+        by: Uuid,
+        id: Uuid,
+        role: AgentRole,
+        capacity: u32,
+        active: bool,
+    ) -> Result<AgentInfo> {
         if id == by && (!active || role != AgentRole::Admin) {
             return Err(Rule::SelfDemotion.into());
         }
@@ -146,7 +192,10 @@ impl Engine {
         retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
-            let row = for_update(account::Entity::find_by_id(id), tx.backend()).one(&tx.txn).await?.ok_or(EngineError::NotFound(Missing::Agent))?;
+            let row = for_update(account::Entity::find_by_id(id), tx.backend())
+                .one(&tx.txn)
+                .await?
+                .ok_or(EngineError::NotFound(Missing::Agent))?;
             account::Entity::update_many()
                 .col_expr(account::Column::Role, Expr::value(role.as_str()))
                 .col_expr(account::Column::Capacity, Expr::value(capacity as i64))
@@ -156,13 +205,18 @@ impl Engine {
                 .await?;
             if !active {
                 // A deactivated agent takes no chats.
-                tx.presence(&row, PresenceCommand::Choose(Presence::Offline), now).await?;
+                tx.presence(&row, PresenceCommand::Choose(Presence::Offline), now)
+                    .await?;
             }
             tx.enqueue(None, &[Work::DrainQueue], now).await?;
             tx.commit().await
         })
         .await?;
-        self.agents().await?.into_iter().find(|a| a.id == id).ok_or(EngineError::NotFound(Missing::Agent))
+        self.agents()
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(EngineError::NotFound(Missing::Agent))
     }
 
     /// Whether any active agent is Online (the widget offers a chat, or the offline form).
@@ -204,13 +258,24 @@ impl Engine {
             .one(&self.db().read)
             .await?
             .filter(|row| row.expires_at > crate::now())
-            .map(|row| StoredSession { id: row.id, data: row.data, expires_at: row.expires_at }))
+            .map(|row| StoredSession {
+                id: row.id,
+                data: row.data,
+                expires_at: row.expires_at,
+            }))
     }
 
     /// Stores a new session; `false` if the id is taken.
     pub async fn create_session(&self, s: &StoredSession) -> Result<bool> {
-        let row = session::ActiveModel { id: Set(s.id.clone()), data: Set(s.data.clone()), expires_at: Set(s.expires_at) };
-        match session::Entity::insert(row).exec_without_returning(&self.db().write).await {
+        let row = session::ActiveModel {
+            id: Set(s.id.clone()),
+            data: Set(s.data.clone()),
+            expires_at: Set(s.expires_at),
+        };
+        match session::Entity::insert(row)
+            .exec_without_returning(&self.db().write)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e.into()),
@@ -218,20 +283,34 @@ impl Engine {
     }
 
     pub async fn save_session(&self, s: &StoredSession) -> Result<()> {
-        let row = session::ActiveModel { id: Set(s.id.clone()), data: Set(s.data.clone()), expires_at: Set(s.expires_at) };
+        let row = session::ActiveModel {
+            id: Set(s.id.clone()),
+            data: Set(s.data.clone()),
+            expires_at: Set(s.expires_at),
+        };
         session::Entity::insert(row)
-            .on_conflict(OnConflict::column(session::Column::Id).update_columns([session::Column::Data, session::Column::ExpiresAt]).to_owned())
+            .on_conflict(
+                OnConflict::column(session::Column::Id)
+                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
+                    .to_owned(),
+            )
             .exec_without_returning(&self.db().write)
             .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {
-        session::Entity::delete_by_id(id.to_string()).exec(&self.db().write).await?;
+        session::Entity::delete_by_id(id.to_string())
+            .exec(&self.db().write)
+            .await?;
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self) -> Result<u64> {
-        Ok(session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(crate::now())).exec(&self.db().write).await?.rows_affected)
+        Ok(session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(crate::now()))
+            .exec(&self.db().write)
+            .await?
+            .rows_affected)
     }
 }

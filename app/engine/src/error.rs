@@ -131,10 +131,12 @@ impl From<&EngineError> for switchboard_wire::ApiError {
         match e {
             EngineError::Unauthorized => ApiError::Unauthorized,
             // Someone else's conversation does not exist for you.
-            EngineError::Refused(r @ Refusal::NotYourConversation) => ApiError::NotFound(r.to_string()),
-            EngineError::Refused(r @ (Refusal::SelfTransfer | Refusal::NotOnline { .. } | Refusal::Message(_))) => {
-                ApiError::invalid(r.code(), r.to_string())
+            EngineError::Refused(r @ Refusal::NotYourConversation) => {
+                ApiError::NotFound(r.to_string())
             }
+            EngineError::Refused(
+                r @ (Refusal::SelfTransfer | Refusal::NotOnline { .. } | Refusal::Message(_)),
+            ) => ApiError::invalid(r.code(), r.to_string()),
             EngineError::Refused(r) => ApiError::conflict(r.code(), r.to_string()),
             EngineError::Invalid(rule) => ApiError::invalid(rule.code(), rule.to_string()),
             EngineError::NotFound(m) => ApiError::NotFound(

@@ -108,8 +108,11 @@ impl Workers {
 impl Engine {
     /// Connects, migrates, and (SQLite) claims the database for this node.
     pub async fn open(config: EngineConfig) -> Result<Engine> {
-        let sqlite_claim =
-            if config.serves && config.database_url.starts_with("sqlite:") { Some(claim_sqlite(&config.database_url)?) } else { None };
+        let sqlite_claim = if config.serves && config.database_url.starts_with("sqlite:") {
+            Some(claim_sqlite(&config.database_url)?)
+        } else {
+            None
+        };
         let db = Db::connect(&config.database_url).await?;
         let bus = Bus::new(match db.backend {
             Backend::Sqlite => BusKind::Local,
@@ -118,7 +121,17 @@ impl Engine {
         let node_id = Uuid::new_v4();
         tracing::info!(node = %node_id, backend = ?db.backend, "engine open");
         Ok(Engine {
-            inner: Arc::new(Inner { db, bus, hub: Hub::default(), node_id, config, sqlite_claim: Mutex::new(sqlite_claim), visitors: Default::default(), committed: Default::default(), states: Default::default() }),
+            inner: Arc::new(Inner {
+                db,
+                bus,
+                hub: Hub::default(),
+                node_id,
+                config,
+                sqlite_claim: Mutex::new(sqlite_claim),
+                visitors: Default::default(),
+                committed: Default::default(),
+                states: Default::default(),
+            }),
         })
     }
 
@@ -128,15 +141,23 @@ impl Engine {
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
         let e = self.clone();
-        workers::supervise(&tracker, &token, "dispatcher", move |t| e.clone().run_dispatcher(t));
+        workers::supervise(&tracker, &token, "dispatcher", move |t| {
+            e.clone().run_dispatcher(t)
+        });
         let e = self.clone();
-        workers::supervise(&tracker, &token, "reactor", move |t| e.clone().run_reactor(t));
+        workers::supervise(&tracker, &token, "reactor", move |t| {
+            e.clone().run_reactor(t)
+        });
         let e = self.clone();
         workers::supervise(&tracker, &token, "timers", move |t| e.clone().run_timers(t));
         let e = self.clone();
-        workers::supervise(&tracker, &token, "presence", move |t| e.clone().run_presence(t));
+        workers::supervise(&tracker, &token, "presence", move |t| {
+            e.clone().run_presence(t)
+        });
         let e = self.clone();
-        workers::supervise(&tracker, &token, "housekeeping", move |t| e.clone().run_housekeeping(t));
+        workers::supervise(&tracker, &token, "housekeeping", move |t| {
+            e.clone().run_housekeeping(t)
+        });
         if self.db().backend == Backend::Postgres {
             let e = self.clone();
             workers::supervise(&tracker, &token, "bus", move |t| {
@@ -209,14 +230,21 @@ impl Engine {
 /// SQLite serves one node: a second process on the same file would fight over the single
 /// writer and never hear the first one's commits. Refuse it clearly.
 fn claim_sqlite(url: &str) -> Result<std::fs::File> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or_default();
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or_default();
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.contains(":memory:") {
-        return Err(EngineError::Internal("an in-memory SQLite database is not supported".into()));
+        return Err(EngineError::Internal(
+            "an in-memory SQLite database is not supported".into(),
+        ));
     }
     if let Some(dir) = std::path::Path::new(path).parent() {
         if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| EngineError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                EngineError::Internal(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
     }
     let lock_path = format!("{path}.node-lock");
@@ -229,6 +257,8 @@ fn claim_sqlite(url: &str) -> Result<std::fs::File> {
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::SqliteTaken(path.to_string())),
-        Err(std::fs::TryLockError::Error(e)) => Err(EngineError::Internal(format!("cannot lock {lock_path}: {e}"))),
+        Err(std::fs::TryLockError::Error(e)) => Err(EngineError::Internal(format!(
+            "cannot lock {lock_path}: {e}"
+        ))),
     }
 }

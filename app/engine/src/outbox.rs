@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 const LEASE_MS: i64 = 30_000;
 const MAX_BACKOFF_MS: i64 = 60_000;
 
-const CLAIM_SQLITE: &str = "UPDATE outbox SET dedupe_key = NULL, due_at = ?, attempts = attempts + 1 \
+const CLAIM_SQLITE: &str =
+    "UPDATE outbox SET dedupe_key = NULL, due_at = ?, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT 1) RETURNING *";
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET dedupe_key = NULL, due_at = $1, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM outbox WHERE due_at <= $2 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *";
@@ -28,8 +29,12 @@ impl Engine {
             Backend::Sqlite => (DbBackend::Sqlite, CLAIM_SQLITE),
             Backend::Postgres => (DbBackend::Postgres, CLAIM_POSTGRES),
         };
-        let stmt = Statement::from_sql_and_values(backend, sql, [(now + LEASE_MS).into(), now.into()]);
-        Ok(outbox::Entity::find().from_raw_sql(stmt).one(&self.db().write).await?)
+        let stmt =
+            Statement::from_sql_and_values(backend, sql, [(now + LEASE_MS).into(), now.into()]);
+        Ok(outbox::Entity::find()
+            .from_raw_sql(stmt)
+            .one(&self.db().write)
+            .await?)
     }
 
     async fn do_job(&self, job: &outbox::Model) -> Result<()> {
@@ -48,11 +53,15 @@ impl Engine {
         };
         match self.do_job(&job).await {
             Ok(()) => {
-                outbox::Entity::delete_by_id(job.id).exec(&self.db().write).await?;
+                outbox::Entity::delete_by_id(job.id)
+                    .exec(&self.db().write)
+                    .await?;
             }
             Err(e @ EngineError::Corrupt(_)) => {
                 tracing::error!(error = %e, job = job.id, "dropping a job that cannot be done");
-                outbox::Entity::delete_by_id(job.id).exec(&self.db().write).await?;
+                outbox::Entity::delete_by_id(job.id)
+                    .exec(&self.db().write)
+                    .await?;
             }
             Err(e) => {
                 let backoff = (1_000i64 << job.attempts.clamp(0, 6)).min(MAX_BACKOFF_MS);

@@ -21,18 +21,29 @@ impl Engine {
     }
 }
 
-async fn build(db: &impl sea_orm::ConnectionTrait, from: Millis, to: Millis, now: Millis) -> Result<ReportData> {
+async fn build(
+    db: &impl sea_orm::ConnectionTrait,
+    from: Millis,
+    to: Millis,
+    now: Millis,
+) -> Result<ReportData> {
     let closed = conversation::Entity::find()
         .filter(conversation::Column::Status.eq(ConversationStatus::Closed.as_str()))
         .filter(conversation::Column::ClosedAt.gte(from))
         .filter(conversation::Column::ClosedAt.lt(to))
         .all(db)
         .await?;
-    let (leads, chats): (Vec<_>, Vec<_>) = closed.into_iter().partition(|c| c.lead && c.accepted_at.is_none());
-    let first_responses: Vec<Millis> =
-        chats.iter().filter_map(|c| c.first_response_at.map(|f| f - c.queued_at)).collect();
-    let handle_times: Vec<Millis> =
-        chats.iter().filter_map(|c| Some(c.closed_at? - c.accepted_at?)).collect();
+    let (leads, chats): (Vec<_>, Vec<_>) = closed
+        .into_iter()
+        .partition(|c| c.lead && c.accepted_at.is_none());
+    let first_responses: Vec<Millis> = chats
+        .iter()
+        .filter_map(|c| c.first_response_at.map(|f| f - c.queued_at))
+        .collect();
+    let handle_times: Vec<Millis> = chats
+        .iter()
+        .filter_map(|c| Some(c.closed_at? - c.accepted_at?))
+        .collect();
 
     let passes = conversation_pass::Entity::find()
         .filter(conversation_pass::Column::Reason.eq("missed"))
@@ -67,7 +78,8 @@ async fn build(db: &impl sea_orm::ConnectionTrait, from: Millis, to: Millis, now
             Presence::Away => 1,
             Presence::Offline => 2,
         };
-        per_agent.entry(row.account_id).or_default()[slot] += overlap_millis(row.started_at, row.ended_at, from, to, now);
+        per_agent.entry(row.account_id).or_default()[slot] +=
+            overlap_millis(row.started_at, row.ended_at, from, to, now);
     }
     let mut agents: Vec<TimeInStatus> = account::Entity::find()
         .all(db)

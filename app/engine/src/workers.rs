@@ -9,8 +9,12 @@ use tokio_util::task::TaskTracker;
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
 
 /// Spawns `make()` and restarts it whenever it panics or returns before cancellation.
-pub fn supervise<F, Fut>(tracker: &TaskTracker, token: &CancellationToken, name: &'static str, make: F)
-where
+pub fn supervise<F, Fut>(
+    tracker: &TaskTracker,
+    token: &CancellationToken,
+    name: &'static str,
+    make: F,
+) where
     F: Fn(CancellationToken) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -32,7 +36,9 @@ where
                 return;
             }
             match result {
-                Err(e) if e.is_panic() => tracing::error!(worker = name, "worker panicked; restarting"),
+                Err(e) if e.is_panic() => {
+                    tracing::error!(worker = name, "worker panicked; restarting")
+                }
                 Err(_) => tracing::warn!(worker = name, "worker stopped; restarting"),
                 Ok(()) => tracing::warn!(worker = name, "worker returned; restarting"),
             }
@@ -66,9 +72,15 @@ mod tests {
             }
         });
         tokio::time::sleep(Duration::from_secs(3)).await;
-        assert_eq!(runs.load(Ordering::SeqCst), 2, "restarted once after the panic");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "restarted once after the panic"
+        );
         token.cancel();
         tracker.close();
-        tokio::time::timeout(Duration::from_secs(5), tracker.wait()).await.expect("stopped");
+        tokio::time::timeout(Duration::from_secs(5), tracker.wait())
+            .await
+            .expect("stopped");
     }
 }

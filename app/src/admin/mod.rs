@@ -15,13 +15,22 @@ use switchboard_wire::inbox::AgentInfo;
 use uuid::Uuid;
 
 #[server(endpoint = "admin/agents/create", input = Json, output = Json)]
-pub async fn create_agent(email: String, name: String, password: String, role: AgentRole, capacity: u32) -> Result<AgentInfo, ApiError> {
+pub async fn create_agent(
+    email: String,
+    name: String,
+    password: String,
+    role: AgentRole,
+    capacity: u32,
+) -> Result<AgentInfo, ApiError> {
     use crate::error::AppError;
     crate::error::respond(
         async {
             crate::auth::ssr::require_admin().await?;
             let state = crate::state::AppState::from_context()?;
-            let created = state.engine.create_account(&email, &name, &password, role, capacity).await?;
+            let created = state
+                .engine
+                .create_account(&email, &name, &password, role, capacity)
+                .await?;
             state
                 .engine
                 .agents()
@@ -36,12 +45,20 @@ pub async fn create_agent(email: String, name: String, password: String, role: A
 
 /// Changes an agent's role, chat limit or whether the account may sign in at all.
 #[server(endpoint = "admin/agents/update", input = Json, output = Json)]
-pub async fn update_agent(id: Uuid, role: AgentRole, capacity: u32, active: bool) -> Result<AgentInfo, ApiError> {
+pub async fn update_agent(
+    id: Uuid,
+    role: AgentRole,
+    capacity: u32,
+    active: bool,
+) -> Result<AgentInfo, ApiError> {
     crate::error::respond(
         async {
             let me = crate::auth::ssr::require_admin().await?;
             let state = crate::state::AppState::from_context()?;
-            Ok(state.engine.update_agent(me.id, id, role, capacity, active).await?)
+            Ok(state
+                .engine
+                .update_agent(me.id, id, role, capacity, active)
+                .await?)
         }
         .await,
     )
@@ -81,7 +98,10 @@ pub async fn report(from: i64, to: i64) -> Result<ReportData, ApiError> {
         async {
             crate::auth::ssr::require_admin().await?;
             let state = crate::state::AppState::from_context()?;
-            Ok(state.engine.report(from, to, switchboard_engine::now()).await?)
+            Ok(state
+                .engine
+                .report(from, to, switchboard_engine::now())
+                .await?)
         }
         .await,
     )

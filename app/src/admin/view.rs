@@ -1,12 +1,12 @@
 //! The admin page: agents, routing and widget settings, reports.
 
 use crate::auth::AgentRole;
-use switchboard_domain::{BotAnswer, RoutingSettings};
-use switchboard_wire::admin::{ReportData, TimeInStatus};
-use switchboard_wire::inbox::AgentInfo;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use switchboard_domain::{BotAnswer, RoutingSettings};
 use switchboard_domain::{MissedPolicy, RoutingMode};
+use switchboard_wire::admin::{ReportData, TimeInStatus};
+use switchboard_wire::inbox::AgentInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -35,10 +35,12 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 fn Admin() -> impl IntoView {
     let tab = RwSignal::new(Tab::Agents);
-    let tab_btn = move |t: Tab, label: &'static str| view! {
-        <button class=move || if tab.get() == t { "tab active" } else { "tab" }
-            data-testid=format!("admin-tab-{}", label.to_lowercase())
-            on:click=move |_| tab.set(t)>{label}</button>
+    let tab_btn = move |t: Tab, label: &'static str| {
+        view! {
+            <button class=move || if tab.get() == t { "tab active" } else { "tab" }
+                data-testid=format!("admin-tab-{}", label.to_lowercase())
+                on:click=move |_| tab.set(t)>{label}</button>
+        }
     };
     view! {
         <div class="admin">
@@ -74,7 +76,9 @@ fn Agents() -> impl IntoView {
         version.track();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            agents.set(Some(crate::inbox::list_agents().await.map_err(|e| e.to_string())));
+            agents.set(Some(
+                crate::inbox::list_agents().await.map_err(|e| e.to_string()),
+            ));
         });
     });
     let error = RwSignal::new(None::<String>);
@@ -89,7 +93,15 @@ fn Agents() -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match super::create_agent(email.get_untracked(), name.get_untracked(), password.get_untracked(), role.get_untracked(), capacity.get_untracked()).await {
+            match super::create_agent(
+                email.get_untracked(),
+                name.get_untracked(),
+                password.get_untracked(),
+                role.get_untracked(),
+                capacity.get_untracked(),
+            )
+            .await
+            {
                 Ok(_) => {
                     error.set(None);
                     email.set(String::new());
@@ -137,14 +149,20 @@ fn Agents() -> impl IntoView {
 }
 
 #[component]
-fn AgentRow(agent: AgentInfo, error: RwSignal<Option<String>>, on_saved: Callback<()>) -> impl IntoView {
+fn AgentRow(
+    agent: AgentInfo,
+    error: RwSignal<Option<String>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let role = RwSignal::new(agent.role);
     let capacity = RwSignal::new(agent.capacity);
     let id = agent.id;
     let save = move |active: bool| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match super::update_agent(id, role.get_untracked(), capacity.get_untracked(), active).await {
+            match super::update_agent(id, role.get_untracked(), capacity.get_untracked(), active)
+                .await
+            {
                 Ok(_) => {
                     error.set(None);
                     on_saved.run(());
@@ -203,10 +221,12 @@ fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            status.set(Some(match super::save_settings(settings.get_untracked()).await {
-                Ok(_) => Ok("Saved. New requests use these settings now.".into()),
-                Err(e) => Err(e.to_string()),
-            }));
+            status.set(Some(
+                match super::save_settings(settings.get_untracked()).await {
+                    Ok(_) => Ok("Saved. New requests use these settings now.".into()),
+                    Err(e) => Err(e.to_string()),
+                },
+            ));
         });
     };
     view! {
@@ -277,20 +297,30 @@ fn Reports() -> impl IntoView {
     let result = RwSignal::new(None::<Result<ReportData, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(f), Some(t)) = (day_millis(&from.get_untracked()), day_millis(&to.get_untracked())) else {
+        let (Some(f), Some(t)) = (
+            day_millis(&from.get_untracked()),
+            day_millis(&to.get_untracked()),
+        ) else {
             result.set(Some(Err("Enter both dates.".into())));
             return;
         };
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            result.set(Some(super::report(f, t + 86_400_000).await.map_err(|e| e.to_string())));
+            result.set(Some(
+                super::report(f, t + 86_400_000)
+                    .await
+                    .map_err(|e| e.to_string()),
+            ));
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = (f, t);
     };
     #[cfg(feature = "hydrate")]
     {
-        let today = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+        let today = js_sys::Date::new_0()
+            .to_iso_string()
+            .as_string()
+            .unwrap_or_default();
         let day = today.get(..10).unwrap_or_default().to_string();
         from.set(day.clone());
         to.set(day);
@@ -331,7 +361,11 @@ fn Reports() -> impl IntoView {
 /// `YYYY-MM-DD` to unix milliseconds at 00:00 UTC.
 fn day_millis(day: &str) -> Option<i64> {
     let mut it = day.split('-');
-    let (y, m, d): (i64, i64, i64) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    let (y, m, d): (i64, i64, i64) = (
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    );
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }

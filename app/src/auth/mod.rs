@@ -12,25 +12,37 @@ use leptos::prelude::*;
 
 /// Signs an agent in. A plain form post works without JavaScript and lands on the inbox.
 #[server(endpoint = "auth/login")]
-pub async fn login(email: String, password: String, presence: Option<String>) -> Result<AgentProfile, ApiError> {
+pub async fn login(
+    email: String,
+    password: String,
+    presence: Option<String>,
+) -> Result<AgentProfile, ApiError> {
     use crate::error::{respond, AppError};
     use switchboard_domain::presence::PresenceCommand;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
             let profile = state.engine.authenticate(&email, &password).await?;
-            let session: tower_sessions::Session =
-                leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+            let session: tower_sessions::Session = leptos_axum::extract()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             // A fresh id on every sign-in: a session id seen before login is worthless after.
-            session.cycle_id().await.map_err(|e| AppError::Internal(e.to_string()))?;
+            session
+                .cycle_id()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             session
                 .insert(ssr::SESSION_ACCOUNT_KEY, profile.id)
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             // Online on sign-in, unless the agent chose otherwise on the form.
-            let presence = switchboard_domain::Presence::parse(presence.as_deref().unwrap_or("online"))
-                .unwrap_or(switchboard_domain::Presence::Online);
-            state.engine.set_presence(profile.id, PresenceCommand::Choose(presence)).await?;
+            let presence =
+                switchboard_domain::Presence::parse(presence.as_deref().unwrap_or("online"))
+                    .unwrap_or(switchboard_domain::Presence::Online);
+            state
+                .engine
+                .set_presence(profile.id, PresenceCommand::Choose(presence))
+                .await?;
             leptos_axum::redirect("/inbox");
             Ok(profile)
         }
@@ -44,13 +56,23 @@ pub async fn logout() -> Result<(), ApiError> {
     use switchboard_domain::presence::PresenceCommand;
     respond(
         async {
-            let session: tower_sessions::Session =
-                leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+            let session: tower_sessions::Session = leptos_axum::extract()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             if let Ok(agent) = ssr::require_agent().await {
                 let state = crate::state::AppState::from_context()?;
-                state.engine.set_presence(agent.id, PresenceCommand::Choose(switchboard_domain::Presence::Offline)).await?;
+                state
+                    .engine
+                    .set_presence(
+                        agent.id,
+                        PresenceCommand::Choose(switchboard_domain::Presence::Offline),
+                    )
+                    .await?;
             }
-            session.flush().await.map_err(|e| AppError::Internal(e.to_string()))?;
+            session
+                .flush()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             leptos_axum::redirect("/login");
             Ok(())
         }

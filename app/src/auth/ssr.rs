@@ -10,8 +10,14 @@ use uuid::Uuid;
 pub const SESSION_ACCOUNT_KEY: &str = "account_id";
 
 /// The signed-in, active agent of this session (role and status read afresh).
-pub async fn agent_of_session(engine: &Engine, session: &Session) -> Result<AgentProfile, AppError> {
-    let id: Option<Uuid> = session.get(SESSION_ACCOUNT_KEY).await.map_err(|e| AppError::Internal(format!("session: {e}")))?;
+pub async fn agent_of_session(
+    engine: &Engine,
+    session: &Session,
+) -> Result<AgentProfile, AppError> {
+    let id: Option<Uuid> = session
+        .get(SESSION_ACCOUNT_KEY)
+        .await
+        .map_err(|e| AppError::Internal(format!("session: {e}")))?;
     let id = id.ok_or(AppError::Unauthorized)?;
     Ok(engine.active_agent(id).await?)
 }
@@ -19,7 +25,9 @@ pub async fn agent_of_session(engine: &Engine, session: &Session) -> Result<Agen
 /// Inside a server function: the signed-in agent, or 401.
 pub async fn require_agent() -> Result<AgentProfile, AppError> {
     let state = crate::state::AppState::from_context()?;
-    let session: Session = leptos_axum::extract().await.map_err(|_| AppError::Unauthorized)?;
+    let session: Session = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Unauthorized)?;
     agent_of_session(&state.engine, &session).await
 }
 
@@ -34,5 +42,8 @@ pub async fn require_admin() -> Result<AgentProfile, AppError> {
 
 /// The agent as a domain command names them.
 pub fn agent_ref(p: &AgentProfile) -> switchboard_domain::conversation::AgentRef {
-    switchboard_domain::conversation::AgentRef { id: p.id, name: p.name.clone() }
+    switchboard_domain::conversation::AgentRef {
+        id: p.id,
+        name: p.name.clone(),
+    }
 }

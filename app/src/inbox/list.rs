@@ -103,7 +103,9 @@ pub(super) fn Filters(is_admin: bool) -> impl IntoView {
     let operator_change = move |ev| {
         let v = event_target_value(&ev);
         state.filter.update(|f| {
-            f.scope = Uuid::parse_str(&v).map(Scope::Operator).unwrap_or(Scope::All);
+            f.scope = Uuid::parse_str(&v)
+                .map(Scope::Operator)
+                .unwrap_or(Scope::All);
         });
     };
     let channel_change = move |ev| {
@@ -170,7 +172,11 @@ fn Row(row: InboxRow) -> impl IntoView {
     let offered_to_me = s.offered_to_me(me);
     let queued = s.status == ConversationStatus::Queued && !s.lead;
     let deadline = s.deadline;
-    let timer_class = if s.status == ConversationStatus::Offered { "timer accept" } else { "timer queue" };
+    let timer_class = if s.status == ConversationStatus::Offered {
+        "timer accept"
+    } else {
+        "timer queue"
+    };
     view! {
         <li
             class=move || {

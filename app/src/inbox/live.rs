@@ -55,7 +55,12 @@ fn load_setup(state: InboxState) {
 
 fn open(state: InboxState, socket: Socket, id: Uuid, previous: Option<Uuid>) {
     if let Some(prev) = previous {
-        send_frame(socket, ClientFrame::Unsubscribe { conversation_id: prev });
+        send_frame(
+            socket,
+            ClientFrame::Unsubscribe {
+                conversation_id: prev,
+            },
+        );
     }
     state.thread.set(Thread::new());
     state.has_older.set(false);
@@ -69,7 +74,13 @@ fn open(state: InboxState, socket: Socket, id: Uuid, previous: Option<Uuid>) {
                 });
                 state.has_older.set(detail.page.has_older);
                 let after_seq = state.thread.with_untracked(|t| t.watermark());
-                send_frame(socket, ClientFrame::Subscribe { conversation_id: id, after_seq });
+                send_frame(
+                    socket,
+                    ClientFrame::Subscribe {
+                        conversation_id: id,
+                        after_seq,
+                    },
+                );
                 state.upsert(detail.summary);
                 read_up_to(state, id, after_seq);
             }
@@ -137,7 +148,11 @@ pub fn boot(state: InboxState) {
     // Unread chats show in the browser tab title.
     Effect::new(move |_| {
         let unread = state.rows.with(|rows| rows.unread());
-        let title = if unread > 0 { format!("* ({unread}) Inbox · Switchboard") } else { "Inbox · Switchboard".into() };
+        let title = if unread > 0 {
+            format!("* ({unread}) Inbox · Switchboard")
+        } else {
+            "Inbox · Switchboard".into()
+        };
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             doc.set_title(&title);
         }
@@ -153,7 +168,10 @@ pub fn boot(state: InboxState) {
             load_setup(state);
             if let Some(id) = state.selected.get_untracked() {
                 let after_seq = state.thread.with_untracked(|t| t.watermark());
-                live.send(&ClientFrame::Subscribe { conversation_id: id, after_seq });
+                live.send(&ClientFrame::Subscribe {
+                    conversation_id: id,
+                    after_seq,
+                });
             }
         },
         move |frame| match frame {
@@ -167,7 +185,9 @@ pub fn boot(state: InboxState) {
                     load_folder(state, socket);
                 }
             }
-            ServerFrame::Message { message } if state.selected.get_untracked() == Some(message.conversation_id) => {
+            ServerFrame::Message { message }
+                if state.selected.get_untracked() == Some(message.conversation_id) =>
+            {
                 let (seq, id) = (message.seq, message.conversation_id);
                 state.thread.update(|t| {
                     t.apply(message);
@@ -181,7 +201,10 @@ pub fn boot(state: InboxState) {
                     load_setup(state);
                 }
             }),
-            ServerFrame::Notice { conversation_id, text } => state.notify(conversation_id, text),
+            ServerFrame::Notice {
+                conversation_id,
+                text,
+            } => state.notify(conversation_id, text),
             ServerFrame::Error { code, .. } if code == "replay_too_long" => {
                 // Too far behind: open the room afresh on its latest page.
                 if let Some(id) = state.selected.get_untracked() {
@@ -214,8 +237,13 @@ fn spawn_clock(state: InboxState) {
             if state.now.try_set(now).is_some() {
                 return; // disposed
             }
-            if state.notices.with_untracked(|n| n.iter().any(|x| now - x.at >= NOTICE_MILLIS)) {
-                state.notices.update(|n| n.retain(|x| now - x.at < NOTICE_MILLIS));
+            if state
+                .notices
+                .with_untracked(|n| n.iter().any(|x| now - x.at >= NOTICE_MILLIS))
+            {
+                state
+                    .notices
+                    .update(|n| n.retain(|x| now - x.at < NOTICE_MILLIS));
             }
         }
     });
@@ -245,7 +273,9 @@ fn watch_activity(state: InboxState) {
     leptos::task::spawn_local(async move {
         loop {
             gloo_timers::future::TimeoutFuture::new(5000).await;
-            let Some(limit) = state.auto_away_secs.try_get_untracked() else { return };
+            let Some(limit) = state.auto_away_secs.try_get_untracked() else {
+                return;
+            };
             let idle = now_ms() - last_active.get() > limit as i64 * 1000;
             if idle && !auto_away.get() && state.my_presence() == Presence::Online {
                 auto_away.set(true);
@@ -265,7 +295,9 @@ pub fn choose_presence(state: InboxState, presence: Presence) {
 
 fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
     let internal = state.internal.get_untracked();
-    crate::components::deliver(state.thread, id, body, move |id, body| super::send_agent_message(conversation_id, id, body, internal));
+    crate::components::deliver(state.thread, id, body, move |id, body| {
+        super::send_agent_message(conversation_id, id, body, internal)
+    });
 }
 
 pub fn send(state: InboxState, conversation_id: Uuid, body: String) {
@@ -300,7 +332,9 @@ pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
                     state.selected.set(None);
                 }
             }),
-            "close" => super::close_conversation(conversation_id).await.map(|s| state.upsert(s)),
+            "close" => super::close_conversation(conversation_id)
+                .await
+                .map(|s| state.upsert(s)),
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -321,7 +355,13 @@ pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
     });
 }
 
-pub fn transfer(state: InboxState, conversation_id: Uuid, to: Uuid, comment: String, done: Callback<()>) {
+pub fn transfer(
+    state: InboxState,
+    conversation_id: Uuid,
+    to: Uuid,
+    comment: String,
+    done: Callback<()>,
+) {
     leptos::task::spawn_local(async move {
         match super::transfer_chat(conversation_id, to, comment).await {
             Ok(s) => {

@@ -17,7 +17,9 @@ use crate::error::ApiError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use switchboard_domain::{Message, Presence};
-use switchboard_wire::inbox::{AgentInfo, ContactHit, ConversationDetail, InboxContext, InboxRow, MessagePage};
+use switchboard_wire::inbox::{
+    AgentInfo, ContactHit, ConversationDetail, InboxContext, InboxRow, MessagePage,
+};
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
 
@@ -69,7 +71,10 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
             let reads = state.engine.read_positions(agent.id, &ids).await?;
             Ok(summaries
                 .into_iter()
-                .map(|summary| InboxRow { read_seq: reads.get(&summary.id).copied().unwrap_or(0), summary })
+                .map(|summary| InboxRow {
+                    read_seq: reads.get(&summary.id).copied().unwrap_or(0),
+                    summary,
+                })
                 .filter(|r| !filter.unread_only || r.read_seq < r.summary.last_seq)
                 .collect())
         }
@@ -86,7 +91,15 @@ pub async fn accept_chat(conversation_id: Uuid) -> Result<ConversationSummary, A
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.execute(conversation_id, Command::Accept { agent: agent_ref(&agent) }).await?;
+            state
+                .engine
+                .execute(
+                    conversation_id,
+                    Command::Accept {
+                        agent: agent_ref(&agent),
+                    },
+                )
+                .await?;
             Ok(state.engine.summary(conversation_id).await?)
         }
         .await,
@@ -100,7 +113,10 @@ pub async fn decline_chat(conversation_id: Uuid) -> Result<(), ApiError> {
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.execute(conversation_id, Command::Decline { agent: agent.id }).await?;
+            state
+                .engine
+                .execute(conversation_id, Command::Decline { agent: agent.id })
+                .await?;
             Ok(())
         }
         .await,
@@ -108,12 +124,19 @@ pub async fn decline_chat(conversation_id: Uuid) -> Result<(), ApiError> {
 }
 
 #[server(endpoint = "inbox/transfer", input = Json, output = Json)]
-pub async fn transfer_chat(conversation_id: Uuid, to: Uuid, comment: String) -> Result<ConversationSummary, ApiError> {
+pub async fn transfer_chat(
+    conversation_id: Uuid,
+    to: Uuid,
+    comment: String,
+) -> Result<ConversationSummary, ApiError> {
     crate::error::respond(
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.transfer(conversation_id, agent_ref(&agent), to, &comment).await?;
+            state
+                .engine
+                .transfer(conversation_id, agent_ref(&agent), to, &comment)
+                .await?;
             Ok(state.engine.summary(conversation_id).await?)
         }
         .await,
@@ -121,12 +144,18 @@ pub async fn transfer_chat(conversation_id: Uuid, to: Uuid, comment: String) -> 
 }
 
 #[server(endpoint = "inbox/invite", input = Json, output = Json)]
-pub async fn invite_agent(conversation_id: Uuid, agent_id: Uuid) -> Result<ConversationSummary, ApiError> {
+pub async fn invite_agent(
+    conversation_id: Uuid,
+    agent_id: Uuid,
+) -> Result<ConversationSummary, ApiError> {
     crate::error::respond(
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.invite(conversation_id, agent_ref(&agent), agent_id).await?;
+            state
+                .engine
+                .invite(conversation_id, agent_ref(&agent), agent_id)
+                .await?;
             Ok(state.engine.summary(conversation_id).await?)
         }
         .await,
@@ -176,7 +205,11 @@ pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
             let settings = state.engine.settings().await?;
             let mut agents = state.engine.agents().await?;
             agents.retain(|a| a.active);
-            Ok(InboxContext { agents, auto_away_secs: settings.auto_away_secs, mode: settings.mode })
+            Ok(InboxContext {
+                agents,
+                auto_away_secs: settings.auto_away_secs,
+                mode: settings.mode,
+            })
         }
         .await,
     )
@@ -203,7 +236,10 @@ pub async fn open_conversation(conversation_id: Uuid) -> Result<ConversationDeta
             crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
             let summary = state.engine.summary(conversation_id).await?;
-            let page = state.engine.message_page(conversation_id, None, true, PAGE).await?;
+            let page = state
+                .engine
+                .message_page(conversation_id, None, true, PAGE)
+                .await?;
             Ok(ConversationDetail { summary, page })
         }
         .await,
@@ -212,13 +248,23 @@ pub async fn open_conversation(conversation_id: Uuid) -> Result<ConversationDeta
 
 /// Messages before `before_seq`, oldest first.
 #[server(endpoint = "inbox/history", input = Json, output = Json)]
-pub async fn conversation_history(conversation_id: Uuid, before_seq: u64) -> Result<MessagePage, ApiError> {
+pub async fn conversation_history(
+    conversation_id: Uuid,
+    before_seq: u64,
+) -> Result<MessagePage, ApiError> {
     crate::error::respond(
         async {
             crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.state(conversation_id).await?.ok_or(switchboard_engine::EngineError::NotFound(switchboard_engine::Missing::Conversation))?;
-            Ok(state.engine.message_page(conversation_id, Some(before_seq), true, PAGE).await?)
+            state.engine.state(conversation_id).await?.ok_or(
+                switchboard_engine::EngineError::NotFound(
+                    switchboard_engine::Missing::Conversation,
+                ),
+            )?;
+            Ok(state
+                .engine
+                .message_page(conversation_id, Some(before_seq), true, PAGE)
+                .await?)
         }
         .await,
     )
@@ -227,7 +273,12 @@ pub async fn conversation_history(conversation_id: Uuid, before_seq: u64) -> Res
 /// Sends an agent reply (or, with `internal`, a note only agents see). Replying to a queued
 /// conversation takes it. Retrying with the same `client_msg_id` stores it once.
 #[server(endpoint = "inbox/send", input = Json, output = Json)]
-pub async fn send_agent_message(conversation_id: Uuid, client_msg_id: Uuid, body: String, internal: bool) -> Result<Message, ApiError> {
+pub async fn send_agent_message(
+    conversation_id: Uuid,
+    client_msg_id: Uuid,
+    body: String,
+    internal: bool,
+) -> Result<Message, ApiError> {
     use switchboard_domain::conversation::{Author, Command};
     use switchboard_domain::{MessageBody, Visibility};
     crate::error::respond(
@@ -235,10 +286,27 @@ pub async fn send_agent_message(conversation_id: Uuid, client_msg_id: Uuid, body
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
             let body = MessageBody::parse(&body)?;
-            let visibility = if internal { Visibility::Internal } else { Visibility::Public };
-            let command = Command::Append { author: Author::Agent(agent_ref(&agent)), body, visibility, client_msg_id: Some(client_msg_id) };
-            let message = state.engine.append(conversation_id, command).await?.message().clone();
-            state.engine.mark_read(conversation_id, agent.id, message.seq).await?;
+            let visibility = if internal {
+                Visibility::Internal
+            } else {
+                Visibility::Public
+            };
+            let command = Command::Append {
+                author: Author::Agent(agent_ref(&agent)),
+                body,
+                visibility,
+                client_msg_id: Some(client_msg_id),
+            };
+            let message = state
+                .engine
+                .append(conversation_id, command)
+                .await?
+                .message()
+                .clone();
+            state
+                .engine
+                .mark_read(conversation_id, agent.id, message.seq)
+                .await?;
             Ok(message)
         }
         .await,
@@ -252,7 +320,15 @@ pub async fn close_conversation(conversation_id: Uuid) -> Result<ConversationSum
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.execute(conversation_id, Command::Close { agent: agent_ref(&agent) }).await?;
+            state
+                .engine
+                .execute(
+                    conversation_id,
+                    Command::Close {
+                        agent: agent_ref(&agent),
+                    },
+                )
+                .await?;
             Ok(state.engine.summary(conversation_id).await?)
         }
         .await,
@@ -265,7 +341,10 @@ pub async fn mark_read(conversation_id: Uuid, seq: u64) -> Result<(), ApiError> 
         async {
             let agent = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
-            Ok(state.engine.mark_read(conversation_id, agent.id, seq).await?)
+            Ok(state
+                .engine
+                .mark_read(conversation_id, agent.id, seq)
+                .await?)
         }
         .await,
     )

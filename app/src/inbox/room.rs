@@ -12,10 +12,10 @@ use uuid::Uuid;
 pub(super) fn Room(id: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
     let me = state.me_id();
-    let summary = Memo::new(move |_| {
-        state.summary_of(id)
-    });
-    let field = move |f: fn(&ConversationSummary) -> String| move || summary.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let summary = Memo::new(move |_| state.summary_of(id));
+    let field = move |f: fn(&ConversationSummary) -> String| {
+        move || summary.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
     let status = move || summary.with(|s| s.as_ref().map(|s| s.status));
     let closed = move || status() == Some(ConversationStatus::Closed);
     let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
@@ -41,7 +41,9 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             let _ = action;
         }
     };
-    let toggle = move |name: &'static str| move |_| panel.update(|p| *p = if *p == Some(name) { None } else { Some(name) });
+    let toggle = move |name: &'static str| {
+        move |_| panel.update(|p| *p = if *p == Some(name) { None } else { Some(name) })
+    };
     view! {
         <div class="thread-head">
             <div>
@@ -108,7 +110,9 @@ fn TransferPanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(target) = Uuid::parse_str(&to.get_untracked()) else {
-            state.error.set(Some("Pick an Online agent to transfer to.".into()));
+            state
+                .error
+                .set(Some("Pick an Online agent to transfer to.".into()));
             return;
         };
         #[cfg(feature = "hydrate")]
@@ -142,7 +146,9 @@ fn InvitePanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(agent) = Uuid::parse_str(&who.get_untracked()) else {
-            state.error.set(Some("Pick an Online agent to invite.".into()));
+            state
+                .error
+                .set(Some("Pick an Online agent to invite.".into()));
             return;
         };
         #[cfg(feature = "hydrate")]

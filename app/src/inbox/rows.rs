@@ -58,7 +58,10 @@ impl InboxRows {
     }
 
     pub fn unread(&self) -> usize {
-        self.rows.iter().filter(|r| r.read_seq < r.summary.last_seq).count()
+        self.rows
+            .iter()
+            .filter(|r| r.read_seq < r.summary.last_seq)
+            .count()
     }
 
     /// A listing starts: returns its generation (only the newest is applied).
@@ -113,11 +116,17 @@ impl InboxRows {
     }
 
     fn sort(&mut self) {
-        self.rows.sort_by_key(|r| (std::cmp::Reverse(r.summary.last_message_at), r.summary.id));
+        self.rows
+            .sort_by_key(|r| (std::cmp::Reverse(r.summary.last_message_at), r.summary.id));
     }
 
     /// Applies a live update (and keeps it for a listing in flight).
-    pub fn apply(&mut self, update: Update, selected: Option<Uuid>, shows: impl Fn(&ConversationSummary, u64) -> bool) -> Applied {
+    pub fn apply(
+        &mut self,
+        update: Update,
+        selected: Option<Uuid>,
+        shows: impl Fn(&ConversationSummary, u64) -> bool,
+    ) -> Applied {
         if let Some(since) = self.since.as_mut() {
             since.push(update.clone());
         }
@@ -129,7 +138,12 @@ impl InboxRows {
         applied
     }
 
-    fn apply_now(&mut self, update: Update, selected: Option<Uuid>, shows: &impl Fn(&ConversationSummary, u64) -> bool) -> Applied {
+    fn apply_now(
+        &mut self,
+        update: Update,
+        selected: Option<Uuid>,
+        shows: &impl Fn(&ConversationSummary, u64) -> bool,
+    ) -> Applied {
         let id = update.conversation_id();
         let is_selected = selected == Some(id);
         let existing = self.rows.iter().position(|r| r.summary.id == id);
@@ -163,7 +177,9 @@ impl InboxRows {
                 Applied::Changed
             }
             Update::Activity(a) => {
-                let Some(i) = existing else { return Applied::UnknownRow };
+                let Some(i) = existing else {
+                    return Applied::UnknownRow;
+                };
                 let row = &mut self.rows[i];
                 if a.last_seq <= row.summary.last_seq {
                     return Applied::Ignored;
@@ -200,7 +216,13 @@ mod tests {
     use super::*;
     use switchboard_domain::{Channel, ConversationStatus, SenderKind};
 
-    fn summary(id: u128, revision: u64, status: ConversationStatus, last_seq: u64, at: i64) -> ConversationSummary {
+    fn summary(
+        id: u128,
+        revision: u64,
+        status: ConversationStatus,
+        last_seq: u64,
+        at: i64,
+    ) -> ConversationSummary {
         ConversationSummary {
             id: Uuid::from_u128(id),
             contact_id: Uuid::nil(),
@@ -229,7 +251,10 @@ mod tests {
     }
 
     fn row(s: ConversationSummary) -> InboxRow {
-        InboxRow { summary: s, read_seq: 0 }
+        InboxRow {
+            summary: s,
+            read_seq: 0,
+        }
     }
 
     fn activity(id: u128, last_seq: u64, at: i64) -> Activity {
@@ -255,10 +280,29 @@ mod tests {
     fn an_older_summary_never_replaces_a_newer_one() {
         let mut rows = InboxRows::default();
         let g = rows.begin_listing();
-        rows.finish_listing(g, vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))], None, queued);
-        assert_eq!(rows.apply(Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))), None, queued), Applied::Changed);
+        rows.finish_listing(
+            g,
+            vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))],
+            None,
+            queued,
+        );
+        assert_eq!(
+            rows.apply(
+                Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))),
+                None,
+                queued
+            ),
+            Applied::Changed
+        );
         assert!(rows.rows().is_empty(), "taken: it left the queue");
-        assert_eq!(rows.apply(Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))), None, queued), Applied::Ignored);
+        assert_eq!(
+            rows.apply(
+                Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))),
+                None,
+                queued
+            ),
+            Applied::Ignored
+        );
         assert!(rows.rows().is_empty(), "published later, but older");
     }
 
@@ -267,17 +311,34 @@ mod tests {
         let mut rows = InboxRows::default();
         let g = rows.begin_listing();
         // While the listing runs, conversation 2 arrives and 1 is taken.
-        rows.apply(Update::Summary(Box::new(summary(2, 2, ConversationStatus::Queued, 1, 20))), None, queued);
-        rows.apply(Update::Summary(Box::new(summary(1, 6, ConversationStatus::Open, 2, 15))), None, queued);
+        rows.apply(
+            Update::Summary(Box::new(summary(2, 2, ConversationStatus::Queued, 1, 20))),
+            None,
+            queued,
+        );
+        rows.apply(
+            Update::Summary(Box::new(summary(1, 6, ConversationStatus::Open, 2, 15))),
+            None,
+            queued,
+        );
         // The listing was read before both.
         let listed = vec![row(summary(1, 4, ConversationStatus::Queued, 1, 10))];
         assert!(rows.finish_listing(g, listed, None, queued));
-        assert_eq!(ids(&rows), vec![2], "the stale row is dropped, the new one kept");
+        assert_eq!(
+            ids(&rows),
+            vec![2],
+            "the stale row is dropped, the new one kept"
+        );
         // A superseded listing is not applied.
         let old = rows.begin_listing();
         let newer = rows.begin_listing();
         assert!(!rows.finish_listing(old, vec![], None, queued));
-        assert!(rows.finish_listing(newer, vec![row(summary(2, 2, ConversationStatus::Queued, 1, 20))], None, queued));
+        assert!(rows.finish_listing(
+            newer,
+            vec![row(summary(2, 2, ConversationStatus::Queued, 1, 20))],
+            None,
+            queued
+        ));
     }
 
     #[test]
@@ -286,32 +347,71 @@ mod tests {
         let g = rows.begin_listing();
         rows.finish_listing(
             g,
-            vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10)), row(summary(2, 3, ConversationStatus::Queued, 1, 20))],
+            vec![
+                row(summary(1, 3, ConversationStatus::Queued, 1, 10)),
+                row(summary(2, 3, ConversationStatus::Queued, 1, 20)),
+            ],
             None,
             queued,
         );
         assert_eq!(ids(&rows), vec![2, 1], "newest activity first");
-        assert_eq!(rows.apply(Update::Activity(activity(1, 2, 30)), None, queued), Applied::Changed);
+        assert_eq!(
+            rows.apply(Update::Activity(activity(1, 2, 30)), None, queued),
+            Applied::Changed
+        );
         assert_eq!(ids(&rows), vec![1, 2], "moved to the top");
         assert_eq!(rows.get(Uuid::from_u128(1)).unwrap().summary.preview, "m2");
         assert_eq!(rows.unread(), 2);
         // A status change read before the message arrives after it.
-        rows.apply(Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))), None, queued);
+        rows.apply(
+            Update::Summary(Box::new(summary(1, 4, ConversationStatus::Queued, 1, 10))),
+            None,
+            queued,
+        );
         let r = rows.get(Uuid::from_u128(1)).unwrap();
-        assert_eq!((r.summary.revision, r.summary.last_seq, r.summary.preview.as_str()), (4, 2, "m2"));
-        assert_eq!(rows.apply(Update::Activity(activity(1, 2, 30)), None, queued), Applied::Ignored, "the same delta twice");
-        let note = Activity { preview: None, last_sender: None, ..activity(1, 3, 40) };
+        assert_eq!(
+            (
+                r.summary.revision,
+                r.summary.last_seq,
+                r.summary.preview.as_str()
+            ),
+            (4, 2, "m2")
+        );
+        assert_eq!(
+            rows.apply(Update::Activity(activity(1, 2, 30)), None, queued),
+            Applied::Ignored,
+            "the same delta twice"
+        );
+        let note = Activity {
+            preview: None,
+            last_sender: None,
+            ..activity(1, 3, 40)
+        };
         rows.apply(Update::Activity(note), None, queued);
-        assert_eq!(rows.get(Uuid::from_u128(1)).unwrap().summary.preview, "m2", "an internal note is no preview");
-        assert_eq!(rows.get(Uuid::from_u128(1)).unwrap().summary.last_seq, 3, "but it is unread");
+        assert_eq!(
+            rows.get(Uuid::from_u128(1)).unwrap().summary.preview,
+            "m2",
+            "an internal note is no preview"
+        );
+        assert_eq!(
+            rows.get(Uuid::from_u128(1)).unwrap().summary.last_seq,
+            3,
+            "but it is unread"
+        );
     }
 
     #[test]
     fn an_activity_for_a_missing_row_asks_for_a_reload_unless_a_listing_brings_it() {
         let mut rows = InboxRows::default();
-        assert_eq!(rows.apply(Update::Activity(activity(9, 2, 1)), None, queued), Applied::UnknownRow);
+        assert_eq!(
+            rows.apply(Update::Activity(activity(9, 2, 1)), None, queued),
+            Applied::UnknownRow
+        );
         rows.begin_listing();
-        assert_eq!(rows.apply(Update::Activity(activity(9, 3, 1)), None, queued), Applied::Ignored);
+        assert_eq!(
+            rows.apply(Update::Activity(activity(9, 3, 1)), None, queued),
+            Applied::Ignored
+        );
     }
 
     #[test]
@@ -319,9 +419,22 @@ mod tests {
         let mut rows = InboxRows::default();
         let id = Uuid::from_u128(1);
         let g = rows.begin_listing();
-        rows.finish_listing(g, vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))], Some(id), queued);
-        rows.apply(Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))), Some(id), queued);
-        assert_eq!(ids(&rows), vec![1], "left the folder but it is open on screen");
+        rows.finish_listing(
+            g,
+            vec![row(summary(1, 3, ConversationStatus::Queued, 1, 10))],
+            Some(id),
+            queued,
+        );
+        rows.apply(
+            Update::Summary(Box::new(summary(1, 5, ConversationStatus::Open, 1, 10))),
+            Some(id),
+            queued,
+        );
+        assert_eq!(
+            ids(&rows),
+            vec![1],
+            "left the folder but it is open on screen"
+        );
         rows.apply(Update::Activity(activity(1, 2, 20)), Some(id), queued);
         assert_eq!(rows.unread(), 0, "read as it arrives");
         let g = rows.begin_listing();

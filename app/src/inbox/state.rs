@@ -69,12 +69,20 @@ impl InboxState {
 
     pub fn my_presence(&self) -> Presence {
         let me = self.me_id();
-        self.agents.with(|a| a.iter().find(|a| a.id == me).map(|a| a.presence).unwrap_or(Presence::Offline))
+        self.agents.with(|a| {
+            a.iter()
+                .find(|a| a.id == me)
+                .map(|a| a.presence)
+                .unwrap_or(Presence::Offline)
+        })
     }
 
     /// The folder and filter on screen (what the server sends live rows for).
     pub fn view(&self) -> InboxView {
-        InboxView { folder: self.folder.get_untracked(), filter: self.filter.get_untracked() }
+        InboxView {
+            folder: self.folder.get_untracked(),
+            filter: self.filter.get_untracked(),
+        }
     }
 
     /// Whether a row belongs in the list on screen: the domain's folder rules, plus unread.
@@ -87,7 +95,9 @@ impl InboxState {
     pub fn apply(&self, update: RowUpdate) -> Applied {
         let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
         let mut applied = Applied::Ignored;
-        self.rows.update(|rows| applied = rows.apply(update, selected, |s, read| Self::shows(view, me, s, read)));
+        self.rows.update(|rows| {
+            applied = rows.apply(update, selected, |s, read| Self::shows(view, me, s, read))
+        });
         applied
     }
 
@@ -101,13 +111,16 @@ impl InboxState {
     pub fn finish_listing(&self, generation: u64, listed: Vec<switchboard_wire::InboxRow>) {
         let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
         self.rows.update(|rows| {
-            rows.finish_listing(generation, listed, selected, |s, read| Self::shows(view, me, s, read));
+            rows.finish_listing(generation, listed, selected, |s, read| {
+                Self::shows(view, me, s, read)
+            });
         });
     }
 
     /// The open room's row, if listed.
     pub fn summary_of(&self, id: Uuid) -> Option<ConversationSummary> {
-        self.rows.with(|rows| rows.get(id).map(|r| r.summary.clone()))
+        self.rows
+            .with(|rows| rows.get(id).map(|r| r.summary.clone()))
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -115,7 +128,12 @@ impl InboxState {
         let at = self.now.get_untracked();
         self.notices.update(|n| {
             let id = n.last().map(|l| l.id + 1).unwrap_or(at as u64);
-            n.push(Notice { id, conversation_id, text, at });
+            n.push(Notice {
+                id,
+                conversation_id,
+                text,
+                at,
+            });
             if n.len() > 4 {
                 n.remove(0);
             }
@@ -124,7 +142,12 @@ impl InboxState {
 
     pub fn online_colleagues(&self) -> Vec<AgentInfo> {
         let me = self.me_id();
-        self.agents.with(|a| a.iter().filter(|a| a.id != me && a.presence == Presence::Online).cloned().collect())
+        self.agents.with(|a| {
+            a.iter()
+                .filter(|a| a.id != me && a.presence == Presence::Online)
+                .cloned()
+                .collect()
+        })
     }
 }
 

@@ -79,7 +79,9 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
 fn PresencePicker() -> impl IntoView {
     let state = expect_context::<InboxState>();
     let change = move |ev| {
-        let Some(p) = Presence::parse(&event_target_value(&ev)) else { return };
+        let Some(p) = Presence::parse(&event_target_value(&ev)) else {
+            return;
+        };
         #[cfg(feature = "hydrate")]
         super::live::choose_presence(state, p);
         #[cfg(not(feature = "hydrate"))]

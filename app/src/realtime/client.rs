@@ -2,11 +2,11 @@
 //! heartbeats, notices a dead link by silence, and reports its state for the UI. What to
 //! (re)subscribe on each open is the caller's `on_open`, which reads the current watermark.
 
-use switchboard_wire::frames::{ClientFrame, ServerFrame, HEARTBEAT_SECS};
 use super::ConnState;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
+use switchboard_wire::frames::{ClientFrame, ServerFrame, HEARTBEAT_SECS};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -37,14 +37,20 @@ fn now_ms() -> f64 {
 }
 
 fn js_sys_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Turns a path like `/ws/agent` into a ws:// or wss:// URL on this page's host.
 pub fn socket_url(path_and_query: &str) -> String {
     let location = web_sys::window().map(|w| w.location());
     let (proto, host) = match location {
-        Some(l) => (l.protocol().unwrap_or_default(), l.host().unwrap_or_default()),
+        Some(l) => (
+            l.protocol().unwrap_or_default(),
+            l.host().unwrap_or_default(),
+        ),
         None => (String::new(), String::new()),
     };
     let scheme = if proto == "https:" { "wss" } else { "ws" };
@@ -53,7 +59,9 @@ pub fn socket_url(path_and_query: &str) -> String {
 
 /// Backoff before attempt `failures` (1-based): 0.5s, 1s, 2s… capped at 15s, with jitter.
 fn backoff_ms(failures: u32) -> u32 {
-    let base = 500u32.saturating_mul(1 << failures.saturating_sub(1).min(5)).min(15_000);
+    let base = 500u32
+        .saturating_mul(1 << failures.saturating_sub(1).min(5))
+        .min(15_000);
     let jitter = (js_sys_random() * (base as f64) * 0.3) as u32;
     base + jitter
 }
@@ -95,7 +103,9 @@ impl LiveSocket {
     pub fn send(&self, frame: &ClientFrame) -> bool {
         let inner = self.inner.borrow();
         match (&inner.ws, serde_json::to_string(frame)) {
-            (Some(ws), Ok(text)) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&text).is_ok(),
+            (Some(ws), Ok(text)) if ws.ready_state() == WebSocket::OPEN => {
+                ws.send_with_str(&text).is_ok()
+            }
             _ => false,
         }
     }
@@ -149,7 +159,9 @@ impl LiveSocket {
                 return;
             }
             this.inner.borrow_mut().last_heard_ms = now_ms();
-            let Some(text) = e.data().as_string() else { return };
+            let Some(text) = e.data().as_string() else {
+                return;
+            };
             if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
                 let on_frame = this.inner.borrow().on_frame.clone();
                 on_frame(frame);
@@ -182,7 +194,9 @@ impl LiveSocket {
         leptos::task::spawn_local(async move {
             let mut left = delay;
             while left > 0 {
-                state.set(ConnState::Reconnecting { in_secs: left.div_ceil(1000) });
+                state.set(ConnState::Reconnecting {
+                    in_secs: left.div_ceil(1000),
+                });
                 let step = left.min(1000);
                 gloo_timers::future::TimeoutFuture::new(step).await;
                 left -= step;
@@ -200,7 +214,11 @@ impl LiveSocket {
                 gloo_timers::future::TimeoutFuture::new((HEARTBEAT_SECS * 1000) as u32).await;
                 let (stopped, silent_for, ws) = {
                     let inner = this.inner.borrow();
-                    (inner.stopped, now_ms() - inner.last_heard_ms, inner.ws.clone())
+                    (
+                        inner.stopped,
+                        now_ms() - inner.last_heard_ms,
+                        inner.ws.clone(),
+                    )
                 };
                 if stopped {
                     return;

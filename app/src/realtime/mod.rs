@@ -14,7 +14,9 @@ pub enum ConnState {
     Connecting,
     Online,
     /// Lost; the next attempt is in this many seconds.
-    Reconnecting { in_secs: u32 },
+    Reconnecting {
+        in_secs: u32,
+    },
 }
 
 impl ConnState {
@@ -31,8 +33,9 @@ impl ConnState {
             ConnState::Connecting => "Connecting…".into(),
             ConnState::Online => "Connected".into(),
             ConnState::Reconnecting { in_secs: 0 } => "Reconnecting…".into(),
-            ConnState::Reconnecting { in_secs } => format!("Connection lost. Retrying in {in_secs}s…"),
+            ConnState::Reconnecting { in_secs } => {
+                format!("Connection lost. Retrying in {in_secs}s…")
+            }
         }
     }
 }
-

@@ -22,18 +22,32 @@ pub struct VisitorQuery {
     token: String,
 }
 
-pub async fn visitor_socket(ws: WebSocketUpgrade, State(state): State<AppState>, Query(q): Query<VisitorQuery>) -> Response {
+pub async fn visitor_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Query(q): Query<VisitorQuery>,
+) -> Response {
     let Some(visitor_id) = crate::widget::token::verify(&state.secret, &q.token) else {
         return AppError::Unauthorized.into_response();
     };
     match state.engine.contact_of_visitor(visitor_id).await {
-        Ok(Some(contact)) => upgrade(ws, state, Peer::Visitor { contact_id: contact.id }),
+        Ok(Some(contact)) => upgrade(
+            ws,
+            state,
+            Peer::Visitor {
+                contact_id: contact.id,
+            },
+        ),
         Ok(None) => AppError::Unauthorized.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }
 
-pub async fn agent_socket(ws: WebSocketUpgrade, State(state): State<AppState>, session: tower_sessions::Session) -> Response {
+pub async fn agent_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+) -> Response {
     match agent_of_session(&state.engine, &session).await {
         Ok(agent) => upgrade(ws, state, Peer::Agent { id: agent.id }),
         Err(e) => e.into_response(),
@@ -43,7 +57,10 @@ pub async fn agent_socket(ws: WebSocketUpgrade, State(state): State<AppState>, s
 fn outbound(out: Outbound) -> WsMessage {
     match out {
         Outbound::Text(text) => WsMessage::Text(text.as_ref().into()),
-        Outbound::Close { code, reason } => WsMessage::Close(Some(CloseFrame { code, reason: reason.into() })),
+        Outbound::Close { code, reason } => WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })),
     }
 }
 
@@ -61,7 +78,15 @@ fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
         .max_message_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket: WebSocket| async move {
             let (sink, stream) = socket.split();
-            let sink = sink.with(|out: Outbound| future::ready(Ok::<_, axum::Error>(outbound(out))));
-            session::run(state.engine.clone(), peer, Box::pin(sink), stream.map(inbound), state.shutdown.clone()).await;
+            let sink =
+                sink.with(|out: Outbound| future::ready(Ok::<_, axum::Error>(outbound(out))));
+            session::run(
+                state.engine.clone(),
+                peer,
+                Box::pin(sink),
+                stream.map(inbound),
+                state.shutdown.clone(),
+            )
+            .await;
         })
 }

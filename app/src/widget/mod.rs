@@ -29,33 +29,83 @@ mod ssr {
 
     /// The contact a token speaks for.
     pub async fn contact_of_token(state: &AppState, token: &str) -> Result<ContactRef, AppError> {
-        let visitor_id = super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
-        state.engine.contact_of_visitor(visitor_id).await?.ok_or(AppError::Unauthorized)
+        let visitor_id =
+            super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
+        state
+            .engine
+            .contact_of_visitor(visitor_id)
+            .await?
+            .ok_or(AppError::Unauthorized)
     }
 
     /// The contact a token speaks for, if this conversation is theirs.
-    pub async fn owner(state: &AppState, token: &str, conversation_id: Uuid) -> Result<ContactRef, AppError> {
+    pub async fn owner(
+        state: &AppState,
+        token: &str,
+        conversation_id: Uuid,
+    ) -> Result<ContactRef, AppError> {
         let contact = contact_of_token(state, token).await?;
-        if !state.engine.conversation_of_contact(conversation_id, contact.id).await? {
-            return Err(switchboard_engine::EngineError::NotFound(switchboard_engine::Missing::Conversation).into());
+        if !state
+            .engine
+            .conversation_of_contact(conversation_id, contact.id)
+            .await?
+        {
+            return Err(switchboard_engine::EngineError::NotFound(
+                switchboard_engine::Missing::Conversation,
+            )
+            .into());
         }
         Ok(contact)
     }
 
+    /// Stores a visitor's message (once per `client_msg_id`).
+    pub async fn send(
+        state: &AppState,
+        args: super::SendVisitorMessage,
+    ) -> Result<switchboard_domain::Message, AppError> {
+        let body = switchboard_domain::MessageBody::parse(&args.body)?;
+        let contact = contact_of_token(state, &args.token).await?;
+        Ok(state
+            .engine
+            .contact_writes(args.conversation_id, contact, body, args.client_msg_id)
+            .await?
+            .message()
+            .clone())
+    }
+
     /// Starts a chat or leaves a lead from the widget's form, and issues the visitor token.
-    pub async fn start(form: (String, String, String, String), client_msg_id: Uuid, kind: StartKind) -> Result<super::VisitorChat, AppError> {
+    pub async fn start(
+        form: (String, String, String, String),
+        client_msg_id: Uuid,
+        kind: StartKind,
+    ) -> Result<super::VisitorChat, AppError> {
         use switchboard_domain::{ContactDetails, MessageBody};
         let (name, email, phone, message) = form;
         let state = AppState::from_context()?;
         let details = ContactDetails::parse(&name, &email, &phone)?;
         let body = MessageBody::parse(&message)?;
-        let started = state.engine.start_web_conversation(&details, &body, client_msg_id, kind).await?;
-        chat_view(&state, super::token::issue(&state.secret, started.visitor_id), started.conversation_id).await
+        let started = state
+            .engine
+            .start_web_conversation(&details, &body, client_msg_id, kind)
+            .await?;
+        chat_view(
+            &state,
+            super::token::issue(&state.secret, started.visitor_id),
+            started.conversation_id,
+        )
+        .await
     }
 
-    pub async fn chat_view(state: &AppState, token: String, conversation_id: Uuid) -> Result<super::VisitorChat, AppError> {
+    pub async fn chat_view(
+        state: &AppState,
+        token: String,
+        conversation_id: Uuid,
+    ) -> Result<super::VisitorChat, AppError> {
         let summary = state.engine.summary(conversation_id).await?;
-        let page = state.engine.message_page(conversation_id, None, false, super::PAGE).await?;
+        let page = state
+            .engine
+            .message_page(conversation_id, None, false, super::PAGE)
+            .await?;
         Ok(super::VisitorChat {
             token,
             conversation_id,
@@ -70,16 +120,42 @@ mod ssr {
 
 /// Starts a chat from the pre-chat form. Retrying with the same `client_msg_id` is safe.
 #[server(endpoint = "visitor/start", input = Json, output = Json)]
-pub async fn start_chat(name: String, email: String, phone: String, message: String, client_msg_id: Uuid) -> Result<VisitorChat, ApiError> {
+pub async fn start_chat(
+    name: String,
+    email: String,
+    phone: String,
+    message: String,
+    client_msg_id: Uuid,
+) -> Result<VisitorChat, ApiError> {
     use switchboard_engine::conversations::StartKind;
-    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, StartKind::Chat).await)
+    crate::error::respond(
+        ssr::start(
+            (name, email, phone, message),
+            client_msg_id,
+            StartKind::Chat,
+        )
+        .await,
+    )
 }
 
 /// The offline form: leaves a message as a lead when no agent is Online.
 #[server(endpoint = "visitor/leave-message", input = Json, output = Json)]
-pub async fn leave_message(name: String, email: String, phone: String, message: String, client_msg_id: Uuid) -> Result<VisitorChat, ApiError> {
+pub async fn leave_message(
+    name: String,
+    email: String,
+    phone: String,
+    message: String,
+    client_msg_id: Uuid,
+) -> Result<VisitorChat, ApiError> {
     use switchboard_engine::conversations::StartKind;
-    crate::error::respond(ssr::start((name, email, phone, message), client_msg_id, StartKind::Lead).await)
+    crate::error::respond(
+        ssr::start(
+            (name, email, phone, message),
+            client_msg_id,
+            StartKind::Lead,
+        )
+        .await,
+    )
 }
 
 /// What the widget shows before a chat: the chatbot, and whether anyone is Online.
@@ -90,7 +166,10 @@ pub async fn widget_config() -> Result<WidgetSetup, ApiError> {
         async {
             let state = crate::state::AppState::from_context()?;
             let settings = state.engine.settings().await?;
-            Ok(WidgetSetup { bot: settings.bot.enabled.then_some(settings.bot), agents_online: state.engine.anyone_online().await? })
+            Ok(WidgetSetup {
+                bot: settings.bot.enabled.then_some(settings.bot),
+                agents_online: state.engine.anyone_online().await?,
+            })
         }
         .await,
     )
@@ -103,7 +182,10 @@ pub async fn queue_status(token: String, conversation_id: Uuid) -> Result<QueueI
         async {
             let state = crate::state::AppState::from_context()?;
             ssr::owner(&state, &token, conversation_id).await?;
-            Ok(state.engine.queue_status(conversation_id, switchboard_engine::now()).await?)
+            Ok(state
+                .engine
+                .queue_status(conversation_id, switchboard_engine::now())
+                .await?)
         }
         .await,
     )
@@ -133,29 +215,83 @@ pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError>
 
 /// Older public messages of the visitor's conversation, before `before_seq`.
 #[server(endpoint = "visitor/history", input = Json, output = Json)]
-pub async fn visitor_history(token: String, conversation_id: Uuid, before_seq: u64) -> Result<MessagePage, ApiError> {
+pub async fn visitor_history(
+    token: String,
+    conversation_id: Uuid,
+    before_seq: u64,
+) -> Result<MessagePage, ApiError> {
     use crate::error::respond;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
             ssr::owner(&state, &token, conversation_id).await?;
-            Ok(state.engine.message_page(conversation_id, Some(before_seq), false, PAGE).await?)
+            Ok(state
+                .engine
+                .message_page(conversation_id, Some(before_seq), false, PAGE)
+                .await?)
         }
         .await,
     )
 }
 
 /// Sends a visitor message. Retrying with the same `client_msg_id` stores it once.
+///
+/// On the server, `POST /api/visitor/send` is answered by [`send_handler`], a plain axum
+/// handler with the same wire (JSON arguments in, the message or an `ApiError` with its status
+/// out): it is the widget's per-message fallback path and skips the server-function machinery.
+/// This function's body runs only if something calls it in process.
 #[server(endpoint = "visitor/send", input = Json, output = Json)]
-pub async fn send_visitor_message(token: String, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<Message, ApiError> {
+pub async fn send_visitor_message(
+    token: String,
+    conversation_id: Uuid,
+    client_msg_id: Uuid,
+    body: String,
+) -> Result<Message, ApiError> {
     use crate::error::respond;
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
-            let body = switchboard_domain::MessageBody::parse(&body)?;
-            let contact = ssr::contact_of_token(&state, &token).await?;
-            Ok(state.engine.contact_writes(conversation_id, contact, body, client_msg_id).await?.message().clone())
+            ssr::send(
+                &state,
+                SendVisitorMessage {
+                    token,
+                    conversation_id,
+                    client_msg_id,
+                    body,
+                },
+            )
+            .await
         }
         .await,
     )
+}
+
+/// The path [`send_handler`] answers.
+#[cfg(feature = "ssr")]
+pub const SEND_PATH: &str = "/api/visitor/send";
+
+/// `POST /api/visitor/send` as a plain axum handler: the server function's wire exactly.
+#[cfg(feature = "ssr")]
+pub async fn send_handler(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let result = match serde_json::from_slice::<SendVisitorMessage>(&body) {
+        Ok(args) => ssr::send(&state, args).await.map_err(ApiError::from),
+        Err(e) => Err(ApiError::BadRequest(format!("Bad request: {e}"))),
+    };
+    match result {
+        Ok(message) => axum::Json(message).into_response(),
+        Err(api) => {
+            let status = axum::http::StatusCode::from_u16(api.http_status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (
+                status,
+                [(leptos::server_fn::error::SERVER_FN_ERROR_HEADER, SEND_PATH)],
+                axum::Json(api),
+            )
+                .into_response()
+        }
+    }
 }

@@ -20,7 +20,11 @@ fn mac(secret: &[u8], visitor_id: &Uuid) -> HmacSha256 {
 
 pub fn issue(secret: &[u8], visitor_id: Uuid) -> String {
     let sig = mac(secret, &visitor_id).finalize().into_bytes();
-    format!("{PREFIX}.{}.{}", visitor_id.simple(), URL_SAFE_NO_PAD.encode(sig))
+    format!(
+        "{PREFIX}.{}.{}",
+        visitor_id.simple(),
+        URL_SAFE_NO_PAD.encode(sig)
+    )
 }
 
 /// The visitor id of a genuine token; `None` for anything forged, truncated or malformed.
@@ -49,7 +53,11 @@ mod tests {
         assert_eq!(verify(b"secret-two", &t), None, "another key");
         let other = Uuid::new_v4();
         let forged = t.replace(&id.simple().to_string(), &other.simple().to_string());
-        assert_eq!(verify(b"secret-one", &forged), None, "another id, same signature");
+        assert_eq!(
+            verify(b"secret-one", &forged),
+            None,
+            "another id, same signature"
+        );
         assert_eq!(verify(b"secret-one", &t[..t.len() - 2]), None, "truncated");
         assert_eq!(verify(b"secret-one", "v1.abc.def"), None);
         assert_eq!(verify(b"secret-one", ""), None);

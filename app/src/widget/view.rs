@@ -1,7 +1,7 @@
 //! The widget page shown inside the site's iframe.
 
 use super::VisitorChat;
-use crate::components::{ConnectionBadge, Composer, MessageList, Viewer};
+use crate::components::{Composer, ConnectionBadge, MessageList, Viewer};
 use crate::realtime::ConnState;
 use leptos::prelude::*;
 use switchboard_domain::{ConversationStatus, Thread};
@@ -66,7 +66,16 @@ pub fn WidgetPage() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     let link = StoredValue::new_local(hydrate_only::Link::default());
     #[cfg(feature = "hydrate")]
-    hydrate_only::boot(phase, session, (status, status_revision), thread, conn, bot, adopt, link);
+    hydrate_only::boot(
+        phase,
+        session,
+        (status, status_revision),
+        thread,
+        conn,
+        bot,
+        adopt,
+        link,
+    );
     #[cfg(feature = "hydrate")]
     hydrate_only::poll_queue(session, status, queue);
 
@@ -84,7 +93,9 @@ pub fn WidgetPage() -> impl IntoView {
     });
 
     let status_line = move || match (phase.get(), status.get()) {
-        (Phase::Chat, ConversationStatus::Queued | ConversationStatus::Offered) => "Waiting for an agent.",
+        (Phase::Chat, ConversationStatus::Queued | ConversationStatus::Offered) => {
+            "Waiting for an agent."
+        }
         (Phase::Chat, ConversationStatus::Open) => "You're chatting with our team.",
         (Phase::Chat, ConversationStatus::Closed) => "This chat was closed. Write again any time.",
         (Phase::Offline, _) => "We're away right now. Leave a message and we'll reply by email.",
@@ -99,7 +110,11 @@ pub fn WidgetPage() -> impl IntoView {
             Some(WaitEstimate::NoAgents) => " · no agents are online right now".to_string(),
             _ => String::new(),
         };
-        let ahead = if position <= 1 { "You're next in line".to_string() } else { format!("You're number {position} in line") };
+        let ahead = if position <= 1 {
+            "You're next in line".to_string()
+        } else {
+            format!("You're number {position} in line")
+        };
         Some(format!("{ahead}{wait}."))
     };
 
@@ -144,7 +159,10 @@ pub fn WidgetPage() -> impl IntoView {
 
 /// The chatbot: a greeting, canned answers, and always a way to a person.
 #[component]
-fn BotPanel(bot: RwSignal<Option<switchboard_domain::BotSettings>>, on_agent: Callback<()>) -> impl IntoView {
+fn BotPanel(
+    bot: RwSignal<Option<switchboard_domain::BotSettings>>,
+    on_agent: Callback<()>,
+) -> impl IntoView {
     let asked = RwSignal::new(Vec::<(String, String)>::new());
     view! {
         <div class="widget-body bot" data-testid="bot">
@@ -191,12 +209,19 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
         }
         #[cfg(feature = "hydrate")]
         {
-            let id = start_id.get_value().unwrap_or_else(crate::realtime::client::new_uuid);
+            let id = start_id
+                .get_value()
+                .unwrap_or_else(crate::realtime::client::new_uuid);
             start_id.set_value(Some(id));
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
-                let (n, e, p, m) = (name.get_untracked(), email.get_untracked(), phone.get_untracked(), message.get_untracked());
+                let (n, e, p, m) = (
+                    name.get_untracked(),
+                    email.get_untracked(),
+                    phone.get_untracked(),
+                    message.get_untracked(),
+                );
                 let result = if offline {
                     super::leave_message(n, e, p, m, id).await
                 } else {
@@ -205,7 +230,9 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
                 busy.set(false);
                 match result {
                     Ok(chat) if offline => {
-                        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                        if let Some(storage) =
+                            web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+                        {
                             let _ = storage.set_item(TOKEN_KEY, &chat.token);
                         }
                         sent.set(true);
@@ -285,14 +312,27 @@ mod hydrate_only {
 
     impl Link {
         /// Sends over the socket when it is up; the receiver gets the outcome.
-        fn try_send(&self, conversation_id: Uuid, client_msg_id: Uuid, body: &str) -> Option<oneshot::Receiver<Result<Message, ApiError>>> {
+        fn try_send(
+            &self,
+            conversation_id: Uuid,
+            client_msg_id: Uuid,
+            body: &str,
+        ) -> Option<oneshot::Receiver<Result<Message, ApiError>>> {
             if !self.synced.get() {
                 return None;
             }
             let (tx, rx) = oneshot::channel();
             self.acks.borrow_mut().insert(client_msg_id, tx);
-            let frame = ClientFrame::Send { conversation_id, client_msg_id, body: body.to_string() };
-            let sent = self.socket.borrow().as_ref().is_some_and(|s| s.send(&frame));
+            let frame = ClientFrame::Send {
+                conversation_id,
+                client_msg_id,
+                body: body.to_string(),
+            };
+            let sent = self
+                .socket
+                .borrow()
+                .as_ref()
+                .is_some_and(|s| s.send(&frame));
             if !sent {
                 self.acks.borrow_mut().remove(&client_msg_id);
                 return None;
@@ -337,7 +377,9 @@ mod hydrate_only {
                 match super::super::resume_chat(token).await {
                     Ok(Some(chat)) => adopt(chat),
                     Ok(None) => {
-                        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                        if let Some(s) =
+                            web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+                        {
                             let _ = s.remove_item(TOKEN_KEY);
                         }
                         choose_entry(phase, bot);
@@ -365,10 +407,15 @@ mod hydrate_only {
                 move |live| {
                     link.with_value(|l| l.synced.set(false));
                     let after_seq = thread.with_untracked(|t| t.watermark());
-                    live.send(&ClientFrame::Subscribe { conversation_id, after_seq });
+                    live.send(&ClientFrame::Subscribe {
+                        conversation_id,
+                        after_seq,
+                    });
                 },
                 move |frame| match frame {
-                    ServerFrame::Message { message } | ServerFrame::Sent { message } if message.conversation_id == conversation_id => {
+                    ServerFrame::Message { message } | ServerFrame::Sent { message }
+                        if message.conversation_id == conversation_id =>
+                    {
                         if let Some(id) = message.client_msg_id {
                             link.with_value(|l| l.answer(id, || Ok(message.clone())));
                         }
@@ -376,15 +423,23 @@ mod hydrate_only {
                             t.apply(message);
                         });
                     }
-                    ServerFrame::Synced { conversation_id: id, .. } if id == conversation_id => {
+                    ServerFrame::Synced {
+                        conversation_id: id,
+                        ..
+                    } if id == conversation_id => {
                         link.with_value(|l| l.synced.set(true));
                     }
-                    ServerFrame::SendFailed { client_msg_id, error } => {
+                    ServerFrame::SendFailed {
+                        client_msg_id,
+                        error,
+                    } => {
                         link.with_value(|l| l.answer(client_msg_id, || Err(error)));
                     }
-                    ServerFrame::Status { conversation_id: id, status: st, revision }
-                        if id == conversation_id && revision >= status_revision.get_value() =>
-                    {
+                    ServerFrame::Status {
+                        conversation_id: id,
+                        status: st,
+                        revision,
+                    } if id == conversation_id && revision >= status_revision.get_value() => {
                         status_revision.set_value(revision);
                         status.set(st);
                     }
@@ -400,7 +455,10 @@ mod hydrate_only {
 
     /// A new visitor meets the chatbot (if enabled), the pre-chat form, or, with nobody
     /// Online, the offline form.
-    fn choose_entry(phase: RwSignal<Phase>, bot: RwSignal<Option<switchboard_domain::BotSettings>>) {
+    fn choose_entry(
+        phase: RwSignal<Phase>,
+        bot: RwSignal<Option<switchboard_domain::BotSettings>>,
+    ) {
         leptos::task::spawn_local(async move {
             match super::super::widget_config().await {
                 Ok(setup) if !setup.agents_online => phase.set(Phase::Offline),
@@ -429,7 +487,9 @@ mod hydrate_only {
                 match (waiting, session.try_get_untracked()) {
                     (_, None) => return, // page gone
                     (true, Some(Some(s))) => {
-                        if let Ok(info) = super::super::queue_status(s.token.clone(), s.conversation_id).await {
+                        if let Ok(info) =
+                            super::super::queue_status(s.token.clone(), s.conversation_id).await
+                        {
                             queue.set(Some(info));
                         }
                     }
@@ -441,13 +501,25 @@ mod hydrate_only {
     }
 
     /// Sends over the socket when it is up, else (or without an answer in time) over HTTP.
-    fn deliver_to(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, id: Uuid, body: String) {
-        let Some(s) = session.get_untracked() else { return };
+    fn deliver_to(
+        session: RwSignal<Option<ChatSession>>,
+        thread: RwSignal<Thread>,
+        link: StoredValue<Link, LocalStorage>,
+        id: Uuid,
+        body: String,
+    ) {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
         crate::components::deliver(thread, id, body, move |id, body| {
             let (s, link) = (s.clone(), link.get_value());
             async move {
                 if let Some(answer) = link.try_send(s.conversation_id, id, &body) {
-                    let waited = futures::future::select(answer, gloo_timers::future::TimeoutFuture::new(SOCKET_ACK_MS)).await;
+                    let waited = futures::future::select(
+                        answer,
+                        gloo_timers::future::TimeoutFuture::new(SOCKET_ACK_MS),
+                    )
+                    .await;
                     if let futures::future::Either::Left((Ok(outcome), _)) = waited {
                         return outcome;
                     }
@@ -459,11 +531,19 @@ mod hydrate_only {
     }
 
     /// The page of public messages before the oldest shown.
-    pub fn load_older(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, has_older: RwSignal<bool>) {
-        let Some(s) = session.get_untracked() else { return };
+    pub fn load_older(
+        session: RwSignal<Option<ChatSession>>,
+        thread: RwSignal<Thread>,
+        has_older: RwSignal<bool>,
+    ) {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
         let before = thread.with_untracked(|t| t.oldest());
         leptos::task::spawn_local(async move {
-            if let Ok(page) = super::super::visitor_history(s.token.clone(), s.conversation_id, before).await {
+            if let Ok(page) =
+                super::super::visitor_history(s.token.clone(), s.conversation_id, before).await
+            {
                 thread.update(|t| {
                     for m in page.messages {
                         t.apply(m);
@@ -474,13 +554,23 @@ mod hydrate_only {
         });
     }
 
-    pub fn send(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, body: String) {
+    pub fn send(
+        session: RwSignal<Option<ChatSession>>,
+        thread: RwSignal<Thread>,
+        link: StoredValue<Link, LocalStorage>,
+        body: String,
+    ) {
         let id = new_uuid();
         thread.update(|t| t.queue(id, body.clone(), js_sys::Date::now() as i64));
         deliver_to(session, thread, link, id, body);
     }
 
-    pub fn retry(session: RwSignal<Option<ChatSession>>, thread: RwSignal<Thread>, link: StoredValue<Link, LocalStorage>, id: Uuid) {
+    pub fn retry(
+        session: RwSignal<Option<ChatSession>>,
+        thread: RwSignal<Thread>,
+        link: StoredValue<Link, LocalStorage>,
+        id: Uuid,
+    ) {
         let mut body = None;
         thread.update(|t| body = t.retry(id));
         if let Some(body) = body {

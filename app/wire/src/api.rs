@@ -29,11 +29,17 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid(code: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid { code: code.into(), message: message.into() }
+        ApiError::Invalid {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
-        ApiError::Conflict { code: code.into(), message: message.into() }
+        ApiError::Conflict {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     pub fn http_status(&self) -> u16 {
@@ -88,7 +94,10 @@ mod tests {
         assert_eq!(e.to_string(), "Another agent already took this chat.");
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["Conflict"]["code"], "already_taken");
-        assert_eq!(serde_json::to_value(ApiError::Unauthorized).unwrap(), serde_json::json!("Unauthorized"));
+        assert_eq!(
+            serde_json::to_value(ApiError::Unauthorized).unwrap(),
+            serde_json::json!("Unauthorized")
+        );
         assert!(ApiError::Internal.is_retryable() && !e.is_retryable());
     }
 }

@@ -19,7 +19,9 @@ impl AgentRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Admin, Self::Agent].into_iter().find(|r| r.as_str() == s)
+        [Self::Admin, Self::Agent]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 

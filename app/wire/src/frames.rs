@@ -13,48 +13,88 @@ pub const HEARTBEAT_SECS: u64 = 15;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Start (or resume) a conversation's stream: everything after `after_seq`, then live.
-    Subscribe { conversation_id: Uuid, after_seq: u64 },
-    Unsubscribe { conversation_id: Uuid },
+    Subscribe {
+        conversation_id: Uuid,
+        after_seq: u64,
+    },
+    Unsubscribe {
+        conversation_id: Uuid,
+    },
     /// Agents: the inbox folder and filter on screen, which live row updates follow.
-    View { view: InboxView },
+    View {
+        view: InboxView,
+    },
     /// Visitors: a message, as `visitor/send` takes it (stored once per `client_msg_id`). The
     /// stored message comes back as the acknowledgement: a `message` frame on a socket
     /// subscribed to the conversation, else (or for a repeat) `sent`; a refusal as
     /// `send_failed`.
-    Send { conversation_id: Uuid, client_msg_id: Uuid, body: String },
+    Send {
+        conversation_id: Uuid,
+        client_msg_id: Uuid,
+        body: String,
+    },
     Ping,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    Welcome { role: Role },
+    Welcome {
+        role: Role,
+    },
     /// A `send` was stored (when no `message` frame will say so).
-    Sent { message: Message },
+    Sent {
+        message: Message,
+    },
     /// A `send` was not stored, and why.
-    SendFailed { client_msg_id: Uuid, error: crate::ApiError },
+    SendFailed {
+        client_msg_id: Uuid,
+        error: crate::ApiError,
+    },
     /// A message the receiver may see, in seq order, never twice on one socket.
-    Message { message: Message },
+    Message {
+        message: Message,
+    },
     /// Replay for a subscription is complete up to `seq`; live messages follow.
-    Synced { conversation_id: Uuid, seq: u64 },
+    Synced {
+        conversation_id: Uuid,
+        seq: u64,
+    },
     /// An inbox row changed (agents only). Frames can come out of order: the higher revision
     /// is the newer.
-    Conversation { summary: ConversationSummary },
+    Conversation {
+        summary: ConversationSummary,
+    },
     /// A row got a new message (agents only): its preview and unread state move on.
-    Activity { activity: Activity },
+    Activity {
+        activity: Activity,
+    },
     /// A conversation's status changed (what a contact may know of it). The higher revision
     /// is the newer.
-    Status { conversation_id: Uuid, status: ConversationStatus, revision: u64 },
+    Status {
+        conversation_id: Uuid,
+        status: ConversationStatus,
+        revision: u64,
+    },
     /// An agent's presence changed (agents only).
-    Presence { agent: Uuid, presence: Presence },
+    Presence {
+        agent: Uuid,
+        presence: Presence,
+    },
     /// Something for this agent's attention: a chat offered, transferred or an invitation.
-    Notice { conversation_id: Uuid, text: String },
+    Notice {
+        conversation_id: Uuid,
+        text: String,
+    },
     /// The server may have missed live updates for this socket: reload lists (subscriptions
     /// are replayed).
     Resync,
     Pong,
     /// `code` is stable (`bad_frame`, `not_found`, `replay_too_long`, `too_many_subscriptions`).
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,12 +114,21 @@ mod tests {
             r#"{"type":"subscribe","conversation_id":"00000000-0000-0000-0000-000000000001","after_seq":3}"#,
         )
         .unwrap();
-        assert_eq!(f, ClientFrame::Subscribe { conversation_id: Uuid::from_u128(1), after_seq: 3 });
+        assert_eq!(
+            f,
+            ClientFrame::Subscribe {
+                conversation_id: Uuid::from_u128(1),
+                after_seq: 3
+            }
+        );
         let v: ClientFrame = serde_json::from_str(
             r#"{"type":"view","view":{"folder":"queued","filter":{"scope":{"kind":"all"},"unread_only":false,"channel":null}}}"#,
         )
         .unwrap();
         assert!(matches!(v, ClientFrame::View { .. }));
-        assert_eq!(serde_json::to_string(&ServerFrame::Pong).unwrap(), r#"{"type":"pong"}"#);
+        assert_eq!(
+            serde_json::to_string(&ServerFrame::Pong).unwrap(),
+            r#"{"type":"pong"}"#
+        );
     }
 }

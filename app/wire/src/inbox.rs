@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use switchboard_domain::conversation::Placement;
 use switchboard_domain::{
-    Channel, ConversationStatus, DisplayStatus, Message, Millis, ParticipantRole, Presence, RoutingMode, SenderKind,
+    Channel, ConversationStatus, DisplayStatus, Message, Millis, ParticipantRole, Presence,
+    RoutingMode, SenderKind,
 };
 use uuid::Uuid;
 
@@ -58,7 +59,11 @@ impl ConversationSummary {
             lead: self.lead,
             channel: self.active_channel,
             contact_id: self.contact_id,
-            involved: Placement::involving(self.assignee_id, self.offered_to, self.participants.iter().map(|p| p.id)),
+            involved: Placement::involving(
+                self.assignee_id,
+                self.offered_to,
+                self.participants.iter().map(|p| p.id),
+            ),
             passed_by: self.passed_by.clone(),
         }
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 #[derive(Clone)]
 pub struct Server {
@@ -29,11 +30,22 @@ impl Server {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { base: base.trim_end_matches('/').to_string(), http })
+        Ok(Self {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
     }
 
-    pub async fn call(&self, endpoint: &str, cookie: Option<&str>, args: Value) -> Result<Value, String> {
-        let mut req = self.http.post(format!("{}/api/{endpoint}", self.base)).json(&args);
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        cookie: Option<&str>,
+        args: Value,
+    ) -> Result<Value, String> {
+        let mut req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .json(&args);
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }
@@ -72,24 +84,39 @@ impl Server {
                 json!({"name": name, "email": email, "phone": "", "message": "bench start", "client_msg_id": uuid::Uuid::new_v4()}),
             )
             .await?;
-        let seqs = chat["messages"].as_array().map(|m| m.iter().filter_map(|m| m["seq"].as_u64()).max().unwrap_or(0));
+        let seqs = chat["messages"].as_array().map(|m| {
+            m.iter()
+                .filter_map(|m| m["seq"].as_u64())
+                .max()
+                .unwrap_or(0)
+        });
         Ok(Chat {
             token: chat["token"].as_str().ok_or("no token")?.to_string(),
-            conversation_id: chat["conversation_id"].as_str().ok_or("no conversation id")?.to_string(),
+            conversation_id: chat["conversation_id"]
+                .as_str()
+                .ok_or("no conversation id")?
+                .to_string(),
             last_seq: seqs.unwrap_or(0),
         })
     }
 
     fn ws_base(&self) -> String {
-        self.base.replacen("http://", "ws://", 1).replacen("https://", "wss://", 1)
+        self.base
+            .replacen("http://", "ws://", 1)
+            .replacen("https://", "wss://", 1)
     }
 
     pub async fn socket(&self, path: &str, cookie: Option<&str>) -> Result<Ws, String> {
-        let mut req = format!("{}{path}", self.ws_base()).into_client_request().map_err(|e| e.to_string())?;
+        let mut req = format!("{}{path}", self.ws_base())
+            .into_client_request()
+            .map_err(|e| e.to_string())?;
         if let Some(c) = cookie {
-            req.headers_mut().insert("cookie", c.parse().map_err(|_| "bad cookie")?);
+            req.headers_mut()
+                .insert("cookie", c.parse().map_err(|_| "bad cookie")?);
         }
-        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| format!("{path}: {e}"))?;
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .map_err(|e| format!("{path}: {e}"))?;
         wait_for(&mut ws, &[r#""type":"welcome""#]).await?;
         Ok(ws)
     }
@@ -111,11 +138,16 @@ pub async fn wait_for(ws: &mut Ws, needles: &[&str]) -> Result<(), String> {
         }
         Err(format!("closed waiting for {needles:?}"))
     };
-    tokio::time::timeout(Duration::from_secs(20), read).await.map_err(|_| format!("timeout waiting for {needles:?}"))?
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .map_err(|_| format!("timeout waiting for {needles:?}"))?
 }
 
 pub async fn subscribe(ws: &mut Ws, conversation_id: &str, after_seq: u64) -> Result<(), String> {
-    let frame = json!({"type": "subscribe", "conversation_id": conversation_id, "after_seq": after_seq});
-    ws.send(Message::text(frame.to_string())).await.map_err(|e| e.to_string())?;
+    let frame =
+        json!({"type": "subscribe", "conversation_id": conversation_id, "after_seq": after_seq});
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .map_err(|e| e.to_string())?;
     wait_for(ws, &[r#""type":"synced""#, conversation_id]).await
 }

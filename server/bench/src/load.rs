@@ -36,27 +36,61 @@ struct Conversation {
 
 async fn prepare(server: &Server, args: &Args, n: usize) -> Result<Vec<Conversation>, String> {
     let password = args.str("password", "switchboard");
-    let admin = server.login(&args.str("admin", "admin@demo.test"), &password).await?;
+    let admin = server
+        .login(&args.str("admin", "admin@demo.test"), &password)
+        .await?;
     // No routing timer may fire during a run; chats wait for the agent who takes them.
-    let mut settings = server.call("admin/settings", Some(&admin), json!({})).await?;
+    let mut settings = server
+        .call("admin/settings", Some(&admin), json!({}))
+        .await?;
     settings["queue_timeout_secs"] = json!(3600);
     settings["mode"] = json!("broadcast");
-    server.call("admin/settings/save", Some(&admin), json!({"settings": settings})).await?;
+    server
+        .call(
+            "admin/settings/save",
+            Some(&admin),
+            json!({"settings": settings}),
+        )
+        .await?;
     let mut cookies = vec![];
-    for email in args.str("agents", "agent1@demo.test,agent2@demo.test").split(',') {
+    for email in args
+        .str("agents", "agent1@demo.test,agent2@demo.test")
+        .split(',')
+    {
         cookies.push(server.login(email.trim(), &password).await?);
     }
     let run = uuid::Uuid::new_v4().simple().to_string();
     let limit = Arc::new(Semaphore::new(16));
     let mut tasks = vec![];
     for i in 0..n {
-        let (server, limit, cookie, run) = (server.clone(), limit.clone(), cookies[i % cookies.len()].clone(), run.clone());
+        let (server, limit, cookie, run) = (
+            server.clone(),
+            limit.clone(),
+            cookies[i % cookies.len()].clone(),
+            run.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire().await.map_err(|e| e.to_string())?;
-            let chat = server.start_chat(&format!("Bench {i}"), &format!("bench{i}.{}@example.com", &run[..8])).await?;
-            let summary = server.call("inbox/accept", Some(&cookie), json!({"conversation_id": chat.conversation_id})).await?;
+            let chat = server
+                .start_chat(
+                    &format!("Bench {i}"),
+                    &format!("bench{i}.{}@example.com", &run[..8]),
+                )
+                .await?;
+            let summary = server
+                .call(
+                    "inbox/accept",
+                    Some(&cookie),
+                    json!({"conversation_id": chat.conversation_id}),
+                )
+                .await?;
             let after_seq = summary["last_seq"].as_u64().unwrap_or(chat.last_seq);
-            Ok::<_, String>(Conversation { token: chat.token, id: chat.conversation_id, after_seq, cookie: Some(cookie) })
+            Ok::<_, String>(Conversation {
+                token: chat.token,
+                id: chat.conversation_id,
+                after_seq,
+                cookie: Some(cookie),
+            })
         }));
     }
     let mut out = vec![];
@@ -75,7 +109,13 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 /// Reads one receiver socket: message frames of this run, with their latency.
-async fn receive(mut ws: Ws, conversation_id: String, start: Instant, tally: Arc<Tally>, stop: tokio_util_like::Stop) {
+async fn receive(
+    mut ws: Ws,
+    conversation_id: String,
+    start: Instant,
+    tally: Arc<Tally>,
+    stop: tokio_util_like::Stop,
+) {
     let mut heartbeat = tokio::time::interval(Duration::from_secs(15));
     loop {
         let frame = tokio::select! {
@@ -86,25 +126,36 @@ async fn receive(mut ws: Ws, conversation_id: String, start: Instant, tally: Arc
             }
             f = ws.next() => f,
         };
-        let Some(Ok(Message::Text(text))) = frame else { return };
+        let Some(Ok(Message::Text(text))) = frame else {
+            return;
+        };
         if !text.as_str().starts_with(r#"{"type":"message""#) {
             continue;
         }
         let now = start.elapsed().as_nanos() as u64;
-        let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+            continue;
+        };
         let m = &v["message"];
         let mut parts = m["body"].as_str().unwrap_or("").split(' ');
         if parts.next() != Some("bench") {
             continue;
         }
-        let (Some(id), Some(due)) = (parts.next().and_then(|s| s.parse::<u64>().ok()), parts.next().and_then(|s| s.parse::<u64>().ok())) else {
+        let (Some(id), Some(due)) = (
+            parts.next().and_then(|s| s.parse::<u64>().ok()),
+            parts.next().and_then(|s| s.parse::<u64>().ok()),
+        ) else {
             continue;
         };
         if m["conversation_id"].as_str() != Some(conversation_id.as_str()) {
             tally.misrouted.fetch_add(1, Ordering::Relaxed);
         }
         *tally.received.lock().unwrap().entry(id).or_default() += 1;
-        tally.latencies_ns.lock().unwrap().push(now.saturating_sub(due));
+        tally
+            .latencies_ns
+            .lock()
+            .unwrap()
+            .push(now.saturating_sub(due));
         tally.last_receipt_ns.fetch_max(now, Ordering::Relaxed);
     }
 }
@@ -141,7 +192,11 @@ pub async fn run(args: &Args) -> Result<bool, String> {
     let duration: f64 = args.num("duration", 20.0)?;
     let drain: f64 = args.num("drain", 5.0)?;
     let body_bytes: usize = args.num("body-bytes", 64)?;
-    let pid: Option<u32> = args.0.get("pid").map(|p| p.parse().map_err(|_| "--pid is a process id")).transpose()?;
+    let pid: Option<u32> = args
+        .0
+        .get("pid")
+        .map(|p| p.parse().map_err(|_| "--pid is a process id"))
+        .transpose()?;
     let over_socket = match args.str("send", "socket").as_str() {
         "socket" => true,
         "http" => false,
@@ -158,7 +213,10 @@ pub async fn run(args: &Args) -> Result<bool, String> {
 
     let t0 = Instant::now();
     let conversations = prepare(&server, args, n).await?;
-    eprintln!("prepared {n} accepted conversations in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "prepared {n} accepted conversations in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 
     let tally = Arc::new(Tally::default());
     let stop = tokio_util_like::Stop::new();
@@ -174,9 +232,17 @@ pub async fn run(args: &Args) -> Result<bool, String> {
         };
         let mut ws = server.socket(&path, cookie).await?;
         subscribe(&mut ws, &c.id, c.after_seq).await?;
-        receivers.push(tokio::spawn(receive(ws, c.id.clone(), start, tally.clone(), stop.clone())));
+        receivers.push(tokio::spawn(receive(
+            ws,
+            c.id.clone(),
+            start,
+            tally.clone(),
+            stop.clone(),
+        )));
         // The visitor keeps its own socket open too, as the widget does (and writes on it).
-        let mut own = server.socket(&format!("/ws/visitor?token={}", c.token), None).await?;
+        let mut own = server
+            .socket(&format!("/ws/visitor?token={}", c.token), None)
+            .await?;
         subscribe(&mut own, &c.id, c.after_seq).await?;
         let (mut own_tx, mut own_rx) = own.split();
         let refusals = tally.clone();
@@ -210,7 +276,13 @@ pub async fn run(args: &Args) -> Result<bool, String> {
         }
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..IN_FLIGHT {
-            let (rx, server, tally, token, id) = (rx.clone(), server.clone(), tally.clone(), c.token.clone(), c.id.clone());
+            let (rx, server, tally, token, id) = (
+                rx.clone(),
+                server.clone(),
+                tally.clone(),
+                c.token.clone(),
+                c.id.clone(),
+            );
             let filler = "x".repeat(body_bytes);
             senders.push(tokio::spawn(async move {
                 loop {
@@ -258,19 +330,28 @@ pub async fn run(args: &Args) -> Result<bool, String> {
 
     let received = tally.received.lock().unwrap();
     let distinct = received.len() as u64;
-    let duplicates: u64 = received.values().map(|c| (*c as u64).saturating_sub(1)).sum();
+    let duplicates: u64 = received
+        .values()
+        .map(|c| (*c as u64).saturating_sub(1))
+        .sum();
     let lost = sent.saturating_sub(distinct);
     let misrouted = tally.misrouted.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
     let mut lat = tally.latencies_ns.lock().unwrap().clone();
     lat.sort_unstable();
-    let elapsed = (Duration::from_nanos(tally.last_receipt_ns.load(Ordering::Relaxed)) - run_start).as_secs_f64().max(duration);
+    let elapsed = (Duration::from_nanos(tally.last_receipt_ns.load(Ordering::Relaxed)) - run_start)
+        .as_secs_f64()
+        .max(duration);
     let achieved = distinct as f64 / elapsed;
     let cpu_us = match (cpu_before, cpu_after) {
         (Some(b), Some(a)) if distinct > 0 => Some((a - b) / distinct as f64 * 1e6),
         _ => None,
     };
-    let (p50, p99, max) = (percentile(&lat, 0.50), percentile(&lat, 0.99), lat.last().map(|m| *m as f64 / 1e6).unwrap_or(0.0));
+    let (p50, p99, max) = (
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.99),
+        lat.last().map(|m| *m as f64 / 1e6).unwrap_or(0.0),
+    );
     eprintln!(
         "load: {n} conversations, offered {rate:.0} msg/s for {duration:.0} s -> achieved {achieved:.0} msg/s; \
          latency p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms; sent {sent}, received {distinct}, lost {lost}, \

@@ -29,7 +29,9 @@ impl Args {
         let mut map = HashMap::new();
         let mut it = raw.iter();
         while let Some(k) = it.next() {
-            let key = k.strip_prefix("--").ok_or_else(|| format!("unexpected argument {k:?}"))?;
+            let key = k
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument {k:?}"))?;
             let v = it.next().ok_or_else(|| format!("--{key} needs a value"))?;
             map.insert(key.to_string(), v.clone());
         }
@@ -37,12 +39,17 @@ impl Args {
     }
 
     pub fn str(&self, key: &str, default: &str) -> String {
-        self.0.get(key).cloned().unwrap_or_else(|| default.to_string())
+        self.0
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
     }
 
     pub fn num<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, String> {
         match self.0.get(key) {
-            Some(v) => v.parse().map_err(|_| format!("--{key} {v:?} is not a number")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("--{key} {v:?} is not a number")),
             None => Ok(default),
         }
     }

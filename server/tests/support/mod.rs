@@ -24,12 +24,20 @@ pub const PASSWORD: &str = "switchboard";
 /// Fresh, empty databases to run a test against: one per backend.
 pub async fn databases() -> Vec<(String, String)> {
     let dir = std::env::temp_dir().join(format!("switchboard-test-{}", Uuid::new_v4().simple()));
-    let mut out = vec![("sqlite".to_string(), format!("sqlite://{}/test.db", dir.display()))];
+    let mut out = vec![(
+        "sqlite".to_string(),
+        format!("sqlite://{}/test.db", dir.display()),
+    )];
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => {
             let name = format!("sb_test_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(format!("{base}/postgres")).await.expect("connect to PostgreSQL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = Database::connect(format!("{base}/postgres"))
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             out.push(("postgres".to_string(), format!("{base}/{name}")));
         }
         _ if std::env::var("SWITCHBOARD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
@@ -86,8 +94,14 @@ impl TestServer {
         config.mode = mode;
         config.secret = None;
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-        let running = server::start(&config, listener).await.expect("server starts");
-        TestServer { addr: running.addr, db_url: db_url.to_string(), running: Some(running) }
+        let running = server::start(&config, listener)
+            .await
+            .expect("server starts");
+        TestServer {
+            addr: running.addr,
+            db_url: db_url.to_string(),
+            running: Some(running),
+        }
     }
 
     /// Stops the server abruptly, like a crash: connections drop, and nothing of it (workers,
@@ -105,7 +119,6 @@ impl TestServer {
             r.shutdown().await;
         }
     }
-
 }
 
 pub fn http() -> reqwest::Client {
@@ -118,7 +131,12 @@ pub fn http() -> reqwest::Client {
 }
 
 /// Calls a JSON server function; returns status and body.
-pub async fn call(client: &reqwest::Client, server: &impl Endpoint, endpoint: &str, args: Value) -> (u16, Value) {
+pub async fn call(
+    client: &reqwest::Client,
+    server: &impl Endpoint,
+    endpoint: &str,
+    args: Value,
+) -> (u16, Value) {
     let res = client
         .post(server.url(&format!("/api/{endpoint}")))
         .header("content-type", "application/json")
@@ -129,17 +147,30 @@ pub async fn call(client: &reqwest::Client, server: &impl Endpoint, endpoint: &s
         .expect("request");
     let status = res.status().as_u16();
     let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
-pub async fn call_ok<T: DeserializeOwned>(client: &reqwest::Client, server: &impl Endpoint, endpoint: &str, args: Value) -> T {
+pub async fn call_ok<T: DeserializeOwned>(
+    client: &reqwest::Client,
+    server: &impl Endpoint,
+    endpoint: &str,
+    args: Value,
+) -> T {
     let (status, body) = call(client, server, endpoint, args).await;
     assert_eq!(status, 200, "{endpoint} failed: {body}");
     serde_json::from_value(body).expect("response shape")
 }
 
 /// Signs in through the real login form endpoint; the client keeps the session cookie.
-pub async fn login(client: &reqwest::Client, server: &impl Endpoint, email: &str, password: &str) -> u16 {
+pub async fn login(
+    client: &reqwest::Client,
+    server: &impl Endpoint,
+    email: &str,
+    password: &str,
+) -> u16 {
     client
         .post(server.url("/api/auth/login"))
         .header("accept", "application/json")
@@ -178,7 +209,9 @@ impl AgentClient {
     }
 
     pub async fn socket(&self, server: &impl Endpoint) -> Socket {
-        let mut ws = connect_ws(&server.ws_url("/ws/agent"), self.cookie(server).as_deref()).await.expect("agent socket");
+        let mut ws = connect_ws(&server.ws_url("/ws/agent"), self.cookie(server).as_deref())
+            .await
+            .expect("agent socket");
         let welcome = next_frame(&mut ws).await;
         assert_eq!(welcome["type"], "welcome");
         assert_eq!(welcome["role"], "agent");
@@ -194,7 +227,9 @@ pub async fn agent(server: &impl Endpoint, email: &str) -> AgentClient {
 }
 
 pub async fn visitor_socket(server: &impl Endpoint, token: &str) -> Socket {
-    let mut ws = connect_ws(&server.ws_url(&format!("/ws/visitor?token={token}")), None).await.expect("visitor socket");
+    let mut ws = connect_ws(&server.ws_url(&format!("/ws/visitor?token={token}")), None)
+        .await
+        .expect("visitor socket");
     let welcome = next_frame(&mut ws).await;
     assert_eq!(welcome["role"], "visitor");
     ws
@@ -219,7 +254,10 @@ pub async fn start_chat(server: &impl Endpoint, name: &str, first: &str) -> Valu
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-pub async fn connect_ws(url: &str, cookie: Option<&str>) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+pub async fn connect_ws(
+    url: &str,
+    cookie: Option<&str>,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
     let mut req = url.into_client_request().unwrap();
     if let Some(c) = cookie {
         req.headers_mut().insert("cookie", c.parse().unwrap());
@@ -229,7 +267,9 @@ pub async fn connect_ws(url: &str, cookie: Option<&str>) -> Result<Socket, tokio
 }
 
 pub async fn send_frame(ws: &mut Socket, frame: Value) {
-    ws.send(WsMessage::Text(frame.to_string().into())).await.unwrap();
+    ws.send(WsMessage::Text(frame.to_string().into()))
+        .await
+        .unwrap();
 }
 
 /// The next JSON frame, failing the test after 10 s.
@@ -296,37 +336,72 @@ pub async fn assert_no_frame_of(ws: &mut Socket, kind: &str, ms: u64) {
 }
 
 pub fn seqs(frames: &[Value]) -> Vec<u64> {
-    frames.iter().filter(|f| f["type"] == "message").map(|f| f["message"]["seq"].as_u64().unwrap()).collect()
+    frames
+        .iter()
+        .filter(|f| f["type"] == "message")
+        .map(|f| f["message"]["seq"].as_u64().unwrap())
+        .collect()
 }
 
 /// Whatever the server says a conversation is now (as an admin sees it).
 pub async fn summary(a: &AgentClient, server: &impl Endpoint, conversation_id: &str) -> Value {
-    let detail: Value = call_ok(&a.http, server, "inbox/conversation", json!({"conversation_id": conversation_id})).await;
+    let detail: Value = call_ok(
+        &a.http,
+        server,
+        "inbox/conversation",
+        json!({"conversation_id": conversation_id}),
+    )
+    .await;
     detail["summary"].clone()
 }
 
 /// Polls until `pred` holds for the conversation, failing after `secs`.
-pub async fn wait_for(a: &AgentClient, server: &impl Endpoint, conversation_id: &str, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for(
+    a: &AgentClient,
+    server: &impl Endpoint,
+    conversation_id: &str,
+    secs: u64,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let s = summary(a, server, conversation_id).await;
         if pred(&s) {
             return s;
         }
-        assert!(tokio::time::Instant::now() < deadline, "condition not reached in {secs}s; last: {s}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not reached in {secs}s; last: {s}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// Changes routing settings as an admin.
-pub async fn configure(admin: &AgentClient, server: &impl Endpoint, change: impl FnOnce(&mut Value)) {
+pub async fn configure(
+    admin: &AgentClient,
+    server: &impl Endpoint,
+    change: impl FnOnce(&mut Value),
+) {
     let mut settings: Value = call_ok(&admin.http, server, "admin/settings", json!({})).await;
     change(&mut settings);
-    let _: Value = call_ok(&admin.http, server, "admin/settings/save", json!({"settings": settings})).await;
+    let _: Value = call_ok(
+        &admin.http,
+        server,
+        "admin/settings/save",
+        json!({"settings": settings}),
+    )
+    .await;
 }
 
 pub async fn set_presence(a: &AgentClient, server: &impl Endpoint, presence: &str) {
-    let _: Value = call_ok(&a.http, server, "inbox/presence", json!({"presence": presence, "auto": false})).await;
+    let _: Value = call_ok(
+        &a.http,
+        server,
+        "inbox/presence",
+        json!({"presence": presence, "auto": false}),
+    )
+    .await;
 }
 
 pub async fn me(a: &AgentClient, server: &impl Endpoint) -> Value {

@@ -9,7 +9,15 @@ pub fn dm_event(ig_id: &str, igsid: &str, mid: &str, timestamp_ms: i64, text: &s
 }
 
 /// A reply to one of our stories.
-pub fn story_reply_event(ig_id: &str, igsid: &str, mid: &str, timestamp_ms: i64, text: &str, story_id: &str, story_url: &str) -> Value {
+pub fn story_reply_event(
+    ig_id: &str,
+    igsid: &str,
+    mid: &str,
+    timestamp_ms: i64,
+    text: &str,
+    story_id: &str,
+    story_url: &str,
+) -> Value {
     json!({"sender": {"id": igsid}, "recipient": {"id": ig_id}, "timestamp": timestamp_ms,
            "message": {"mid": mid, "text": text, "reply_to": {"story": {"id": story_id, "url": story_url}}}})
 }
@@ -20,7 +28,14 @@ pub fn messaging_entry(ig_id: &str, time_s: i64, messaging: Vec<Value>) -> Value
 }
 
 /// A `comments` change.
-pub fn comment_change(comment_id: &str, igsid: &str, username: &str, text: &str, media_id: &str, parent_id: Option<&str>) -> Value {
+pub fn comment_change(
+    comment_id: &str,
+    igsid: &str,
+    username: &str,
+    text: &str,
+    media_id: &str,
+    parent_id: Option<&str>,
+) -> Value {
     let mut v = json!({"id": comment_id, "from": {"id": igsid, "username": username}, "text": text,
                        "media": {"id": media_id, "media_product_type": "FEED"}});
     if let (Some(p), Some(o)) = (parent_id, v.as_object_mut()) {

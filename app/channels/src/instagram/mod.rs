@@ -30,7 +30,12 @@ pub fn parse_entry(entry: &Value) -> Vec<Inbound> {
     let ig_id = str_of(entry, "id").unwrap_or_default();
     let mut out = Vec::new();
     for ev in arr(entry, "messaging") {
-        out.extend(crate::meta::parse_messaging(ev, &ig_id, Channel::Instagram, "instagram"));
+        out.extend(crate::meta::parse_messaging(
+            ev,
+            &ig_id,
+            Channel::Instagram,
+            "instagram",
+        ));
     }
     for ev in arr(entry, "standby") {
         out.push(Inbound {
@@ -59,16 +64,37 @@ impl Default for InstagramAdapter {
         Self {
             caps: Capabilities {
                 channel: Channel::Instagram,
-                reply_window: Some(ReplyWindow { standard_ms: DAY_MS, human_agent_ms: Some(7 * DAY_MS), templates_outside: false }),
+                reply_window: Some(ReplyWindow {
+                    standard_ms: DAY_MS,
+                    human_agent_ms: Some(7 * DAY_MS),
+                    templates_outside: false,
+                }),
                 max_text_chars: 1000,
                 max_caption_chars: None,
                 attachments: vec![
-                    AttachmentRule { kind: AttachmentKind::Image, max_bytes: 8 * MB, mime_types: vec!["image/png", "image/jpeg", "image/gif"] },
-                    AttachmentRule { kind: AttachmentKind::Audio, max_bytes: 25 * MB, mime_types: vec![] },
-                    AttachmentRule { kind: AttachmentKind::Video, max_bytes: 25 * MB, mime_types: vec![] },
+                    AttachmentRule {
+                        kind: AttachmentKind::Image,
+                        max_bytes: 8 * MB,
+                        mime_types: vec!["image/png", "image/jpeg", "image/gif"],
+                    },
+                    AttachmentRule {
+                        kind: AttachmentKind::Audio,
+                        max_bytes: 25 * MB,
+                        mime_types: vec![],
+                    },
+                    AttachmentRule {
+                        kind: AttachmentKind::Video,
+                        max_bytes: 25 * MB,
+                        mime_types: vec![],
+                    },
                 ],
                 max_attachments_per_message: 1,
-                comments: CommentSupport { receives_comments: true, public_reply: true, private_reply_within_ms: Some(7 * DAY_MS), delete: true },
+                comments: CommentSupport {
+                    receives_comments: true,
+                    public_reply: true,
+                    private_reply_within_ms: Some(7 * DAY_MS),
+                    delete: true,
+                },
                 typing: TypingSupport::StartStop,
                 templates: false,
                 direct_messages: true,
@@ -88,15 +114,33 @@ impl ChannelAdapter for InstagramAdapter {
 
     fn build(&self, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
         match &out.content {
-            OutboundContent::Text { .. } | OutboundContent::Attachment { .. } | OutboundContent::Typing { .. } => crate::meta::dm_request(&self.caps, out, account),
-            OutboundContent::CommentReply { comment_id, text } => crate::meta::comment_reply(account, comment_id, "replies", text, self.caps.max_text_chars),
-            OutboundContent::PrivateReply { .. } => crate::meta::private_reply(&self.caps, out, account, self.caps.max_text_chars),
-            OutboundContent::DeleteComment { comment_id } => crate::meta::delete_comment(account, comment_id),
+            OutboundContent::Text { .. }
+            | OutboundContent::Attachment { .. }
+            | OutboundContent::Typing { .. } => crate::meta::dm_request(&self.caps, out, account),
+            OutboundContent::CommentReply { comment_id, text } => crate::meta::comment_reply(
+                account,
+                comment_id,
+                "replies",
+                text,
+                self.caps.max_text_chars,
+            ),
+            OutboundContent::PrivateReply { .. } => {
+                crate::meta::private_reply(&self.caps, out, account, self.caps.max_text_chars)
+            }
+            OutboundContent::DeleteComment { comment_id } => {
+                crate::meta::delete_comment(account, comment_id)
+            }
             other => Err(unsupported(&self.caps, other)),
         }
     }
 
     fn read_response(&self, status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
-        crate::meta::read_graph_response(Channel::Instagram, status, headers, body, crate::meta::send_api_id_of)
+        crate::meta::read_graph_response(
+            Channel::Instagram,
+            status,
+            headers,
+            body,
+            crate::meta::send_api_id_of,
+        )
     }
 }

@@ -16,7 +16,14 @@ pub fn image_event(page_id: &str, psid: &str, mid: &str, timestamp_ms: i64, url:
 }
 
 /// An echo of a message the Page sent (sender = Page).
-pub fn echo_event(page_id: &str, psid: &str, mid: &str, timestamp_ms: i64, app_id: &str, text: &str) -> Value {
+pub fn echo_event(
+    page_id: &str,
+    psid: &str,
+    mid: &str,
+    timestamp_ms: i64,
+    app_id: &str,
+    text: &str,
+) -> Value {
     json!({"sender": {"id": page_id}, "recipient": {"id": psid}, "timestamp": timestamp_ms,
            "message": {"mid": mid, "is_echo": true, "app_id": app_id, "text": text}})
 }

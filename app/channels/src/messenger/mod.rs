@@ -20,11 +20,19 @@ impl Default for MessengerAdapter {
     /// `human_agent_ms` to `None` when the Page lacks that permission). Text limit 2000
     /// (unconfirmed); attachments 25 MB, images 8 MB when fetched from a URL; no captions.
     fn default() -> Self {
-        let rule = |kind, max_bytes| AttachmentRule { kind, max_bytes, mime_types: vec![] };
+        let rule = |kind, max_bytes| AttachmentRule {
+            kind,
+            max_bytes,
+            mime_types: vec![],
+        };
         Self {
             caps: Capabilities {
                 channel: Channel::Messenger,
-                reply_window: Some(ReplyWindow { standard_ms: DAY_MS, human_agent_ms: Some(7 * DAY_MS), templates_outside: false }),
+                reply_window: Some(ReplyWindow {
+                    standard_ms: DAY_MS,
+                    human_agent_ms: Some(7 * DAY_MS),
+                    templates_outside: false,
+                }),
                 max_text_chars: 2000,
                 max_caption_chars: None,
                 attachments: vec![
@@ -57,6 +65,12 @@ impl ChannelAdapter for MessengerAdapter {
     }
 
     fn read_response(&self, status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
-        crate::meta::read_graph_response(Channel::Messenger, status, headers, body, crate::meta::send_api_id_of)
+        crate::meta::read_graph_response(
+            Channel::Messenger,
+            status,
+            headers,
+            body,
+            crate::meta::send_api_id_of,
+        )
     }
 }

@@ -27,7 +27,11 @@ pub fn signed_request(url: &str, app_secret: &str, body: Vec<u8>) -> WebhookRequ
 
 /// The GET subscription handshake Meta performs when a webhook URL is configured.
 pub fn handshake_request(url: &str, verify_token: &str, challenge: &str) -> WebhookRequest {
-    let q = encode_form([("hub.mode", "subscribe"), ("hub.challenge", challenge), ("hub.verify_token", verify_token)]);
+    let q = encode_form([
+        ("hub.mode", "subscribe"),
+        ("hub.challenge", challenge),
+        ("hub.verify_token", verify_token),
+    ]);
     let sep = if url.contains('?') { '&' } else { '?' };
     WebhookRequest::new(Method::Get, format!("{url}{sep}{q}"))
 }
@@ -36,7 +40,10 @@ pub fn handshake_request(url: &str, verify_token: &str, challenge: &str) -> Webh
 pub fn graph_error_json(code: i64, message: &str, details: Option<&str>) -> String {
     let mut err = json!({"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEf123"});
     if let (Some(d), Some(obj)) = (details, err.as_object_mut()) {
-        obj.insert("error_data".into(), json!({"messaging_product": "whatsapp", "details": d}));
+        obj.insert(
+            "error_data".into(),
+            json!({"messaging_product": "whatsapp", "details": d}),
+        );
     }
     json!({"error": err}).to_string()
 }

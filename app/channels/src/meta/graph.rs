@@ -16,7 +16,12 @@ pub(crate) enum GraphBody {
 
 /// Builds `{method} {api_base}{path}` with the account's Graph token (Bearer header or the
 /// documented `access_token` query parameter).
-pub(crate) fn graph_request(account: &Account, method: Method, path: &str, body: GraphBody) -> Result<HttpRequest, SendError> {
+pub(crate) fn graph_request(
+    account: &Account,
+    method: Method,
+    path: &str,
+    body: GraphBody,
+) -> Result<HttpRequest, SendError> {
     let mut url = join(&account.api_base, path);
     let mut headers = Headers::new();
     match &account.auth {
@@ -25,7 +30,11 @@ pub(crate) fn graph_request(account: &Account, method: Method, path: &str, body:
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&encode_form([("access_token", token.as_str())]));
         }
-        ApiAuth::Basic { .. } | ApiAuth::BotToken { .. } => return Err(SendError::Misconfigured("Graph API calls need a Bearer or access_token credential")),
+        ApiAuth::Basic { .. } | ApiAuth::BotToken { .. } => {
+            return Err(SendError::Misconfigured(
+                "Graph API calls need a Bearer or access_token credential",
+            ))
+        }
     }
     let body = match body {
         GraphBody::Json(v) => {
@@ -38,7 +47,12 @@ pub(crate) fn graph_request(account: &Account, method: Method, path: &str, body:
         }
         GraphBody::Empty => Vec::new(),
     };
-    Ok(HttpRequest { method, url, headers, body })
+    Ok(HttpRequest {
+        method,
+        url,
+        headers,
+        body,
+    })
 }
 
 fn window_reason(channel: Channel) -> &'static str {
@@ -51,7 +65,13 @@ fn window_reason(channel: Channel) -> &'static str {
 
 /// Maps a Graph error code (plus Messenger's `error_subcode`, which Messenger still sends) to
 /// a plain-words reason. Also used for WhatsApp `failed` statuses' `errors[0]`.
-pub fn graph_error(channel: Channel, code: i64, subcode: Option<i64>, message: Option<&str>, details: Option<&str>) -> ProviderError {
+pub fn graph_error(
+    channel: Channel,
+    code: i64,
+    subcode: Option<i64>,
+    message: Option<&str>,
+    details: Option<&str>,
+) -> ProviderError {
     use FailureKind::*;
     let (kind, reason, retryable): (FailureKind, String, bool) = match (code, subcode) {
         (131047, _) | (10, Some(2018278)) => (OutsideWindow, window_reason(channel).into(), false),
@@ -66,7 +86,12 @@ pub fn graph_error(channel: Channel, code: i64, subcode: Option<i64>, message: O
         (100, _) => (BadRequest, format!("The provider rejected a parameter of this message{}.", suffix(details.or(message))), false),
         _ => (Unknown, format!("Provider error {code}{}.", suffix(details.or(message))), false),
     };
-    ProviderError { code: code.to_string(), kind, reason, retryable }
+    ProviderError {
+        code: code.to_string(),
+        kind,
+        reason,
+        retryable,
+    }
 }
 
 fn suffix(s: Option<&str>) -> String {
@@ -79,30 +104,65 @@ fn suffix(s: Option<&str>) -> String {
 /// Classifies a Graph response. `id_of` extracts the new id from a success body (WhatsApp
 /// `messages[0].id`, Send API `message_id`, comment `id`); bodies without one (delete, typing,
 /// `{"success": true}`) are still accepted.
-pub(crate) fn read_graph_response(channel: Channel, status: u16, headers: &Headers, body: &[u8], id_of: fn(&Value) -> Option<String>) -> SendOutcome {
+pub(crate) fn read_graph_response(
+    channel: Channel,
+    status: u16,
+    headers: &Headers,
+    body: &[u8],
+    id_of: fn(&Value) -> Option<String>,
+) -> SendOutcome {
     let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     if (200..300).contains(&status) {
-        return SendOutcome::Accepted { provider_message_id: id_of(&json) };
+        return SendOutcome::Accepted {
+            provider_message_id: id_of(&json),
+        };
     }
     let err = json.get("error").cloned().unwrap_or(Value::Null);
     let code = int_of(&err, "code");
     if status >= 500 {
-        return SendOutcome::Retry { after: retry_after(headers), code: code.map(|c| c.to_string()) };
+        return SendOutcome::Retry {
+            after: retry_after(headers),
+            code: code.map(|c| c.to_string()),
+        };
     }
     match code {
         Some(code) => {
-            let e = graph_error(channel, code, int_of(&err, "error_subcode"), str_of(&err, "message").as_deref(), str_at(&err, &["error_data", "details"]).as_deref());
+            let e = graph_error(
+                channel,
+                code,
+                int_of(&err, "error_subcode"),
+                str_of(&err, "message").as_deref(),
+                str_at(&err, &["error_data", "details"]).as_deref(),
+            );
             if e.retryable || status == 429 {
-                SendOutcome::Retry { after: retry_after(headers), code: Some(e.code) }
+                SendOutcome::Retry {
+                    after: retry_after(headers),
+                    code: Some(e.code),
+                }
             } else {
-                SendOutcome::Permanent { code: e.code, kind: e.kind, reason: e.reason }
+                SendOutcome::Permanent {
+                    code: e.code,
+                    kind: e.kind,
+                    reason: e.reason,
+                }
             }
         }
-        None if status == 429 => SendOutcome::Retry { after: retry_after(headers), code: None },
+        None if status == 429 => SendOutcome::Retry {
+            after: retry_after(headers),
+            code: None,
+        },
         None if status == 401 => {
             let e = graph_error(channel, 190, None, None, None);
-            SendOutcome::Permanent { code: status.to_string(), kind: e.kind, reason: e.reason }
+            SendOutcome::Permanent {
+                code: status.to_string(),
+                kind: e.kind,
+                reason: e.reason,
+            }
         }
-        None => SendOutcome::Permanent { code: status.to_string(), kind: FailureKind::BadRequest, reason: format!("The provider refused the message (HTTP {status}).") },
+        None => SendOutcome::Permanent {
+            code: status.to_string(),
+            kind: FailureKind::BadRequest,
+            reason: format!("The provider refused the message (HTTP {status})."),
+        },
     }
 }

@@ -11,12 +11,25 @@ use switchboard_domain::conversation::Channel;
 const ENVELOPE_KEYS: &[&str] = &["sender", "recipient", "timestamp"];
 
 /// One `messaging[]` item → events. `prefix` namespaces dedupe keys (`messenger`, `instagram`).
-pub(crate) fn parse_messaging(ev: &Value, entry_id: &str, channel: Channel, prefix: &str) -> Vec<Inbound> {
+pub(crate) fn parse_messaging(
+    ev: &Value,
+    entry_id: &str,
+    channel: Channel,
+    prefix: &str,
+) -> Vec<Inbound> {
     let sender = str_at(ev, &["sender", "id"]).unwrap_or_default();
     let recipient = str_at(ev, &["recipient", "id"]);
     let at_ms = int_of(ev, "timestamp");
-    let account = recipient.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| entry_id.to_string());
-    let mk = |key: DedupeKey, account: String, event: InboundEvent| Inbound { key, channel, account, event };
+    let account = recipient
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| entry_id.to_string());
+    let mk = |key: DedupeKey, account: String, event: InboundEvent| Inbound {
+        key,
+        channel,
+        account,
+        event,
+    };
 
     if let Some(message) = ev.get("message").filter(|m| m.is_object()) {
         let mid = str_of(message, "mid");
@@ -27,32 +40,67 @@ pub(crate) fn parse_messaging(ev: &Value, entry_id: &str, channel: Channel, pref
         };
         if bool_of(message, "is_echo") {
             // Echoes come "from" the Page/IG account to the contact.
-            let ours = if sender.is_empty() { entry_id.to_string() } else { sender.clone() };
-            let echo = Echo { provider_message_id: mid.clone().unwrap_or_default(), contact: recipient.clone(), app_id: str_of(message, "app_id") };
+            let ours = if sender.is_empty() {
+                entry_id.to_string()
+            } else {
+                sender.clone()
+            };
+            let echo = Echo {
+                provider_message_id: mid.clone().unwrap_or_default(),
+                contact: recipient.clone(),
+                app_id: str_of(message, "app_id"),
+            };
             return vec![mk(key(Some("echo")), ours, InboundEvent::Echo(echo))];
         }
         if bool_of(message, "is_deleted") {
-            return vec![mk(key(Some("deleted")), account, InboundEvent::MessageDeleted { provider_message_id: mid.clone().unwrap_or_default() })];
+            return vec![mk(
+                key(Some("deleted")),
+                account,
+                InboundEvent::MessageDeleted {
+                    provider_message_id: mid.clone().unwrap_or_default(),
+                },
+            )];
         }
         if bool_of(message, "is_unsupported") {
-            return vec![mk(key(None), account, InboundEvent::Ignored(Ignored::UnsupportedMessage { kind: "unsupported".into() }))];
+            return vec![mk(
+                key(None),
+                account,
+                InboundEvent::Ignored(Ignored::UnsupportedMessage {
+                    kind: "unsupported".into(),
+                }),
+            )];
         }
-        let attachments: Vec<Attachment> = arr(message, "attachments").iter().filter_map(attachment).collect();
+        let attachments: Vec<Attachment> = arr(message, "attachments")
+            .iter()
+            .filter_map(attachment)
+            .collect();
         let reply_to = match message.get("reply_to") {
             Some(r) if r.get("story").is_some() => Some(ReplyContext::Story {
                 story_id: str_at(r, &["story", "id"]).unwrap_or_default(),
                 url: str_at(r, &["story", "url"]),
             }),
-            Some(r) => str_of(r, "mid").map(|m| ReplyContext::Message { provider_message_id: m }),
+            Some(r) => str_of(r, "mid").map(|m| ReplyContext::Message {
+                provider_message_id: m,
+            }),
             None => None,
         };
         let text = str_of(message, "text");
         if text.is_none() && attachments.is_empty() {
-            return vec![mk(key(None), account, InboundEvent::Ignored(Ignored::UnsupportedMessage { kind: "empty".into() }))];
+            return vec![mk(
+                key(None),
+                account,
+                InboundEvent::Ignored(Ignored::UnsupportedMessage {
+                    kind: "empty".into(),
+                }),
+            )];
         }
         let msg = ContactMessage {
             provider_message_id: mid.clone().unwrap_or_default(),
-            from: Identity { address: sender, display_name: None, username: None },
+            from: Identity {
+                address: sender,
+                display_name: None,
+                username: None,
+            },
             text,
             attachments,
             location: None,
@@ -72,7 +120,11 @@ pub(crate) fn parse_messaging(ev: &Value, entry_id: &str, channel: Channel, pref
         };
         let msg = ContactMessage {
             provider_message_id: mid.unwrap_or_default(),
-            from: Identity { address: sender, display_name: None, username: None },
+            from: Identity {
+                address: sender,
+                display_name: None,
+                username: None,
+            },
             text: str_of(pb, "title"),
             attachments: vec![],
             location: None,
@@ -85,9 +137,21 @@ pub(crate) fn parse_messaging(ev: &Value, entry_id: &str, channel: Channel, pref
     }
 
     if let Some(d) = ev.get("delivery").filter(|d| d.is_object()) {
-        let mids: Vec<String> = arr(d, "mids").iter().filter_map(|m| m.as_str().map(str::to_string)).collect();
+        let mids: Vec<String> = arr(d, "mids")
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect();
         if mids.is_empty() {
-            return watermark(ev, d, &sender, account, channel, prefix, DeliveryStatus::Delivered, "delivery");
+            return watermark(
+                ev,
+                d,
+                &sender,
+                account,
+                channel,
+                prefix,
+                DeliveryStatus::Delivered,
+                "delivery",
+            );
         }
         return mids
             .into_iter()
@@ -109,37 +173,84 @@ pub(crate) fn parse_messaging(ev: &Value, entry_id: &str, channel: Channel, pref
     if let Some(r) = ev.get("read").filter(|r| r.is_object()) {
         // Instagram reports reads per message (`read.mid`), Messenger by watermark.
         if let Some(m) = str_of(r, "mid") {
-            let st = StatusUpdate { provider_message_id: m.clone(), status: DeliveryStatus::Read, provider_status: "read".into(), recipient: Some(sender), at_ms, error: None };
-            return vec![mk(DedupeKey::new(prefix, &[&m, "read"]), account, InboundEvent::Status(st))];
+            let st = StatusUpdate {
+                provider_message_id: m.clone(),
+                status: DeliveryStatus::Read,
+                provider_status: "read".into(),
+                recipient: Some(sender),
+                at_ms,
+                error: None,
+            };
+            return vec![mk(
+                DedupeKey::new(prefix, &[&m, "read"]),
+                account,
+                InboundEvent::Status(st),
+            )];
         }
-        return watermark(ev, r, &sender, account, channel, prefix, DeliveryStatus::Read, "read");
+        return watermark(
+            ev,
+            r,
+            &sender,
+            account,
+            channel,
+            prefix,
+            DeliveryStatus::Read,
+            "read",
+        );
     }
 
     if ev.get("reaction").is_some() {
-        return vec![mk(DedupeKey::new(prefix, &["reaction", &content_key(ev)]), account, InboundEvent::Ignored(Ignored::Reaction))];
+        return vec![mk(
+            DedupeKey::new(prefix, &["reaction", &content_key(ev)]),
+            account,
+            InboundEvent::Ignored(Ignored::Reaction),
+        )];
     }
 
     let kind = ev
         .as_object()
-        .and_then(|o| o.keys().find(|k| !ENVELOPE_KEYS.contains(&k.as_str())).cloned())
+        .and_then(|o| {
+            o.keys()
+                .find(|k| !ENVELOPE_KEYS.contains(&k.as_str()))
+                .cloned()
+        })
         .unwrap_or_else(|| "empty".to_string());
-    vec![mk(DedupeKey::new(prefix, &[&kind, &content_key(ev)]), account, InboundEvent::Ignored(Ignored::UnknownEvent { kind }))]
+    vec![mk(
+        DedupeKey::new(prefix, &[&kind, &content_key(ev)]),
+        account,
+        InboundEvent::Ignored(Ignored::UnknownEvent { kind }),
+    )]
 }
 
 #[allow(clippy::too_many_arguments)]
-fn watermark(ev: &Value, body: &Value, sender: &str, account: String, channel: Channel, prefix: &str, status: DeliveryStatus, what: &str) -> Vec<Inbound> {
+fn watermark(
+    ev: &Value,
+    body: &Value,
+    sender: &str,
+    account: String,
+    channel: Channel,
+    prefix: &str,
+    status: DeliveryStatus,
+    what: &str,
+) -> Vec<Inbound> {
     match int_of(body, "watermark") {
         Some(w) => vec![Inbound {
             key: DedupeKey::new(prefix, &[what, sender, &w.to_string()]),
             channel,
             account,
-            event: InboundEvent::Watermark { contact: sender.to_string(), status, up_to_ms: w },
+            event: InboundEvent::Watermark {
+                contact: sender.to_string(),
+                status,
+                up_to_ms: w,
+            },
         }],
         None => vec![Inbound {
             key: DedupeKey::new(prefix, &[what, &content_key(ev)]),
             channel,
             account,
-            event: InboundEvent::Ignored(Ignored::Malformed { detail: format!("{what} without mids or watermark") }),
+            event: InboundEvent::Ignored(Ignored::Malformed {
+                detail: format!("{what} without mids or watermark"),
+            }),
         }],
     }
 }
@@ -156,7 +267,9 @@ fn attachment(a: &Value) -> Option<Attachment> {
         "audio" => AttachmentKind::Audio,
         "file" => AttachmentKind::Document,
         "story_mention" => AttachmentKind::StoryMention,
-        "share" | "ig_post" | "ig_reel" | "reel" | "post" | "template" | "fallback" => AttachmentKind::Share,
+        "share" | "ig_post" | "ig_reel" | "reel" | "post" | "template" | "fallback" => {
+            AttachmentKind::Share
+        }
         _ => AttachmentKind::Other,
     };
     Some(Attachment {

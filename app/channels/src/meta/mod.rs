@@ -11,7 +11,9 @@ mod signature;
 pub use graph::graph_error;
 pub(crate) use graph::{graph_request, read_graph_response, GraphBody};
 pub(crate) use messaging::parse_messaging;
-pub(crate) use send_api::{comment_reply, delete_comment, dm_request, id_of as send_api_id_of, private_reply};
+pub(crate) use send_api::{
+    comment_reply, delete_comment, dm_request, id_of as send_api_id_of, private_reply,
+};
 pub use signature::{handshake, sign, verify, SIGNATURE_HEADER};
 
 use crate::http::WebhookRequest;
@@ -40,7 +42,12 @@ fn page_entry(entry: &Value) -> Vec<Inbound> {
     let page_id = str_of(entry, "id").unwrap_or_default();
     let mut out = Vec::new();
     for ev in arr(entry, "messaging") {
-        out.extend(parse_messaging(ev, &page_id, Channel::Messenger, "messenger"));
+        out.extend(parse_messaging(
+            ev,
+            &page_id,
+            Channel::Messenger,
+            "messenger",
+        ));
     }
     for ev in arr(entry, "standby") {
         out.push(Inbound {
@@ -71,7 +78,11 @@ pub fn parse_body(body: &[u8], unknown_channel: Channel) -> Result<Vec<Inbound>,
             event: InboundEvent::Ignored(Ignored::UnknownObject { object }),
         }]);
     };
-    Ok(arr(&v, "entry").iter().filter(|e| e.is_object()).flat_map(parser).collect())
+    Ok(arr(&v, "entry")
+        .iter()
+        .filter(|e| e.is_object())
+        .flat_map(parser)
+        .collect())
 }
 
 /// A Meta webhook URL. `/webhooks/whatsapp` and `/webhooks/meta` behave the same (both
@@ -85,11 +96,17 @@ pub struct MetaWebhook {
 
 impl MetaWebhook {
     pub fn whatsapp() -> Self {
-        Self { name: "whatsapp", unknown_channel: Channel::Whatsapp }
+        Self {
+            name: "whatsapp",
+            unknown_channel: Channel::Whatsapp,
+        }
     }
 
     pub fn meta() -> Self {
-        Self { name: "meta", unknown_channel: Channel::Messenger }
+        Self {
+            name: "meta",
+            unknown_channel: Channel::Messenger,
+        }
     }
 }
 
@@ -102,11 +119,19 @@ impl WebhookEndpoint for MetaWebhook {
         verify(req, &secrets.signing_secret)
     }
 
-    fn handshake(&self, req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<String, WebhookError> {
+    fn handshake(
+        &self,
+        req: &WebhookRequest,
+        secrets: &WebhookSecrets,
+    ) -> Result<String, WebhookError> {
         handshake(req, secrets)
     }
 
-    fn parse(&self, req: &WebhookRequest, _secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError> {
+    fn parse(
+        &self,
+        req: &WebhookRequest,
+        _secrets: &WebhookSecrets,
+    ) -> Result<Vec<Inbound>, WebhookError> {
         parse_body(&req.body, self.unknown_channel)
     }
 }

@@ -12,7 +12,10 @@ pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
 
 /// The header value Meta would send for `body`: `sha256=` + lowercase hex.
 pub fn sign(app_secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(hmac_sha256(app_secret.as_bytes(), body)))
+    format!(
+        "sha256={}",
+        hex::encode(hmac_sha256(app_secret.as_bytes(), body))
+    )
 }
 
 /// Verifies `X-Hub-Signature-256` over the raw body.
@@ -23,8 +26,14 @@ pub fn verify(req: &WebhookRequest, app_secret: &str) -> Result<(), WebhookError
     if app_secret.is_empty() {
         return Err(WebhookError::NoSecret);
     }
-    let header = req.headers.get(SIGNATURE_HEADER).ok_or(WebhookError::MissingSignature(SIGNATURE_HEADER))?.trim();
-    let hex_part = header.strip_prefix("sha256=").ok_or(WebhookError::MalformedSignature)?;
+    let header = req
+        .headers
+        .get(SIGNATURE_HEADER)
+        .ok_or(WebhookError::MissingSignature(SIGNATURE_HEADER))?
+        .trim();
+    let hex_part = header
+        .strip_prefix("sha256=")
+        .ok_or(WebhookError::MalformedSignature)?;
     let given = hex::decode(hex_part).map_err(|_| WebhookError::MalformedSignature)?;
     if given.len() != 32 {
         return Err(WebhookError::MalformedSignature);
@@ -49,10 +58,16 @@ pub fn handshake(req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Strin
     if mode != "subscribe" {
         return Err(WebhookError::NotAHandshake);
     }
-    let ours = secrets.verify_token.as_deref().filter(|t| !t.is_empty()).ok_or(WebhookError::NoSecret)?;
+    let ours = secrets
+        .verify_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or(WebhookError::NoSecret)?;
     let theirs = get("hub.verify_token").ok_or(WebhookError::MissingParam("hub.verify_token"))?;
     if !ct_eq(ours.as_bytes(), theirs.as_bytes()) {
         return Err(WebhookError::BadVerifyToken);
     }
-    get("hub.challenge").map(str::to_string).ok_or(WebhookError::MissingParam("hub.challenge"))
+    get("hub.challenge")
+        .map(str::to_string)
+        .ok_or(WebhookError::MissingParam("hub.challenge"))
 }

@@ -27,12 +27,19 @@ pub fn text_update(update_id: i64, user: &User, message_id: i64, date_s: i64, te
 }
 
 /// A photo update (two sizes, the last one largest), optionally captioned.
-pub fn photo_update(update_id: i64, user: &User, message_id: i64, date_s: i64, file_id: &str, caption: Option<&str>) -> Value {
+pub fn photo_update(
+    update_id: i64,
+    user: &User,
+    message_id: i64,
+    date_s: i64,
+    file_id: &str,
+    caption: Option<&str>,
+) -> Value {
     let mut m = json!({"message_id": message_id, "from": user.from(), "chat": user.chat(), "date": date_s,
-        "photo": [
-            {"file_id": format!("{file_id}-small"), "file_unique_id": "AQADsmall", "file_size": 1200, "width": 90, "height": 90},
-            {"file_id": file_id, "file_unique_id": "AQADlarge", "file_size": 48000, "width": 800, "height": 800}
-        ]});
+    "photo": [
+        {"file_id": format!("{file_id}-small"), "file_unique_id": "AQADsmall", "file_size": 1200, "width": 90, "height": 90},
+        {"file_id": file_id, "file_unique_id": "AQADlarge", "file_size": 48000, "width": 800, "height": 800}
+    ]});
     if let (Some(c), Some(o)) = (caption, m.as_object_mut()) {
         o.insert("caption".into(), json!(c));
     }
@@ -48,7 +55,13 @@ pub fn signed_request(url: &str, secret_token: &str, update: &Value) -> WebhookR
 }
 
 /// `{"ok": true, "result": Message}` for a send.
-pub fn sent_message_json(message_id: i64, bot_id: i64, chat_id: i64, date_s: i64, text: &str) -> String {
+pub fn sent_message_json(
+    message_id: i64,
+    bot_id: i64,
+    chat_id: i64,
+    date_s: i64,
+    text: &str,
+) -> String {
     json!({"ok": true, "result": {"message_id": message_id,
         "from": {"id": bot_id, "is_bot": true, "first_name": "ShopBot", "username": "shop_bot"},
         "chat": {"id": chat_id, "type": "private"}, "date": date_s, "text": text}})

@@ -28,7 +28,10 @@ pub fn verify(req: &WebhookRequest, secret_token: &str) -> Result<(), WebhookErr
     if secret_token.is_empty() {
         return Err(WebhookError::NoSecret);
     }
-    let given = req.headers.get(SECRET_HEADER).ok_or(WebhookError::MissingSignature(SECRET_HEADER))?;
+    let given = req
+        .headers
+        .get(SECRET_HEADER)
+        .ok_or(WebhookError::MissingSignature(SECRET_HEADER))?;
     if ct_eq(secret_token.as_bytes(), given.as_bytes()) {
         Ok(())
     } else {
@@ -38,7 +41,10 @@ pub fn verify(req: &WebhookRequest, secret_token: &str) -> Result<(), WebhookErr
 
 /// The bot id is the numeric prefix of its token (`<bot_id>:<secret>`): use it as the account.
 pub fn bot_id(token: &str) -> Option<&str> {
-    token.split_once(':').map(|(id, _)| id).filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    token
+        .split_once(':')
+        .map(|(id, _)| id)
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,7 +60,11 @@ impl WebhookEndpoint for TelegramWebhook {
     }
 
     /// `secrets.account` names the bot (Telegram updates don't).
-    fn parse(&self, req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError> {
+    fn parse(
+        &self,
+        req: &WebhookRequest,
+        secrets: &WebhookSecrets,
+    ) -> Result<Vec<Inbound>, WebhookError> {
         parse::parse(req, secrets)
     }
 }
@@ -68,7 +78,11 @@ impl Default for TelegramAdapter {
     /// No window; text 4096, captions 1024; by-URL upload limits (photos 5 MB, other 20 MB);
     /// typing start only (it lasts about 5 s or until our next message).
     fn default() -> Self {
-        let rule = |kind, max_bytes| AttachmentRule { kind, max_bytes, mime_types: vec![] };
+        let rule = |kind, max_bytes| AttachmentRule {
+            kind,
+            max_bytes,
+            mime_types: vec![],
+        };
         Self {
             caps: Capabilities {
                 channel: Channel::Telegram,

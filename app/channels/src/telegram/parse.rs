@@ -10,13 +10,33 @@ use serde_json::Value;
 use switchboard_domain::conversation::Channel;
 
 /// Message fields that are content or metadata, not the "kind" of an unsupported message.
-const META_FIELDS: &[&str] = &["message_id", "from", "chat", "date", "sender_chat", "message_thread_id", "reply_to_message", "entities", "caption_entities", "via_bot", "author_signature", "forward_origin", "is_topic_message", "has_protected_content", "link_preview_options"];
+const META_FIELDS: &[&str] = &[
+    "message_id",
+    "from",
+    "chat",
+    "date",
+    "sender_chat",
+    "message_thread_id",
+    "reply_to_message",
+    "entities",
+    "caption_entities",
+    "via_bot",
+    "author_signature",
+    "forward_origin",
+    "is_topic_message",
+    "has_protected_content",
+    "link_preview_options",
+];
 
-pub(crate) fn parse(req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError> {
+pub(crate) fn parse(
+    req: &WebhookRequest,
+    secrets: &WebhookSecrets,
+) -> Result<Vec<Inbound>, WebhookError> {
     if req.method != Method::Post {
         return Err(WebhookError::MethodNotAllowed);
     }
-    let v: Value = serde_json::from_slice(&req.body).map_err(|_| WebhookError::MalformedBody("json"))?;
+    let v: Value =
+        serde_json::from_slice(&req.body).map_err(|_| WebhookError::MalformedBody("json"))?;
     let update_id = int_of(&v, "update_id").ok_or(WebhookError::MissingField("update_id"))?;
     let account = secrets.account.clone().unwrap_or_default();
     Ok(vec![parse_update(&v, update_id, account)])
@@ -25,32 +45,50 @@ pub(crate) fn parse(req: &WebhookRequest, secrets: &WebhookSecrets) -> Result<Ve
 /// One Update object; `account` is our bot's id (Telegram doesn't include it).
 pub fn parse_update(v: &Value, update_id: i64, account: String) -> Inbound {
     let key = DedupeKey::new("telegram", &[&account, &update_id.to_string()]);
-    let mk = |event: InboundEvent| Inbound { key: key.clone(), channel: Channel::Telegram, account: account.clone(), event };
+    let mk = |event: InboundEvent| Inbound {
+        key: key.clone(),
+        channel: Channel::Telegram,
+        account: account.clone(),
+        event,
+    };
     let Some(m) = v.get("message").filter(|m| m.is_object()) else {
-        let kind = v.as_object().and_then(|o| o.keys().find(|k| *k != "update_id").cloned()).unwrap_or_else(|| "empty".into());
+        let kind = v
+            .as_object()
+            .and_then(|o| o.keys().find(|k| *k != "update_id").cloned())
+            .unwrap_or_else(|| "empty".into());
         return mk(InboundEvent::Ignored(Ignored::TelegramUpdate { kind }));
     };
     if bool_of(m.get("from").unwrap_or(&Value::Null), "is_bot") {
         return mk(InboundEvent::Ignored(Ignored::FromBot));
     }
     let Some(chat_id) = str_at(m, &["chat", "id"]) else {
-        return mk(InboundEvent::Ignored(Ignored::Malformed { detail: "message without chat.id".into() }));
+        return mk(InboundEvent::Ignored(Ignored::Malformed {
+            detail: "message without chat.id".into(),
+        }));
     };
     let from = m.get("from").cloned().unwrap_or(Value::Null);
-    let name = [str_of(&from, "first_name"), str_of(&from, "last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name = [str_of(&from, "first_name"), str_of(&from, "last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let caption = str_of(m, "caption");
     let mut attachments = Vec::new();
-    let file = |obj: &Value, kind: AttachmentKind, default_mime: Option<&str>| -> Option<Attachment> {
-        Some(Attachment {
-            kind,
-            mime: str_of(obj, "mime_type").or(default_mime.map(str::to_string)),
-            source: MediaSource::TelegramFile { file_id: str_of(obj, "file_id")?, unique_id: str_of(obj, "file_unique_id") },
-            caption: None,
-            filename: str_of(obj, "file_name"),
-            size: u64_of(obj, "file_size"),
-            sha256: None,
-        })
-    };
+    let file =
+        |obj: &Value, kind: AttachmentKind, default_mime: Option<&str>| -> Option<Attachment> {
+            Some(Attachment {
+                kind,
+                mime: str_of(obj, "mime_type").or(default_mime.map(str::to_string)),
+                source: MediaSource::TelegramFile {
+                    file_id: str_of(obj, "file_id")?,
+                    unique_id: str_of(obj, "file_unique_id"),
+                },
+                caption: None,
+                filename: str_of(obj, "file_name"),
+                size: u64_of(obj, "file_size"),
+                sha256: None,
+            })
+        };
     // `photo` holds several sizes; the last is the largest.
     if let Some(p) = arr(m, "photo").last() {
         attachments.extend(file(p, AttachmentKind::Image, Some("image/jpeg")));
@@ -80,18 +118,32 @@ pub fn parse_update(v: &Value, update_id: i64, account: String) -> Inbound {
     let location = m.get("location").and_then(|l| {
         let lat = l.get("latitude")?.as_f64().filter(|f| f.is_finite())?;
         let lon = l.get("longitude")?.as_f64().filter(|f| f.is_finite())?;
-        Some(Location { latitude: lat, longitude: lon, name: None, address: None })
+        Some(Location {
+            latitude: lat,
+            longitude: lon,
+            name: None,
+            address: None,
+        })
     });
     let text = str_of(m, "text");
     if text.is_none() && attachments.is_empty() && location.is_none() {
-        let kind = m.as_object().and_then(|o| o.keys().find(|k| !META_FIELDS.contains(&k.as_str())).cloned()).unwrap_or_else(|| "empty".into());
+        let kind = m
+            .as_object()
+            .and_then(|o| {
+                o.keys()
+                    .find(|k| !META_FIELDS.contains(&k.as_str()))
+                    .cloned()
+            })
+            .unwrap_or_else(|| "empty".into());
         return mk(InboundEvent::Ignored(Ignored::UnsupportedMessage { kind }));
     }
     let msg = ContactMessage {
         provider_message_id: str_of(m, "message_id").unwrap_or_default(),
         from: Identity {
             address: chat_id,
-            display_name: Some(name).filter(|n| !n.is_empty()).or_else(|| str_at(m, &["chat", "title"])),
+            display_name: Some(name)
+                .filter(|n| !n.is_empty())
+                .or_else(|| str_at(m, &["chat", "title"])),
             username: str_of(&from, "username"),
         },
         text,
@@ -99,7 +151,9 @@ pub fn parse_update(v: &Value, update_id: i64, account: String) -> Inbound {
         location,
         payload: None,
         sent_at_ms: int_of(m, "date").and_then(secs_to_ms),
-        reply_to: str_at(m, &["reply_to_message", "message_id"]).map(|id| ReplyContext::Message { provider_message_id: id }),
+        reply_to: str_at(m, &["reply_to_message", "message_id"]).map(|id| ReplyContext::Message {
+            provider_message_id: id,
+        }),
         comment: None,
     };
     mk(InboundEvent::Message(msg))

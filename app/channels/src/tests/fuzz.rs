@@ -6,17 +6,99 @@ use serde_json::{Map, Value};
 
 /// Field names the parsers look at, so generated JSON reaches deep code paths.
 const KEYS: &[&str] = &[
-    "object", "entry", "changes", "messaging", "standby", "field", "value", "id", "time", "messages", "statuses", "contacts", "errors",
-    "metadata", "phone_number_id", "from", "type", "text", "body", "image", "caption", "mime_type", "timestamp", "status", "recipient_id",
-    "sender", "recipient", "message", "mid", "is_echo", "is_deleted", "attachments", "payload", "url", "reply_to", "story", "delivery",
-    "mids", "watermark", "read", "postback", "item", "verb", "comment_id", "post_id", "parent_id", "created_time", "media", "username",
-    "update_id", "chat", "photo", "document", "date", "location", "latitude", "longitude", "code", "wa_id", "profile", "name", "context",
-    "interactive", "button_reply", "file_id", "file_size", "animation", "voice", "sticker", "is_bot", "first_name", "reaction",
+    "object",
+    "entry",
+    "changes",
+    "messaging",
+    "standby",
+    "field",
+    "value",
+    "id",
+    "time",
+    "messages",
+    "statuses",
+    "contacts",
+    "errors",
+    "metadata",
+    "phone_number_id",
+    "from",
+    "type",
+    "text",
+    "body",
+    "image",
+    "caption",
+    "mime_type",
+    "timestamp",
+    "status",
+    "recipient_id",
+    "sender",
+    "recipient",
+    "message",
+    "mid",
+    "is_echo",
+    "is_deleted",
+    "attachments",
+    "payload",
+    "url",
+    "reply_to",
+    "story",
+    "delivery",
+    "mids",
+    "watermark",
+    "read",
+    "postback",
+    "item",
+    "verb",
+    "comment_id",
+    "post_id",
+    "parent_id",
+    "created_time",
+    "media",
+    "username",
+    "update_id",
+    "chat",
+    "photo",
+    "document",
+    "date",
+    "location",
+    "latitude",
+    "longitude",
+    "code",
+    "wa_id",
+    "profile",
+    "name",
+    "context",
+    "interactive",
+    "button_reply",
+    "file_id",
+    "file_size",
+    "animation",
+    "voice",
+    "sticker",
+    "is_bot",
+    "first_name",
+    "reaction",
 ];
 const OBJECTS: &[&str] = &["page", "instagram", "whatsapp_business_account", "user", ""];
 const FORM_KEYS: &[&str] = &[
-    "MessageSid", "SmsSid", "From", "To", "Body", "NumMedia", "MediaUrl0", "MediaContentType0", "MediaUrl1", "MessageStatus", "ErrorCode",
-    "ProfileName", "Latitude", "Longitude", "ButtonPayload", "ButtonText", "OriginalRepliedMessageSid", "AccountSid",
+    "MessageSid",
+    "SmsSid",
+    "From",
+    "To",
+    "Body",
+    "NumMedia",
+    "MediaUrl0",
+    "MediaContentType0",
+    "MediaUrl1",
+    "MessageStatus",
+    "ErrorCode",
+    "ProfileName",
+    "Latitude",
+    "Longitude",
+    "ButtonPayload",
+    "ButtonText",
+    "OriginalRepliedMessageSid",
+    "AccountSid",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -24,10 +106,26 @@ fn leaf() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         ".{0,12}".prop_map(Value::String),
         prop::sample::select(OBJECTS).prop_map(|s| Value::String(s.to_string())),
-        prop::sample::select(&["text", "image", "comment", "add", "feed", "comments", "messages", "delivered", "failed", "edited"][..]).prop_map(|s| Value::String(s.to_string())),
+        prop::sample::select(
+            &[
+                "text",
+                "image",
+                "comment",
+                "add",
+                "feed",
+                "comments",
+                "messages",
+                "delivered",
+                "failed",
+                "edited"
+            ][..]
+        )
+        .prop_map(|s| Value::String(s.to_string())),
     ]
 }
 
@@ -35,24 +133,44 @@ fn json_ish() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(5, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|kv| {
+                Value::Object(
+                    kv.into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<_, _>>(),
+                )
+            }),
         ]
     })
 }
 
 fn envelope() -> impl Strategy<Value = Value> {
-    (prop::sample::select(OBJECTS), prop::collection::vec(json_ish(), 0..4)).prop_map(|(o, e)| serde_json::json!({"object": o, "entry": e}))
+    (
+        prop::sample::select(OBJECTS),
+        prop::collection::vec(json_ish(), 0..4),
+    )
+        .prop_map(|(o, e)| serde_json::json!({"object": o, "entry": e}))
 }
 
 fn form_ish() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::vec((prop::sample::select(FORM_KEYS).prop_map(str::to_string), ".{0,16}"), 0..10)
+    prop::collection::vec(
+        (
+            prop::sample::select(FORM_KEYS).prop_map(str::to_string),
+            ".{0,16}",
+        ),
+        0..10,
+    )
 }
 
 fn exercise_all_parsers(body: &[u8], headers: &Headers) {
-    let secrets = WebhookSecrets::new("k").with_verify_token("t").with_account("1");
+    let secrets = WebhookSecrets::new("k")
+        .with_verify_token("t")
+        .with_account("1");
     for method in [Method::Post, Method::Get, Method::Other] {
-        let mut req = WebhookRequest::new(method, "https://example.test/webhooks/x?hub.mode=subscribe&a=%ZZ");
+        let mut req = WebhookRequest::new(
+            method,
+            "https://example.test/webhooks/x?hub.mode=subscribe&a=%ZZ",
+        );
         req.headers = headers.clone();
         req.body = body.to_vec();
         for e in endpoints() {

@@ -37,5 +37,7 @@ pub(crate) fn parse_meta(body: &str) -> Vec<Inbound> {
 }
 
 pub(crate) fn text(body: &str) -> OutboundContent {
-    OutboundContent::Text { body: body.to_string() }
+    OutboundContent::Text {
+        body: body.to_string(),
+    }
 }

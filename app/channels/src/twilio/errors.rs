@@ -33,5 +33,10 @@ pub fn describe(code: &str, message: Option<&str>) -> ProviderError {
             false,
         ),
     };
-    ProviderError { code: code.trim().to_string(), kind, reason, retryable }
+    ProviderError {
+        code: code.trim().to_string(),
+        kind,
+        reason,
+        retryable,
+    }
 }

@@ -87,7 +87,12 @@ pub fn form_body(params: &[(String, String)]) -> String {
 
 /// A complete signed POST as Twilio would send it to `url`. A `#fragment` (connection
 /// overrides) is dropped, as Twilio neither sends nor signs it.
-pub fn signed_request(url: &str, auth_token: &str, params: &[(String, String)], idempotency_token: Option<&str>) -> WebhookRequest {
+pub fn signed_request(
+    url: &str,
+    auth_token: &str,
+    params: &[(String, String)],
+    idempotency_token: Option<&str>,
+) -> WebhookRequest {
     let url = url.split('#').next().unwrap_or("");
     let mut headers = Headers::new();
     headers.insert("Content-Type", CONTENT_FORM);
@@ -99,7 +104,14 @@ pub fn signed_request(url: &str, auth_token: &str, params: &[(String, String)], 
 }
 
 /// A 201 Message resource as the Messages API returns it (for fakes).
-pub fn message_created_json(sid: &str, account_sid: &str, from: &str, to: &str, body: &str, status: &str) -> String {
+pub fn message_created_json(
+    sid: &str,
+    account_sid: &str,
+    from: &str,
+    to: &str,
+    body: &str,
+    status: &str,
+) -> String {
     serde_json::json!({
         "account_sid": account_sid, "api_version": "2010-04-01", "body": body,
         "date_created": "Tue, 09 May 2017 18:27:49 +0000", "date_sent": null,

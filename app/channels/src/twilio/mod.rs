@@ -10,7 +10,9 @@ mod signature;
 
 pub use errors::describe;
 pub use parse::{channel_of, map_status};
-pub use signature::{sign, signature_string, url_with_body_hash, verify, IDEMPOTENCY_HEADER, SIGNATURE_HEADER};
+pub use signature::{
+    sign, signature_string, url_with_body_hash, verify, IDEMPOTENCY_HEADER, SIGNATURE_HEADER,
+};
 
 use crate::capabilities::*;
 use crate::http::{Headers, HttpRequest, WebhookRequest};
@@ -33,14 +35,23 @@ impl TwilioAdapter {
     /// SMS/MMS: no reply window; 1600 chars; up to 10 media totalling 5 MB (the total is
     /// checked per item here, the engine sends one attachment per request).
     pub fn sms() -> Self {
-        let rule = |kind| AttachmentRule { kind, max_bytes: 5 * MB, mime_types: vec![] };
+        let rule = |kind| AttachmentRule {
+            kind,
+            max_bytes: 5 * MB,
+            mime_types: vec![],
+        };
         Self {
             caps: Capabilities {
                 channel: Channel::Sms,
                 reply_window: None,
                 max_text_chars: 1600,
                 max_caption_chars: Some(1600),
-                attachments: vec![rule(AttachmentKind::Image), rule(AttachmentKind::Video), rule(AttachmentKind::Audio), rule(AttachmentKind::Document)],
+                attachments: vec![
+                    rule(AttachmentKind::Image),
+                    rule(AttachmentKind::Video),
+                    rule(AttachmentKind::Audio),
+                    rule(AttachmentKind::Document),
+                ],
                 max_attachments_per_message: 10,
                 comments: CommentSupport::default(),
                 typing: TypingSupport::None,
@@ -56,14 +67,34 @@ impl TwilioAdapter {
         Self {
             caps: Capabilities {
                 channel: Channel::Whatsapp,
-                reply_window: Some(ReplyWindow { standard_ms: DAY_MS, human_agent_ms: None, templates_outside: true }),
+                reply_window: Some(ReplyWindow {
+                    standard_ms: DAY_MS,
+                    human_agent_ms: None,
+                    templates_outside: true,
+                }),
                 max_text_chars: 1600,
                 max_caption_chars: Some(1600),
                 attachments: vec![
-                    AttachmentRule { kind: AttachmentKind::Image, max_bytes: 5 * MB, mime_types: vec!["image/jpeg", "image/jpg", "image/png"] },
-                    AttachmentRule { kind: AttachmentKind::Video, max_bytes: 16 * MB, mime_types: vec![] },
-                    AttachmentRule { kind: AttachmentKind::Audio, max_bytes: 16 * MB, mime_types: vec![] },
-                    AttachmentRule { kind: AttachmentKind::Document, max_bytes: 16 * MB, mime_types: vec![] },
+                    AttachmentRule {
+                        kind: AttachmentKind::Image,
+                        max_bytes: 5 * MB,
+                        mime_types: vec!["image/jpeg", "image/jpg", "image/png"],
+                    },
+                    AttachmentRule {
+                        kind: AttachmentKind::Video,
+                        max_bytes: 16 * MB,
+                        mime_types: vec![],
+                    },
+                    AttachmentRule {
+                        kind: AttachmentKind::Audio,
+                        max_bytes: 16 * MB,
+                        mime_types: vec![],
+                    },
+                    AttachmentRule {
+                        kind: AttachmentKind::Document,
+                        max_bytes: 16 * MB,
+                        mime_types: vec![],
+                    },
                 ],
                 max_attachments_per_message: 1,
                 comments: CommentSupport::default(),
@@ -109,7 +140,11 @@ impl WebhookEndpoint for TwilioWebhook {
         signature::verify(req, &secrets.signing_secret)
     }
 
-    fn parse(&self, req: &WebhookRequest, _secrets: &WebhookSecrets) -> Result<Vec<Inbound>, WebhookError> {
+    fn parse(
+        &self,
+        req: &WebhookRequest,
+        _secrets: &WebhookSecrets,
+    ) -> Result<Vec<Inbound>, WebhookError> {
         parse::parse(req)
     }
 }

@@ -18,7 +18,9 @@ const MAX_MEDIA: usize = 20;
 pub fn channel_of(address: &str) -> Result<(Channel, &str), &str> {
     match address.split_once(':') {
         None => Ok((Channel::Sms, address)),
-        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("whatsapp") => Ok((Channel::Whatsapp, rest)),
+        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("whatsapp") => {
+            Ok((Channel::Whatsapp, rest))
+        }
         Some((prefix, _)) => Err(prefix),
     }
 }
@@ -39,7 +41,11 @@ pub(crate) fn parse(req: &WebhookRequest) -> Result<Vec<Inbound>, WebhookError> 
     let pairs = match req.method {
         Method::Get => req.query_params(),
         Method::Post => {
-            if req.headers.get("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json")) {
+            if req
+                .headers
+                .get("content-type")
+                .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
+            {
                 return Err(WebhookError::MalformedBody("form"));
             }
             decode_form(&req.body)
@@ -51,7 +57,10 @@ pub(crate) fn parse(req: &WebhookRequest) -> Result<Vec<Inbound>, WebhookError> 
         p.entry(k).or_insert(v);
     }
     let get = |k: &str| p.get(k).map(|s| s.as_str()).filter(|s| !s.is_empty());
-    let sid = get("MessageSid").or_else(|| get("SmsSid")).or_else(|| get("SmsMessageSid")).ok_or(WebhookError::MissingField("MessageSid"))?;
+    let sid = get("MessageSid")
+        .or_else(|| get("SmsSid"))
+        .or_else(|| get("SmsMessageSid"))
+        .ok_or(WebhookError::MissingField("MessageSid"))?;
     let from = get("From").ok_or(WebhookError::MissingField("From"))?;
     let to = get("To").ok_or(WebhookError::MissingField("To"))?;
 
@@ -60,61 +69,119 @@ pub(crate) fn parse(req: &WebhookRequest) -> Result<Vec<Inbound>, WebhookError> 
         let key = DedupeKey::new("twilio", &[sid, &status.to_ascii_lowercase()]);
         let (channel, account) = match channel_of(from) {
             Ok(c) => c,
-            Err(prefix) => return Ok(vec![ignored(key, Channel::Sms, from, Ignored::UnsupportedMessage { kind: prefix.to_string() })]),
+            Err(prefix) => {
+                return Ok(vec![ignored(
+                    key,
+                    Channel::Sms,
+                    from,
+                    Ignored::UnsupportedMessage {
+                        kind: prefix.to_string(),
+                    },
+                )])
+            }
         };
         let recipient = channel_of(to).map(|(_, a)| a.to_string()).ok();
         let event = match map_status(status) {
-            None => InboundEvent::Ignored(Ignored::UnknownStatus { status: status.to_string() }),
+            None => InboundEvent::Ignored(Ignored::UnknownStatus {
+                status: status.to_string(),
+            }),
             Some(mapped) => InboundEvent::Status(StatusUpdate {
                 provider_message_id: sid.to_string(),
                 status: mapped,
                 provider_status: status.to_string(),
                 recipient,
                 at_ms: None,
-                error: get("ErrorCode").map(|c| describe(c, get("ErrorMessage").or_else(|| get("ChannelStatusMessage")))),
+                error: get("ErrorCode").map(|c| {
+                    describe(
+                        c,
+                        get("ErrorMessage").or_else(|| get("ChannelStatusMessage")),
+                    )
+                }),
             }),
         };
-        return Ok(vec![Inbound { key, channel, account: account.to_string(), event }]);
+        return Ok(vec![Inbound {
+            key,
+            channel,
+            account: account.to_string(),
+            event,
+        }]);
     }
 
     let key = DedupeKey::new("twilio", &[sid]);
     let (channel, sender) = match channel_of(from) {
         Ok(c) => c,
-        Err(prefix) => return Ok(vec![ignored(key, Channel::Sms, to, Ignored::UnsupportedMessage { kind: prefix.to_string() })]),
+        Err(prefix) => {
+            return Ok(vec![ignored(
+                key,
+                Channel::Sms,
+                to,
+                Ignored::UnsupportedMessage {
+                    kind: prefix.to_string(),
+                },
+            )])
+        }
     };
     let account = channel_of(to).map(|(_, a)| a).unwrap_or(to);
 
     let mut attachments = Vec::new();
     for i in 0..MAX_MEDIA {
-        let Some(url) = get(&format!("MediaUrl{i}")) else { break };
+        let Some(url) = get(&format!("MediaUrl{i}")) else {
+            break;
+        };
         let mime = get(&format!("MediaContentType{i}")).map(str::to_string);
         attachments.push(Attachment {
-            kind: mime.as_deref().map(AttachmentKind::from_mime).unwrap_or(AttachmentKind::Other),
+            kind: mime
+                .as_deref()
+                .map(AttachmentKind::from_mime)
+                .unwrap_or(AttachmentKind::Other),
             mime,
-            source: MediaSource::Url { url: url.to_string() },
+            source: MediaSource::Url {
+                url: url.to_string(),
+            },
             caption: None,
             filename: None,
             size: None,
             sha256: None,
         });
     }
-    let location = match (get("Latitude").and_then(parse_coord), get("Longitude").and_then(parse_coord)) {
-        (Some(latitude), Some(longitude)) => Some(Location { latitude, longitude, name: get("Label").map(str::to_string), address: get("Address").map(str::to_string) }),
+    let location = match (
+        get("Latitude").and_then(parse_coord),
+        get("Longitude").and_then(parse_coord),
+    ) {
+        (Some(latitude), Some(longitude)) => Some(Location {
+            latitude,
+            longitude,
+            name: get("Label").map(str::to_string),
+            address: get("Address").map(str::to_string),
+        }),
         _ => None,
     };
-    let text = get("Body").or_else(|| get("ButtonText")).map(str::to_string);
+    let text = get("Body")
+        .or_else(|| get("ButtonText"))
+        .map(str::to_string);
     let msg = ContactMessage {
         provider_message_id: sid.to_string(),
-        from: Identity { address: sender.to_string(), display_name: get("ProfileName").map(str::to_string), username: None },
+        from: Identity {
+            address: sender.to_string(),
+            display_name: get("ProfileName").map(str::to_string),
+            username: None,
+        },
         text,
         attachments,
         location,
         payload: get("ButtonPayload").map(str::to_string),
         sent_at_ms: None,
-        reply_to: get("OriginalRepliedMessageSid").map(|s| ReplyContext::Message { provider_message_id: s.to_string() }),
+        reply_to: get("OriginalRepliedMessageSid").map(|s| ReplyContext::Message {
+            provider_message_id: s.to_string(),
+        }),
         comment: None,
     };
-    Ok(vec![Inbound { key, channel, account: account.to_string(), event: InboundEvent::Message(msg) }])
+    Ok(vec![Inbound {
+        key,
+        channel,
+        account: account.to_string(),
+        event: InboundEvent::Message(msg),
+    }])
 }
 
 fn parse_coord(s: &str) -> Option<f64> {
@@ -122,5 +189,10 @@ fn parse_coord(s: &str) -> Option<f64> {
 }
 
 fn ignored(key: DedupeKey, channel: Channel, account: &str, why: Ignored) -> Inbound {
-    Inbound { key, channel, account: account.to_string(), event: InboundEvent::Ignored(why) }
+    Inbound {
+        key,
+        channel,
+        account: account.to_string(),
+        event: InboundEvent::Ignored(why),
+    }
 }

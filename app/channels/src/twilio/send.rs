@@ -13,21 +13,39 @@ use switchboard_domain::conversation::Channel;
 
 /// E.164: `+` then 1–15 digits. Checked before sending to spare a 21211 round trip.
 fn is_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else { return false };
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
     (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> Result<HttpRequest, SendError> {
+pub(crate) fn build(
+    caps: &Capabilities,
+    out: &Outbound,
+    account: &Account,
+) -> Result<HttpRequest, SendError> {
     let ApiAuth::Basic { username, password } = &account.auth else {
-        return Err(SendError::Misconfigured("Twilio needs Basic auth (AccountSid or API key and secret)"));
+        return Err(SendError::Misconfigured(
+            "Twilio needs Basic auth (AccountSid or API key and secret)",
+        ));
     };
-    let prefix = if caps.channel == Channel::Whatsapp { "whatsapp:" } else { "" };
+    let prefix = if caps.channel == Channel::Whatsapp {
+        "whatsapp:"
+    } else {
+        ""
+    };
     let bare_to = out.to.strip_prefix("whatsapp:").unwrap_or(&out.to);
     if !is_e164(bare_to) {
         return Err(SendError::InvalidRecipient(out.to.clone()));
     }
     let to = format!("{prefix}{bare_to}");
-    let from = format!("{prefix}{}", account.address.strip_prefix("whatsapp:").unwrap_or(&account.address));
+    let from = format!(
+        "{prefix}{}",
+        account
+            .address
+            .strip_prefix("whatsapp:")
+            .unwrap_or(&account.address)
+    );
 
     let mut fields: Vec<(&str, String)> = vec![("To", to)];
     match &account.messaging_service_sid {
@@ -40,7 +58,14 @@ pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> R
             check_text(body, caps.max_text_chars)?;
             fields.push(("Body", body.clone()));
         }
-        OutboundContent::Attachment { kind, url, mime, size, caption, .. } => {
+        OutboundContent::Attachment {
+            kind,
+            url,
+            mime,
+            size,
+            caption,
+            ..
+        } => {
             check_window(caps, out)?;
             check_attachment(caps, *kind, mime.as_deref(), *size, caption.as_deref())?;
             if let Some(c) = caption.as_ref().filter(|c| !c.is_empty()) {
@@ -48,14 +73,19 @@ pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> R
             }
             fields.push(("MediaUrl", url.clone()));
         }
-        OutboundContent::Template { name, parameters, .. } if caps.templates => {
+        OutboundContent::Template {
+            name, parameters, ..
+        } if caps.templates => {
             if name.trim().is_empty() {
                 return Err(SendError::InvalidTemplate);
             }
             fields.push(("ContentSid", name.clone()));
             if !parameters.is_empty() {
-                let vars: serde_json::Map<String, Value> =
-                    parameters.iter().enumerate().map(|(i, p)| ((i + 1).to_string(), Value::String(p.clone()))).collect();
+                let vars: serde_json::Map<String, Value> = parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| ((i + 1).to_string(), Value::String(p.clone())))
+                    .collect();
                 fields.push(("ContentVariables", Value::Object(vars).to_string()));
             }
         }
@@ -70,12 +100,21 @@ pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> R
         return Err(SendError::Misconfigured("Twilio AccountSid is empty"));
     }
     let mut headers = Headers::new();
-    headers.insert("Authorization", format!("Basic {}", STANDARD.encode(format!("{username}:{password}"))));
+    headers.insert(
+        "Authorization",
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{username}:{password}"))
+        ),
+    );
     headers.insert("Content-Type", CONTENT_FORM);
     headers.insert("Accept", "application/json");
     Ok(HttpRequest {
         method: Method::Post,
-        url: join(&account.api_base, &format!("/2010-04-01/Accounts/{}/Messages.json", segment(sid))),
+        url: join(
+            &account.api_base,
+            &format!("/2010-04-01/Accounts/{}/Messages.json", segment(sid)),
+        ),
         headers,
         body: encode_form(fields.iter().map(|(k, v)| (*k, v.as_str()))).into_bytes(),
     })
@@ -86,25 +125,41 @@ pub(crate) fn build(caps: &Capabilities, out: &Outbound, account: &Account) -> R
 pub(crate) fn read_response(status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
     let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     if (200..300).contains(&status) {
-        return SendOutcome::Accepted { provider_message_id: crate::json::str_of(&json, "sid") };
+        return SendOutcome::Accepted {
+            provider_message_id: crate::json::str_of(&json, "sid"),
+        };
     }
     let code = crate::json::str_of(&json, "code");
     let message = crate::json::str_of(&json, "message");
     if status == 429 || status >= 500 || code.as_deref() == Some("20429") {
-        return SendOutcome::Retry { after: retry_after(headers), code };
+        return SendOutcome::Retry {
+            after: retry_after(headers),
+            code,
+        };
     }
     match code {
         Some(code) => {
             let e = describe(&code, message.as_deref());
             if e.retryable {
-                SendOutcome::Retry { after: retry_after(headers), code: Some(e.code) }
+                SendOutcome::Retry {
+                    after: retry_after(headers),
+                    code: Some(e.code),
+                }
             } else {
-                SendOutcome::Permanent { code: e.code, kind: e.kind, reason: e.reason }
+                SendOutcome::Permanent {
+                    code: e.code,
+                    kind: e.kind,
+                    reason: e.reason,
+                }
             }
         }
         None if status == 401 => {
             let e = describe("20003", None);
-            SendOutcome::Permanent { code: status.to_string(), kind: e.kind, reason: e.reason }
+            SendOutcome::Permanent {
+                code: status.to_string(),
+                kind: e.kind,
+                reason: e.reason,
+            }
         }
         None => SendOutcome::Permanent {
             code: status.to_string(),

@@ -17,7 +17,11 @@ pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 /// for repeated names), byte order.
 pub fn signature_string(url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
+    sorted.sort_by(|a, b| {
+        a.0.as_bytes()
+            .cmp(b.0.as_bytes())
+            .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
+    });
     let mut s = String::from(url);
     for (k, v) in sorted {
         s.push_str(k);
@@ -28,7 +32,10 @@ pub fn signature_string(url: &str, params: &[(String, String)]) -> String {
 
 /// Signs like Twilio does, for fakes and the simulator. `params` are decoded values.
 pub fn sign(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
-    STANDARD.encode(hmac_sha1(auth_token.as_bytes(), signature_string(url, params).as_bytes()))
+    STANDARD.encode(hmac_sha1(
+        auth_token.as_bytes(),
+        signature_string(url, params).as_bytes(),
+    ))
 }
 
 /// For JSON-bodied webhooks: the URL with `bodySHA256=<hex sha256 of body>` appended, which is
@@ -41,7 +48,9 @@ pub fn url_with_body_hash(url: &str, body: &[u8]) -> String {
 /// The URL and, if the other form differs, the same URL with the default port added or removed.
 pub(crate) fn port_variants(url: &str) -> Vec<String> {
     let mut out = vec![url.to_string()];
-    let Some((scheme, rest)) = url.split_once("://") else { return out };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return out;
+    };
     let default_port = match scheme.to_ascii_lowercase().as_str() {
         "https" => "443",
         "http" => "80",
@@ -54,7 +63,9 @@ pub(crate) fn port_variants(url: &str) -> Vec<String> {
         None => ("", authority),
     };
     // A port is a `:digits` suffix after any IPv6 `]`.
-    let port_sep = hostport.rfind(':').filter(|i| hostport.rfind(']').is_none_or(|b| *i > b));
+    let port_sep = hostport
+        .rfind(':')
+        .filter(|i| hostport.rfind(']').is_none_or(|b| *i > b));
     let other = match port_sep {
         Some(i) => {
             let (host, port) = hostport.split_at(i);
@@ -64,7 +75,9 @@ pub(crate) fn port_variants(url: &str) -> Vec<String> {
                 None
             }
         }
-        None => Some(format!("{scheme}://{userinfo}{hostport}:{default_port}{tail}")),
+        None => Some(format!(
+            "{scheme}://{userinfo}{hostport}:{default_port}{tail}"
+        )),
     };
     if let Some(o) = other {
         out.push(o);
@@ -73,7 +86,9 @@ pub(crate) fn port_variants(url: &str) -> Vec<String> {
 }
 
 fn is_json(req: &WebhookRequest) -> bool {
-    req.headers.get("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
+    req.headers
+        .get("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// Verifies a Twilio webhook (inbound message or status callback). Extra, unknown params are
@@ -82,7 +97,11 @@ pub fn verify(req: &WebhookRequest, auth_token: &str) -> Result<(), WebhookError
     if auth_token.is_empty() {
         return Err(WebhookError::NoSecret);
     }
-    let header = req.headers.get(SIGNATURE_HEADER).ok_or(WebhookError::MissingSignature(SIGNATURE_HEADER))?.trim();
+    let header = req
+        .headers
+        .get(SIGNATURE_HEADER)
+        .ok_or(WebhookError::MissingSignature(SIGNATURE_HEADER))?
+        .trim();
     match STANDARD.decode(header) {
         Ok(raw) if raw.len() == 20 => {}
         _ => return Err(WebhookError::MalformedSignature),
@@ -90,7 +109,12 @@ pub fn verify(req: &WebhookRequest, auth_token: &str) -> Result<(), WebhookError
     // The fragment (connection overrides) is never sent and never signed.
     let url = req.url.split('#').next().unwrap_or("");
     let params = match req.method {
-        Method::Post if is_json(req) || query_of(url).split('&').any(|p| p.starts_with("bodySHA256=")) => {
+        Method::Post
+            if is_json(req)
+                || query_of(url)
+                    .split('&')
+                    .any(|p| p.starts_with("bodySHA256=")) =>
+        {
             let claimed = decode_form(query_of(url).as_bytes())
                 .into_iter()
                 .find(|(k, _)| k == "bodySHA256")

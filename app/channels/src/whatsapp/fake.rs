@@ -41,7 +41,14 @@ pub fn text(from: &str, wamid: &str, timestamp_s: i64, body: &str) -> Value {
 }
 
 /// `messages[]` item: image (media id), optionally captioned.
-pub fn image(from: &str, wamid: &str, timestamp_s: i64, media_id: &str, mime: &str, caption: Option<&str>) -> Value {
+pub fn image(
+    from: &str,
+    wamid: &str,
+    timestamp_s: i64,
+    media_id: &str,
+    mime: &str,
+    caption: Option<&str>,
+) -> Value {
     let mut img = json!({"mime_type": mime, "sha256": "ZmFrZS1zaGEyNTY=", "id": media_id});
     if let (Some(c), Some(o)) = (caption, img.as_object_mut()) {
         o.insert("caption".into(), json!(c));
@@ -50,7 +57,13 @@ pub fn image(from: &str, wamid: &str, timestamp_s: i64, media_id: &str, mime: &s
 }
 
 /// `statuses[]` item; `error` = `(code, title)` for `failed`.
-pub fn status(wamid: &str, status: &str, timestamp_s: i64, recipient: &str, error: Option<(i64, &str)>) -> Value {
+pub fn status(
+    wamid: &str,
+    status: &str,
+    timestamp_s: i64,
+    recipient: &str,
+    error: Option<(i64, &str)>,
+) -> Value {
     let mut s = json!({
         "id": wamid, "status": status, "timestamp": timestamp_s.to_string(), "recipient_id": recipient,
         "conversation": {"id": "CONVERSATION_ID", "origin": {"type": "service"}},

@@ -24,17 +24,39 @@ impl Default for WhatsappAdapter {
     /// 24 h customer-service window, templates outside it; text 4096, caption 1024; one media
     /// per message with the §2.7 size table (sticker: the animated 500 KB cap).
     fn default() -> Self {
-        let rule = |kind, max_bytes, mime_types: &[&'static str]| AttachmentRule { kind, max_bytes, mime_types: mime_types.to_vec() };
+        let rule = |kind, max_bytes, mime_types: &[&'static str]| AttachmentRule {
+            kind,
+            max_bytes,
+            mime_types: mime_types.to_vec(),
+        };
         Self {
             caps: Capabilities {
                 channel: Channel::Whatsapp,
-                reply_window: Some(ReplyWindow { standard_ms: DAY_MS, human_agent_ms: None, templates_outside: true }),
+                reply_window: Some(ReplyWindow {
+                    standard_ms: DAY_MS,
+                    human_agent_ms: None,
+                    templates_outside: true,
+                }),
                 max_text_chars: 4096,
                 max_caption_chars: Some(1024),
                 attachments: vec![
                     rule(AttachmentKind::Image, 5 * MB, &["image/jpeg", "image/png"]),
-                    rule(AttachmentKind::Video, 16 * MB, &["video/mp4", "video/3gp", "video/3gpp"]),
-                    rule(AttachmentKind::Audio, 16 * MB, &["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"]),
+                    rule(
+                        AttachmentKind::Video,
+                        16 * MB,
+                        &["video/mp4", "video/3gp", "video/3gpp"],
+                    ),
+                    rule(
+                        AttachmentKind::Audio,
+                        16 * MB,
+                        &[
+                            "audio/aac",
+                            "audio/amr",
+                            "audio/mpeg",
+                            "audio/mp4",
+                            "audio/ogg",
+                        ],
+                    ),
                     rule(AttachmentKind::Document, 100 * MB, &[]),
                     rule(AttachmentKind::Sticker, 500 * 1024, &["image/webp"]),
                 ],

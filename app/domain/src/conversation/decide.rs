@@ -20,27 +20,58 @@ pub struct AgentRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Author {
     /// The conversation's contact; `contact_id` is who the caller authenticated.
-    Contact { contact_id: Uuid, name: String },
+    Contact {
+        contact_id: Uuid,
+        name: String,
+    },
     Agent(AgentRef),
 }
 
 /// Everything that can happen to an existing conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Append { author: Author, body: MessageBody, visibility: Visibility, client_msg_id: Option<Uuid> },
+    Append {
+        author: Author,
+        body: MessageBody,
+        visibility: Visibility,
+        client_msg_id: Option<Uuid>,
+    },
     /// Start chat, Accept or Put on hold: the agent takes it.
-    Accept { agent: AgentRef },
-    Decline { agent: Uuid },
+    Accept {
+        agent: AgentRef,
+    },
+    Decline {
+        agent: Uuid,
+    },
     /// `to_online` is a fact the caller looked up.
-    Transfer { from: AgentRef, to: AgentRef, to_online: bool, comment: String },
-    Invite { by: AgentRef, agent: AgentRef, agent_online: bool },
-    Close { agent: AgentRef },
+    Transfer {
+        from: AgentRef,
+        to: AgentRef,
+        to_online: bool,
+        comment: String,
+    },
+    Invite {
+        by: AgentRef,
+        agent: AgentRef,
+        agent_online: bool,
+    },
+    Close {
+        agent: AgentRef,
+    },
     /// Routing chose an agent with room for it.
-    Offer { agent: Uuid, deadline: Millis },
+    Offer {
+        agent: Uuid,
+        deadline: Millis,
+    },
     /// Routing found nobody (or broadcasts): it waits in the queue with its timer.
-    Enqueue { deadline: Millis },
+    Enqueue {
+        deadline: Millis,
+    },
     /// The timer the caller saw (`deadline`) ran out.
-    TimerFired { deadline: Millis, policy: MissedPolicy },
+    TimerFired {
+        deadline: Millis,
+        policy: MissedPolicy,
+    },
 }
 
 /// Why a command was refused. Nothing is written.
@@ -97,23 +128,52 @@ impl Refusal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    Started { contact_id: Uuid, channel: Channel, lead: bool },
-    MessageAppended { message: Message },
+    Started {
+        contact_id: Uuid,
+        channel: Channel,
+        lead: bool,
+    },
+    MessageAppended {
+        message: Message,
+    },
     /// The contact wrote to a closed conversation: back to routing with its history.
     Reopened,
-    Queued { deadline: Millis },
-    Offered { agent: Uuid, deadline: Millis },
+    Queued {
+        deadline: Millis,
+    },
+    Offered {
+        agent: Uuid,
+        deadline: Millis,
+    },
     /// An agent took it (Start chat, Accept, Hold) or replied to a waiting chat.
-    Assigned { agent: Uuid, by_reply: bool },
+    Assigned {
+        agent: Uuid,
+        by_reply: bool,
+    },
     /// The acceptance timer ran out on this agent.
-    OfferLapsed { agent: Uuid },
+    OfferLapsed {
+        agent: Uuid,
+    },
     /// The queue timer ran out; with the offline-lead policy it became a lead.
-    QueueMissed { into_lead: bool },
+    QueueMissed {
+        into_lead: bool,
+    },
     /// `withdrawn`: it was offered to them and goes back to routing.
-    Declined { agent: Uuid, withdrawn: bool },
-    Transferred { from: Uuid, to: Uuid },
-    Invited { agent: Uuid, by: Uuid },
-    Closed { by: Option<Uuid> },
+    Declined {
+        agent: Uuid,
+        withdrawn: bool,
+    },
+    Transferred {
+        from: Uuid,
+        to: Uuid,
+    },
+    Invited {
+        agent: Uuid,
+        by: Uuid,
+    },
+    Closed {
+        by: Option<Uuid>,
+    },
 }
 
 impl Event {
@@ -167,7 +227,13 @@ impl Writer<'_> {
         self.decision.events.push(e);
     }
 
-    fn message(&mut self, sender: Sender, body: String, visibility: Visibility, client_msg_id: Option<Uuid>) {
+    fn message(
+        &mut self,
+        sender: Sender,
+        body: String,
+        visibility: Visibility,
+        client_msg_id: Option<Uuid>,
+    ) {
         self.next_seq += 1;
         let message = Message {
             id: (self.new_id)(),
@@ -184,7 +250,16 @@ impl Writer<'_> {
     }
 
     fn system(&mut self, text: String, visibility: Visibility) {
-        self.message(Sender { kind: SenderKind::System, id: None, name: "Switchboard".into() }, text, visibility, None);
+        self.message(
+            Sender {
+                kind: SenderKind::System,
+                id: None,
+                name: "Switchboard".into(),
+            },
+            text,
+            visibility,
+            None,
+        );
     }
 
     fn work(&mut self, w: Work) {
@@ -193,11 +268,17 @@ impl Writer<'_> {
 }
 
 fn agent_sender(a: &AgentRef) -> Sender {
-    Sender { kind: SenderKind::Agent, id: Some(a.id), name: a.name.clone() }
+    Sender {
+        kind: SenderKind::Agent,
+        id: Some(a.id),
+        name: a.name.clone(),
+    }
 }
 
 fn note(text: String) -> Result<String, Refusal> {
-    MessageBody::parse(&text).map(MessageBody::into_inner).map_err(Refusal::Message)
+    MessageBody::parse(&text)
+        .map(MessageBody::into_inner)
+        .map_err(Refusal::Message)
 }
 
 /// Decides what `command` does to a conversation in `state` at `now`.
@@ -208,9 +289,20 @@ pub fn decide(
     new_id: &mut dyn FnMut() -> Uuid,
 ) -> Result<Decision, Refusal> {
     use ConversationStatus as S;
-    let mut w = Writer { state, now, new_id, next_seq: state.last_seq, decision: Decision::default() };
+    let mut w = Writer {
+        state,
+        now,
+        new_id,
+        next_seq: state.last_seq,
+        decision: Decision::default(),
+    };
     match command {
-        Command::Append { author: Author::Contact { contact_id, name }, body, client_msg_id, .. } => {
+        Command::Append {
+            author: Author::Contact { contact_id, name },
+            body,
+            client_msg_id,
+            ..
+        } => {
             if *contact_id != state.contact_id {
                 return Err(Refusal::NotYourConversation);
             }
@@ -218,45 +310,91 @@ pub fn decide(
                 w.event(Event::Reopened);
                 w.work(Work::Route);
             }
-            let sender = Sender { kind: SenderKind::Visitor, id: None, name: name.clone() };
+            let sender = Sender {
+                kind: SenderKind::Visitor,
+                id: None,
+                name: name.clone(),
+            };
             // A contact's message is always public.
-            w.message(sender, body.as_str().to_string(), Visibility::Public, *client_msg_id);
+            w.message(
+                sender,
+                body.as_str().to_string(),
+                Visibility::Public,
+                *client_msg_id,
+            );
         }
-        Command::Append { author: Author::Agent(agent), body, visibility, client_msg_id } => {
+        Command::Append {
+            author: Author::Agent(agent),
+            body,
+            visibility,
+            client_msg_id,
+        } => {
             if *visibility == Visibility::Public {
                 match state.status {
                     S::Closed => return Err(Refusal::ClosedForAgents),
-                    S::Offered if state.offered_to != Some(agent.id) => return Err(Refusal::OfferedToAnother),
+                    S::Offered if state.offered_to != Some(agent.id) => {
+                        return Err(Refusal::OfferedToAnother)
+                    }
                     // Answering a waiting chat takes it, as if they had clicked Start chat.
-                    S::Queued | S::Offered => w.event(Event::Assigned { agent: agent.id, by_reply: true }),
-                    S::Open if state.assignee.is_none() => w.event(Event::Assigned { agent: agent.id, by_reply: true }),
+                    S::Queued | S::Offered => w.event(Event::Assigned {
+                        agent: agent.id,
+                        by_reply: true,
+                    }),
+                    S::Open if state.assignee.is_none() => w.event(Event::Assigned {
+                        agent: agent.id,
+                        by_reply: true,
+                    }),
                     S::Open => {}
                 }
             }
-            w.message(agent_sender(agent), body.as_str().to_string(), *visibility, *client_msg_id);
+            w.message(
+                agent_sender(agent),
+                body.as_str().to_string(),
+                *visibility,
+                *client_msg_id,
+            );
         }
         Command::Accept { agent } => {
             match state.status {
                 S::Closed => return Err(Refusal::AlreadyClosed),
                 S::Open if state.assignee == Some(agent.id) => return Err(Refusal::AlreadyYours),
                 S::Open => return Err(Refusal::AlreadyTaken),
-                S::Offered if state.offered_to != Some(agent.id) => return Err(Refusal::OfferedToAnother),
+                S::Offered if state.offered_to != Some(agent.id) => {
+                    return Err(Refusal::OfferedToAnother)
+                }
                 S::Queued | S::Offered => {}
             }
-            w.event(Event::Assigned { agent: agent.id, by_reply: false });
-            w.system(format!("{} joined the chat.", agent.name), Visibility::Public);
+            w.event(Event::Assigned {
+                agent: agent.id,
+                by_reply: false,
+            });
+            w.system(
+                format!("{} joined the chat.", agent.name),
+                Visibility::Public,
+            );
         }
         Command::Decline { agent } => match state.status {
             S::Offered if state.offered_to == Some(*agent) => {
-                w.event(Event::Declined { agent: *agent, withdrawn: true });
+                w.event(Event::Declined {
+                    agent: *agent,
+                    withdrawn: true,
+                });
                 w.work(Work::Route);
             }
             // Declining twice changes nothing.
             S::Queued if state.passed_by.contains(agent) => {}
-            S::Queued => w.event(Event::Declined { agent: *agent, withdrawn: false }),
+            S::Queued => w.event(Event::Declined {
+                agent: *agent,
+                withdrawn: false,
+            }),
             _ => return Err(Refusal::NotWaiting),
         },
-        Command::Transfer { from, to, to_online, comment } => {
+        Command::Transfer {
+            from,
+            to,
+            to_online,
+            comment,
+        } => {
             if to.id == from.id {
                 return Err(Refusal::SelfTransfer);
             }
@@ -266,38 +404,67 @@ pub fn decide(
                 _ => return Err(Refusal::NotOpen),
             }
             if !to_online {
-                return Err(Refusal::NotOnline { name: to.name.clone() });
+                return Err(Refusal::NotOnline {
+                    name: to.name.clone(),
+                });
             }
             let comment = comment.trim();
             let text = if comment.is_empty() {
                 format!("{} transferred this chat to {}.", from.name, to.name)
             } else {
-                format!("{} transferred this chat to {}: {}", from.name, to.name, comment)
+                format!(
+                    "{} transferred this chat to {}: {}",
+                    from.name, to.name, comment
+                )
             };
             let text = note(text)?;
-            w.event(Event::Transferred { from: from.id, to: to.id });
+            w.event(Event::Transferred {
+                from: from.id,
+                to: to.id,
+            });
             // The comment is an internal note: the contact never sees it.
             w.message(agent_sender(from), text, Visibility::Internal, None);
             w.work(Work::DrainQueue);
         }
-        Command::Invite { by, agent, agent_online } => {
+        Command::Invite {
+            by,
+            agent,
+            agent_online,
+        } => {
             if state.status == S::Closed {
                 return Err(Refusal::AlreadyClosed);
             }
-            if state.assignee == Some(agent.id) || state.members.iter().any(|m| m.agent == agent.id) {
-                return Err(Refusal::AlreadyInRoom { name: agent.name.clone() });
+            if state.assignee == Some(agent.id) || state.members.iter().any(|m| m.agent == agent.id)
+            {
+                return Err(Refusal::AlreadyInRoom {
+                    name: agent.name.clone(),
+                });
             }
             if !agent_online {
-                return Err(Refusal::NotOnline { name: agent.name.clone() });
+                return Err(Refusal::NotOnline {
+                    name: agent.name.clone(),
+                });
             }
-            w.event(Event::Invited { agent: agent.id, by: by.id });
-            w.system(format!("{} invited {} to the chat.", by.name, agent.name), Visibility::Internal);
+            w.event(Event::Invited {
+                agent: agent.id,
+                by: by.id,
+            });
+            w.system(
+                format!("{} invited {} to the chat.", by.name, agent.name),
+                Visibility::Internal,
+            );
         }
         Command::Close { agent } => {
             if state.status == S::Closed {
                 return Err(Refusal::AlreadyClosed);
             }
-            w.system(format!("{} closed this conversation. Write again any time.", agent.name), Visibility::Public);
+            w.system(
+                format!(
+                    "{} closed this conversation. Write again any time.",
+                    agent.name
+                ),
+                Visibility::Public,
+            );
             w.event(Event::Closed { by: Some(agent.id) });
             if matches!(state.status, S::Open | S::Offered) {
                 w.work(Work::DrainQueue);
@@ -307,7 +474,10 @@ pub fn decide(
             if state.status != S::Queued || state.lead {
                 return Err(Refusal::NotWaiting);
             }
-            w.event(Event::Offered { agent: *agent, deadline: *deadline });
+            w.event(Event::Offered {
+                agent: *agent,
+                deadline: *deadline,
+            });
         }
         Command::Enqueue { deadline } => {
             if state.status != S::Queued || state.lead {
@@ -315,7 +485,9 @@ pub fn decide(
             }
             // A running timer keeps running; a missed request stays flagged without one.
             if !state.missed && state.deadline.is_none() {
-                w.event(Event::Queued { deadline: *deadline });
+                w.event(Event::Queued {
+                    deadline: *deadline,
+                });
             }
         }
         Command::TimerFired { deadline, policy } => {
@@ -392,10 +564,29 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         members: vec![],
         passed_by: vec![],
     };
-    let mut w = Writer { state: &blank, now, new_id, next_seq: 0, decision: Decision::default() };
-    w.event(Event::Started { contact_id: new.contact_id, channel: new.channel, lead: new.lead });
-    let sender = Sender { kind: SenderKind::Visitor, id: None, name: new.contact_name.clone() };
-    w.message(sender, new.first.into_inner(), Visibility::Public, new.client_msg_id);
+    let mut w = Writer {
+        state: &blank,
+        now,
+        new_id,
+        next_seq: 0,
+        decision: Decision::default(),
+    };
+    w.event(Event::Started {
+        contact_id: new.contact_id,
+        channel: new.channel,
+        lead: new.lead,
+    });
+    let sender = Sender {
+        kind: SenderKind::Visitor,
+        id: None,
+        name: new.contact_name.clone(),
+    };
+    w.message(
+        sender,
+        new.first.into_inner(),
+        Visibility::Public,
+        new.client_msg_id,
+    );
     if new.lead {
         w.event(Event::Closed { by: None });
     } else {
@@ -406,7 +597,11 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
     for e in &events {
         evolve(&mut state, e, now);
     }
-    Started { state, events, work }
+    Started {
+        state,
+        events,
+        work,
+    }
 }
 
 fn join(members: &mut Vec<Member>, agent: Uuid, role: ParticipantRole) {
@@ -428,7 +623,11 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
     s.revision += 1;
     s.updated_at = now;
     match event {
-        Event::Started { contact_id, channel, lead } => {
+        Event::Started {
+            contact_id,
+            channel,
+            lead,
+        } => {
             s.contact_id = *contact_id;
             s.active_channel = *channel;
             s.lead = *lead;
@@ -533,11 +732,17 @@ mod tests {
     }
 
     fn agent(n: u128) -> AgentRef {
-        AgentRef { id: Uuid::from_u128(n), name: format!("Agent {n}") }
+        AgentRef {
+            id: Uuid::from_u128(n),
+            name: format!("Agent {n}"),
+        }
     }
 
     fn contact() -> Author {
-        Author::Contact { contact_id: Uuid::from_u128(7), name: "Ada".into() }
+        Author::Contact {
+            contact_id: Uuid::from_u128(7),
+            name: "Ada".into(),
+        }
     }
 
     fn body(s: &str) -> MessageBody {
@@ -585,11 +790,17 @@ mod tests {
     }
 
     fn offered_to(n: u128) -> Event {
-        Event::Offered { agent: Uuid::from_u128(n), deadline: NOW + 30_000 }
+        Event::Offered {
+            agent: Uuid::from_u128(n),
+            deadline: NOW + 30_000,
+        }
     }
 
     fn assigned_to(n: u128) -> Event {
-        Event::Assigned { agent: Uuid::from_u128(n), by_reply: false }
+        Event::Assigned {
+            agent: Uuid::from_u128(n),
+            by_reply: false,
+        }
     }
 
     #[test]
@@ -607,14 +818,29 @@ mod tests {
             NOW,
             &mut ids(),
         );
-        assert_eq!(started.events.iter().map(Event::name).collect::<Vec<_>>(), vec!["started", "message_appended"]);
+        assert_eq!(
+            started.events.iter().map(Event::name).collect::<Vec<_>>(),
+            vec!["started", "message_appended"]
+        );
         assert_eq!(started.work, vec![Work::Route]);
         let s = &started.state;
-        assert_eq!((s.status, s.last_seq, s.revision, s.lead), (Queued, 1, 2, false));
+        assert_eq!(
+            (s.status, s.last_seq, s.revision, s.lead),
+            (Queued, 1, 2, false)
+        );
         assert_eq!(s.preview, "hello");
         assert_eq!(s.last_sender, Some(SenderKind::Visitor));
-        let Event::MessageAppended { message } = &started.events[1] else { panic!() };
-        assert_eq!((message.seq, message.client_msg_id, message.sender.name.as_str()), (1, Some(Uuid::from_u128(5)), "Ada"));
+        let Event::MessageAppended { message } = &started.events[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                message.seq,
+                message.client_msg_id,
+                message.sender.name.as_str()
+            ),
+            (1, Some(Uuid::from_u128(5)), "Ada")
+        );
     }
 
     #[test]
@@ -633,78 +859,176 @@ mod tests {
             &mut ids(),
         );
         assert!(started.work.is_empty());
-        assert_eq!((started.state.status, started.state.lead, started.state.closed_at), (Closed, true, Some(NOW)));
+        assert_eq!(
+            (
+                started.state.status,
+                started.state.lead,
+                started.state.closed_at
+            ),
+            (Closed, true, Some(NOW))
+        );
     }
 
     #[test]
     fn an_agent_reply_takes_a_waiting_chat() {
         let (s, d) = apply(
             &chat(&[]),
-            Command::Append { author: Author::Agent(agent(1)), body: body("Hi!"), visibility: Visibility::Public, client_msg_id: None },
+            Command::Append {
+                author: Author::Agent(agent(1)),
+                body: body("Hi!"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
         );
         assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
         assert_eq!((s.status, s.assignee), (Open, Some(Uuid::from_u128(1))));
         assert_eq!(s.first_response_at, Some(NOW + 5));
         assert_eq!(s.accepted_at, Some(NOW + 5));
-        assert_eq!(s.members, vec![Member { agent: Uuid::from_u128(1), role: ParticipantRole::Owner }]);
+        assert_eq!(
+            s.members,
+            vec![Member {
+                agent: Uuid::from_u128(1),
+                role: ParticipantRole::Owner
+            }]
+        );
         // Answering a chat already held does not re-assign it.
         let (s2, d2) = apply(
             &s,
-            Command::Append { author: Author::Agent(agent(2)), body: body("me too"), visibility: Visibility::Public, client_msg_id: None },
+            Command::Append {
+                author: Author::Agent(agent(2)),
+                body: body("me too"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
         );
         assert_eq!(kinds(&d2), vec!["message_appended"]);
         assert_eq!(s2.assignee, Some(Uuid::from_u128(1)));
-        assert_eq!(s2.first_response_at, Some(NOW + 5), "the first response is the first");
+        assert_eq!(
+            s2.first_response_at,
+            Some(NOW + 5),
+            "the first response is the first"
+        );
     }
 
     #[test]
     fn a_reply_to_a_chat_offered_to_someone_else_is_refused() {
         let s = chat(&[offered_to(2)]);
-        let reply = |n| Command::Append { author: Author::Agent(agent(n)), body: body("x"), visibility: Visibility::Public, client_msg_id: None };
+        let reply = |n| Command::Append {
+            author: Author::Agent(agent(n)),
+            body: body("x"),
+            visibility: Visibility::Public,
+            client_msg_id: None,
+        };
         assert_eq!(run(&s, reply(1)), Err(Refusal::OfferedToAnother));
         let (taken, d) = apply(&s, reply(2));
         assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
-        assert_eq!((taken.status, taken.assignee, taken.offered_to, taken.deadline), (Open, Some(Uuid::from_u128(2)), None, None));
+        assert_eq!(
+            (
+                taken.status,
+                taken.assignee,
+                taken.offered_to,
+                taken.deadline
+            ),
+            (Open, Some(Uuid::from_u128(2)), None, None)
+        );
         // An internal note changes nothing about who has it.
-        let note = Command::Append { author: Author::Agent(agent(1)), body: body("n"), visibility: Visibility::Internal, client_msg_id: None };
+        let note = Command::Append {
+            author: Author::Agent(agent(1)),
+            body: body("n"),
+            visibility: Visibility::Internal,
+            client_msg_id: None,
+        };
         let (noted, d) = apply(&s, note);
         assert_eq!(kinds(&d), vec!["message_appended"]);
-        assert_eq!((noted.status, noted.preview.as_str()), (Offered, "hello"), "notes are not previews");
+        assert_eq!(
+            (noted.status, noted.preview.as_str()),
+            (Offered, "hello"),
+            "notes are not previews"
+        );
     }
 
     #[test]
     fn agents_cannot_write_publicly_to_a_closed_chat_but_notes_are_fine() {
-        let s = chat(&[assigned_to(1), Event::Closed { by: Some(Uuid::from_u128(1)) }]);
-        let reply = Command::Append { author: Author::Agent(agent(1)), body: body("x"), visibility: Visibility::Public, client_msg_id: None };
+        let s = chat(&[
+            assigned_to(1),
+            Event::Closed {
+                by: Some(Uuid::from_u128(1)),
+            },
+        ]);
+        let reply = Command::Append {
+            author: Author::Agent(agent(1)),
+            body: body("x"),
+            visibility: Visibility::Public,
+            client_msg_id: None,
+        };
         assert_eq!(run(&s, reply), Err(Refusal::ClosedForAgents));
-        let note = Command::Append { author: Author::Agent(agent(1)), body: body("x"), visibility: Visibility::Internal, client_msg_id: None };
+        let note = Command::Append {
+            author: Author::Agent(agent(1)),
+            body: body("x"),
+            visibility: Visibility::Internal,
+            client_msg_id: None,
+        };
         assert!(run(&s, note).is_ok());
     }
 
     #[test]
     fn the_contact_writing_to_a_closed_chat_reopens_it_from_scratch() {
         let s = chat(&[
-            Event::Declined { agent: Uuid::from_u128(3), withdrawn: false },
+            Event::Declined {
+                agent: Uuid::from_u128(3),
+                withdrawn: false,
+            },
             assigned_to(1),
-            Event::Closed { by: Some(Uuid::from_u128(1)) },
+            Event::Closed {
+                by: Some(Uuid::from_u128(1)),
+            },
         ]);
-        let (s, d) = apply(&s, Command::Append { author: contact(), body: body("again"), visibility: Visibility::Public, client_msg_id: None });
+        let (s, d) = apply(
+            &s,
+            Command::Append {
+                author: contact(),
+                body: body("again"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+        );
         assert_eq!(kinds(&d), vec!["reopened", "message_appended"]);
         assert_eq!(d.work, vec![Work::Route]);
-        assert_eq!((s.status, s.assignee, s.closed_at, s.queued_at), (Queued, None, None, NOW + 5));
-        assert!(s.members.is_empty() && s.passed_by.is_empty(), "a new round of routing");
+        assert_eq!(
+            (s.status, s.assignee, s.closed_at, s.queued_at),
+            (Queued, None, None, NOW + 5)
+        );
+        assert!(
+            s.members.is_empty() && s.passed_by.is_empty(),
+            "a new round of routing"
+        );
         assert_eq!(s.last_seq, 2);
     }
 
     #[test]
     fn a_contact_writes_only_to_their_own_conversation_and_always_publicly() {
         let s = chat(&[]);
-        let stranger = Author::Contact { contact_id: Uuid::from_u128(8), name: "Eve".into() };
-        let cmd = Command::Append { author: stranger, body: body("hi"), visibility: Visibility::Public, client_msg_id: None };
+        let stranger = Author::Contact {
+            contact_id: Uuid::from_u128(8),
+            name: "Eve".into(),
+        };
+        let cmd = Command::Append {
+            author: stranger,
+            body: body("hi"),
+            visibility: Visibility::Public,
+            client_msg_id: None,
+        };
         assert_eq!(run(&s, cmd), Err(Refusal::NotYourConversation));
-        let sneaky = Command::Append { author: contact(), body: body("hi"), visibility: Visibility::Internal, client_msg_id: None };
+        let sneaky = Command::Append {
+            author: contact(),
+            body: body("hi"),
+            visibility: Visibility::Internal,
+            client_msg_id: None,
+        };
         let d = run(&s, sneaky).unwrap();
-        let Event::MessageAppended { message } = &d.events[0] else { panic!() };
+        let Event::MessageAppended { message } = &d.events[0] else {
+            panic!()
+        };
         assert_eq!(message.visibility, Visibility::Public);
     }
 
@@ -712,83 +1036,222 @@ mod tests {
     fn accept_takes_a_queued_chat_or_an_offer_to_me_and_nothing_else() {
         let (s, d) = apply(&chat(&[]), Command::Accept { agent: agent(1) });
         assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
-        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
-        assert_eq!((message.body.as_str(), message.sender.kind), ("Agent 1 joined the chat.", SenderKind::System));
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (message.body.as_str(), message.sender.kind),
+            ("Agent 1 joined the chat.", SenderKind::System)
+        );
         assert_eq!(s.status, Open);
-        assert_eq!(run(&s, Command::Accept { agent: agent(1) }), Err(Refusal::AlreadyYours));
-        assert_eq!(run(&s, Command::Accept { agent: agent(2) }), Err(Refusal::AlreadyTaken));
+        assert_eq!(
+            run(&s, Command::Accept { agent: agent(1) }),
+            Err(Refusal::AlreadyYours)
+        );
+        assert_eq!(
+            run(&s, Command::Accept { agent: agent(2) }),
+            Err(Refusal::AlreadyTaken)
+        );
         let offered = chat(&[offered_to(2)]);
-        assert_eq!(run(&offered, Command::Accept { agent: agent(1) }), Err(Refusal::OfferedToAnother));
+        assert_eq!(
+            run(&offered, Command::Accept { agent: agent(1) }),
+            Err(Refusal::OfferedToAnother)
+        );
         assert!(run(&offered, Command::Accept { agent: agent(2) }).is_ok());
         let closed = chat(&[Event::Closed { by: None }]);
-        assert_eq!(run(&closed, Command::Accept { agent: agent(1) }), Err(Refusal::AlreadyClosed));
+        assert_eq!(
+            run(&closed, Command::Accept { agent: agent(1) }),
+            Err(Refusal::AlreadyClosed)
+        );
     }
 
     #[test]
     fn decline_withdraws_my_offer_or_hides_a_queued_chat_from_me() {
-        let (s, d) = apply(&chat(&[offered_to(1)]), Command::Decline { agent: Uuid::from_u128(1) });
-        assert_eq!(d.events, vec![Event::Declined { agent: Uuid::from_u128(1), withdrawn: true }]);
+        let (s, d) = apply(
+            &chat(&[offered_to(1)]),
+            Command::Decline {
+                agent: Uuid::from_u128(1),
+            },
+        );
+        assert_eq!(
+            d.events,
+            vec![Event::Declined {
+                agent: Uuid::from_u128(1),
+                withdrawn: true
+            }]
+        );
         assert_eq!(d.work, vec![Work::Route]);
         assert_eq!((s.status, s.offered_to, s.deadline), (Queued, None, None));
         assert_eq!(s.passed_by, vec![Uuid::from_u128(1)]);
 
-        let (q, d) = apply(&chat(&[]), Command::Decline { agent: Uuid::from_u128(1) });
-        assert_eq!(d.events, vec![Event::Declined { agent: Uuid::from_u128(1), withdrawn: false }]);
-        assert!(d.work.is_empty(), "a broadcast request just leaves my queue");
-        assert_eq!(run(&q, Command::Decline { agent: Uuid::from_u128(1) }), Ok(Decision::default()), "twice: nothing");
+        let (q, d) = apply(
+            &chat(&[]),
+            Command::Decline {
+                agent: Uuid::from_u128(1),
+            },
+        );
+        assert_eq!(
+            d.events,
+            vec![Event::Declined {
+                agent: Uuid::from_u128(1),
+                withdrawn: false
+            }]
+        );
+        assert!(
+            d.work.is_empty(),
+            "a broadcast request just leaves my queue"
+        );
+        assert_eq!(
+            run(
+                &q,
+                Command::Decline {
+                    agent: Uuid::from_u128(1)
+                }
+            ),
+            Ok(Decision::default()),
+            "twice: nothing"
+        );
 
-        assert_eq!(run(&chat(&[offered_to(2)]), Command::Decline { agent: Uuid::from_u128(1) }), Err(Refusal::NotWaiting));
-        assert_eq!(run(&chat(&[assigned_to(2)]), Command::Decline { agent: Uuid::from_u128(1) }), Err(Refusal::NotWaiting));
+        assert_eq!(
+            run(
+                &chat(&[offered_to(2)]),
+                Command::Decline {
+                    agent: Uuid::from_u128(1)
+                }
+            ),
+            Err(Refusal::NotWaiting)
+        );
+        assert_eq!(
+            run(
+                &chat(&[assigned_to(2)]),
+                Command::Decline {
+                    agent: Uuid::from_u128(1)
+                }
+            ),
+            Err(Refusal::NotWaiting)
+        );
     }
 
     #[test]
     fn transfer_hands_an_open_chat_to_an_online_colleague_with_an_internal_note() {
-        let open = chat(&[assigned_to(1), Event::Invited { agent: Uuid::from_u128(3), by: Uuid::from_u128(1) }]);
-        let cmd = |to_online| Command::Transfer { from: agent(1), to: agent(2), to_online, comment: " VIP ".into() };
+        let open = chat(&[
+            assigned_to(1),
+            Event::Invited {
+                agent: Uuid::from_u128(3),
+                by: Uuid::from_u128(1),
+            },
+        ]);
+        let cmd = |to_online| Command::Transfer {
+            from: agent(1),
+            to: agent(2),
+            to_online,
+            comment: " VIP ".into(),
+        };
         let (s, d) = apply(&open, cmd(true));
         assert_eq!(kinds(&d), vec!["transferred", "message_appended"]);
         assert_eq!(d.work, vec![Work::DrainQueue]);
-        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
         assert_eq!(message.visibility, Visibility::Internal);
-        assert_eq!(message.body, "Agent 1 transferred this chat to Agent 2: VIP");
+        assert_eq!(
+            message.body,
+            "Agent 1 transferred this chat to Agent 2: VIP"
+        );
         assert_eq!(s.assignee, Some(Uuid::from_u128(2)));
         assert_eq!(
-            s.members.iter().map(|m| (m.agent.as_u128(), m.role)).collect::<Vec<_>>(),
+            s.members
+                .iter()
+                .map(|m| (m.agent.as_u128(), m.role))
+                .collect::<Vec<_>>(),
             vec![(3, ParticipantRole::Invited), (2, ParticipantRole::Owner)],
             "the sender leaves, the invited colleague stays"
         );
-        assert_eq!(run(&open, cmd(false)), Err(Refusal::NotOnline { name: "Agent 2".into() }));
-        let to_self = Command::Transfer { from: agent(1), to: agent(1), to_online: true, comment: String::new() };
+        assert_eq!(
+            run(&open, cmd(false)),
+            Err(Refusal::NotOnline {
+                name: "Agent 2".into()
+            })
+        );
+        let to_self = Command::Transfer {
+            from: agent(1),
+            to: agent(1),
+            to_online: true,
+            comment: String::new(),
+        };
         assert_eq!(run(&open, to_self), Err(Refusal::SelfTransfer));
     }
 
     #[test]
     fn a_closed_or_waiting_chat_cannot_be_transferred() {
-        let cmd = Command::Transfer { from: agent(1), to: agent(2), to_online: true, comment: String::new() };
-        assert_eq!(run(&chat(&[assigned_to(1), Event::Closed { by: None }]), cmd.clone()), Err(Refusal::AlreadyClosed));
+        let cmd = Command::Transfer {
+            from: agent(1),
+            to: agent(2),
+            to_online: true,
+            comment: String::new(),
+        };
+        assert_eq!(
+            run(
+                &chat(&[assigned_to(1), Event::Closed { by: None }]),
+                cmd.clone()
+            ),
+            Err(Refusal::AlreadyClosed)
+        );
         assert_eq!(run(&chat(&[]), cmd.clone()), Err(Refusal::NotOpen));
         assert_eq!(run(&chat(&[offered_to(1)]), cmd), Err(Refusal::NotOpen));
     }
 
     #[test]
     fn a_too_long_transfer_comment_is_refused_with_the_message_rule() {
-        let cmd = Command::Transfer { from: agent(1), to: agent(2), to_online: true, comment: "x".repeat(5000) };
-        assert!(matches!(run(&chat(&[assigned_to(1)]), cmd), Err(Refusal::Message(MessageError::TooLong(_)))));
+        let cmd = Command::Transfer {
+            from: agent(1),
+            to: agent(2),
+            to_online: true,
+            comment: "x".repeat(5000),
+        };
+        assert!(matches!(
+            run(&chat(&[assigned_to(1)]), cmd),
+            Err(Refusal::Message(MessageError::TooLong(_)))
+        ));
     }
 
     #[test]
     fn invite_brings_an_online_colleague_in_once_and_never_into_a_closed_chat() {
         let open = chat(&[assigned_to(1)]);
-        let cmd = |n, online| Command::Invite { by: agent(1), agent: agent(n), agent_online: online };
+        let cmd = |n, online| Command::Invite {
+            by: agent(1),
+            agent: agent(n),
+            agent_online: online,
+        };
         let (s, d) = apply(&open, cmd(2, true));
         assert_eq!(kinds(&d), vec!["invited", "message_appended"]);
-        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
         assert_eq!(message.visibility, Visibility::Internal);
         assert!(s.placement().involves(Uuid::from_u128(2)));
-        assert_eq!(run(&s, cmd(2, true)), Err(Refusal::AlreadyInRoom { name: "Agent 2".into() }));
-        assert_eq!(run(&open, cmd(1, true)), Err(Refusal::AlreadyInRoom { name: "Agent 1".into() }));
-        assert_eq!(run(&open, cmd(3, false)), Err(Refusal::NotOnline { name: "Agent 3".into() }));
-        assert_eq!(run(&chat(&[Event::Closed { by: None }]), cmd(2, true)), Err(Refusal::AlreadyClosed));
+        assert_eq!(
+            run(&s, cmd(2, true)),
+            Err(Refusal::AlreadyInRoom {
+                name: "Agent 2".into()
+            })
+        );
+        assert_eq!(
+            run(&open, cmd(1, true)),
+            Err(Refusal::AlreadyInRoom {
+                name: "Agent 1".into()
+            })
+        );
+        assert_eq!(
+            run(&open, cmd(3, false)),
+            Err(Refusal::NotOnline {
+                name: "Agent 3".into()
+            })
+        );
+        assert_eq!(
+            run(&chat(&[Event::Closed { by: None }]), cmd(2, true)),
+            Err(Refusal::AlreadyClosed)
+        );
     }
 
     #[test]
@@ -797,48 +1260,130 @@ mod tests {
         assert_eq!(kinds(&d), vec!["message_appended", "closed"]);
         assert_eq!(d.work, vec![Work::DrainQueue]);
         assert_eq!((s.status, s.closed_at), (Closed, Some(NOW + 5)));
-        assert_eq!(run(&s, Command::Close { agent: agent(1) }), Err(Refusal::AlreadyClosed));
+        assert_eq!(
+            run(&s, Command::Close { agent: agent(1) }),
+            Err(Refusal::AlreadyClosed)
+        );
         let (_, d) = apply(&chat(&[]), Command::Close { agent: agent(1) });
         assert!(d.work.is_empty(), "closing a queued chat frees nobody");
     }
 
     #[test]
     fn routing_offers_or_queues_only_what_waits() {
-        let (s, d) = apply(&chat(&[]), Command::Offer { agent: Uuid::from_u128(1), deadline: NOW + 30 });
+        let (s, d) = apply(
+            &chat(&[]),
+            Command::Offer {
+                agent: Uuid::from_u128(1),
+                deadline: NOW + 30,
+            },
+        );
         assert_eq!(kinds(&d), vec!["offered"]);
-        assert_eq!((s.status, s.offered_to, s.deadline), (Offered, Some(Uuid::from_u128(1)), Some(NOW + 30)));
-        assert_eq!(run(&s, Command::Offer { agent: Uuid::from_u128(2), deadline: NOW }), Err(Refusal::NotWaiting));
-        assert_eq!(run(&chat(&[assigned_to(2)]), Command::Enqueue { deadline: NOW }), Err(Refusal::NotWaiting));
+        assert_eq!(
+            (s.status, s.offered_to, s.deadline),
+            (Offered, Some(Uuid::from_u128(1)), Some(NOW + 30))
+        );
+        assert_eq!(
+            run(
+                &s,
+                Command::Offer {
+                    agent: Uuid::from_u128(2),
+                    deadline: NOW
+                }
+            ),
+            Err(Refusal::NotWaiting)
+        );
+        assert_eq!(
+            run(&chat(&[assigned_to(2)]), Command::Enqueue { deadline: NOW }),
+            Err(Refusal::NotWaiting)
+        );
 
-        let (q, d) = apply(&chat(&[]), Command::Enqueue { deadline: NOW + 180 });
+        let (q, d) = apply(
+            &chat(&[]),
+            Command::Enqueue {
+                deadline: NOW + 180,
+            },
+        );
         assert_eq!(kinds(&d), vec!["queued"]);
         assert_eq!(q.deadline, Some(NOW + 180));
-        assert_eq!(run(&q, Command::Enqueue { deadline: NOW + 999 }), Ok(Decision::default()), "the running timer stays");
+        assert_eq!(
+            run(
+                &q,
+                Command::Enqueue {
+                    deadline: NOW + 999
+                }
+            ),
+            Ok(Decision::default()),
+            "the running timer stays"
+        );
         let missed = chat(&[Event::QueueMissed { into_lead: false }]);
-        assert_eq!(run(&missed, Command::Enqueue { deadline: NOW }), Ok(Decision::default()));
+        assert_eq!(
+            run(&missed, Command::Enqueue { deadline: NOW }),
+            Ok(Decision::default())
+        );
     }
 
     #[test]
     fn a_lapsed_offer_goes_back_to_routing_never_twice() {
         let s = chat(&[offered_to(1)]);
-        let fired = Command::TimerFired { deadline: NOW + 30_000, policy: MissedPolicy::StayQueued };
+        let fired = Command::TimerFired {
+            deadline: NOW + 30_000,
+            policy: MissedPolicy::StayQueued,
+        };
         let (after, d) = apply(&s, fired.clone());
-        assert_eq!(d.events, vec![Event::OfferLapsed { agent: Uuid::from_u128(1) }]);
+        assert_eq!(
+            d.events,
+            vec![Event::OfferLapsed {
+                agent: Uuid::from_u128(1)
+            }]
+        );
         assert_eq!(d.work, vec![Work::Route]);
-        assert_eq!((after.status, after.offered_to, after.passed_by.clone()), (Queued, None, vec![Uuid::from_u128(1)]));
-        assert_eq!(run(&after, fired), Ok(Decision::default()), "the same timer fires once");
-        let stale = Command::TimerFired { deadline: NOW + 1, policy: MissedPolicy::StayQueued };
-        assert_eq!(run(&s, stale), Ok(Decision::default()), "a timer that was replaced does nothing");
+        assert_eq!(
+            (after.status, after.offered_to, after.passed_by.clone()),
+            (Queued, None, vec![Uuid::from_u128(1)])
+        );
+        assert_eq!(
+            run(&after, fired),
+            Ok(Decision::default()),
+            "the same timer fires once"
+        );
+        let stale = Command::TimerFired {
+            deadline: NOW + 1,
+            policy: MissedPolicy::StayQueued,
+        };
+        assert_eq!(
+            run(&s, stale),
+            Ok(Decision::default()),
+            "a timer that was replaced does nothing"
+        );
     }
 
     #[test]
     fn an_expired_queue_wait_is_missed_or_becomes_a_lead() {
-        let s = chat(&[Event::Queued { deadline: NOW + 180 }]);
-        let (stay, d) = apply(&s, Command::TimerFired { deadline: NOW + 180, policy: MissedPolicy::StayQueued });
+        let s = chat(&[Event::Queued {
+            deadline: NOW + 180,
+        }]);
+        let (stay, d) = apply(
+            &s,
+            Command::TimerFired {
+                deadline: NOW + 180,
+                policy: MissedPolicy::StayQueued,
+            },
+        );
         assert_eq!(kinds(&d), vec!["queue_missed", "message_appended"]);
-        assert_eq!((stay.status, stay.missed, stay.deadline, stay.lead), (Queued, true, None, false));
-        let (lead, d) = apply(&s, Command::TimerFired { deadline: NOW + 180, policy: MissedPolicy::OfflineLead });
-        let Event::MessageAppended { message } = &d.events[1] else { panic!() };
+        assert_eq!(
+            (stay.status, stay.missed, stay.deadline, stay.lead),
+            (Queued, true, None, false)
+        );
+        let (lead, d) = apply(
+            &s,
+            Command::TimerFired {
+                deadline: NOW + 180,
+                policy: MissedPolicy::OfflineLead,
+            },
+        );
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
         assert!(message.body.contains("get back to you by email"));
         assert_eq!((lead.status, lead.lead, lead.missed), (Closed, true, true));
     }
@@ -849,16 +1394,32 @@ mod tests {
         assert_eq!(s.revision, 2);
         let (s, d) = apply(&s, Command::Accept { agent: agent(1) });
         assert_eq!(s.revision, 2 + d.events.len() as u64);
-        let (s, _) = apply(&s, Command::Append { author: contact(), body: body("a"), visibility: Visibility::Public, client_msg_id: None });
+        let (s, _) = apply(
+            &s,
+            Command::Append {
+                author: contact(),
+                body: body("a"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+        );
         let (s, d) = apply(&s, Command::Close { agent: agent(1) });
-        let Event::MessageAppended { message } = &d.events[0] else { panic!() };
+        let Event::MessageAppended { message } = &d.events[0] else {
+            panic!()
+        };
         assert_eq!(message.seq, 4, "hello, joined, a, closed note");
         assert_eq!(s.last_seq, 4);
     }
 
     #[test]
     fn placement_lists_everyone_involved_once() {
-        let s = chat(&[assigned_to(1), Event::Invited { agent: Uuid::from_u128(2), by: Uuid::from_u128(1) }]);
+        let s = chat(&[
+            assigned_to(1),
+            Event::Invited {
+                agent: Uuid::from_u128(2),
+                by: Uuid::from_u128(1),
+            },
+        ]);
         let p = s.placement();
         assert_eq!(p.involved, vec![Uuid::from_u128(1), Uuid::from_u128(2)]);
         assert_eq!(p.folder(), crate::inbox::Folder::Engaged);
@@ -872,6 +1433,9 @@ mod tests {
             let json = serde_json::to_string(&e).unwrap();
             assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
         }
-        assert_eq!(serde_json::to_string(&Work::Route).unwrap(), r#"{"work":"route"}"#);
+        assert_eq!(
+            serde_json::to_string(&Work::Route).unwrap(),
+            r#"{"work":"route"}"#
+        );
     }
 }

@@ -7,7 +7,10 @@
 mod decide;
 mod state;
 
-pub use decide::{decide, evolve, start, AgentRef, Author, Command, Decision, Event, NewConversation, Refusal, Started, Work};
+pub use decide::{
+    decide, evolve, start, AgentRef, Author, Command, Decision, Event, NewConversation, Refusal,
+    Started, Work,
+};
 pub use state::{ConversationState, Member, Placement};
 
 use crate::message::SenderKind;
@@ -82,7 +85,8 @@ pub enum ConversationStatus {
 }
 
 impl ConversationStatus {
-    pub const ALL: [ConversationStatus; 4] = [Self::Queued, Self::Offered, Self::Open, Self::Closed];
+    pub const ALL: [ConversationStatus; 4] =
+        [Self::Queued, Self::Offered, Self::Open, Self::Closed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,7 +123,9 @@ impl ParticipantRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Owner, Self::Invited].into_iter().find(|r| r.as_str() == s)
+        [Self::Owner, Self::Invited]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -148,7 +154,12 @@ impl DisplayStatus {
     }
 
     /// `read_seq` is the last sequence the viewing agent has seen.
-    pub fn of(status: ConversationStatus, last_sender: Option<SenderKind>, last_seq: u64, read_seq: u64) -> Self {
+    pub fn of(
+        status: ConversationStatus,
+        last_sender: Option<SenderKind>,
+        last_seq: u64,
+        read_seq: u64,
+    ) -> Self {
         match status {
             ConversationStatus::Closed => DisplayStatus::Closed,
             ConversationStatus::Queued | ConversationStatus::Offered => DisplayStatus::Waiting,
@@ -207,11 +218,29 @@ mod tests {
     #[test]
     fn display_status_follows_seed_colours() {
         use SenderKind::*;
-        assert_eq!(DisplayStatus::of(Queued, Some(Visitor), 1, 1), DisplayStatus::Waiting);
-        assert_eq!(DisplayStatus::of(Offered, Some(Visitor), 1, 1), DisplayStatus::Waiting);
-        assert_eq!(DisplayStatus::of(Open, Some(Agent), 2, 0), DisplayStatus::Answered);
-        assert_eq!(DisplayStatus::of(Open, Some(Visitor), 3, 2), DisplayStatus::Waiting);
-        assert_eq!(DisplayStatus::of(Open, Some(Visitor), 3, 3), DisplayStatus::Incoming);
-        assert_eq!(DisplayStatus::of(Closed, Some(Agent), 3, 3), DisplayStatus::Closed);
+        assert_eq!(
+            DisplayStatus::of(Queued, Some(Visitor), 1, 1),
+            DisplayStatus::Waiting
+        );
+        assert_eq!(
+            DisplayStatus::of(Offered, Some(Visitor), 1, 1),
+            DisplayStatus::Waiting
+        );
+        assert_eq!(
+            DisplayStatus::of(Open, Some(Agent), 2, 0),
+            DisplayStatus::Answered
+        );
+        assert_eq!(
+            DisplayStatus::of(Open, Some(Visitor), 3, 2),
+            DisplayStatus::Waiting
+        );
+        assert_eq!(
+            DisplayStatus::of(Open, Some(Visitor), 3, 3),
+            DisplayStatus::Incoming
+        );
+        assert_eq!(
+            DisplayStatus::of(Closed, Some(Agent), 3, 3),
+            DisplayStatus::Closed
+        );
     }
 }

@@ -59,7 +59,11 @@ impl ConversationState {
             lead: self.lead,
             channel: self.active_channel,
             contact_id: self.contact_id,
-            involved: Placement::involving(self.assignee, self.offered_to, self.members.iter().map(|m| m.agent)),
+            involved: Placement::involving(
+                self.assignee,
+                self.offered_to,
+                self.members.iter().map(|m| m.agent),
+            ),
             passed_by: self.passed_by.clone(),
         }
     }
@@ -80,7 +84,11 @@ pub struct Placement {
 
 impl Placement {
     /// Everyone a chat involves, once each: its assignee, its current offer, the room.
-    pub fn involving(assignee: Option<Uuid>, offered_to: Option<Uuid>, room: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    pub fn involving(
+        assignee: Option<Uuid>,
+        offered_to: Option<Uuid>,
+        room: impl IntoIterator<Item = Uuid>,
+    ) -> Vec<Uuid> {
         let mut involved: Vec<Uuid> = assignee.into_iter().chain(offered_to).collect();
         for agent in room {
             if !involved.contains(&agent) {

@@ -82,7 +82,11 @@ pub struct Bus {
 
 impl Bus {
     pub fn new(kind: BusKind) -> Self {
-        Self { kind, signals: Arc::default(), silent: Arc::default() }
+        Self {
+            kind,
+            signals: Arc::default(),
+            silent: Arc::default(),
+        }
     }
 
     pub fn signals(&self) -> &Signals {
@@ -102,14 +106,20 @@ impl Bus {
 
     /// Inside the transaction, just before commit.
     pub async fn in_txn(&self, txn: &impl ConnectionTrait, notes: &[Note]) -> Result<(), DbErr> {
-        if self.kind != BusKind::Postgres || notes.is_empty() || self.silent.load(Ordering::Relaxed) {
+        if self.kind != BusKind::Postgres || notes.is_empty() || self.silent.load(Ordering::Relaxed)
+        {
             return Ok(());
         }
         let mut payload = serde_json::to_string(notes).unwrap_or_default();
         if payload.len() > MAX_PAYLOAD {
             // Too many to list: a plain wake-up; the log says the rest.
             let mut wake = vec![Note::work()];
-            wake.extend(notes.iter().find(|n| !matches!(n, Note::Work { .. })).copied());
+            wake.extend(
+                notes
+                    .iter()
+                    .find(|n| !matches!(n, Note::Work { .. }))
+                    .copied(),
+            );
             payload = serde_json::to_string(&wake).unwrap_or_default();
         }
         txn.execute(Statement::from_sql_and_values(
@@ -155,13 +165,18 @@ impl Bus {
                 Ok(Some(n)) => {
                     if lost {
                         lost = false;
-                        tracing::info!("bus: listener reconnected; sockets catch up from the database");
+                        tracing::info!(
+                            "bus: listener reconnected; sockets catch up from the database"
+                        );
                         hub.resync_all();
-                        self.signals.wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]);
+                        self.signals
+                            .wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]);
                     }
                     match serde_json::from_str::<Vec<Note>>(n.payload()) {
                         Ok(notes) => self.signals.wake(&notes),
-                        Err(_) => self.signals.wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]),
+                        Err(_) => self
+                            .signals
+                            .wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]),
                     }
                 }
                 Ok(None) => {
@@ -189,22 +204,42 @@ mod tests {
 
     #[test]
     fn notes_are_small_json() {
-        let notes = [Note::Conversation { c: Uuid::nil(), r: 7 }, Note::work()];
+        let notes = [
+            Note::Conversation {
+                c: Uuid::nil(),
+                r: 7,
+            },
+            Note::work(),
+        ];
         let json = serde_json::to_string(&notes).unwrap();
-        assert_eq!(json, r#"[{"c":"00000000-0000-0000-0000-000000000000","r":7},{"w":1}]"#);
+        assert_eq!(
+            json,
+            r#"[{"c":"00000000-0000-0000-0000-000000000000","r":7},{"w":1}]"#
+        );
         assert_eq!(serde_json::from_str::<Vec<Note>>(&json).unwrap(), notes);
     }
 
     #[tokio::test]
     async fn a_commit_wakes_the_right_workers_and_a_wake_is_never_lost() {
         let bus = Bus::new(BusKind::Local);
-        bus.after_commit(&[Note::Conversation { c: Uuid::nil(), r: 1 }]);
+        bus.after_commit(&[Note::Conversation {
+            c: Uuid::nil(),
+            r: 1,
+        }]);
         // Woken before anyone waited: the permit is kept.
-        tokio::time::timeout(Duration::from_secs(1), bus.signals().events.notified()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(1), bus.signals().events.notified())
+            .await
+            .unwrap();
         bus.after_commit(&[Note::work()]);
-        tokio::time::timeout(Duration::from_secs(1), bus.signals().work.notified()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(1), bus.signals().work.notified())
+            .await
+            .unwrap();
         bus.set_silent(true);
         bus.after_commit(&[Note::work()]);
-        assert!(tokio::time::timeout(Duration::from_millis(50), bus.signals().work.notified()).await.is_err());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), bus.signals().work.notified())
+                .await
+                .is_err()
+        );
     }
 }

@@ -4,11 +4,14 @@
 use super::read::summaries_of;
 use super::write::{retrying, Tx};
 use crate::error::{EngineError, Result};
-use crate::store::entities::{channel_identity, contact, conversation, message};
 use crate::store::codec;
+use crate::store::entities::{channel_identity, contact, conversation, message};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 use switchboard_domain::conversation::{start, NewConversation};
 use switchboard_domain::{Channel, ContactDetails, Message, MessageBody};
@@ -86,7 +89,10 @@ impl Engine {
             .into_model()
             .one(&self.db().read)
             .await?;
-        let found = found.map(|n| ContactRef { id: n.id, name: n.name });
+        let found = found.map(|n| ContactRef {
+            id: n.id,
+            name: n.name,
+        });
         if let Some(c) = &found {
             self.visitors().put(visitor_id, c);
         }
@@ -105,7 +111,13 @@ impl Engine {
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first
     /// message, events and routing work in one transaction. A retry with the same
     /// `client_msg_id` and email returns the conversation already made.
-    pub async fn start_web_conversation(&self, details: &ContactDetails, first: &MessageBody, client_msg_id: Uuid, kind: StartKind) -> Result<WebStart> {
+    pub async fn start_web_conversation(
+        &self,
+        details: &ContactDetails,
+        first: &MessageBody,
+        client_msg_id: Uuid,
+        kind: StartKind,
+    ) -> Result<WebStart> {
         if let Some(existing) = self.find_started(details, client_msg_id).await? {
             return Ok(existing);
         }
@@ -151,17 +163,27 @@ impl Engine {
                 .events
                 .iter()
                 .find_map(|e| match e {
-                    switchboard_domain::conversation::Event::MessageAppended { message } => Some(message.clone()),
+                    switchboard_domain::conversation::Event::MessageAppended { message } => {
+                        Some(message.clone())
+                    }
                     _ => None,
                 })
                 .ok_or_else(|| EngineError::Internal("a start without its first message".into()))?;
-            Ok(WebStart { visitor_id, conversation_id: started.state.id, first })
+            Ok(WebStart {
+                visitor_id,
+                conversation_id: started.state.id,
+                first,
+            })
         })
         .await
     }
 
     /// A start already stored under this client id, if the same person (email) asks again.
-    async fn find_started(&self, details: &ContactDetails, client_msg_id: Uuid) -> Result<Option<WebStart>> {
+    async fn find_started(
+        &self,
+        details: &ContactDetails,
+        client_msg_id: Uuid,
+    ) -> Result<Option<WebStart>> {
         let db = &self.db().read;
         let Some(first) = message::Entity::find()
             .filter(message::Column::ClientMsgId.eq(client_msg_id))
@@ -171,7 +193,10 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let conv = conversation::Entity::find_by_id(first.conversation_id).one(db).await?.ok_or_else(|| EngineError::Internal("message without conversation".into()))?;
+        let conv = conversation::Entity::find_by_id(first.conversation_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| EngineError::Internal("message without conversation".into()))?;
         let person = contact::Entity::find_by_id(conv.contact_id).one(db).await?;
         if person.and_then(|c| c.email).as_deref() != Some(details.email.as_str()) {
             return Err(EngineError::Invalid(crate::error::Rule::StartIdTaken));
@@ -181,13 +206,24 @@ impl Engine {
             .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
             .one(db)
             .await?
-            .ok_or_else(|| EngineError::Corrupt("web conversation without a web identity".into()))?;
-        let visitor_id = Uuid::parse_str(&identity.address).map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?;
-        Ok(Some(WebStart { visitor_id, conversation_id: conv.id, first: codec::message_of(first)? }))
+            .ok_or_else(|| {
+                EngineError::Corrupt("web conversation without a web identity".into())
+            })?;
+        let visitor_id = Uuid::parse_str(&identity.address)
+            .map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?;
+        Ok(Some(WebStart {
+            visitor_id,
+            conversation_id: conv.id,
+            first: codec::message_of(first)?,
+        }))
     }
 
     /// Whether a conversation belongs to this contact (what a visitor may read and write).
-    pub async fn conversation_of_contact(&self, conversation_id: Uuid, contact_id: Uuid) -> Result<bool> {
+    pub async fn conversation_of_contact(
+        &self,
+        conversation_id: Uuid,
+        contact_id: Uuid,
+    ) -> Result<bool> {
         Ok(conversation::Entity::find_by_id(conversation_id)
             .select_only()
             .column(conversation::Column::ContactId)
@@ -205,30 +241,55 @@ impl Engine {
         if q.chars().count() < 2 {
             return Ok(vec![]);
         }
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let like = |col: contact::Column| -> SimpleExpr {
-            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
         let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-        let mut cond = Condition::any().add(like(contact::Column::Name)).add(like(contact::Column::Email));
+        let mut cond = Condition::any()
+            .add(like(contact::Column::Name))
+            .add(like(contact::Column::Email));
         if digits.len() >= 3 {
             cond = cond.add(contact::Column::Phone.contains(&digits));
         }
-        let contacts = contact::Entity::find().filter(cond).order_by_asc(contact::Column::Name).limit(limit).all(db).await?;
+        let contacts = contact::Entity::find()
+            .filter(cond)
+            .order_by_asc(contact::Column::Name)
+            .limit(limit)
+            .all(db)
+            .await?;
         let ids: Vec<Uuid> = contacts.iter().map(|c| c.id).collect();
         let mut latest: HashMap<Uuid, conversation::Model> = HashMap::new();
         if !ids.is_empty() {
-            for row in conversation::Entity::find().filter(conversation::Column::ContactId.is_in(ids)).order_by_asc(conversation::Column::CreatedAt).all(db).await? {
+            for row in conversation::Entity::find()
+                .filter(conversation::Column::ContactId.is_in(ids))
+                .order_by_asc(conversation::Column::CreatedAt)
+                .all(db)
+                .await?
+            {
                 latest.insert(row.contact_id, row);
             }
         }
         let rows: Vec<conversation::Model> = latest.values().cloned().collect();
-        let mut summaries: HashMap<Uuid, ConversationSummary> =
-            summaries_of(db, &rows).await?.into_iter().map(|s| (s.contact_id, s)).collect();
+        let mut summaries: HashMap<Uuid, ConversationSummary> = summaries_of(db, &rows)
+            .await?
+            .into_iter()
+            .map(|s| (s.contact_id, s))
+            .collect();
         Ok(contacts
             .into_iter()
-            .map(|c| ContactHit { conversation: summaries.remove(&c.id), contact_id: c.id, name: c.name, email: c.email, phone: c.phone })
+            .map(|c| ContactHit {
+                conversation: summaries.remove(&c.id),
+                contact_id: c.id,
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+            })
             .collect())
     }
 }

@@ -2,10 +2,16 @@
 
 use crate::error::{EngineError, Missing, Result};
 use crate::store::codec;
-use crate::store::entities::{account, contact, conversation, conversation_participant, conversation_pass, conversation_read, message};
+use crate::store::entities::{
+    account, contact, conversation, conversation_participant, conversation_pass, conversation_read,
+    message,
+};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 use switchboard_domain::conversation::ConversationState;
 use switchboard_domain::{Channel, ConversationStatus, Visibility};
@@ -15,17 +21,30 @@ use uuid::Uuid;
 
 /// Summaries for conversation rows, with the contacts and agent names they mention loaded in
 /// two queries.
-pub(crate) async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversation::Model]) -> Result<Vec<ConversationSummary>> {
+pub(crate) async fn summaries_of<C: ConnectionTrait>(
+    db: &C,
+    rows: &[conversation::Model],
+) -> Result<Vec<ConversationSummary>> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
     let states: Vec<ConversationState> = rows.iter().map(codec::state_of).collect::<Result<_>>()?;
     let contact_ids: Vec<Uuid> = states.iter().map(|s| s.contact_id).collect();
-    let contacts: HashMap<Uuid, contact::Model> =
-        contact::Entity::find().filter(contact::Column::Id.is_in(contact_ids)).all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let contacts: HashMap<Uuid, contact::Model> = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(contact_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let mut account_ids: Vec<Uuid> = states
         .iter()
-        .flat_map(|s| s.assignee.into_iter().chain(s.offered_to).chain(s.members.iter().map(|m| m.agent)))
+        .flat_map(|s| {
+            s.assignee
+                .into_iter()
+                .chain(s.offered_to)
+                .chain(s.members.iter().map(|m| m.agent))
+        })
         .collect();
     account_ids.sort();
     account_ids.dedup();
@@ -53,12 +72,18 @@ pub(crate) async fn summaries_of<C: ConnectionTrait>(db: &C, rows: &[conversatio
         .collect())
 }
 
-fn summary_of(s: ConversationState, contact: Option<&contact::Model>, names: &HashMap<Uuid, String>) -> ConversationSummary {
+fn summary_of(
+    s: ConversationState,
+    contact: Option<&contact::Model>,
+    names: &HashMap<Uuid, String>,
+) -> ConversationSummary {
     let name_of = |id: Option<Uuid>| id.and_then(|id| names.get(&id)).cloned();
     ConversationSummary {
         id: s.id,
         contact_id: s.contact_id,
-        contact_name: contact.map(|c| c.name.clone()).unwrap_or_else(|| "Unknown contact".into()),
+        contact_name: contact
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| "Unknown contact".into()),
         contact_email: contact.and_then(|c| c.email.clone()),
         contact_phone: contact.and_then(|c| c.phone.clone()),
         status: s.status,
@@ -80,7 +105,11 @@ fn summary_of(s: ConversationState, contact: Option<&contact::Model>, names: &Ha
         participants: s
             .members
             .iter()
-            .map(|m| Participant { id: m.agent, name: name_of(Some(m.agent)).unwrap_or_else(|| "Former agent".into()), role: m.role })
+            .map(|m| Participant {
+                id: m.agent,
+                name: name_of(Some(m.agent)).unwrap_or_else(|| "Former agent".into()),
+                role: m.role,
+            })
             .collect(),
         revision: s.revision,
     }
@@ -102,18 +131,29 @@ pub struct ListQuery {
 
 impl Engine {
     pub async fn summary(&self, id: Uuid) -> Result<ConversationSummary> {
-        let row = conversation::Entity::find_by_id(id).one(&self.db().read).await?.ok_or(EngineError::NotFound(Missing::Conversation))?;
-        Ok(summaries_of(&self.db().read, std::slice::from_ref(&row)).await?.remove(0))
+        let row = conversation::Entity::find_by_id(id)
+            .one(&self.db().read)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?;
+        Ok(summaries_of(&self.db().read, std::slice::from_ref(&row))
+            .await?
+            .remove(0))
     }
 
     /// The stored state of a conversation.
     pub async fn state(&self, id: Uuid) -> Result<Option<ConversationState>> {
-        conversation::Entity::find_by_id(id).one(&self.db().read).await?.as_ref().map(codec::state_of).transpose()
+        conversation::Entity::find_by_id(id)
+            .one(&self.db().read)
+            .await?
+            .as_ref()
+            .map(codec::state_of)
+            .transpose()
     }
 
     /// Inbox rows, newest activity first.
     pub async fn list_summaries(&self, q: &ListQuery) -> Result<Vec<ConversationSummary>> {
-        let mut find = conversation::Entity::find().filter(conversation::Column::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
+        let mut find = conversation::Entity::find()
+            .filter(conversation::Column::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
         if let Some(lead) = q.lead {
             find = find.filter(conversation::Column::Lead.eq(lead));
         }
@@ -142,12 +182,20 @@ impl Engine {
                 .to_owned();
             find = find.filter(conversation::Column::Id.not_in_subquery(passed));
         }
-        let rows = find.order_by_desc(conversation::Column::LastMessageAt).limit(q.limit).all(&self.db().read).await?;
+        let rows = find
+            .order_by_desc(conversation::Column::LastMessageAt)
+            .limit(q.limit)
+            .all(&self.db().read)
+            .await?;
         summaries_of(&self.db().read, &rows).await
     }
 
     /// How far one agent has read each conversation.
-    pub async fn read_positions(&self, account_id: Uuid, conversations: &[Uuid]) -> Result<HashMap<Uuid, u64>> {
+    pub async fn read_positions(
+        &self,
+        account_id: Uuid,
+        conversations: &[Uuid],
+    ) -> Result<HashMap<Uuid, u64>> {
         if conversations.is_empty() {
             return Ok(HashMap::new());
         }
@@ -164,7 +212,11 @@ impl Engine {
     /// Records that an agent has read up to `seq` (never moves backwards, never past the end).
     /// A read marker is the agent's, not a change of the conversation.
     pub async fn mark_read(&self, conversation_id: Uuid, account_id: Uuid, seq: u64) -> Result<()> {
-        let last = self.state(conversation_id).await?.ok_or(EngineError::NotFound(Missing::Conversation))?.last_seq;
+        let last = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?
+            .last_seq;
         let seq = seq.min(last) as i64;
         conversation_read::Entity::insert(conversation_read::ActiveModel {
             conversation_id: Set(conversation_id),
@@ -172,10 +224,19 @@ impl Engine {
             read_seq: Set(seq),
         })
         .on_conflict(
-            OnConflict::columns([conversation_read::Column::ConversationId, conversation_read::Column::AccountId])
-                .update_column(conversation_read::Column::ReadSeq)
-                .action_and_where(Expr::col((conversation_read::Entity, conversation_read::Column::ReadSeq)).lt(seq))
-                .to_owned(),
+            OnConflict::columns([
+                conversation_read::Column::ConversationId,
+                conversation_read::Column::AccountId,
+            ])
+            .update_column(conversation_read::Column::ReadSeq)
+            .action_and_where(
+                Expr::col((
+                    conversation_read::Entity,
+                    conversation_read::Column::ReadSeq,
+                ))
+                .lt(seq),
+            )
+            .to_owned(),
         )
         .exec_without_returning(&self.db().write)
         .await?;
@@ -183,7 +244,13 @@ impl Engine {
     }
 
     /// Messages after `after_seq`, in order, at most `limit`. Contacts never get internal ones.
-    pub async fn messages_after(&self, conversation_id: Uuid, after_seq: u64, include_internal: bool, limit: u64) -> Result<Vec<switchboard_domain::Message>> {
+    pub async fn messages_after(
+        &self,
+        conversation_id: Uuid,
+        after_seq: u64,
+        include_internal: bool,
+        limit: u64,
+    ) -> Result<Vec<switchboard_domain::Message>> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let mut q = message::Entity::find()
             .filter(message::Column::ConversationId.eq(conversation_id))
@@ -191,35 +258,63 @@ impl Engine {
         if !include_internal {
             q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
         }
-        q.order_by_asc(message::Column::Seq).limit(limit).all(&self.db().read).await?.into_iter().map(codec::message_of).collect()
+        q.order_by_asc(message::Column::Seq)
+            .limit(limit)
+            .all(&self.db().read)
+            .await?
+            .into_iter()
+            .map(codec::message_of)
+            .collect()
     }
 
     /// A page of history: the `limit` messages before `before_seq` (the latest without it),
     /// oldest first.
-    pub async fn message_page(&self, conversation_id: Uuid, before_seq: Option<u64>, include_internal: bool, limit: u64) -> Result<MessagePage> {
-        let mut q = message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
+    pub async fn message_page(
+        &self,
+        conversation_id: Uuid,
+        before_seq: Option<u64>,
+        include_internal: bool,
+        limit: u64,
+    ) -> Result<MessagePage> {
+        let mut q =
+            message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
         if let Some(before) = before_seq {
             q = q.filter(message::Column::Seq.lt(i64::try_from(before).unwrap_or(i64::MAX)));
         }
         if !include_internal {
             q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
         }
-        let mut rows = q.order_by_desc(message::Column::Seq).limit(limit + 1).all(&self.db().read).await?;
+        let mut rows = q
+            .order_by_desc(message::Column::Seq)
+            .limit(limit + 1)
+            .all(&self.db().read)
+            .await?;
         let has_older = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         rows.reverse();
-        Ok(MessagePage { messages: rows.into_iter().map(codec::message_of).collect::<Result<_>>()?, has_older })
+        Ok(MessagePage {
+            messages: rows
+                .into_iter()
+                .map(codec::message_of)
+                .collect::<Result<_>>()?,
+            has_older,
+        })
     }
 
     /// The contact's most recent conversation.
-    pub async fn latest_conversation_of(&self, contact_id: Uuid) -> Result<Option<ConversationSummary>> {
+    pub async fn latest_conversation_of(
+        &self,
+        contact_id: Uuid,
+    ) -> Result<Option<ConversationSummary>> {
         let row = conversation::Entity::find()
             .filter(conversation::Column::ContactId.eq(contact_id))
             .order_by_desc(conversation::Column::CreatedAt)
             .one(&self.db().read)
             .await?;
         match row {
-            Some(r) => Ok(summaries_of(&self.db().read, std::slice::from_ref(&r)).await?.pop()),
+            Some(r) => Ok(summaries_of(&self.db().read, std::slice::from_ref(&r))
+                .await?
+                .pop()),
             None => Ok(None),
         }
     }

@@ -6,17 +6,22 @@
 use crate::bus::Note;
 use crate::delivery::dispatcher::Logged;
 use crate::error::{EngineError, Result};
-use crate::store::entities::{conversation, conversation_event, conversation_participant, conversation_pass, message, outbox};
+use crate::store::entities::{
+    conversation, conversation_event, conversation_participant, conversation_pass, message, outbox,
+};
 use crate::store::prebuilt::{self, RowLock};
 use crate::store::{codec, is_unique_violation, Backend, TxConn};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::{NotSet, Set}, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
-use switchboard_domain::conversation::{decide, evolve, Command, ConversationState, Decision, Event, Started, Work};
-use switchboard_domain::{Message, Millis};
 use std::collections::HashMap;
+use switchboard_domain::conversation::{
+    decide, evolve, Command, ConversationState, Decision, Event, Started, Work,
+};
+use switchboard_domain::{Message, Millis};
 use uuid::Uuid;
 
 const ATTEMPTS: u32 = 6;
@@ -148,7 +153,12 @@ impl Tx {
             if let Some(mine) = self.wrote.iter().rev().find(|s| s.id == id) {
                 return Ok(Some(mine.clone()));
             }
-            let known = self.engine.states().lock().map_err(|_| EngineError::Internal("state cache lock".into()))?.get(id, rollbacks);
+            let known = self
+                .engine
+                .states()
+                .lock()
+                .map_err(|_| EngineError::Internal("state cache lock".into()))?
+                .get(id, rollbacks);
             if known.is_some() {
                 return Ok(known);
             }
@@ -157,15 +167,30 @@ impl Tx {
             Lock::Wait => RowLock::Wait,
             Lock::SkipLocked => RowLock::SkipLocked,
         };
-        let row = prebuilt::find::<conversation::Entity, _>(&self.txn, self.backend, conversation::Column::Id, id.into(), lock).await?;
+        let row = prebuilt::find::<conversation::Entity, _>(
+            &self.txn,
+            self.backend,
+            conversation::Column::Id,
+            id.into(),
+            lock,
+        )
+        .await?;
         row.as_ref().map(codec::state_of).transpose()
     }
 
     /// Writes a decision: messages, the new state (only if nobody changed it meanwhile), the
     /// room's mirror tables, the events and the work. Returns the new state.
-    pub async fn apply(&mut self, before: &ConversationState, decision: Decision, now: Millis) -> Result<Outcome> {
+    pub async fn apply(
+        &mut self,
+        before: &ConversationState,
+        decision: Decision,
+        now: Millis,
+    ) -> Result<Outcome> {
         if decision.events.is_empty() {
-            return Ok(Outcome { state: before.clone(), events: vec![] });
+            return Ok(Outcome {
+                state: before.clone(),
+                events: vec![],
+            });
         }
         let (after, rows, messages) = record(before.clone(), &decision.events, now);
         if !messages.is_empty() {
@@ -173,39 +198,67 @@ impl Tx {
                 return Err(duplicate_or(e, &decision.events));
             }
         }
-        let keys = [(conversation::Column::Id, after.id.into()), (conversation::Column::Revision, (before.revision as i64).into())];
-        let changed = prebuilt::update(&self.txn, self.backend, &codec::changes_of(before, &after), &keys).await?;
+        let keys = [
+            (conversation::Column::Id, after.id.into()),
+            (
+                conversation::Column::Revision,
+                (before.revision as i64).into(),
+            ),
+        ];
+        let changed = prebuilt::update(
+            &self.txn,
+            self.backend,
+            &codec::changes_of(before, &after),
+            &keys,
+        )
+        .await?;
         if changed != 1 {
             return Err(EngineError::Contended);
         }
-        self.mirror_room(before, &after, &decision.events, now).await?;
+        self.mirror_room(before, &after, &decision.events, now)
+            .await?;
         self.log(rows).await?;
         self.enqueue(Some(after.id), &decision.work, now).await?;
         for (i, e) in decision.events.iter().enumerate() {
-            self.written.push((after.id, before.revision + 1 + i as u64, e.name()));
+            self.written
+                .push((after.id, before.revision + 1 + i as u64, e.name()));
         }
-        self.notes.push(Note::Conversation { c: after.id, r: after.revision });
+        self.notes.push(Note::Conversation {
+            c: after.id,
+            r: after.revision,
+        });
         if self.backend == Backend::Sqlite {
             self.wrote.push(after.clone());
         }
-        Ok(Outcome { state: after, events: decision.events })
+        Ok(Outcome {
+            state: after,
+            events: decision.events,
+        })
     }
 
     /// Inserts a conversation that `start` began.
     pub async fn insert_started(&mut self, started: &Started, now: Millis) -> Result<()> {
         // Replayed from revision 0, to record each event's placement.
-        let blank = ConversationState { revision: 0, ..started.state.clone() };
+        let blank = ConversationState {
+            revision: 0,
+            ..started.state.clone()
+        };
         let (_, rows, messages) = record(blank, &started.events, now);
         prebuilt::insert(&self.txn, self.backend, &[codec::row_of(&started.state)]).await?;
         if !messages.is_empty() {
             prebuilt::insert(&self.txn, self.backend, &messages).await?;
         }
         self.log(rows).await?;
-        self.enqueue(Some(started.state.id), &started.work, now).await?;
+        self.enqueue(Some(started.state.id), &started.work, now)
+            .await?;
         for (i, e) in started.events.iter().enumerate() {
-            self.written.push((started.state.id, 1 + i as u64, e.name()));
+            self.written
+                .push((started.state.id, 1 + i as u64, e.name()));
         }
-        self.notes.push(Note::Conversation { c: started.state.id, r: started.state.revision });
+        self.notes.push(Note::Conversation {
+            c: started.state.id,
+            r: started.state.revision,
+        });
         if self.backend == Backend::Sqlite {
             self.wrote.push(started.state.clone());
         }
@@ -218,21 +271,36 @@ impl Tx {
             return Ok(());
         }
         let n = rows.len() as i64;
-        let active: Vec<conversation_event::ActiveModel> = rows.iter().map(|(row, _)| active_row(row)).collect();
+        let active: Vec<conversation_event::ActiveModel> =
+            rows.iter().map(|(row, _)| active_row(row)).collect();
         let inserted = prebuilt::insert(&self.txn, self.backend, &active).await?;
         if self.backend == Backend::Sqlite {
             // One statement on the one writer: its rows have consecutive ids, ending at the last.
             let first = inserted.last_insert_id() as i64 - n + 1;
-            self.logged.extend(rows.into_iter().zip(first..).map(|((_, logged), id)| Logged { id, ..logged }));
+            self.logged.extend(
+                rows.into_iter()
+                    .zip(first..)
+                    .map(|((_, logged), id)| Logged { id, ..logged }),
+            );
         }
         Ok(())
     }
 
     /// Keeps `conversation_participants` and `conversation_passes` (what queries filter on)
     /// in step with the state.
-    async fn mirror_room(&self, before: &ConversationState, after: &ConversationState, events: &[Event], now: Millis) -> Result<()> {
+    async fn mirror_room(
+        &self,
+        before: &ConversationState,
+        after: &ConversationState,
+        events: &[Event],
+        now: Millis,
+    ) -> Result<()> {
         let id = after.id;
-        for gone in before.members.iter().filter(|m| !after.members.iter().any(|n| n.agent == m.agent)) {
+        for gone in before
+            .members
+            .iter()
+            .filter(|m| !after.members.iter().any(|n| n.agent == m.agent))
+        {
             conversation_participant::Entity::delete_many()
                 .filter(conversation_participant::Column::ConversationId.eq(id))
                 .filter(conversation_participant::Column::AccountId.eq(gone.agent))
@@ -247,9 +315,12 @@ impl Tx {
                 joined_at: Set(now),
             })
             .on_conflict(
-                OnConflict::columns([conversation_participant::Column::ConversationId, conversation_participant::Column::AccountId])
-                    .update_column(conversation_participant::Column::Role)
-                    .to_owned(),
+                OnConflict::columns([
+                    conversation_participant::Column::ConversationId,
+                    conversation_participant::Column::AccountId,
+                ])
+                .update_column(conversation_participant::Column::Role)
+                .to_owned(),
             )
             .exec(&self.txn)
             .await?;
@@ -282,11 +353,20 @@ impl Tx {
     }
 
     /// Writes follow-up work to the outbox (once per job: a pending one is not doubled).
-    pub async fn enqueue(&mut self, conversation: Option<Uuid>, work: &[Work], now: Millis) -> Result<()> {
+    pub async fn enqueue(
+        &mut self,
+        conversation: Option<Uuid>,
+        work: &[Work],
+        now: Millis,
+    ) -> Result<()> {
         for w in work {
             let (kind, conv, key) = match (w, conversation) {
                 (Work::Route, Some(id)) => ("route", Some(id), format!("route:{id}")),
-                (Work::Route, None) => return Err(EngineError::Internal("routing work without a conversation".into())),
+                (Work::Route, None) => {
+                    return Err(EngineError::Internal(
+                        "routing work without a conversation".into(),
+                    ))
+                }
                 (Work::DrainQueue, _) => ("drain_queue", None, "drain_queue".to_string()),
             };
             outbox::Entity::insert(outbox::ActiveModel {
@@ -299,7 +379,11 @@ impl Tx {
                 created_at: Set(now),
                 ..Default::default()
             })
-            .on_conflict(OnConflict::column(outbox::Column::DedupeKey).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(outbox::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .do_nothing()
             .exec(&self.txn)
             .await?;
@@ -323,7 +407,10 @@ impl Tx {
                 states.put(wrote, rollbacks);
             }
         };
-        self.txn.commit_then(released).await.map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
+        self.txn
+            .commit_then(released)
+            .await
+            .map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
         for (id, revision, kind) in &self.written {
             tracing::info!(event = kind, conversation = %id, revision, "committed");
         }
@@ -340,7 +427,11 @@ fn record(
     mut state: ConversationState,
     events: &[Event],
     now: Millis,
-) -> (ConversationState, Vec<(conversation_event::Model, Logged)>, Vec<message::ActiveModel>) {
+) -> (
+    ConversationState,
+    Vec<(conversation_event::Model, Logged)>,
+    Vec<message::ActiveModel>,
+) {
     let mut rows = Vec::with_capacity(events.len());
     let mut messages = vec![];
     for event in events {
@@ -348,8 +439,22 @@ fn record(
         evolve(&mut state, event, now);
         let placed = state.placement();
         let moved_from = (placed_before != placed).then_some(placed_before);
-        let row = event_row(state.id, state.revision, event, &placed, moved_from.as_ref(), now);
-        let logged = Logged { id: 0, tx: 0, conversation_id: state.id, event: event.clone(), placement: placed, moved_from };
+        let row = event_row(
+            state.id,
+            state.revision,
+            event,
+            &placed,
+            moved_from.as_ref(),
+            now,
+        );
+        let logged = Logged {
+            id: 0,
+            tx: 0,
+            conversation_id: state.id,
+            event: event.clone(),
+            placement: placed,
+            moved_from,
+        };
         rows.push((row, logged));
         if let Event::MessageAppended { message } = event {
             messages.push(codec::message_row(message));
@@ -383,7 +488,11 @@ fn event_row(
 
 /// The row to insert: the database gives the id, and on PostgreSQL the transaction's id.
 fn active_row(row: &conversation_event::Model) -> conversation_event::ActiveModel {
-    conversation_event::ActiveModel { id: NotSet, tx: NotSet, ..row.clone().into() }
+    conversation_event::ActiveModel {
+        id: NotSet,
+        tx: NotSet,
+        ..row.clone().into()
+    }
 }
 
 /// A message insert that hit the client-id index is a retried send, not a failure.
@@ -422,11 +531,18 @@ impl Appended {
 impl Engine {
     /// Runs a command on a conversation in one transaction and returns what it did.
     pub async fn execute(&self, conversation_id: Uuid, command: Command) -> Result<Outcome> {
-        self.execute_at(conversation_id, command, Lock::Wait).await.and_then(|o| o.ok_or(EngineError::NotFound(crate::Missing::Conversation)))
+        self.execute_at(conversation_id, command, Lock::Wait)
+            .await
+            .and_then(|o| o.ok_or(EngineError::NotFound(crate::Missing::Conversation)))
     }
 
     /// As `execute`; `None` when the row was skipped as locked (workers).
-    pub(crate) async fn execute_at(&self, conversation_id: Uuid, command: Command, lock: Lock) -> Result<Option<Outcome>> {
+    pub(crate) async fn execute_at(
+        &self,
+        conversation_id: Uuid,
+        command: Command,
+        lock: Lock,
+    ) -> Result<Option<Outcome>> {
         retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
@@ -435,7 +551,10 @@ impl Engine {
             };
             let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
             if decision.events.is_empty() {
-                return Ok(Some(Outcome { state, events: vec![] }));
+                return Ok(Some(Outcome {
+                    state,
+                    events: vec![],
+                }));
             }
             let outcome = tx.apply(&state, decision, now).await?;
             tx.commit().await?;
@@ -455,7 +574,10 @@ impl Engine {
     ) -> Result<Appended> {
         use switchboard_domain::conversation::Author;
         let command = Command::Append {
-            author: Author::Contact { contact_id: contact.id, name: contact.name },
+            author: Author::Contact {
+                contact_id: contact.id,
+                name: contact.name,
+            },
             body,
             visibility: switchboard_domain::Visibility::Public,
             client_msg_id: Some(client_msg_id),
@@ -512,16 +634,26 @@ mod tests {
     fn states_are_forgotten_when_a_group_commit_failed() {
         let mut states = States::default();
         states.put(vec![state(1, 3)], 0);
-        assert_eq!(states.get(Uuid::from_u128(1), 0).map(|s| s.revision), Some(3));
+        assert_eq!(
+            states.get(Uuid::from_u128(1), 0).map(|s| s.revision),
+            Some(3)
+        );
         // The writer counted a failed group commit: what was remembered may never have been.
         assert_eq!(states.get(Uuid::from_u128(1), 1), None);
         states.put(vec![state(2, 1), state(2, 2)], 1);
-        assert_eq!(states.get(Uuid::from_u128(2), 1).map(|s| s.revision), Some(2), "the last write counts");
+        assert_eq!(
+            states.get(Uuid::from_u128(2), 1).map(|s| s.revision),
+            Some(2),
+            "the last write counts"
+        );
     }
 
     fn say(contact: Uuid, text: &str) -> Command {
         Command::Append {
-            author: Author::Contact { contact_id: contact, name: "Ada".into() },
+            author: Author::Contact {
+                contact_id: contact,
+                name: "Ada".into(),
+            },
             body: MessageBody::parse(text).unwrap(),
             visibility: Visibility::Public,
             client_msg_id: Some(Uuid::new_v4()),
@@ -531,15 +663,32 @@ mod tests {
     #[tokio::test]
     async fn the_writer_remembers_committed_states_and_never_a_rolled_back_one() {
         let dir = std::env::temp_dir().join(format!("sb-states-{}", Uuid::new_v4().simple()));
-        let engine = Engine::open(crate::EngineConfig::new(format!("sqlite://{}/e.db", dir.display()))).await.unwrap();
+        let engine = Engine::open(crate::EngineConfig::new(format!(
+            "sqlite://{}/e.db",
+            dir.display()
+        )))
+        .await
+        .unwrap();
         let details = ContactDetails::parse("Ada", "ada@example.com", "").unwrap();
         let kind = crate::conversations::StartKind::Chat;
-        let started = engine.start_web_conversation(&details, &MessageBody::parse("hi").unwrap(), Uuid::new_v4(), kind).await.unwrap();
+        let started = engine
+            .start_web_conversation(
+                &details,
+                &MessageBody::parse("hi").unwrap(),
+                Uuid::new_v4(),
+                kind,
+            )
+            .await
+            .unwrap();
         let id = started.conversation_id;
         let contact = engine.state(id).await.unwrap().unwrap().contact_id;
         let committed = engine.execute(id, say(contact, "one")).await.unwrap().state;
         let remembered = engine.states().lock().unwrap().get(id, 0);
-        assert_eq!(remembered.as_ref(), Some(&committed), "remembered as committed");
+        assert_eq!(
+            remembered.as_ref(),
+            Some(&committed),
+            "remembered as committed"
+        );
 
         // A transaction that writes and then rolls back leaves the remembered state as it was.
         let mut tx = Tx::begin(&engine).await.unwrap();
@@ -547,10 +696,17 @@ mod tests {
         let now = crate::now();
         let decision = decide(&before, &say(contact, "two"), now, &mut Uuid::now_v7).unwrap();
         let after = tx.apply(&before, decision, now).await.unwrap().state;
-        assert_eq!(tx.load(id, Lock::Wait).await.unwrap().as_ref(), Some(&after), "a transaction reads its own write");
+        assert_eq!(
+            tx.load(id, Lock::Wait).await.unwrap().as_ref(),
+            Some(&after),
+            "a transaction reads its own write"
+        );
         drop(tx);
         let tx = Tx::begin(&engine).await.unwrap();
-        assert_eq!(tx.load(id, Lock::Wait).await.unwrap(), Some(committed.clone()));
+        assert_eq!(
+            tx.load(id, Lock::Wait).await.unwrap(),
+            Some(committed.clone())
+        );
         drop(tx);
         // And the database agrees with what is remembered.
         assert_eq!(engine.state(id).await.unwrap(), Some(committed));

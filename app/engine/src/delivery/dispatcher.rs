@@ -47,13 +47,15 @@ macro_rules! log_reader {
             use $entity::Column;
             let q = match engine.db().backend {
                 // One writer: ids follow commits.
-                Backend::Sqlite => $entity::Entity::find().filter(Column::Id.gt(after.id)).order_by_asc(Column::Id),
+                Backend::Sqlite => $entity::Entity::find()
+                    .filter(Column::Id.gt(after.id))
+                    .order_by_asc(Column::Id),
                 // `(tx, id) > (…)` walks the (tx, id) index.
                 Backend::Postgres => $entity::Entity::find()
-                    .filter(Expr::tuple([Expr::col(Column::Tx).into(), Expr::col(Column::Id).into()]).gt(Expr::tuple([
-                        Expr::value(after.tx),
-                        Expr::value(after.id),
-                    ])))
+                    .filter(
+                        Expr::tuple([Expr::col(Column::Tx).into(), Expr::col(Column::Id).into()])
+                            .gt(Expr::tuple([Expr::value(after.tx), Expr::value(after.id)])),
+                    )
                     .filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)))
                     .order_by_asc(Column::Tx)
                     .order_by_asc(Column::Id),
@@ -64,19 +66,35 @@ macro_rules! log_reader {
         /// Where the log ends now: the dispatcher starts there (sockets replay the past).
         async fn $head(engine: &Engine) -> Result<Cursor> {
             use $entity::Column;
-            let q = $entity::Entity::find().select_only().column(Column::Tx).column(Column::Id);
+            let q = $entity::Entity::find()
+                .select_only()
+                .column(Column::Tx)
+                .column(Column::Id);
             let q = match engine.db().backend {
-                Backend::Postgres => q.filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG))).order_by_desc(Column::Tx),
+                Backend::Postgres => q
+                    .filter(Expr::col(Column::Tx).lt(Expr::cust(VISIBLE_PG)))
+                    .order_by_desc(Column::Tx),
                 // `tx` is always 0; the id is the rowid.
                 Backend::Sqlite => q,
             };
-            let last: Option<CursorRow> = q.order_by_desc(Column::Id).limit(1).into_model().one(&engine.db().read).await?;
-            Ok(last.map(|r| Cursor { tx: r.tx, id: r.id }).unwrap_or_default())
+            let last: Option<CursorRow> = q
+                .order_by_desc(Column::Id)
+                .limit(1)
+                .into_model()
+                .one(&engine.db().read)
+                .await?;
+            Ok(last
+                .map(|r| Cursor { tx: r.tx, id: r.id })
+                .unwrap_or_default())
         }
     };
 }
 
-log_reader!(conversation_events_after, conversation_head, conversation_event);
+log_reader!(
+    conversation_events_after,
+    conversation_head,
+    conversation_event
+);
 log_reader!(agent_events_after, agent_head, agent_event);
 
 fn corrupt(e: serde_json::Error) -> EngineError {
@@ -102,7 +120,12 @@ fn decode(row: &conversation_event::Model) -> Result<Logged> {
         conversation_id: row.conversation_id,
         event: serde_json::from_str(&row.payload).map_err(corrupt)?,
         placement: serde_json::from_str(&row.placement).map_err(corrupt)?,
-        moved_from: row.moved_from.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?,
+        moved_from: row
+            .moved_from
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(corrupt)?,
     })
 }
 
@@ -121,7 +144,13 @@ async fn read_conversation_events(engine: &Engine, after: Cursor) -> Result<Read
     let count = rows.len();
     let rows = rows
         .iter()
-        .filter_map(|r| decode(r).map_err(|e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event")).ok())
+        .filter_map(|r| {
+            decode(r)
+                .map_err(
+                    |e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event"),
+                )
+                .ok()
+        })
         .collect();
     Ok(Read { rows, count, end })
 }
@@ -137,7 +166,9 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
     }
     for conv in order {
         let events: Vec<&Logged> = rows.iter().filter(|r| r.conversation_id == conv).collect();
-        let Some(contact) = events.last().map(|d| d.placement.contact_id) else { continue };
+        let Some(contact) = events.last().map(|d| d.placement.contact_id) else {
+            continue;
+        };
         if !hub.cares_about(conv, contact) {
             continue;
         }
@@ -147,16 +178,29 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
             match &d.event {
                 Event::MessageAppended { message } => {
                     let public = message.visibility.visible_to_contact();
-                    hub.message(conv, message.seq, public, &frame(&ServerFrame::Message { message: message.clone() }));
+                    hub.message(
+                        conv,
+                        message.seq,
+                        public,
+                        &frame(&ServerFrame::Message {
+                            message: message.clone(),
+                        }),
+                    );
                     if hub.has_agents() {
                         let activity = Activity {
                             conversation_id: conv,
                             last_seq: message.seq,
-                            preview: public.then(|| switchboard_domain::conversation::preview_of(&message.body)),
+                            preview: public.then(|| {
+                                switchboard_domain::conversation::preview_of(&message.body)
+                            }),
                             last_sender: public.then_some(message.sender.kind),
                             last_message_at: message.created_at,
                         };
-                        hub.to_views(conv, std::slice::from_ref(&d.placement), &frame(&ServerFrame::Activity { activity }));
+                        hub.to_views(
+                            conv,
+                            std::slice::from_ref(&d.placement),
+                            &frame(&ServerFrame::Activity { activity }),
+                        );
                     }
                 }
                 other => {
@@ -177,22 +221,51 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
         };
         hub.to_contact(
             contact,
-            &frame(&ServerFrame::Status { conversation_id: conv, status: summary.status, revision: summary.revision }),
+            &frame(&ServerFrame::Status {
+                conversation_id: conv,
+                status: summary.status,
+                revision: summary.revision,
+            }),
         );
         if !hub.has_agents() {
             continue;
         }
-        hub.to_views(conv, &moved, &frame(&ServerFrame::Conversation { summary: summary.clone() }));
+        hub.to_views(
+            conv,
+            &moved,
+            &frame(&ServerFrame::Conversation {
+                summary: summary.clone(),
+            }),
+        );
         for event in rest {
             let (agent, text) = match event {
-                Event::Offered { agent, .. } => {
-                    (*agent, format!("New chat from {}: accept it before the timer runs out.", summary.contact_name))
-                }
-                Event::Transferred { to, .. } => (*to, format!("{}'s chat was transferred to you.", summary.contact_name)),
-                Event::Invited { agent, .. } => (*agent, format!("You were invited to the chat with {}.", summary.contact_name)),
+                Event::Offered { agent, .. } => (
+                    *agent,
+                    format!(
+                        "New chat from {}: accept it before the timer runs out.",
+                        summary.contact_name
+                    ),
+                ),
+                Event::Transferred { to, .. } => (
+                    *to,
+                    format!("{}'s chat was transferred to you.", summary.contact_name),
+                ),
+                Event::Invited { agent, .. } => (
+                    *agent,
+                    format!(
+                        "You were invited to the chat with {}.",
+                        summary.contact_name
+                    ),
+                ),
                 _ => continue,
             };
-            hub.to_agent(agent, &frame(&ServerFrame::Notice { conversation_id: conv, text }));
+            hub.to_agent(
+                agent,
+                &frame(&ServerFrame::Notice {
+                    conversation_id: conv,
+                    text,
+                }),
+            );
         }
     }
     Ok(())
@@ -202,10 +275,13 @@ fn fan_out_agents(engine: &Engine, rows: &[agent_event::Model]) {
     for row in rows {
         if row.kind == "presence_changed" {
             match serde_json::from_str::<PresenceChanged>(&row.payload) {
-                Ok(changed) => engine
-                    .hub()
-                    .to_all_agents(&frame(&ServerFrame::Presence { agent: row.account_id, presence: changed.presence })),
-                Err(e) => tracing::error!(error = %e, event = row.id, "skipping an unreadable agent event"),
+                Ok(changed) => engine.hub().to_all_agents(&frame(&ServerFrame::Presence {
+                    agent: row.account_id,
+                    presence: changed.presence,
+                })),
+                Err(e) => {
+                    tracing::error!(error = %e, event = row.id, "skipping an unreadable agent event")
+                }
             }
         }
     }
@@ -235,9 +311,14 @@ impl Engine {
 fn continuing(mut rows: Vec<Logged>, cursor: Cursor) -> Option<Read> {
     rows.sort_unstable_by_key(|r| r.id);
     rows.retain(|r| r.id > cursor.id);
-    let dense = rows.first().is_some_and(|r| r.id == cursor.id + 1) && rows.windows(2).all(|w| w[1].id == w[0].id + 1);
+    let dense = rows.first().is_some_and(|r| r.id == cursor.id + 1)
+        && rows.windows(2).all(|w| w[1].id == w[0].id + 1);
     let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
-    dense.then_some(Read { count: rows.len(), end, rows })
+    dense.then_some(Read {
+        count: rows.len(),
+        end,
+        rows,
+    })
 }
 
 pub(crate) struct Dispatcher {
@@ -250,16 +331,34 @@ impl Dispatcher {
     pub async fn new(engine: Engine) -> Result<Self> {
         let conversations = conversation_head(&engine).await?;
         let agents = agent_head(&engine).await?;
-        Ok(Self { engine, conversations, agents })
+        Ok(Self {
+            engine,
+            conversations,
+            agents,
+        })
     }
 
     /// Fans out everything new; returns how many events. The agent log is read when an agent
     /// event was announced, or with `all` (the poll, which also finds unannounced ones).
     pub async fn step(&mut self, all: bool) -> Result<usize> {
         let mut total = 0;
-        let mut agents = all || self.engine.bus().signals().agent_events.swap(false, std::sync::atomic::Ordering::AcqRel);
-        let handed = std::mem::take(&mut *self.engine.committed().lock().map_err(|_| EngineError::Internal("dispatcher lock".into()))?);
-        let mut fresh = (self.engine.db().backend == Backend::Sqlite).then(|| continuing(handed, self.conversations)).flatten();
+        let mut agents = all
+            || self
+                .engine
+                .bus()
+                .signals()
+                .agent_events
+                .swap(false, std::sync::atomic::Ordering::AcqRel);
+        let handed = std::mem::take(
+            &mut *self
+                .engine
+                .committed()
+                .lock()
+                .map_err(|_| EngineError::Internal("dispatcher lock".into()))?,
+        );
+        let mut fresh = (self.engine.db().backend == Backend::Sqlite)
+            .then(|| continuing(handed, self.conversations))
+            .flatten();
         loop {
             let read = match fresh.take() {
                 Some(read) => read,
@@ -274,7 +373,10 @@ impl Dispatcher {
                 agent_rows = agent_events_after(&self.engine, self.agents).await?;
                 if let Some(last) = agent_rows.last() {
                     fan_out_agents(&self.engine, &agent_rows);
-                    self.agents = Cursor { tx: last.tx, id: last.id };
+                    self.agents = Cursor {
+                        tx: last.tx,
+                        id: last.id,
+                    };
                 }
                 agents = agent_rows.len() as u64 == BATCH;
             }
@@ -328,13 +430,24 @@ mod tests {
             involved: vec![],
             passed_by: vec![],
         };
-        Logged { id, tx: 0, conversation_id: Uuid::nil(), event: Event::Reopened, placement, moved_from: None }
+        Logged {
+            id,
+            tx: 0,
+            conversation_id: Uuid::nil(),
+            event: Event::Reopened,
+            placement,
+            moved_from: None,
+        }
     }
 
     fn ids(read: Option<Read>) -> Option<Vec<i64>> {
         read.map(|r| {
             assert_eq!(r.count, r.rows.len());
-            assert_eq!(r.end.map(|c| c.id), r.rows.last().map(|l| l.id), "the read ends at its last row");
+            assert_eq!(
+                r.end.map(|c| c.id),
+                r.rows.last().map(|l| l.id),
+                "the read ends at its last row"
+            );
             r.rows.iter().map(|r| r.id).collect()
         })
     }
@@ -343,9 +456,15 @@ mod tests {
     fn handed_over_rows_are_used_only_when_they_continue_the_log() {
         let at = |id| Cursor { tx: 0, id };
         // In any order, right after the cursor: used.
-        assert_eq!(ids(continuing(vec![row(12), row(11)], at(10))), Some(vec![11, 12]));
+        assert_eq!(
+            ids(continuing(vec![row(12), row(11)], at(10))),
+            Some(vec![11, 12])
+        );
         // Rows already fanned out (read from the log meanwhile) are dropped.
-        assert_eq!(ids(continuing(vec![row(9), row(10), row(11)], at(10))), Some(vec![11]));
+        assert_eq!(
+            ids(continuing(vec![row(9), row(10), row(11)], at(10))),
+            Some(vec![11])
+        );
         // A row missing before or between them: the log is read instead.
         assert_eq!(ids(continuing(vec![row(12)], at(10))), None);
         assert_eq!(ids(continuing(vec![row(11), row(13)], at(10))), None);
@@ -358,15 +477,32 @@ mod tests {
         use sea_orm::{EntityTrait, QueryOrder};
         use switchboard_domain::{ContactDetails, MessageBody};
         let dir = std::env::temp_dir().join(format!("sb-handover-{}", Uuid::new_v4().simple()));
-        let engine = Engine::open(crate::EngineConfig::new(format!("sqlite://{}/e.db", dir.display()))).await.unwrap();
+        let engine = Engine::open(crate::EngineConfig::new(format!(
+            "sqlite://{}/e.db",
+            dir.display()
+        )))
+        .await
+        .unwrap();
         // No workers: nothing takes the rows, and nothing else writes.
         for name in ["Ada", "Bob", "Cy"] {
             let details = ContactDetails::parse(name, &format!("{name}@example.com"), "").unwrap();
             let kind = crate::conversations::StartKind::Chat;
-            engine.start_web_conversation(&details, &MessageBody::parse("hi").unwrap(), Uuid::new_v4(), kind).await.unwrap();
+            engine
+                .start_web_conversation(
+                    &details,
+                    &MessageBody::parse("hi").unwrap(),
+                    Uuid::new_v4(),
+                    kind,
+                )
+                .await
+                .unwrap();
         }
         let handed = std::mem::take(&mut *engine.committed().lock().unwrap());
-        let stored = conversation_event::Entity::find().order_by_asc(conversation_event::Column::Id).all(&engine.db().read).await.unwrap();
+        let stored = conversation_event::Entity::find()
+            .order_by_asc(conversation_event::Column::Id)
+            .all(&engine.db().read)
+            .await
+            .unwrap();
         assert_eq!(stored.len(), 6, "two events per start");
         let stored: Vec<Logged> = stored.iter().map(|r| decode(r).unwrap()).collect();
         assert_eq!(handed, stored);

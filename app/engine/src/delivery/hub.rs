@@ -19,7 +19,12 @@ const QUEUE: usize = 256;
 #[derive(Debug, Clone)]
 pub enum Push {
     /// A message frame; the session's cursor decides (send, skip, or refetch a gap).
-    Message { conversation_id: Uuid, seq: u64, public: bool, frame: Arc<str> },
+    Message {
+        conversation_id: Uuid,
+        seq: u64,
+        public: bool,
+        frame: Arc<str>,
+    },
     /// Any other frame, sent as is.
     Frame(Arc<str>),
     /// Live updates may have been missed: catch up every stream from the database.
@@ -122,7 +127,9 @@ impl Registry {
     }
 
     fn is_agent(&self, id: SocketId) -> bool {
-        self.sockets.get(&id).is_some_and(|e| matches!(e.listener, Listener::Agent { .. }))
+        self.sockets
+            .get(&id)
+            .is_some_and(|e| matches!(e.listener, Listener::Agent { .. }))
     }
 }
 
@@ -147,7 +154,10 @@ impl Drop for Membership {
 
 impl Hub {
     fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
-        let mut guard = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     }
 
@@ -155,18 +165,31 @@ impl Hub {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let mailbox = Arc::new(Mailbox::default());
         self.with(|r| {
-            r.sockets.insert(id, Entry { listener, mailbox: mailbox.clone(), streams: vec![] });
+            r.sockets.insert(
+                id,
+                Entry {
+                    listener,
+                    mailbox: mailbox.clone(),
+                    streams: vec![],
+                },
+            );
             match listener {
                 Listener::Visitor { contact } => r.contacts.entry(contact).or_default().push(id),
                 Listener::Agent { agent } => r.agents.entry(agent).or_default().push(id),
             }
         });
-        Membership { id, mailbox, hub: self.clone() }
+        Membership {
+            id,
+            mailbox,
+            hub: self.clone(),
+        }
     }
 
     fn leave(&self, id: SocketId) {
         self.with(|r| {
-            let Some(entry) = r.sockets.remove(&id) else { return };
+            let Some(entry) = r.sockets.remove(&id) else {
+                return;
+            };
             for c in entry.streams {
                 unlink(&mut r.streams, c, id);
             }
@@ -181,7 +204,9 @@ impl Hub {
     /// Listens to a conversation's stream (before replaying it, so nothing falls between).
     pub fn subscribe(&self, id: SocketId, conversation: Uuid) {
         self.with(|r| {
-            let Some(entry) = r.sockets.get_mut(&id) else { return };
+            let Some(entry) = r.sockets.get_mut(&id) else {
+                return;
+            };
             if !entry.streams.contains(&conversation) {
                 entry.streams.push(conversation);
                 r.streams.entry(conversation).or_default().push(id);
@@ -207,7 +232,15 @@ impl Hub {
         self.with(|r| {
             for id in r.streams.get(&conversation).into_iter().flatten() {
                 if public || r.is_agent(*id) {
-                    r.push(*id, Push::Message { conversation_id: conversation, seq, public, frame: frame.clone() });
+                    r.push(
+                        *id,
+                        Push::Message {
+                            conversation_id: conversation,
+                            seq,
+                            public,
+                            frame: frame.clone(),
+                        },
+                    );
                 }
             }
         });
@@ -267,7 +300,11 @@ impl Hub {
 
     /// Whether anyone on this node could receive something about this conversation.
     pub fn cares_about(&self, conversation: Uuid, contact: Uuid) -> bool {
-        self.with(|r| !r.agents.is_empty() || r.streams.contains_key(&conversation) || r.contacts.contains_key(&contact))
+        self.with(|r| {
+            !r.agents.is_empty()
+                || r.streams.contains_key(&conversation)
+                || r.contacts.contains_key(&contact)
+        })
     }
 
     pub fn has_agents(&self) -> bool {
@@ -292,8 +329,12 @@ mod tests {
     fn internal_messages_never_reach_a_visitor_socket() {
         let hub = Hub::default();
         let conv = Uuid::from_u128(5);
-        let visitor = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
-        let agent = hub.join(Listener::Agent { agent: Uuid::from_u128(1) });
+        let visitor = hub.join(Listener::Visitor {
+            contact: Uuid::from_u128(7),
+        });
+        let agent = hub.join(Listener::Agent {
+            agent: Uuid::from_u128(1),
+        });
         hub.subscribe(visitor.id, conv);
         hub.subscribe(agent.id, conv);
         hub.message(conv, 1, true, &frame("public"));
@@ -310,18 +351,49 @@ mod tests {
         let conv = Uuid::from_u128(5);
         let a1 = Uuid::from_u128(1);
         let mine = hub.join(Listener::Agent { agent: a1 });
-        let other = hub.join(Listener::Agent { agent: Uuid::from_u128(2) });
-        let room = hub.join(Listener::Agent { agent: Uuid::from_u128(3) });
-        hub.set_view(mine.id, a1, InboxView { folder: Folder::Engaged, filter: Filter::default() });
-        hub.set_view(other.id, Uuid::from_u128(2), InboxView { folder: Folder::Engaged, filter: Filter::default() });
+        let other = hub.join(Listener::Agent {
+            agent: Uuid::from_u128(2),
+        });
+        let room = hub.join(Listener::Agent {
+            agent: Uuid::from_u128(3),
+        });
+        hub.set_view(
+            mine.id,
+            a1,
+            InboxView {
+                folder: Folder::Engaged,
+                filter: Filter::default(),
+            },
+        );
+        hub.set_view(
+            other.id,
+            Uuid::from_u128(2),
+            InboxView {
+                folder: Folder::Engaged,
+                filter: Filter::default(),
+            },
+        );
         hub.subscribe(room.id, conv);
         hub.subscribe(mine.id, conv);
-        let p = Placement { status: ConversationStatus::Open, lead: false, channel: Channel::Web, contact_id: Uuid::nil(), involved: vec![a1], passed_by: vec![] };
+        let p = Placement {
+            status: ConversationStatus::Open,
+            lead: false,
+            channel: Channel::Web,
+            contact_id: Uuid::nil(),
+            involved: vec![a1],
+            passed_by: vec![],
+        };
         hub.to_views(conv, &[p], &frame("row"));
         assert!(matches!(next(&mine), Some(Push::Frame(_))));
-        assert!(next(&mine).is_none(), "once, though it both views and streams it");
+        assert!(
+            next(&mine).is_none(),
+            "once, though it both views and streams it"
+        );
         assert!(next(&other).is_none(), "not their chat");
-        assert!(matches!(next(&room), Some(Push::Frame(_))), "their open room");
+        assert!(
+            matches!(next(&room), Some(Push::Frame(_))),
+            "their open room"
+        );
         let _ = Scope::All;
     }
 
@@ -340,15 +412,23 @@ mod tests {
         for _ in 0..QUEUE + 1 {
             hub.to_agent(agent, &frame("x"));
         }
-        let got = tokio::time::timeout(std::time::Duration::from_secs(1), m.mailbox.take()).await.expect("woken");
+        let got = tokio::time::timeout(std::time::Duration::from_secs(1), m.mailbox.take())
+            .await
+            .expect("woken");
         assert!(matches!(got, Delivery::Lagged), "{got:?}");
-        assert_eq!(m.mailbox.queue.lock().unwrap().capacity(), 0, "nothing kept");
+        assert_eq!(
+            m.mailbox.queue.lock().unwrap().capacity(),
+            0,
+            "nothing kept"
+        );
     }
 
     #[test]
     fn leaving_removes_every_trace() {
         let hub = Hub::default();
-        let m = hub.join(Listener::Visitor { contact: Uuid::from_u128(7) });
+        let m = hub.join(Listener::Visitor {
+            contact: Uuid::from_u128(7),
+        });
         hub.subscribe(m.id, Uuid::from_u128(5));
         assert_eq!(hub.socket_count(), 1);
         drop(m);

@@ -77,7 +77,10 @@ struct Session<W> {
 }
 
 fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
-    ServerFrame::Error { code: code.into(), message: message.into() }
+    ServerFrame::Error {
+        code: code.into(),
+        message: message.into(),
+    }
 }
 
 impl<W: Sink<Outbound> + Unpin> Session<W> {
@@ -116,7 +119,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
     }
 
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), End> {
-        self.write(Outbound::Text(super::dispatcher::frame(frame))).await
+        self.write(Outbound::Text(super::dispatcher::frame(frame)))
+            .await
     }
 
     /// Sends what the database has after the cursor, in order, within the replay bound.
@@ -124,10 +128,17 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         let include_internal = self.is_agent();
         let mut budget = MAX_REPLAY;
         while budget > 0 {
-            let Some(after) = self.cursors.get(&conversation_id).map(|c| c.delivered()) else { return Ok(()) };
+            let Some(after) = self.cursors.get(&conversation_id).map(|c| c.delivered()) else {
+                return Ok(());
+            };
             let batch = self
                 .engine
-                .messages_after(conversation_id, after, include_internal, REPLAY_PAGE.min(budget))
+                .messages_after(
+                    conversation_id,
+                    after,
+                    include_internal,
+                    REPLAY_PAGE.min(budget),
+                )
                 .await
                 .map_err(End::Failed)?;
             let full = batch.len() as u64 == REPLAY_PAGE.min(budget);
@@ -148,17 +159,34 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 
     async fn subscribe(&mut self, conversation_id: Uuid, after_seq: u64) -> Result<(), End> {
         if self.cursors.len() >= MAX_SUBSCRIPTIONS && !self.cursors.contains_key(&conversation_id) {
-            let text = format!("A connection can follow at most {MAX_SUBSCRIPTIONS} conversations.");
-            return self.send(&error_frame("too_many_subscriptions", text)).await;
+            let text =
+                format!("A connection can follow at most {MAX_SUBSCRIPTIONS} conversations.");
+            return self
+                .send(&error_frame("too_many_subscriptions", text))
+                .await;
         }
-        let state = self.engine.state(conversation_id).await.map_err(End::Failed)?;
+        let state = self
+            .engine
+            .state(conversation_id)
+            .await
+            .map_err(End::Failed)?;
         let state = match (state, self.peer) {
             (Some(s), Peer::Visitor { contact_id }) if s.contact_id == contact_id => s,
             (Some(s), Peer::Agent { .. }) => s,
-            _ => return self.send(&error_frame("not_found", "That conversation does not exist.")).await,
+            _ => {
+                return self
+                    .send(&error_frame(
+                        "not_found",
+                        "That conversation does not exist.",
+                    ))
+                    .await
+            }
         };
         if after_seq > state.last_seq {
-            let text = format!("after_seq {after_seq} is beyond the conversation's last message ({}).", state.last_seq);
+            let text = format!(
+                "after_seq {after_seq} is beyond the conversation's last message ({}).",
+                state.last_seq
+            );
             return self.send(&error_frame("bad_after_seq", text)).await;
         }
         if state.last_seq - after_seq > MAX_REPLAY {
@@ -167,15 +195,27 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         }
         // Listen first, then replay: nothing committed in between can be missed.
         self.engine.hub().subscribe(self.socket, conversation_id);
-        self.cursors.insert(conversation_id, DeliveryCursor::after(after_seq));
+        self.cursors
+            .insert(conversation_id, DeliveryCursor::after(after_seq));
         self.catch_up(conversation_id).await?;
-        let seq = self.cursors.get(&conversation_id).map(|c| c.delivered()).unwrap_or(after_seq);
-        self.send(&ServerFrame::Synced { conversation_id, seq }).await
+        let seq = self
+            .cursors
+            .get(&conversation_id)
+            .map(|c| c.delivered())
+            .unwrap_or(after_seq);
+        self.send(&ServerFrame::Synced {
+            conversation_id,
+            seq,
+        })
+        .await
     }
 
     async fn on_client_text(&mut self, text: &str) -> Result<(), End> {
         match serde_json::from_str::<ClientFrame>(text) {
-            Ok(ClientFrame::Subscribe { conversation_id, after_seq }) => self.subscribe(conversation_id, after_seq).await,
+            Ok(ClientFrame::Subscribe {
+                conversation_id,
+                after_seq,
+            }) => self.subscribe(conversation_id, after_seq).await,
             Ok(ClientFrame::Unsubscribe { conversation_id }) => {
                 self.engine.hub().unsubscribe(self.socket, conversation_id);
                 self.cursors.remove(&conversation_id);
@@ -187,22 +227,40 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 }
                 Ok(())
             }
-            Ok(ClientFrame::Send { conversation_id, client_msg_id, body }) => {
-                Box::pin(self.visitor_send(conversation_id, client_msg_id, body)).await
-            }
+            Ok(ClientFrame::Send {
+                conversation_id,
+                client_msg_id,
+                body,
+            }) => Box::pin(self.visitor_send(conversation_id, client_msg_id, body)).await,
             Ok(ClientFrame::Ping) => self.send(&ServerFrame::Pong).await,
-            Err(_) => self.send(&error_frame("bad_frame", "That frame could not be read.")).await,
+            Err(_) => {
+                self.send(&error_frame("bad_frame", "That frame could not be read."))
+                    .await
+            }
         }
     }
 
     /// A visitor's message over the socket: the same command as `visitor/send`.
-    async fn visitor_send(&mut self, conversation_id: Uuid, client_msg_id: Uuid, body: String) -> Result<(), End> {
+    async fn visitor_send(
+        &mut self,
+        conversation_id: Uuid,
+        client_msg_id: Uuid,
+        body: String,
+    ) -> Result<(), End> {
         use crate::conversations::{Appended, ContactRef};
         use switchboard_domain::MessageBody;
-        let failed = |e: &crate::EngineError| ServerFrame::SendFailed { client_msg_id, error: e.into() };
+        let failed = |e: &crate::EngineError| ServerFrame::SendFailed {
+            client_msg_id,
+            error: e.into(),
+        };
         let Peer::Visitor { contact_id } = self.peer else {
             let error = switchboard_wire::ApiError::Forbidden;
-            return self.send(&ServerFrame::SendFailed { client_msg_id, error }).await;
+            return self
+                .send(&ServerFrame::SendFailed {
+                    client_msg_id,
+                    error,
+                })
+                .await;
         };
         let body = match MessageBody::parse(&body) {
             Ok(b) => b,
@@ -214,11 +272,20 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 Err(e) => return self.send(&failed(&e)).await,
             }
         }
-        let contact = ContactRef { id: contact_id, name: self.sender_name.clone().unwrap_or_default() };
-        match self.engine.contact_writes(conversation_id, contact, body, client_msg_id).await {
+        let contact = ContactRef {
+            id: contact_id,
+            name: self.sender_name.clone().unwrap_or_default(),
+        };
+        match self
+            .engine
+            .contact_writes(conversation_id, contact, body, client_msg_id)
+            .await
+        {
             // The dispatcher brings it to this socket as a `message` frame.
             Ok(Appended::New(_)) if self.cursors.contains_key(&conversation_id) => Ok(()),
-            Ok(Appended::New(message) | Appended::Duplicate(message)) => self.send(&ServerFrame::Sent { message }).await,
+            Ok(Appended::New(message) | Appended::Duplicate(message)) => {
+                self.send(&ServerFrame::Sent { message }).await
+            }
             Err(e) => self.send(&failed(&e)).await,
         }
     }
@@ -226,8 +293,15 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
     async fn on_push(&mut self, push: Push) -> Result<(), End> {
         match push {
             Push::Frame(text) => self.write(Outbound::Text(text)).await,
-            Push::Message { conversation_id, seq, public, frame } => {
-                let Some(cursor) = self.cursors.get(&conversation_id).copied() else { return Ok(()) };
+            Push::Message {
+                conversation_id,
+                seq,
+                public,
+                frame,
+            } => {
+                let Some(cursor) = self.cursors.get(&conversation_id).copied() else {
+                    return Ok(());
+                };
                 match cursor.decide(seq) {
                     Delivery::Skip => Ok(()),
                     Delivery::Refetch => self.catch_up(conversation_id).await,
@@ -261,18 +335,32 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 
 /// Runs one socket until the client leaves, goes silent, or the server shuts down (then it
 /// gets close code 1012 and reconnects, to this node or another).
-pub async fn run<W, R>(engine: Engine, peer: Peer, sink: W, mut stream: R, shutdown: CancellationToken)
-where
+pub async fn run<W, R>(
+    engine: Engine,
+    peer: Peer,
+    sink: W,
+    mut stream: R,
+    shutdown: CancellationToken,
+) where
     W: Sink<Outbound> + Unpin,
     R: Stream<Item = Inbound> + Unpin,
 {
     let listener = match peer {
-        Peer::Visitor { contact_id } => Listener::Visitor { contact: contact_id },
+        Peer::Visitor { contact_id } => Listener::Visitor {
+            contact: contact_id,
+        },
         Peer::Agent { id } => Listener::Agent { agent: id },
     };
     let membership = engine.hub().join(listener);
-    let mut session =
-        Session { engine: engine.clone(), peer, sink, socket: membership.id, cursors: HashMap::new(), sender_name: None, unflushed: false };
+    let mut session = Session {
+        engine: engine.clone(),
+        peer,
+        sink,
+        socket: membership.id,
+        cursors: HashMap::new(),
+        sender_name: None,
+        unflushed: false,
+    };
     // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
     // is that of its largest state.
     if let Peer::Agent { id } = peer {
@@ -280,7 +368,11 @@ where
             tracing::warn!(error = %e, agent = %id, "recording the connection failed");
         }
     }
-    let role = if session.is_agent() { Role::Agent } else { Role::Visitor };
+    let role = if session.is_agent() {
+        Role::Agent
+    } else {
+        Role::Visitor
+    };
     let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
     let mut last_heard = Instant::now();
     let mut watchdog = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
@@ -322,12 +414,21 @@ where
         };
     }
     let close = match outcome {
-        Err(End::Shutdown) => Outbound::Close { code: CLOSE_RESTARTING, reason: "server restarting" },
+        Err(End::Shutdown) => Outbound::Close {
+            code: CLOSE_RESTARTING,
+            reason: "server restarting",
+        },
         Err(End::Failed(e)) => {
             tracing::warn!(error = %e, "websocket session failed");
-            Outbound::Close { code: 1011, reason: "server error" }
+            Outbound::Close {
+                code: 1011,
+                reason: "server error",
+            }
         }
-        _ => Outbound::Close { code: 1000, reason: "" },
+        _ => Outbound::Close {
+            code: 1000,
+            reason: "",
+        },
     };
     if session.write(close).await.is_ok() {
         let _ = session.flush().await;

@@ -38,7 +38,9 @@ impl ViewIndex {
     }
 
     pub fn remove(&mut self, socket: SocketId) {
-        let Some((me, view)) = self.views.remove(&socket) else { return };
+        let Some((me, view)) = self.views.remove(&socket) else {
+            return;
+        };
         match Self::key(me, &view) {
             Ok(folder) => {
                 if let Some(set) = self.whole_folder.get_mut(&folder) {
@@ -62,12 +64,12 @@ impl ViewIndex {
     /// Adds to `out` every socket whose view shows a conversation placed so.
     pub fn matching(&self, p: &Placement, out: &mut Vec<SocketId>) {
         let folder = p.folder();
-        let candidates = self
-            .whole_folder
-            .get(&folder)
-            .into_iter()
-            .flatten()
-            .chain(p.involved.iter().filter_map(|a| self.by_agent.get(&(folder, *a))).flatten());
+        let candidates = self.whole_folder.get(&folder).into_iter().flatten().chain(
+            p.involved
+                .iter()
+                .filter_map(|a| self.by_agent.get(&(folder, *a)))
+                .flatten(),
+        );
         for socket in candidates {
             if let Some((me, view)) = self.views.get(socket) {
                 if view.shows(*me, p) && !out.contains(socket) {
@@ -103,7 +105,14 @@ mod tests {
     }
 
     fn view(folder: Folder, scope: Scope) -> InboxView {
-        InboxView { folder, filter: Filter { scope, unread_only: false, channel: None } }
+        InboxView {
+            folder,
+            filter: Filter {
+                scope,
+                unread_only: false,
+                channel: None,
+            },
+        }
     }
 
     fn recipients(idx: &ViewIndex, p: &Placement) -> Vec<SocketId> {
@@ -122,10 +131,23 @@ mod tests {
         idx.set(12, a2, view(Folder::Queued, Scope::Mine));
         idx.set(13, admin, view(Folder::Engaged, Scope::All));
         idx.set(14, admin, view(Folder::Engaged, Scope::Operator(a1)));
-        assert_eq!(recipients(&idx, &placed(ConversationStatus::Open, &[1])), vec![10, 13, 14]);
-        assert_eq!(recipients(&idx, &placed(ConversationStatus::Open, &[2])), vec![11, 13]);
-        assert_eq!(recipients(&idx, &placed(ConversationStatus::Queued, &[])), vec![12], "the queue is shared");
-        assert!(recipients(&idx, &placed(ConversationStatus::Closed, &[1])).is_empty(), "nobody views History");
+        assert_eq!(
+            recipients(&idx, &placed(ConversationStatus::Open, &[1])),
+            vec![10, 13, 14]
+        );
+        assert_eq!(
+            recipients(&idx, &placed(ConversationStatus::Open, &[2])),
+            vec![11, 13]
+        );
+        assert_eq!(
+            recipients(&idx, &placed(ConversationStatus::Queued, &[])),
+            vec![12],
+            "the queue is shared"
+        );
+        assert!(
+            recipients(&idx, &placed(ConversationStatus::Closed, &[1])).is_empty(),
+            "nobody views History"
+        );
     }
 
     #[test]
@@ -135,11 +157,17 @@ mod tests {
         idx.set(10, a1, view(Folder::Engaged, Scope::Mine));
         idx.set(10, a1, view(Folder::History, Scope::All));
         assert!(recipients(&idx, &placed(ConversationStatus::Open, &[1])).is_empty());
-        assert_eq!(recipients(&idx, &placed(ConversationStatus::Closed, &[5])), vec![10]);
+        assert_eq!(
+            recipients(&idx, &placed(ConversationStatus::Closed, &[5])),
+            vec![10]
+        );
         idx.remove(10);
         assert!(idx.is_empty());
         assert!(recipients(&idx, &placed(ConversationStatus::Closed, &[5])).is_empty());
-        assert!(idx.whole_folder.is_empty() && idx.by_agent.is_empty(), "no empty buckets left behind");
+        assert!(
+            idx.whole_folder.is_empty() && idx.by_agent.is_empty(),
+            "no empty buckets left behind"
+        );
     }
 
     #[test]
@@ -153,6 +181,9 @@ mod tests {
         let mut declined = placed(ConversationStatus::Queued, &[]);
         assert_eq!(recipients(&idx, &declined), vec![11]);
         declined.passed_by.push(a1);
-        assert!(recipients(&idx, &declined).is_empty(), "hidden from whoever declined it");
+        assert!(
+            recipients(&idx, &declined).is_empty(),
+            "hidden from whoever declined it"
+        );
     }
 }

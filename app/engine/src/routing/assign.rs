@@ -6,12 +6,15 @@
 use super::settings;
 use crate::conversations::write::{retrying, Lock, Tx};
 use crate::error::Result;
-use crate::store::for_update;
 use crate::store::codec;
 use crate::store::entities::{account, conversation};
+use crate::store::for_update;
 use crate::Engine;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use std::collections::HashMap;
 use switchboard_domain::conversation::{decide, Command, Refusal};
 use switchboard_domain::routing::rank_agents;
@@ -22,9 +25,10 @@ use uuid::Uuid;
 /// counts, whatever the number of conversations.
 pub(crate) async fn active_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<Uuid, u32>> {
     let mut active: HashMap<Uuid, u32> = HashMap::new();
-    for (status, holder) in
-        [(ConversationStatus::Open, conversation::Column::AssigneeId), (ConversationStatus::Offered, conversation::Column::OfferedTo)]
-    {
+    for (status, holder) in [
+        (ConversationStatus::Open, conversation::Column::AssigneeId),
+        (ConversationStatus::Offered, conversation::Column::OfferedTo),
+    ] {
         #[derive(sea_orm::FromQueryResult)]
         struct Held {
             agent: Option<Uuid>,
@@ -70,7 +74,10 @@ pub(crate) async fn agent_loads<C: ConnectionTrait>(db: &C) -> Result<Vec<AgentL
 
 /// Locks an agent's row and tells whether they can take one more chat right now.
 async fn has_room_locked(tx: &Tx, agent: Uuid) -> Result<bool> {
-    let Some(row) = for_update(account::Entity::find_by_id(agent), tx.backend()).one(&tx.txn).await? else {
+    let Some(row) = for_update(account::Entity::find_by_id(agent), tx.backend())
+        .one(&tx.txn)
+        .await?
+    else {
         return Ok(false);
     };
     if !row.active || codec::presence(&row.presence)? != Presence::Online {
@@ -132,9 +139,14 @@ impl Engine {
                 }
             }
             let command = match chosen {
-                Some(agent) => Command::Offer { agent, deadline: now + settings.accept_timeout_secs as i64 * 1000 },
+                Some(agent) => Command::Offer {
+                    agent,
+                    deadline: now + settings.accept_timeout_secs as i64 * 1000,
+                },
                 None if offer_only => return Ok(Routed::NobodyFree),
-                None => Command::Enqueue { deadline: now + settings.queue_timeout_secs as i64 * 1000 },
+                None => Command::Enqueue {
+                    deadline: now + settings.queue_timeout_secs as i64 * 1000,
+                },
             };
             let decision = match decide(&state, &command, now, &mut Uuid::now_v7) {
                 Ok(d) => d,

@@ -15,15 +15,30 @@ use uuid::Uuid;
 impl Tx {
     /// A colleague as a command names them, and whether they are Online now.
     async fn colleague(&self, id: Uuid) -> Result<(AgentRef, bool)> {
-        let row = account::Entity::find_by_id(id).one(&self.txn).await?.ok_or(EngineError::NotFound(Missing::Agent))?;
+        let row = account::Entity::find_by_id(id)
+            .one(&self.txn)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Agent))?;
         let online = row.active && codec::presence(&row.presence)? == Presence::Online;
-        Ok((AgentRef { id: row.id, name: row.name }, online))
+        Ok((
+            AgentRef {
+                id: row.id,
+                name: row.name,
+            },
+            online,
+        ))
     }
 }
 
 impl Engine {
     /// Hands a chat to another Online agent, with a comment only agents see.
-    pub async fn transfer(&self, conversation_id: Uuid, from: AgentRef, to: Uuid, comment: &str) -> Result<Outcome> {
+    pub async fn transfer(
+        &self,
+        conversation_id: Uuid,
+        from: AgentRef,
+        to: Uuid,
+        comment: &str,
+    ) -> Result<Outcome> {
         self.with_colleague(conversation_id, to, |to, to_online| Command::Transfer {
             from: from.clone(),
             to,
@@ -34,16 +49,35 @@ impl Engine {
     }
 
     /// Invites another Online agent into the room.
-    pub async fn invite(&self, conversation_id: Uuid, by: AgentRef, agent: Uuid) -> Result<Outcome> {
-        self.with_colleague(conversation_id, agent, |agent, agent_online| Command::Invite { by: by.clone(), agent, agent_online })
-            .await
+    pub async fn invite(
+        &self,
+        conversation_id: Uuid,
+        by: AgentRef,
+        agent: Uuid,
+    ) -> Result<Outcome> {
+        self.with_colleague(conversation_id, agent, |agent, agent_online| {
+            Command::Invite {
+                by: by.clone(),
+                agent,
+                agent_online,
+            }
+        })
+        .await
     }
 
-    async fn with_colleague(&self, conversation_id: Uuid, colleague: Uuid, command: impl Fn(AgentRef, bool) -> Command) -> Result<Outcome> {
+    async fn with_colleague(
+        &self,
+        conversation_id: Uuid,
+        colleague: Uuid,
+        command: impl Fn(AgentRef, bool) -> Command,
+    ) -> Result<Outcome> {
         retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
-            let state = tx.load(conversation_id, Lock::Wait).await?.ok_or(EngineError::NotFound(Missing::Conversation))?;
+            let state = tx
+                .load(conversation_id, Lock::Wait)
+                .await?
+                .ok_or(EngineError::NotFound(Missing::Conversation))?;
             let (agent, online) = tx.colleague(colleague).await?;
             let decision = decide(&state, &command(agent, online), now, &mut Uuid::now_v7)?;
             let outcome = tx.apply(&state, decision, now).await?;

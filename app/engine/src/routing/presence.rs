@@ -28,13 +28,24 @@ pub struct PresenceChanged {
 
 impl Tx {
     /// Applies a presence command to an agent whose row this transaction has locked.
-    pub(crate) async fn presence(&mut self, row: &account::Model, command: PresenceCommand, now: i64) -> Result<Option<AgentPresence>> {
-        let current = AgentPresence { presence: codec::presence(&row.presence)?, auto: row.presence_auto };
+    pub(crate) async fn presence(
+        &mut self,
+        row: &account::Model,
+        command: PresenceCommand,
+        now: i64,
+    ) -> Result<Option<AgentPresence>> {
+        let current = AgentPresence {
+            presence: codec::presence(&row.presence)?,
+            auto: row.presence_auto,
+        };
         let Some(next) = decide_presence(current, command) else {
             return Ok(None);
         };
         account::Entity::update_many()
-            .col_expr(account::Column::Presence, Expr::value(next.presence.as_str()))
+            .col_expr(
+                account::Column::Presence,
+                Expr::value(next.presence.as_str()),
+            )
             .col_expr(account::Column::PresenceAuto, Expr::value(next.auto))
             .col_expr(account::Column::PresenceSince, Expr::value(now))
             .filter(account::Column::Id.eq(row.id))
@@ -57,7 +68,10 @@ impl Tx {
             .exec(&self.txn)
             .await?;
         }
-        let payload = PresenceChanged { presence: next.presence, auto: next.auto };
+        let payload = PresenceChanged {
+            presence: next.presence,
+            auto: next.auto,
+        };
         agent_event::Entity::insert(agent_event::ActiveModel {
             account_id: Set(row.id),
             kind: Set("presence_changed".into()),
@@ -77,13 +91,20 @@ impl Tx {
     }
 
     pub(crate) async fn lock_agent(&self, agent: Uuid) -> Result<account::Model> {
-        for_update(account::Entity::find_by_id(agent), self.backend()).one(&self.txn).await?.ok_or(EngineError::NotFound(Missing::Agent))
+        for_update(account::Entity::find_by_id(agent), self.backend())
+            .one(&self.txn)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Agent))
     }
 }
 
 impl Engine {
     /// Changes an agent's presence as the domain allows; `None` when nothing changed.
-    pub async fn set_presence(&self, agent: Uuid, command: PresenceCommand) -> Result<Option<AgentPresence>> {
+    pub async fn set_presence(
+        &self,
+        agent: Uuid,
+        command: PresenceCommand,
+    ) -> Result<Option<AgentPresence>> {
         retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
@@ -112,10 +133,16 @@ impl Engine {
                 expires_at: Set(now + ttl),
             })
             .on_conflict(
-                OnConflict::columns([presence_lease::Column::NodeId, presence_lease::Column::AccountId])
-                    .value(presence_lease::Column::Sockets, Expr::col((presence_lease::Entity, presence_lease::Column::Sockets)).add(1))
-                    .value(presence_lease::Column::ExpiresAt, Expr::value(now + ttl))
-                    .to_owned(),
+                OnConflict::columns([
+                    presence_lease::Column::NodeId,
+                    presence_lease::Column::AccountId,
+                ])
+                .value(
+                    presence_lease::Column::Sockets,
+                    Expr::col((presence_lease::Entity, presence_lease::Column::Sockets)).add(1),
+                )
+                .value(presence_lease::Column::ExpiresAt, Expr::value(now + ttl))
+                .to_owned(),
             )
             .exec_without_returning(&tx.txn)
             .await?;
@@ -132,7 +159,10 @@ impl Engine {
         let now = crate::now();
         let db = &self.db().write;
         presence_lease::Entity::update_many()
-            .col_expr(presence_lease::Column::Sockets, Expr::col(presence_lease::Column::Sockets).sub(1))
+            .col_expr(
+                presence_lease::Column::Sockets,
+                Expr::col(presence_lease::Column::Sockets).sub(1),
+            )
             .filter(presence_lease::Column::NodeId.eq(self.node_id()))
             .filter(presence_lease::Column::AccountId.eq(agent))
             .filter(presence_lease::Column::Sockets.gt(0))
@@ -152,7 +182,10 @@ impl Engine {
     pub(crate) async fn renew_leases(&self) -> Result<()> {
         let ttl = self.config().presence_ttl.as_millis() as i64;
         presence_lease::Entity::update_many()
-            .col_expr(presence_lease::Column::ExpiresAt, Expr::value(crate::now() + ttl))
+            .col_expr(
+                presence_lease::Column::ExpiresAt,
+                Expr::value(crate::now() + ttl),
+            )
             .filter(presence_lease::Column::NodeId.eq(self.node_id()))
             .filter(presence_lease::Column::Sockets.gt(0))
             .exec(&self.db().write)
@@ -196,7 +229,10 @@ impl Engine {
                     .filter(presence_lease::Column::ExpiresAt.lt(now))
                     .exec(&tx.txn)
                     .await?;
-                let changed = tx.presence(&row, PresenceCommand::Gone, now).await?.is_some();
+                let changed = tx
+                    .presence(&row, PresenceCommand::Gone, now)
+                    .await?
+                    .is_some();
                 tx.commit().await?;
                 Ok(changed)
             })

@@ -33,7 +33,10 @@ impl Engine {
             .select_only()
             .column(conversation::Column::Id)
             .column(conversation::Column::Deadline)
-            .filter(conversation::Column::Status.is_in([ConversationStatus::Queued.as_str(), ConversationStatus::Offered.as_str()]))
+            .filter(conversation::Column::Status.is_in([
+                ConversationStatus::Queued.as_str(),
+                ConversationStatus::Offered.as_str(),
+            ]))
             .filter(conversation::Column::Deadline.lte(now))
             .order_by_asc(conversation::Column::Deadline)
             .limit(BATCH)
@@ -47,10 +50,19 @@ impl Engine {
         let mut fired = 0;
         for Due { id, deadline } in due {
             let Some(deadline) = deadline else { continue };
-            match self.execute_at(id, Command::TimerFired { deadline, policy }, Lock::SkipLocked).await {
+            match self
+                .execute_at(
+                    id,
+                    Command::TimerFired { deadline, policy },
+                    Lock::SkipLocked,
+                )
+                .await
+            {
                 Ok(Some(outcome)) if !outcome.events.is_empty() => fired += 1,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, conversation = %id, "timer failed; tried again next tick"),
+                Err(e) => {
+                    tracing::warn!(error = %e, conversation = %id, "timer failed; tried again next tick")
+                }
             }
         }
         Ok(fired)

@@ -5,10 +5,17 @@ use super::entities::{conversation, message};
 use crate::error::EngineError;
 use sea_orm::ActiveValue::Set;
 use switchboard_domain::conversation::{ConversationState, Member};
-use switchboard_domain::{Channel, ConversationStatus, Message, Presence, Sender, SenderKind, Visibility};
+use switchboard_domain::{
+    Channel, ConversationStatus, Message, Presence, Sender, SenderKind, Visibility,
+};
 
 /// Parses a stored name with the domain's `parse`, or reports which column held what.
-pub fn parse<T>(table: &str, column: &str, value: &str, f: fn(&str) -> Option<T>) -> Result<T, EngineError> {
+pub fn parse<T>(
+    table: &str,
+    column: &str,
+    value: &str,
+    f: fn(&str) -> Option<T>,
+) -> Result<T, EngineError> {
     f(value).ok_or_else(|| EngineError::Corrupt(format!("{table}.{column} = {value:?}")))
 }
 
@@ -16,7 +23,11 @@ fn count(table: &str, column: &str, v: i64) -> Result<u64, EngineError> {
     u64::try_from(v).map_err(|_| EngineError::Corrupt(format!("{table}.{column} = {v}")))
 }
 
-fn json<T: serde::de::DeserializeOwned>(table: &str, column: &str, value: &str) -> Result<T, EngineError> {
+fn json<T: serde::de::DeserializeOwned>(
+    table: &str,
+    column: &str,
+    value: &str,
+) -> Result<T, EngineError> {
     serde_json::from_str(value).map_err(|e| EngineError::Corrupt(format!("{table}.{column}: {e}")))
 }
 
@@ -47,7 +58,11 @@ pub fn state_of(row: &conversation::Model) -> Result<ConversationState, EngineEr
         last_seq: count(T, "last_seq", row.last_seq)?,
         revision: count(T, "revision", row.revision)?,
         preview: row.preview.clone(),
-        last_sender: row.last_sender.as_deref().map(|s| parse(T, "last_sender", s, SenderKind::parse)).transpose()?,
+        last_sender: row
+            .last_sender
+            .as_deref()
+            .map(|s| parse(T, "last_sender", s, SenderKind::parse))
+            .transpose()?,
         last_message_at: row.last_message_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -90,7 +105,10 @@ pub fn row_of(s: &ConversationState) -> conversation::ActiveModel {
 
 /// The columns that changed between two states of a conversation (the row's id stays set for
 /// the filter): fewer columns to write, and fewer indexes for the database to update.
-pub fn changes_of(before: &ConversationState, after: &ConversationState) -> conversation::ActiveModel {
+pub fn changes_of(
+    before: &ConversationState,
+    after: &ConversationState,
+) -> conversation::ActiveModel {
     use sea_orm::ActiveValue::NotSet;
     let full = row_of(after);
     let old = row_of(before);
@@ -102,9 +120,28 @@ pub fn changes_of(before: &ConversationState, after: &ConversationState) -> conv
         };
     }
     let mut changes = diff!(
-        id, contact_id, status, active_channel, assignee_id, last_seq, preview, last_sender, last_message_at, created_at,
-        updated_at, closed_at, offered_to, deadline, missed, lead, queued_at, accepted_at, first_response_at, revision,
-        members, passed_by
+        id,
+        contact_id,
+        status,
+        active_channel,
+        assignee_id,
+        last_seq,
+        preview,
+        last_sender,
+        last_message_at,
+        created_at,
+        updated_at,
+        closed_at,
+        offered_to,
+        deadline,
+        missed,
+        lead,
+        queued_at,
+        accepted_at,
+        first_response_at,
+        revision,
+        members,
+        passed_by
     );
     changes.id = NotSet;
     changes
@@ -116,7 +153,11 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
         id: row.id,
         conversation_id: row.conversation_id,
         seq: count(T, "seq", row.seq)?,
-        sender: Sender { kind: parse(T, "sender_kind", &row.sender_kind, SenderKind::parse)?, id: row.sender_id, name: row.sender_name },
+        sender: Sender {
+            kind: parse(T, "sender_kind", &row.sender_kind, SenderKind::parse)?,
+            id: row.sender_id,
+            name: row.sender_name,
+        },
         body: row.body,
         visibility: parse(T, "visibility", &row.visibility, Visibility::parse)?,
         channel: parse(T, "channel", &row.channel, Channel::parse)?,
@@ -149,7 +190,10 @@ mod tests {
     fn unknown_stored_values_are_errors_not_defaults() {
         assert!(matches!(status("queued"), Ok(ConversationStatus::Queued)));
         let err = status("pending").unwrap_err();
-        assert!(matches!(&err, EngineError::Corrupt(m) if m.contains("conversations.status") && m.contains("pending")), "{err}");
+        assert!(
+            matches!(&err, EngineError::Corrupt(m) if m.contains("conversations.status") && m.contains("pending")),
+            "{err}"
+        );
         assert!(channel("fax").is_err());
         assert!(presence("busy").is_err());
         assert!(count("t", "c", -1).is_err());

@@ -24,7 +24,10 @@
 //! of several columns by name (a `FromQueryResult` struct), never into a tuple.
 
 use sea_orm::sea_query::Value;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, RuntimeErr, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult,
+    RuntimeErr, Statement,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,7 +49,10 @@ fn err(e: rusqlite::Error) -> DbErr {
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
             || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         {
-            return DbErr::Exec(RuntimeErr::Internal(format!("{UNIQUE_VIOLATION} {}", msg.as_deref().unwrap_or(""))));
+            return DbErr::Exec(RuntimeErr::Internal(format!(
+                "{UNIQUE_VIOLATION} {}",
+                msg.as_deref().unwrap_or("")
+            )));
         }
     }
     DbErr::Exec(RuntimeErr::Internal(format!("sqlite: {e}")))
@@ -55,9 +61,13 @@ fn err(e: rusqlite::Error) -> DbErr {
 fn open(path: &Path, read_only: bool) -> Result<rusqlite::Connection, DbErr> {
     use rusqlite::OpenFlags;
     let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
     };
     let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(err)?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
@@ -66,7 +76,10 @@ fn open(path: &Path, read_only: bool) -> Result<rusqlite::Connection, DbErr> {
         conn.execute_batch("PRAGMA query_only = ON;").map_err(err)?;
     } else {
         // WAL was set when the database was created; these are per connection.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(err)?;
     }
     Ok(conn)
 }
@@ -134,8 +147,15 @@ impl Drop for Waiting<'_> {
 impl Writer {
     pub fn open(path: &Path) -> Result<Writer, DbErr> {
         let conn = open(path, false)?;
-        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};")).map_err(err)?;
-        let state = Arc::new(AsyncMutex::new(Mutex::new(WriterState { conn, group: None, members: 0 })));
+        conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
+        ))
+        .map_err(err)?;
+        let state = Arc::new(AsyncMutex::new(Mutex::new(WriterState {
+            conn,
+            group: None,
+            members: 0,
+        })));
         let checkpoints = open(path, false)?;
         let writer = Arc::downgrade(&state);
         std::thread::Builder::new()
@@ -171,7 +191,9 @@ impl Writer {
                 Some(g) => g.clone(),
                 None => {
                     st.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
-                    let g = Arc::new(Group { done: tokio::sync::watch::channel(None).0 });
+                    let g = Arc::new(Group {
+                        done: tokio::sync::watch::channel(None).0,
+                    });
                     st.group = Some(g.clone());
                     g
                 }
@@ -183,7 +205,11 @@ impl Writer {
             }
             group
         };
-        Ok(LiteTx { guard: Some(guard), group, writer: self.clone() })
+        Ok(LiteTx {
+            guard: Some(guard),
+            group,
+            writer: self.clone(),
+        })
     }
 
     /// A member is done: commit the group, unless others wait to join it. Returns the
@@ -217,7 +243,9 @@ impl Writer {
     async fn wait_for(&self, group: &Arc<Group>) -> Result<(), String> {
         let mut done = group.done.subscribe();
         loop {
-            if let Ok(Ok(outcome)) = tokio::time::timeout(GROUP_WAIT, done.wait_for(Option::is_some)).await {
+            if let Ok(Ok(outcome)) =
+                tokio::time::timeout(GROUP_WAIT, done.wait_for(Option::is_some)).await
+            {
                 return outcome.clone().unwrap_or(Ok(()));
             }
             let guard = self.lock().await;
@@ -257,7 +285,11 @@ pub struct Readers {
 
 impl Readers {
     pub fn open(path: &Path) -> Result<Readers, DbErr> {
-        Ok(Readers { conns: (0..READERS).map(|_| open(path, true).map(Mutex::new)).collect::<Result<_, _>>()? })
+        Ok(Readers {
+            conns: (0..READERS)
+                .map(|_| open(path, true).map(Mutex::new))
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// Runs `f` on a free connection (statements are short and never held across an await).
@@ -281,7 +313,10 @@ pub struct LiteTx {
 
 impl LiteTx {
     fn conn(&self) -> Result<ConnGuard<'_>, DbErr> {
-        self.guard.as_deref().map(|m| ConnGuard(lock(m))).ok_or_else(|| DbErr::Custom("transaction already ended".into()))
+        self.guard
+            .as_deref()
+            .map(|m| ConnGuard(lock(m)))
+            .ok_or_else(|| DbErr::Custom("transaction already ended".into()))
     }
 
     /// Group commits that failed so far on this writer (see `Writer::rollbacks`).
@@ -297,7 +332,10 @@ impl LiteTx {
     /// As `commit`; `released` runs once this member's work is part of the writer's
     /// transaction, before the next member can start (what the next member will read).
     pub async fn commit_then(mut self, released: impl FnOnce()) -> Result<(), DbErr> {
-        let guard = self.guard.take().ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
+        let guard = self
+            .guard
+            .take()
+            .ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
         let settled = {
             let mut st = lock(&guard);
             if let Err(e) = st.conn.execute_batch("RELEASE member") {
@@ -355,7 +393,9 @@ impl rusqlite::ToSql for Bind<'_> {
             ToSqlOutput::Owned(v.map(|x| V::Integer(x.into())).unwrap_or(V::Null))
         }
         Ok(match self.0 {
-            Value::Bool(v) => ToSqlOutput::Owned(v.map(|b| V::Integer(b as i64)).unwrap_or(V::Null)),
+            Value::Bool(v) => {
+                ToSqlOutput::Owned(v.map(|b| V::Integer(b as i64)).unwrap_or(V::Null))
+            }
             Value::TinyInt(v) => int(v),
             Value::SmallInt(v) => int(v),
             Value::Int(v) => int(v),
@@ -365,24 +405,41 @@ impl rusqlite::ToSql for Bind<'_> {
             Value::Unsigned(v) => int(v),
             Value::BigUnsigned(v) => match v {
                 Some(x) => ToSqlOutput::Owned(V::Integer(
-                    i64::try_from(*x).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+                    i64::try_from(*x)
+                        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
                 )),
                 None => ToSqlOutput::Owned(V::Null),
             },
             Value::Float(v) => ToSqlOutput::Owned(v.map(|x| V::Real(x as f64)).unwrap_or(V::Null)),
             Value::Double(v) => ToSqlOutput::Owned(v.map(V::Real).unwrap_or(V::Null)),
-            Value::String(v) => v.as_deref().map(|s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))).unwrap_or(ToSqlOutput::Owned(V::Null)),
-            Value::Char(v) => ToSqlOutput::Owned(v.map(|c| V::Text(c.to_string())).unwrap_or(V::Null)),
-            Value::Bytes(v) => v.as_deref().map(|b| ToSqlOutput::Borrowed(ValueRef::Blob(b))).unwrap_or(ToSqlOutput::Owned(V::Null)),
-            Value::Uuid(v) => v.as_deref().map(|u| ToSqlOutput::Borrowed(ValueRef::Blob(u.as_bytes()))).unwrap_or(ToSqlOutput::Owned(V::Null)),
+            Value::String(v) => v
+                .as_deref()
+                .map(|s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
+                .unwrap_or(ToSqlOutput::Owned(V::Null)),
+            Value::Char(v) => {
+                ToSqlOutput::Owned(v.map(|c| V::Text(c.to_string())).unwrap_or(V::Null))
+            }
+            Value::Bytes(v) => v
+                .as_deref()
+                .map(|b| ToSqlOutput::Borrowed(ValueRef::Blob(b)))
+                .unwrap_or(ToSqlOutput::Owned(V::Null)),
+            Value::Uuid(v) => v
+                .as_deref()
+                .map(|u| ToSqlOutput::Borrowed(ValueRef::Blob(u.as_bytes())))
+                .unwrap_or(ToSqlOutput::Owned(V::Null)),
             other => {
-                return Err(rusqlite::Error::ToSqlConversionFailure(format!("no SQLite binding for {other:?}").into()));
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("no SQLite binding for {other:?}").into(),
+                ));
             }
         })
     }
 }
 
-fn prepare<'c>(conn: &'c rusqlite::Connection, stmt: &Statement) -> Result<rusqlite::CachedStatement<'c>, DbErr> {
+fn prepare<'c>(
+    conn: &'c rusqlite::Connection,
+    stmt: &Statement,
+) -> Result<rusqlite::CachedStatement<'c>, DbErr> {
     let mut s = conn.prepare_cached(&stmt.sql).map_err(err)?;
     if let Some(values) = &stmt.values {
         for (i, v) in values.0.iter().enumerate() {
@@ -404,19 +461,32 @@ fn exec_unprepared(conn: &rusqlite::Connection, sql: &str) -> Result<ExecResult,
     exec(conn, &Statement::from_string(DbBackend::Sqlite, sql))
 }
 
-fn query(conn: &rusqlite::Connection, stmt: &Statement, limit: Option<usize>) -> Result<Vec<QueryResult>, DbErr> {
+fn query(
+    conn: &rusqlite::Connection,
+    stmt: &Statement,
+    limit: Option<usize>,
+) -> Result<Vec<QueryResult>, DbErr> {
     let mut s = prepare(conn, stmt)?;
     let columns: Vec<(String, bool)> = s
         .columns()
         .iter()
-        .map(|c| (c.name().to_string(), c.decl_type().is_some_and(|t| t.eq_ignore_ascii_case("boolean"))))
+        .map(|c| {
+            (
+                c.name().to_string(),
+                c.decl_type()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("boolean")),
+            )
+        })
         .collect();
     let mut rows = s.raw_query();
     let mut out = vec![];
     while let Some(row) = rows.next().map_err(err)? {
         let mut values = BTreeMap::new();
         for (i, (name, boolean)) in columns.iter().enumerate() {
-            values.insert(name.clone(), value_of(row.get_ref(i).map_err(err)?, name, *boolean));
+            values.insert(
+                name.clone(),
+                value_of(row.get_ref(i).map_err(err)?, name, *boolean),
+            );
         }
         out.push(QueryResult::from(ProxyRow::new(values)));
         if limit.is_some_and(|l| out.len() >= l) {
@@ -540,7 +610,11 @@ mod tests {
             )
             .unwrap();
         drop(setup);
-        (dir, Writer::open(&path).unwrap(), Readers::open(&path).unwrap())
+        (
+            dir,
+            Writer::open(&path).unwrap(),
+            Readers::open(&path).unwrap(),
+        )
     }
 
     /// A temporary folder removed on drop (no extra crate for two tests).
@@ -548,7 +622,8 @@ mod tests {
         pub struct Dir(std::path::PathBuf);
         impl Dir {
             pub fn new() -> Dir {
-                let p = std::env::temp_dir().join(format!("sb-lite-{}", uuid::Uuid::new_v4().simple()));
+                let p =
+                    std::env::temp_dir().join(format!("sb-lite-{}", uuid::Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&p).unwrap();
                 Dir(p)
             }
@@ -567,7 +642,13 @@ mod tests {
         Statement::from_sql_and_values(
             DbBackend::Sqlite,
             "INSERT INTO t (id, flag, n, note, other) VALUES (?, ?, ?, ?, ?)",
-            [id.into(), flag.into(), n.into(), note.map(str::to_string).into(), Option::<uuid::Uuid>::None.into()],
+            [
+                id.into(),
+                flag.into(),
+                n.into(),
+                note.map(str::to_string).into(),
+                Option::<uuid::Uuid>::None.into(),
+            ],
         )
     }
 
@@ -585,12 +666,22 @@ mod tests {
         // A commit about every millisecond for four checkpoint periods (bounded in time).
         while started.elapsed() < CHECKPOINT_EVERY * 4 {
             let tx = w.begin().await.unwrap();
-            tx.execute(insert(uuid::Uuid::now_v7(), true, n, Some(&"x".repeat(2000)))).await.unwrap();
+            tx.execute(insert(
+                uuid::Uuid::now_v7(),
+                true,
+                n,
+                Some(&"x".repeat(2000)),
+            ))
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             n += 1;
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(wal_restarts(&dir) >= 1, "the WAL never started over after {n} commits");
+        assert!(
+            wal_restarts(&dir) >= 1,
+            "the WAL never started over after {n} commits"
+        );
     }
 
     #[tokio::test]
@@ -598,11 +689,26 @@ mod tests {
         let (_dir, w, r) = db();
         let id = uuid::Uuid::now_v7();
         let tx = w.begin().await.unwrap();
-        tx.execute(insert(id, true, i64::MAX, Some("ü"))).await.unwrap();
+        tx.execute(insert(id, true, i64::MAX, Some("ü")))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT * FROM t WHERE id = ?", [id.into()]);
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT * FROM t WHERE id = ?",
+            [id.into()],
+        );
         let row = Row::find_by_statement(stmt).one(&r).await.unwrap().unwrap();
-        assert_eq!(row, Row { id, flag: true, n: i64::MAX, note: Some("ü".into()), other: None });
+        assert_eq!(
+            row,
+            Row {
+                id,
+                flag: true,
+                n: i64::MAX,
+                note: Some("ü".into()),
+                other: None
+            }
+        );
         // As sqlx stores them: a uuid is its 16 bytes, a bool 0 or 1.
         let raw: (Vec<u8>, i64) = rusqlite::Connection::open(_dir.path().join("t.db"))
             .unwrap()
@@ -615,12 +721,19 @@ mod tests {
     async fn a_dropped_transaction_rolls_back_and_frees_the_writer() {
         let (_dir, w, r) = db();
         let tx = w.begin().await.unwrap();
-        tx.execute(insert(uuid::Uuid::now_v7(), false, 1, None)).await.unwrap();
+        tx.execute(insert(uuid::Uuid::now_v7(), false, 1, None))
+            .await
+            .unwrap();
         drop(tx);
         let tx = w.begin().await.unwrap();
-        tx.execute(insert(uuid::Uuid::now_v7(), false, 2, None)).await.unwrap();
+        tx.execute(insert(uuid::Uuid::now_v7(), false, 2, None))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        let count = sea_orm::sea_query::Query::select().expr(sea_orm::sea_query::Expr::cust("n")).from(sea_orm::sea_query::Alias::new("t")).to_owned();
+        let count = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::cust("n"))
+            .from(sea_orm::sea_query::Alias::new("t"))
+            .to_owned();
         let rows = r.query_all(DbBackend::Sqlite.build(&count)).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].try_get::<i64>("", "n").unwrap(), 2);
@@ -643,20 +756,28 @@ mod tests {
         let (dir, w, _r) = db();
         let tx = w.begin().await.unwrap();
         for n in 0..50 {
-            tx.execute(insert(uuid::Uuid::now_v7(), false, n, None)).await.unwrap();
+            tx.execute(insert(uuid::Uuid::now_v7(), false, n, None))
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
         // The database file alone (without its WAL) has the rows once a checkpoint ran.
         let copied = |name: &str| {
             let to = dir.path().join(name);
             std::fs::copy(dir.path().join("t.db"), &to).unwrap();
-            rusqlite::Connection::open(&to).unwrap().query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap()
+            rusqlite::Connection::open(&to)
+                .unwrap()
+                .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .unwrap()
         };
         // (Without the checkpointer, 50 rows would stay in the WAL: far below SQLite's own
         // threshold, which the writer turns off anyway.)
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while copied("after.db") != 50 {
-            assert!(std::time::Instant::now() < deadline, "no checkpoint within 5 s");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint within 5 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -669,7 +790,9 @@ mod tests {
                 let w = w.clone();
                 tokio::spawn(async move {
                     let tx = w.begin().await.unwrap();
-                    tx.execute(insert(uuid::Uuid::now_v7(), false, n, None)).await.unwrap();
+                    tx.execute(insert(uuid::Uuid::now_v7(), false, n, None))
+                        .await
+                        .unwrap();
                     tokio::task::yield_now().await;
                     if n % 5 == 0 {
                         drop(tx); // gives up: its row must not stay
@@ -687,25 +810,37 @@ mod tests {
         // Every commit that returned is visible to a reader at once, and only those.
         let stmt = Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t ORDER BY n");
         let rows = r.query_all(stmt).await.unwrap();
-        let stored: Vec<i64> = rows.iter().map(|row| row.try_get::<i64>("", "n").unwrap()).collect();
+        let stored: Vec<i64> = rows
+            .iter()
+            .map(|row| row.try_get::<i64>("", "n").unwrap())
+            .collect();
         committed.sort();
         assert_eq!(stored, committed);
         assert_eq!(stored.len(), 51);
         let groups = w.groups.load(Ordering::SeqCst);
-        assert!(groups < 64, "members waiting for the writer joined a group: {groups} commits");
+        assert!(
+            groups < 64,
+            "members waiting for the writer joined a group: {groups} commits"
+        );
     }
 
     #[tokio::test]
     async fn a_member_left_waiting_commits_the_group_itself() {
         let (_dir, w, r) = db();
         let first = w.begin().await.unwrap();
-        first.execute(insert(uuid::Uuid::now_v7(), true, 1, None)).await.unwrap();
+        first
+            .execute(insert(uuid::Uuid::now_v7(), true, 1, None))
+            .await
+            .unwrap();
         // Someone seems to queue for the writer (and never comes): `first` leaves the commit
         // to them, then, after waiting, does it itself.
         w.waiting.fetch_add(1, Ordering::SeqCst);
         first.commit().await.unwrap();
         w.waiting.fetch_sub(1, Ordering::SeqCst);
-        let rows = r.query_all(Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t")).await.unwrap();
+        let rows = r
+            .query_all(Statement::from_string(DbBackend::Sqlite, "SELECT n FROM t"))
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1, "committed and visible");
         assert_eq!(w.groups.load(Ordering::SeqCst), 1);
     }

@@ -8,13 +8,13 @@
 pub mod codec;
 pub mod entities;
 pub mod lite;
-pub mod prebuilt;
 pub mod migration;
+pub mod prebuilt;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
@@ -40,7 +40,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,7 +65,9 @@ impl Conn {
         match self {
             Conn::Sea(db) => Ok(TxConn::Sea(db.begin().await?)),
             Conn::LiteWrite(w) => Ok(TxConn::Lite(w.begin().await?)),
-            Conn::LiteRead(_) => Err(DbErr::Custom("a write transaction on the read connections".into())),
+            Conn::LiteRead(_) => Err(DbErr::Custom(
+                "a write transaction on the read connections".into(),
+            )),
         }
     }
 }
@@ -131,18 +135,29 @@ impl Db {
                 .sqlx_logging(false);
             let db = Database::connect(opts).await?;
             migrate_postgres(&db).await?;
-            Ok(Db { read: Conn::Sea(db.clone()), write: Conn::Sea(db.clone()), backend: Backend::Postgres, postgres: Some(db) })
+            Ok(Db {
+                read: Conn::Sea(db.clone()),
+                write: Conn::Sea(db.clone()),
+                backend: Backend::Postgres,
+                postgres: Some(db),
+            })
         } else {
-            Err(DbErr::Custom(format!("unsupported database URL {url:?}: use sqlite://… or postgres://…")))
+            Err(DbErr::Custom(format!(
+                "unsupported database URL {url:?}: use sqlite://… or postgres://…"
+            )))
         }
     }
 
     async fn connect_sqlite(url: &str) -> Result<Db, DbErr> {
-        let path = sqlite_file_path(url)
-            .ok_or_else(|| DbErr::Custom(format!("{url:?}: an in-memory SQLite database is not supported, name a file")))?;
+        let path = sqlite_file_path(url).ok_or_else(|| {
+            DbErr::Custom(format!(
+                "{url:?}: an in-memory SQLite database is not supported, name a file"
+            ))
+        })?;
         if let Some(dir) = std::path::Path::new(&path).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
         // Created and migrated through sqlx (sea-orm's migrator), then served by `lite`.
@@ -164,12 +179,19 @@ impl Db {
         let path = std::path::Path::new(&path);
         let write = Conn::LiteWrite(Arc::new(lite::Writer::open(path)?));
         let read = Conn::LiteRead(Arc::new(lite::Readers::open(path)?));
-        Ok(Db { read, write, backend: Backend::Sqlite, postgres: None })
+        Ok(Db {
+            read,
+            write,
+            backend: Backend::Sqlite,
+            postgres: None,
+        })
     }
 
     /// The PostgreSQL pool (`None` on SQLite).
     pub fn postgres_pool(&self) -> Option<&sea_orm::sqlx::PgPool> {
-        self.postgres.as_ref().map(|db| db.get_postgres_connection_pool())
+        self.postgres
+            .as_ref()
+            .map(|db| db.get_postgres_connection_pool())
     }
 
     pub fn db_backend(&self) -> DbBackend {
@@ -191,7 +213,10 @@ pub struct Named {
 
 /// Locks the selected rows for the transaction on PostgreSQL. SQLite has one writer at a
 /// time, which is the lock.
-pub fn for_update<E: sea_orm::EntityTrait>(q: sea_orm::Select<E>, backend: Backend) -> sea_orm::Select<E> {
+pub fn for_update<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    backend: Backend,
+) -> sea_orm::Select<E> {
     use sea_orm::QuerySelect;
     match backend {
         Backend::Postgres => q.lock_exclusive(),
@@ -205,25 +230,39 @@ async fn migrate_postgres(db: &DatabaseConnection) -> Result<(), DbErr> {
     use sea_orm::sqlx;
     const KEY: i64 = 0x5357_4954_4348; // "SWITCH"
     let pool = db.get_postgres_connection_pool();
-    let mut conn = pool.acquire().await.map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(KEY).execute(&mut *conn).await.map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(KEY)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
     let migrated = migration::Migrator::up(db, None).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(KEY).execute(&mut *conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(KEY)
+        .execute(&mut *conn)
+        .await;
     migrated?;
     unlocked.map_err(|e| DbErr::Custom(format!("migration unlock: {e}")))?;
     Ok(())
 }
 
 fn sqlite_file_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
 /// Whether an error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-        || matches!(err, DbErr::Exec(sea_orm::RuntimeErr::Internal(m)) if m.starts_with(lite::UNIQUE_VIOLATION))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) || matches!(err, DbErr::Exec(sea_orm::RuntimeErr::Internal(m)) if m.starts_with(lite::UNIQUE_VIOLATION))
 }
 
 /// Whether an error is one a transaction can simply be tried again after (nothing was
@@ -249,7 +288,10 @@ mod tests {
 
     #[test]
     fn finds_the_sqlite_file() {
-        assert_eq!(sqlite_file_path("sqlite://data/switchboard.db?mode=rwc").as_deref(), Some("data/switchboard.db"));
+        assert_eq!(
+            sqlite_file_path("sqlite://data/switchboard.db?mode=rwc").as_deref(),
+            Some("data/switchboard.db")
+        );
         assert_eq!(sqlite_file_path("sqlite:x.db").as_deref(), Some("x.db"));
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
     }

@@ -14,37 +14,99 @@ impl MigrationName for Foundation {
 }
 
 #[derive(DeriveIden)]
-enum Accounts { Table, Id, Email, Name, Role, PasswordHash, Active, CreatedAt }
+enum Accounts {
+    Table,
+    Id,
+    Email,
+    Name,
+    Role,
+    PasswordHash,
+    Active,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Contacts { Table, Id, Name, Email, Phone, CreatedAt }
+enum Contacts {
+    Table,
+    Id,
+    Name,
+    Email,
+    Phone,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum ChannelIdentities { Table, Id, ContactId, Channel, Address, CreatedAt }
+enum ChannelIdentities {
+    Table,
+    Id,
+    ContactId,
+    Channel,
+    Address,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
 enum Conversations {
-    Table, Id, ContactId, Status, ActiveChannel, AssigneeId, LastSeq, Preview, LastSender,
-    LastMessageAt, CreatedAt, UpdatedAt, ClosedAt,
+    Table,
+    Id,
+    ContactId,
+    Status,
+    ActiveChannel,
+    AssigneeId,
+    LastSeq,
+    Preview,
+    LastSender,
+    LastMessageAt,
+    CreatedAt,
+    UpdatedAt,
+    ClosedAt,
 }
 
 #[derive(DeriveIden)]
 enum Messages {
-    Table, Id, ConversationId, Seq, SenderKind, SenderId, SenderName, Body, Visibility, Channel,
-    ClientMsgId, CreatedAt,
+    Table,
+    Id,
+    ConversationId,
+    Seq,
+    SenderKind,
+    SenderId,
+    SenderName,
+    Body,
+    Visibility,
+    Channel,
+    ClientMsgId,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
-enum ConversationReads { Table, ConversationId, AccountId, ReadSeq }
+enum ConversationReads {
+    Table,
+    ConversationId,
+    AccountId,
+    ReadSeq,
+}
 
 #[derive(DeriveIden)]
-enum Sessions { Table, Id, Data, ExpiresAt }
+enum Sessions {
+    Table,
+    Id,
+    Data,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
-enum Settings { Table, Key, Value }
+enum Settings {
+    Table,
+    Key,
+    Value,
+}
 
 fn uuid_pk<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().to_owned()
+    ColumnDef::new(col)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn millis<T: IntoIden>(col: T) -> ColumnDef {
@@ -58,11 +120,21 @@ impl MigrationTrait for Foundation {
             Table::create()
                 .table(Accounts::Table)
                 .col(uuid_pk(Accounts::Id))
-                .col(ColumnDef::new(Accounts::Email).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(Accounts::Email)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Accounts::Name).string().not_null())
                 .col(ColumnDef::new(Accounts::Role).string().not_null())
                 .col(ColumnDef::new(Accounts::PasswordHash).string().not_null())
-                .col(ColumnDef::new(Accounts::Active).boolean().not_null().default(true))
+                .col(
+                    ColumnDef::new(Accounts::Active)
+                        .boolean()
+                        .not_null()
+                        .default(true),
+                )
                 .col(millis(Accounts::CreatedAt))
                 .to_owned(),
         )
@@ -79,17 +151,39 @@ impl MigrationTrait for Foundation {
                 .to_owned(),
         )
         .await?;
-        for (name, col) in [("idx_contacts_email", Contacts::Email), ("idx_contacts_phone", Contacts::Phone)] {
-            m.create_index(Index::create().name(name).table(Contacts::Table).col(col).to_owned()).await?;
+        for (name, col) in [
+            ("idx_contacts_email", Contacts::Email),
+            ("idx_contacts_phone", Contacts::Phone),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Contacts::Table)
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
         }
 
         m.create_table(
             Table::create()
                 .table(ChannelIdentities::Table)
                 .col(uuid_pk(ChannelIdentities::Id))
-                .col(ColumnDef::new(ChannelIdentities::ContactId).uuid().not_null())
-                .col(ColumnDef::new(ChannelIdentities::Channel).string().not_null())
-                .col(ColumnDef::new(ChannelIdentities::Address).string().not_null())
+                .col(
+                    ColumnDef::new(ChannelIdentities::ContactId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ChannelIdentities::Channel)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ChannelIdentities::Address)
+                        .string()
+                        .not_null(),
+                )
                 .col(millis(ChannelIdentities::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
@@ -116,10 +210,24 @@ impl MigrationTrait for Foundation {
                 .col(uuid_pk(Conversations::Id))
                 .col(ColumnDef::new(Conversations::ContactId).uuid().not_null())
                 .col(ColumnDef::new(Conversations::Status).string().not_null())
-                .col(ColumnDef::new(Conversations::ActiveChannel).string().not_null())
+                .col(
+                    ColumnDef::new(Conversations::ActiveChannel)
+                        .string()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Conversations::AssigneeId).uuid().null())
-                .col(ColumnDef::new(Conversations::LastSeq).big_integer().not_null().default(0))
-                .col(ColumnDef::new(Conversations::Preview).string().not_null().default(""))
+                .col(
+                    ColumnDef::new(Conversations::LastSeq)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
+                .col(
+                    ColumnDef::new(Conversations::Preview)
+                        .string()
+                        .not_null()
+                        .default(""),
+                )
                 .col(ColumnDef::new(Conversations::LastSender).string().null())
                 .col(millis(Conversations::LastMessageAt))
                 .col(millis(Conversations::CreatedAt))
@@ -212,9 +320,21 @@ impl MigrationTrait for Foundation {
         m.create_table(
             Table::create()
                 .table(ConversationReads::Table)
-                .col(ColumnDef::new(ConversationReads::ConversationId).uuid().not_null())
-                .col(ColumnDef::new(ConversationReads::AccountId).uuid().not_null())
-                .col(ColumnDef::new(ConversationReads::ReadSeq).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ConversationReads::ConversationId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationReads::AccountId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationReads::ReadSeq)
+                        .big_integer()
+                        .not_null(),
+                )
                 .primary_key(
                     Index::create()
                         .col(ConversationReads::ConversationId)
@@ -227,7 +347,12 @@ impl MigrationTrait for Foundation {
         m.create_table(
             Table::create()
                 .table(Sessions::Table)
-                .col(ColumnDef::new(Sessions::Id).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Sessions::Id)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Sessions::Data).text().not_null())
                 .col(millis(Sessions::ExpiresAt))
                 .to_owned(),
@@ -237,7 +362,12 @@ impl MigrationTrait for Foundation {
         m.create_table(
             Table::create()
                 .table(Settings::Table)
-                .col(ColumnDef::new(Settings::Key).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Settings::Key)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Settings::Value).text().not_null())
                 .to_owned(),
         )

@@ -12,45 +12,137 @@ impl MigrationName for Routing {
 }
 
 #[derive(DeriveIden)]
-enum Accounts { Table, Presence, PresenceAuto, PresenceSince, Capacity, LastAssignedAt }
+enum Accounts {
+    Table,
+    Presence,
+    PresenceAuto,
+    PresenceSince,
+    Capacity,
+    LastAssignedAt,
+}
 
 #[derive(DeriveIden)]
-enum Conversations { Table, OfferedTo, Deadline, Missed, Lead, QueuedAt, AcceptedAt, FirstResponseAt, Status }
+enum Conversations {
+    Table,
+    OfferedTo,
+    Deadline,
+    Missed,
+    Lead,
+    QueuedAt,
+    AcceptedAt,
+    FirstResponseAt,
+    Status,
+}
 
 #[derive(DeriveIden)]
-enum ConversationPasses { Table, Id, ConversationId, AccountId, Reason, At }
+enum ConversationPasses {
+    Table,
+    Id,
+    ConversationId,
+    AccountId,
+    Reason,
+    At,
+}
 
 #[derive(DeriveIden)]
-enum ConversationParticipants { Table, ConversationId, AccountId, Role, JoinedAt }
+enum ConversationParticipants {
+    Table,
+    ConversationId,
+    AccountId,
+    Role,
+    JoinedAt,
+}
 
 #[derive(DeriveIden)]
-enum PresenceLog { Table, Id, AccountId, Presence, StartedAt, EndedAt }
+enum PresenceLog {
+    Table,
+    Id,
+    AccountId,
+    Presence,
+    StartedAt,
+    EndedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Routing {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
         let account_cols = [
-            ColumnDef::new(Accounts::Presence).string().not_null().default("offline").to_owned(),
-            ColumnDef::new(Accounts::PresenceAuto).boolean().not_null().default(false).to_owned(),
-            ColumnDef::new(Accounts::PresenceSince).big_integer().not_null().default(0).to_owned(),
-            ColumnDef::new(Accounts::Capacity).integer().not_null().default(3).to_owned(),
-            ColumnDef::new(Accounts::LastAssignedAt).big_integer().null().to_owned(),
+            ColumnDef::new(Accounts::Presence)
+                .string()
+                .not_null()
+                .default("offline")
+                .to_owned(),
+            ColumnDef::new(Accounts::PresenceAuto)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
+            ColumnDef::new(Accounts::PresenceSince)
+                .big_integer()
+                .not_null()
+                .default(0)
+                .to_owned(),
+            ColumnDef::new(Accounts::Capacity)
+                .integer()
+                .not_null()
+                .default(3)
+                .to_owned(),
+            ColumnDef::new(Accounts::LastAssignedAt)
+                .big_integer()
+                .null()
+                .to_owned(),
         ];
         for mut col in account_cols {
-            m.alter_table(Table::alter().table(Accounts::Table).add_column(&mut col).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Accounts::Table)
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
         }
         let conversation_cols = [
-            ColumnDef::new(Conversations::OfferedTo).uuid().null().to_owned(),
-            ColumnDef::new(Conversations::Deadline).big_integer().null().to_owned(),
-            ColumnDef::new(Conversations::Missed).boolean().not_null().default(false).to_owned(),
-            ColumnDef::new(Conversations::Lead).boolean().not_null().default(false).to_owned(),
-            ColumnDef::new(Conversations::QueuedAt).big_integer().not_null().default(0).to_owned(),
-            ColumnDef::new(Conversations::AcceptedAt).big_integer().null().to_owned(),
-            ColumnDef::new(Conversations::FirstResponseAt).big_integer().null().to_owned(),
+            ColumnDef::new(Conversations::OfferedTo)
+                .uuid()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Conversations::Deadline)
+                .big_integer()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Conversations::Missed)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
+            ColumnDef::new(Conversations::Lead)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
+            ColumnDef::new(Conversations::QueuedAt)
+                .big_integer()
+                .not_null()
+                .default(0)
+                .to_owned(),
+            ColumnDef::new(Conversations::AcceptedAt)
+                .big_integer()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Conversations::FirstResponseAt)
+                .big_integer()
+                .null()
+                .to_owned(),
         ];
         for mut col in conversation_cols {
-            m.alter_table(Table::alter().table(Conversations::Table).add_column(&mut col).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
         }
         m.create_index(
             Index::create()
@@ -65,12 +157,33 @@ impl MigrationTrait for Routing {
         m.create_table(
             Table::create()
                 .table(ConversationPasses::Table)
-                .col(ColumnDef::new(ConversationPasses::Id).uuid().not_null().primary_key())
-                .col(ColumnDef::new(ConversationPasses::ConversationId).uuid().not_null())
-                .col(ColumnDef::new(ConversationPasses::AccountId).uuid().not_null())
+                .col(
+                    ColumnDef::new(ConversationPasses::Id)
+                        .uuid()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(ConversationPasses::ConversationId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationPasses::AccountId)
+                        .uuid()
+                        .not_null(),
+                )
                 // `missed` (the acceptance or queue timer ran out) or `declined`.
-                .col(ColumnDef::new(ConversationPasses::Reason).string().not_null())
-                .col(ColumnDef::new(ConversationPasses::At).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ConversationPasses::Reason)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationPasses::At)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -86,10 +199,26 @@ impl MigrationTrait for Routing {
         m.create_table(
             Table::create()
                 .table(ConversationParticipants::Table)
-                .col(ColumnDef::new(ConversationParticipants::ConversationId).uuid().not_null())
-                .col(ColumnDef::new(ConversationParticipants::AccountId).uuid().not_null())
-                .col(ColumnDef::new(ConversationParticipants::Role).string().not_null())
-                .col(ColumnDef::new(ConversationParticipants::JoinedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ConversationParticipants::ConversationId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationParticipants::AccountId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationParticipants::Role)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationParticipants::JoinedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .primary_key(
                     Index::create()
                         .col(ConversationParticipants::ConversationId)
@@ -102,10 +231,19 @@ impl MigrationTrait for Routing {
         m.create_table(
             Table::create()
                 .table(PresenceLog::Table)
-                .col(ColumnDef::new(PresenceLog::Id).uuid().not_null().primary_key())
+                .col(
+                    ColumnDef::new(PresenceLog::Id)
+                        .uuid()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(PresenceLog::AccountId).uuid().not_null())
                 .col(ColumnDef::new(PresenceLog::Presence).string().not_null())
-                .col(ColumnDef::new(PresenceLog::StartedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(PresenceLog::StartedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(PresenceLog::EndedAt).big_integer().null())
                 .to_owned(),
         )

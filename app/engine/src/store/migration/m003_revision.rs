@@ -13,7 +13,10 @@ impl MigrationName for Revision {
 }
 
 #[derive(DeriveIden)]
-enum Conversations { Table, Revision }
+enum Conversations {
+    Table,
+    Revision,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Revision {
@@ -21,13 +24,24 @@ impl MigrationTrait for Revision {
         m.alter_table(
             Table::alter()
                 .table(Conversations::Table)
-                .add_column(ColumnDef::new(Conversations::Revision).big_integer().not_null().default(0))
+                .add_column(
+                    ColumnDef::new(Conversations::Revision)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
                 .to_owned(),
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table(Conversations::Table).drop_column(Conversations::Revision).to_owned()).await
+        m.alter_table(
+            Table::alter()
+                .table(Conversations::Table)
+                .drop_column(Conversations::Revision)
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -17,28 +17,85 @@ impl MigrationName for Engine {
 }
 
 #[derive(DeriveIden)]
-enum Conversations { Table, Members, PassedBy, AssigneeId, OfferedTo, Status, AcceptedAt, Lead, QueuedAt, Id }
+enum Conversations {
+    Table,
+    Members,
+    PassedBy,
+    AssigneeId,
+    OfferedTo,
+    Status,
+    AcceptedAt,
+    Lead,
+    QueuedAt,
+    Id,
+}
 
 #[derive(DeriveIden)]
-enum ConversationEvents { Table, Id, ConversationId, Revision, Kind, Payload, Placement, MovedFrom, CreatedAt, Tx }
+enum ConversationEvents {
+    Table,
+    Id,
+    ConversationId,
+    Revision,
+    Kind,
+    Payload,
+    Placement,
+    MovedFrom,
+    CreatedAt,
+    Tx,
+}
 
 #[derive(DeriveIden)]
-enum AgentEvents { Table, Id, AccountId, Kind, Payload, CreatedAt, Tx }
+enum AgentEvents {
+    Table,
+    Id,
+    AccountId,
+    Kind,
+    Payload,
+    CreatedAt,
+    Tx,
+}
 
 #[derive(DeriveIden)]
-enum Outbox { Table, Id, Kind, ConversationId, DedupeKey, DueAt, Attempts, LastError, CreatedAt }
+enum Outbox {
+    Table,
+    Id,
+    Kind,
+    ConversationId,
+    DedupeKey,
+    DueAt,
+    Attempts,
+    LastError,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum PresenceLeases { Table, NodeId, AccountId, Sockets, ExpiresAt }
+enum PresenceLeases {
+    Table,
+    NodeId,
+    AccountId,
+    Sockets,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
-enum Sessions { Table, ExpiresAt }
+enum Sessions {
+    Table,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
-enum ConversationPasses { Table, Active }
+enum ConversationPasses {
+    Table,
+    Active,
+}
 
 fn log_id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -46,29 +103,68 @@ impl MigrationTrait for Engine {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let postgres = m.get_database_backend() == DbBackend::Postgres;
         for mut col in [
-            ColumnDef::new(Conversations::Members).text().not_null().default("[]").to_owned(),
-            ColumnDef::new(Conversations::PassedBy).text().not_null().default("[]").to_owned(),
+            ColumnDef::new(Conversations::Members)
+                .text()
+                .not_null()
+                .default("[]")
+                .to_owned(),
+            ColumnDef::new(Conversations::PassedBy)
+                .text()
+                .not_null()
+                .default("[]")
+                .to_owned(),
         ] {
-            m.alter_table(Table::alter().table(Conversations::Table).add_column(&mut col).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
         }
         // A reopened conversation starts a new round: its earlier passes stay for reports
         // but no longer hide it from anyone's queue.
         m.alter_table(
             Table::alter()
                 .table(ConversationPasses::Table)
-                .add_column(ColumnDef::new(ConversationPasses::Active).boolean().not_null().default(true))
+                .add_column(
+                    ColumnDef::new(ConversationPasses::Active)
+                        .boolean()
+                        .not_null()
+                        .default(true),
+                )
                 .to_owned(),
         )
         .await?;
         backfill_room_state(m).await?;
 
         for (name, cols) in [
-            ("idx_conversations_assignee", vec![Conversations::AssigneeId, Conversations::Status]),
-            ("idx_conversations_offered_to", vec![Conversations::OfferedTo, Conversations::Status]),
-            ("idx_conversations_accepted_at", vec![Conversations::AcceptedAt]),
-            ("idx_conversations_queue", vec![Conversations::Status, Conversations::Lead, Conversations::QueuedAt, Conversations::Id]),
+            (
+                "idx_conversations_assignee",
+                vec![Conversations::AssigneeId, Conversations::Status],
+            ),
+            (
+                "idx_conversations_offered_to",
+                vec![Conversations::OfferedTo, Conversations::Status],
+            ),
+            (
+                "idx_conversations_accepted_at",
+                vec![Conversations::AcceptedAt],
+            ),
+            (
+                "idx_conversations_queue",
+                vec![
+                    Conversations::Status,
+                    Conversations::Lead,
+                    Conversations::QueuedAt,
+                    Conversations::Id,
+                ],
+            ),
         ] {
-            let mut idx = Index::create().name(name).table(Conversations::Table).to_owned();
+            let mut idx = Index::create()
+                .name(name)
+                .table(Conversations::Table)
+                .to_owned();
             for c in cols {
                 idx.col(c);
             }
@@ -79,16 +175,41 @@ impl MigrationTrait for Engine {
             Table::create()
                 .table(ConversationEvents::Table)
                 .col(log_id(ConversationEvents::Id))
-                .col(ColumnDef::new(ConversationEvents::ConversationId).uuid().not_null())
-                .col(ColumnDef::new(ConversationEvents::Revision).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ConversationEvents::ConversationId)
+                        .uuid()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationEvents::Revision)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(ConversationEvents::Kind).string().not_null())
-                .col(ColumnDef::new(ConversationEvents::Payload).text().not_null())
-                .col(ColumnDef::new(ConversationEvents::Placement).text().not_null())
+                .col(
+                    ColumnDef::new(ConversationEvents::Payload)
+                        .text()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ConversationEvents::Placement)
+                        .text()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(ConversationEvents::MovedFrom).text().null())
-                .col(ColumnDef::new(ConversationEvents::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ConversationEvents::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 // PostgreSQL: the writing transaction's id (default set below), which lets a
                 // reader take only what no running transaction can still add before.
-                .col(ColumnDef::new(ConversationEvents::Tx).big_integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(ConversationEvents::Tx)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
                 .to_owned(),
         )
         .await?;
@@ -119,13 +240,27 @@ impl MigrationTrait for Engine {
                 .col(ColumnDef::new(AgentEvents::AccountId).uuid().not_null())
                 .col(ColumnDef::new(AgentEvents::Kind).string().not_null())
                 .col(ColumnDef::new(AgentEvents::Payload).text().not_null())
-                .col(ColumnDef::new(AgentEvents::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(AgentEvents::Tx).big_integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(AgentEvents::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(AgentEvents::Tx)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_agent_events_tx").table(AgentEvents::Table).col(AgentEvents::Tx).col(AgentEvents::Id).to_owned(),
+            Index::create()
+                .name("idx_agent_events_tx")
+                .table(AgentEvents::Table)
+                .col(AgentEvents::Tx)
+                .col(AgentEvents::Id)
+                .to_owned(),
         )
         .await?;
         if postgres {
@@ -145,16 +280,33 @@ impl MigrationTrait for Engine {
                 .col(ColumnDef::new(Outbox::Kind).string().not_null())
                 .col(ColumnDef::new(Outbox::ConversationId).uuid().null())
                 // One pending row per job ("route:<id>", "drain_queue"): asking twice is once.
-                .col(ColumnDef::new(Outbox::DedupeKey).string().null().unique_key())
+                .col(
+                    ColumnDef::new(Outbox::DedupeKey)
+                        .string()
+                        .null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Outbox::DueAt).big_integer().not_null())
-                .col(ColumnDef::new(Outbox::Attempts).integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Outbox::Attempts)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
                 .col(ColumnDef::new(Outbox::LastError).text().null())
                 .col(ColumnDef::new(Outbox::CreatedAt).big_integer().not_null())
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_outbox_due").table(Outbox::Table).col(Outbox::DueAt).col(Outbox::Id).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_outbox_due")
+                .table(Outbox::Table)
+                .col(Outbox::DueAt)
+                .col(Outbox::Id)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -162,8 +314,16 @@ impl MigrationTrait for Engine {
                 .col(ColumnDef::new(PresenceLeases::NodeId).uuid().not_null())
                 .col(ColumnDef::new(PresenceLeases::AccountId).uuid().not_null())
                 .col(ColumnDef::new(PresenceLeases::Sockets).integer().not_null())
-                .col(ColumnDef::new(PresenceLeases::ExpiresAt).big_integer().not_null())
-                .primary_key(Index::create().col(PresenceLeases::NodeId).col(PresenceLeases::AccountId))
+                .col(
+                    ColumnDef::new(PresenceLeases::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .primary_key(
+                    Index::create()
+                        .col(PresenceLeases::NodeId)
+                        .col(PresenceLeases::AccountId),
+                )
                 .to_owned(),
         )
         .await?;
@@ -176,8 +336,14 @@ impl MigrationTrait for Engine {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_sessions_expires").table(Sessions::Table).col(Sessions::ExpiresAt).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sessions_expires")
+                .table(Sessions::Table)
+                .col(Sessions::ExpiresAt)
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -190,9 +356,24 @@ impl MigrationTrait for Engine {
         ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
-        m.alter_table(Table::alter().table(ConversationPasses::Table).drop_column(ConversationPasses::Active).to_owned()).await?;
-        for c in [Conversations::Members.into_iden(), Conversations::PassedBy.into_iden()] {
-            m.alter_table(Table::alter().table(Conversations::Table).drop_column(c).to_owned()).await?;
+        m.alter_table(
+            Table::alter()
+                .table(ConversationPasses::Table)
+                .drop_column(ConversationPasses::Active)
+                .to_owned(),
+        )
+        .await?;
+        for c in [
+            Conversations::Members.into_iden(),
+            Conversations::PassedBy.into_iden(),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    .drop_column(c)
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -207,21 +388,35 @@ async fn backfill_room_state(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .all(conn)
         .await?
     {
-        members.entry(p.conversation_id).or_default().push(serde_json::json!({"agent": p.account_id, "role": p.role}));
+        members
+            .entry(p.conversation_id)
+            .or_default()
+            .push(serde_json::json!({"agent": p.account_id, "role": p.role}));
     }
     let mut passes: HashMap<uuid::Uuid, Vec<uuid::Uuid>> = HashMap::new();
-    for p in conversation_pass::Entity::find().order_by_asc(conversation_pass::Column::At).all(conn).await? {
+    for p in conversation_pass::Entity::find()
+        .order_by_asc(conversation_pass::Column::At)
+        .all(conn)
+        .await?
+    {
         let list = passes.entry(p.conversation_id).or_default();
         if !list.contains(&p.account_id) {
             list.push(p.account_id);
         }
     }
-    let ids: std::collections::HashSet<uuid::Uuid> = members.keys().chain(passes.keys()).copied().collect();
+    let ids: std::collections::HashSet<uuid::Uuid> =
+        members.keys().chain(passes.keys()).copied().collect();
     for id in ids {
         let stmt = Query::update()
             .table(Conversations::Table)
-            .value(Conversations::Members, serde_json::Value::Array(members.remove(&id).unwrap_or_default()).to_string())
-            .value(Conversations::PassedBy, serde_json::to_string(&passes.remove(&id).unwrap_or_default()).unwrap_or_default())
+            .value(
+                Conversations::Members,
+                serde_json::Value::Array(members.remove(&id).unwrap_or_default()).to_string(),
+            )
+            .value(
+                Conversations::PassedBy,
+                serde_json::to_string(&passes.remove(&id).unwrap_or_default()).unwrap_or_default(),
+            )
             .and_where(Expr::col(Conversations::Id).eq(id))
             .to_owned();
         conn.execute(m.get_database_backend().build(&stmt)).await?;

@@ -12,7 +12,11 @@ impl MigrationName for WideIntegers {
     }
 }
 
-const COLUMNS: [(&str, &str); 3] = [("accounts", "capacity"), ("outbox", "attempts"), ("presence_leases", "sockets")];
+const COLUMNS: [(&str, &str); 3] = [
+    ("accounts", "capacity"),
+    ("outbox", "attempts"),
+    ("presence_leases", "sockets"),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for WideIntegers {
@@ -22,7 +26,9 @@ impl MigrationTrait for WideIntegers {
         }
         for (table, column) in COLUMNS {
             m.get_connection()
-                .execute_unprepared(&format!(r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE bigint"#))
+                .execute_unprepared(&format!(
+                    r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE bigint"#
+                ))
                 .await?;
         }
         Ok(())
@@ -34,7 +40,9 @@ impl MigrationTrait for WideIntegers {
         }
         for (table, column) in COLUMNS {
             m.get_connection()
-                .execute_unprepared(&format!(r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE integer"#))
+                .execute_unprepared(&format!(
+                    r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE integer"#
+                ))
                 .await?;
         }
         Ok(())

@@ -15,19 +15,43 @@ impl MigrationName for LeanIndexes {
 }
 
 #[derive(DeriveIden)]
-enum Messages { Table, ConversationId, ClientMsgId }
+enum Messages {
+    Table,
+    ConversationId,
+    ClientMsgId,
+}
 
 #[derive(DeriveIden)]
-enum ConversationEvents { Table, Tx, Id }
+enum ConversationEvents {
+    Table,
+    Tx,
+    Id,
+}
 
 #[derive(DeriveIden)]
-enum AgentEvents { Table, Tx, Id }
+enum AgentEvents {
+    Table,
+    Tx,
+    Id,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for LeanIndexes {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name("idx_messages_client_msg_id").table(Messages::Table).to_owned()).await?;
-        m.drop_index(Index::drop().name("uq_messages_client_msg_id").table(Messages::Table).to_owned()).await?;
+        m.drop_index(
+            Index::drop()
+                .name("idx_messages_client_msg_id")
+                .table(Messages::Table)
+                .to_owned(),
+        )
+        .await?;
+        m.drop_index(
+            Index::drop()
+                .name("uq_messages_client_msg_id")
+                .table(Messages::Table)
+                .to_owned(),
+        )
+        .await?;
         // The name stays: a duplicate send is recognised by it.
         m.create_index(
             Index::create()
@@ -40,8 +64,20 @@ impl MigrationTrait for LeanIndexes {
         )
         .await?;
         if m.get_database_backend() == sea_orm::DbBackend::Sqlite {
-            m.drop_index(Index::drop().name("idx_conversation_events_tx").table(ConversationEvents::Table).to_owned()).await?;
-            m.drop_index(Index::drop().name("idx_agent_events_tx").table(AgentEvents::Table).to_owned()).await?;
+            m.drop_index(
+                Index::drop()
+                    .name("idx_conversation_events_tx")
+                    .table(ConversationEvents::Table)
+                    .to_owned(),
+            )
+            .await?;
+            m.drop_index(
+                Index::drop()
+                    .name("idx_agent_events_tx")
+                    .table(AgentEvents::Table)
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -49,13 +85,31 @@ impl MigrationTrait for LeanIndexes {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == sea_orm::DbBackend::Sqlite {
             m.create_index(
-                Index::create().name("idx_conversation_events_tx").table(ConversationEvents::Table).col(ConversationEvents::Tx).col(ConversationEvents::Id).to_owned(),
+                Index::create()
+                    .name("idx_conversation_events_tx")
+                    .table(ConversationEvents::Table)
+                    .col(ConversationEvents::Tx)
+                    .col(ConversationEvents::Id)
+                    .to_owned(),
             )
             .await?;
-            m.create_index(Index::create().name("idx_agent_events_tx").table(AgentEvents::Table).col(AgentEvents::Tx).col(AgentEvents::Id).to_owned())
-                .await?;
+            m.create_index(
+                Index::create()
+                    .name("idx_agent_events_tx")
+                    .table(AgentEvents::Table)
+                    .col(AgentEvents::Tx)
+                    .col(AgentEvents::Id)
+                    .to_owned(),
+            )
+            .await?;
         }
-        m.drop_index(Index::drop().name("uq_messages_client_msg_id").table(Messages::Table).to_owned()).await?;
+        m.drop_index(
+            Index::drop()
+                .name("uq_messages_client_msg_id")
+                .table(Messages::Table)
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("uq_messages_client_msg_id")
@@ -66,6 +120,13 @@ impl MigrationTrait for LeanIndexes {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_messages_client_msg_id").table(Messages::Table).col(Messages::ClientMsgId).to_owned()).await
+        m.create_index(
+            Index::create()
+                .name("idx_messages_client_msg_id")
+                .table(Messages::Table)
+                .col(Messages::ClientMsgId)
+                .to_owned(),
+        )
+        .await
     }
 }
