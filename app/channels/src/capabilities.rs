@@ -2,7 +2,7 @@
 //! provider. The reply-window rule lives here too because it is the same arithmetic for every
 //! channel that has one; only the numbers differ.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_domain::conversation::Channel;
 
 pub const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -10,7 +10,7 @@ pub const DAY_MS: i64 = 24 * HOUR_MS;
 pub const MB: u64 = 1024 * 1024;
 
 /// Kinds of attachment, in and out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     Image,

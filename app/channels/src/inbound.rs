@@ -3,12 +3,12 @@
 //! and duplicate, so handlers must be idempotent) and the account it reached.
 
 use crate::capabilities::AttachmentKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_domain::conversation::Channel;
 
 /// A provider-scoped idempotency key, e.g. `twilio:SM…`, `whatsapp:wamid…:delivered`,
 /// `fb_comment:<comment_id>:add`, `telegram:<bot>:<update_id>`. Stable across retries.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DedupeKey(pub String);
 
 impl DedupeKey {
@@ -27,7 +27,7 @@ impl DedupeKey {
 }
 
 /// One normalised event from a webhook.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inbound {
     pub key: DedupeKey,
     pub channel: Channel,
@@ -41,7 +41,7 @@ pub struct Inbound {
 // Events are built once per webhook item and moved straight into storage; boxing the large
 // message variant would add an allocation and clumsier matching for no measurable gain.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InboundEvent {
     /// The contact wrote (a message, a comment, a button press).
@@ -65,7 +65,7 @@ pub enum InboundEvent {
 }
 
 /// Who wrote: the channel identity the contact is found by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// E.164 number, WhatsApp id, PSID, IGSID, Facebook user id or Telegram chat id.
     pub address: String,
@@ -75,7 +75,7 @@ pub struct Identity {
 }
 
 /// Where an attachment's bytes can be fetched from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum MediaSource {
     /// A URL (Twilio media resource, Meta CDN link). May need the channel's auth to fetch.
@@ -89,7 +89,7 @@ pub enum MediaSource {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub kind: AttachmentKind,
     pub mime: Option<String>,
@@ -101,7 +101,7 @@ pub struct Attachment {
 }
 
 /// A shared location (WhatsApp, Twilio WhatsApp, Telegram).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
@@ -110,7 +110,7 @@ pub struct Location {
 }
 
 /// What the contact was answering.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum ReplyContext {
     /// A reply to one of the thread's messages (provider message id).
@@ -123,7 +123,7 @@ pub enum ReplyContext {
 }
 
 /// A comment on a Page or Instagram post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentRef {
     pub post_id: String,
     pub comment_id: String,
@@ -135,7 +135,7 @@ pub struct CommentRef {
     pub live: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactMessage {
     pub provider_message_id: String,
     pub from: Identity,
@@ -153,7 +153,7 @@ pub struct ContactMessage {
 
 /// One bubble in the inbox. WhatsApp shows an image and its caption as two items (seed 002),
 /// so a captioned attachment becomes the attachment followed by its caption as text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum DisplayItem {
     Text {
@@ -223,50 +223,12 @@ impl ContactMessage {
     }
 }
 
-/// Delivery state of one of our messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    Queued,
-    Sent,
-    Failed,
-    Delivered,
-    Read,
-}
-
-impl DeliveryStatus {
-    /// Order for "forward only" updates (status callbacks arrive out of order). `Failed` ranks
-    /// above `Sent` (it is the send's end) but below `Delivered`/`Read`: a receipt is stronger
-    /// evidence than a failure report, and a late failure must not undo a read.
-    pub fn rank(self) -> u8 {
-        match self {
-            DeliveryStatus::Queued => 0,
-            DeliveryStatus::Sent => 1,
-            DeliveryStatus::Failed => 2,
-            DeliveryStatus::Delivered => 3,
-            DeliveryStatus::Read => 4,
-        }
-    }
-
-    /// Whether moving from `self` to `next` goes forward.
-    pub fn advances_to(self, next: DeliveryStatus) -> bool {
-        next.rank() > self.rank()
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Queued => "queued",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Read => "read",
-        }
-    }
-}
+/// Delivery state of one of our messages (the domain's, with its forward-only order).
+pub use switchboard_domain::DeliveryStatus;
 
 /// Why a send failed, typed so the engine can act (template flow, unsubscribe, alert an admin)
 /// without reading English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     OutsideWindow,
@@ -285,7 +247,7 @@ pub enum FailureKind {
 }
 
 /// A provider error code with its meaning in plain words for an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderError {
     /// The provider's code as text (`131047`, `21610`, Telegram's HTTP-like `403`).
     pub code: String,
@@ -295,7 +257,7 @@ pub struct ProviderError {
     pub retryable: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusUpdate {
     pub provider_message_id: String,
     pub status: DeliveryStatus,
@@ -307,7 +269,7 @@ pub struct StatusUpdate {
     pub error: Option<ProviderError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum CommentChangeKind {
     Edited { text: Option<String> },
@@ -316,7 +278,7 @@ pub enum CommentChangeKind {
     Unhidden,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentChange {
     pub comment_id: String,
     pub post_id: Option<String>,
@@ -324,7 +286,7 @@ pub struct CommentChange {
     pub change: CommentChangeKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Echo {
     pub provider_message_id: String,
     /// Whom it was sent to, when known.
@@ -334,7 +296,7 @@ pub struct Echo {
 }
 
 /// Things acknowledged and deliberately dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum Ignored {
     /// A Meta `object` we don't handle (e.g. `user`, `permissions`).

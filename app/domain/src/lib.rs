@@ -18,7 +18,10 @@ pub mod thread;
 pub use contact::{ContactDetails, ContactError};
 pub use conversation::{Channel, ConversationStatus, DisplayStatus, ParticipantRole};
 pub use inbox::{Filter, Folder, InboxView, Scope};
-pub use message::{Message, MessageBody, MessageError, Sender, SenderKind, Visibility};
+pub use message::{
+    Delivery, DeliveryStatus, Direction, Message, MessageBody, MessageError, Sender, SenderKind,
+    Visibility,
+};
 pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use settings::{BotAnswer, BotSettings, RoutingSettings};
 pub use thread::{Applied, PendingMessage, PendingState, Thread};

@@ -81,6 +81,97 @@ pub struct Message {
     /// The id the sending client chose; a retried send with the same id is stored once.
     pub client_msg_id: Option<Uuid>,
     pub created_at: Millis,
+    /// How far an agent's message on a provider channel got; none for messages that need no
+    /// delivery (the contact's own, web chat, internal notes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+impl Message {
+    /// Whether the contact wrote it (inbound) or the business did (outbound).
+    pub fn direction(&self) -> Direction {
+        match self.sender.kind {
+            SenderKind::Visitor => Direction::Inbound,
+            SenderKind::Agent | SenderKind::System => Direction::Outbound,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// Delivery progress of a message sent through a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Failed,
+    Delivered,
+    Read,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [
+        Self::Queued,
+        Self::Sent,
+        Self::Failed,
+        Self::Delivered,
+        Self::Read,
+    ];
+
+    /// Order for "forward only" updates (status callbacks arrive out of order). `Failed` ranks
+    /// above `Sent` (it is the send's end) but below `Delivered`/`Read`: a receipt is stronger
+    /// evidence than a failure report, and a late failure must not undo a read.
+    pub fn rank(self) -> u8 {
+        match self {
+            DeliveryStatus::Queued => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Failed => 2,
+            DeliveryStatus::Delivered => 3,
+            DeliveryStatus::Read => 4,
+        }
+    }
+
+    /// Whether moving from `self` to `next` goes forward.
+    pub fn advances_to(self, next: DeliveryStatus) -> bool {
+        next.rank() > self.rank()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Where a sent message stands, with the provider's reason in plain words when it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub status: DeliveryStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Delivery {
+    pub fn queued() -> Self {
+        Delivery {
+            status: DeliveryStatus::Queued,
+            reason: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]

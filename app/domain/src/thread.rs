@@ -172,6 +172,7 @@ mod tests {
             channel: Channel::Web,
             client_msg_id: client,
             created_at: seq as i64,
+            delivery: None,
         }
     }
 

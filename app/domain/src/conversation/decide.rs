@@ -3,7 +3,9 @@
 //! engine writes the new state, the events and the work in one transaction.
 
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
-use crate::message::{Message, MessageBody, MessageError, Sender, SenderKind, Visibility};
+use crate::message::{
+    Delivery, DeliveryStatus, Message, MessageBody, MessageError, Sender, SenderKind, Visibility,
+};
 use crate::routing::MissedPolicy;
 use crate::Millis;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,13 @@ pub enum Command {
     TimerFired {
         deadline: Millis,
         policy: MissedPolicy,
+    },
+    /// A provider reported how far one of our messages got; `current` is the message's stored
+    /// status, a fact the caller looked up. Only forward moves are recorded.
+    RecordDelivery {
+        message_id: Uuid,
+        current: DeliveryStatus,
+        next: Delivery,
     },
 }
 
@@ -174,6 +183,12 @@ pub enum Event {
     Closed {
         by: Option<Uuid>,
     },
+    /// One of our messages moved forward on its way to the contact (sent, delivered, read, or
+    /// failed with the provider's reason).
+    DeliveryUpdated {
+        message_id: Uuid,
+        delivery: Delivery,
+    },
 }
 
 impl Event {
@@ -191,6 +206,7 @@ impl Event {
             Event::Transferred { .. } => "transferred",
             Event::Invited { .. } => "invited",
             Event::Closed { .. } => "closed",
+            Event::DeliveryUpdated { .. } => "delivery_updated",
         }
     }
 }
@@ -203,6 +219,8 @@ pub enum Work {
     Route,
     /// Capacity was freed: offer waiting chats to agents with room (time-based routing).
     DrainQueue,
+    /// Send this message to the contact through the conversation's provider channel.
+    Deliver { message_id: Uuid },
 }
 
 /// The events and the work of one decision. No events: nothing to do (a stale timer, a
@@ -235,6 +253,11 @@ impl Writer<'_> {
         client_msg_id: Option<Uuid>,
     ) {
         self.next_seq += 1;
+        // An agent's public message on a provider channel must go out through the provider:
+        // it starts queued and the outbox gets the send, in the same transaction.
+        let deliver = sender.kind == SenderKind::Agent
+            && visibility.visible_to_contact()
+            && self.state.active_channel.via_provider();
         let message = Message {
             id: (self.new_id)(),
             conversation_id: self.state.id,
@@ -245,7 +268,13 @@ impl Writer<'_> {
             channel: self.state.active_channel,
             client_msg_id,
             created_at: self.now,
+            delivery: deliver.then(Delivery::queued),
         };
+        if deliver {
+            self.work(Work::Deliver {
+                message_id: message.id,
+            });
+        }
         self.event(Event::MessageAppended { message });
     }
 
@@ -512,6 +541,20 @@ pub fn decide(
                 _ => {}
             }
         }
+        Command::RecordDelivery {
+            message_id,
+            current,
+            next,
+        } => {
+            // Receipts come late and out of order (a "sent" after "delivered", a failure
+            // after "read"); only news is recorded, on any conversation status.
+            if current.advances_to(next.status) {
+                w.event(Event::DeliveryUpdated {
+                    message_id: *message_id,
+                    delivery: next.clone(),
+                });
+            }
+        }
     }
     Ok(w.decision)
 }
@@ -713,6 +756,8 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
             s.deadline = None;
             s.closed_at = Some(now);
         }
+        // The message row carries its delivery; the conversation only gets a new revision.
+        Event::DeliveryUpdated { .. } => {}
     }
 }
 
@@ -1320,6 +1365,107 @@ mod tests {
             run(&missed, Command::Enqueue { deadline: NOW }),
             Ok(Decision::default())
         );
+    }
+
+    fn sms_chat(events: &[Event]) -> ConversationState {
+        let mut s = chat(events);
+        s.active_channel = Channel::Sms;
+        s
+    }
+
+    fn reply(visibility: Visibility) -> Command {
+        Command::Append {
+            author: Author::Agent(agent(1)),
+            body: body("on its way"),
+            visibility,
+            client_msg_id: None,
+        }
+    }
+
+    #[test]
+    fn an_agent_reply_on_a_provider_channel_is_queued_for_delivery_in_the_same_decision() {
+        let d = run(&sms_chat(&[assigned_to(1)]), reply(Visibility::Public)).unwrap();
+        let Event::MessageAppended { message } = &d.events[0] else {
+            panic!("{d:?}")
+        };
+        assert_eq!(
+            (message.channel, message.delivery.clone()),
+            (Channel::Sms, Some(Delivery::queued()))
+        );
+        assert_eq!(
+            d.work,
+            vec![Work::Deliver {
+                message_id: message.id
+            }]
+        );
+
+        // Notes stay inside; web chat is read from our own socket; the contact's own words
+        // and system lines are not sent back.
+        let note = run(&sms_chat(&[assigned_to(1)]), reply(Visibility::Internal)).unwrap();
+        assert!(note.work.is_empty());
+        let web = run(&chat(&[assigned_to(1)]), reply(Visibility::Public)).unwrap();
+        assert!(web.work.is_empty());
+        let Event::MessageAppended { message } = &web.events[0] else {
+            panic!()
+        };
+        assert_eq!(message.delivery, None);
+        let inbound = run(
+            &sms_chat(&[]),
+            Command::Append {
+                author: contact(),
+                body: body("hi"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+        )
+        .unwrap();
+        assert!(inbound.work.is_empty());
+        let accepted = run(&sms_chat(&[]), Command::Accept { agent: agent(1) }).unwrap();
+        assert!(
+            accepted.work.is_empty(),
+            "the 'joined' line is not texted to the contact"
+        );
+    }
+
+    #[test]
+    fn delivery_only_moves_forward_whatever_the_conversation_status() {
+        let record = |current, status| Command::RecordDelivery {
+            message_id: Uuid::from_u128(42),
+            current,
+            next: Delivery {
+                status,
+                reason: None,
+            },
+        };
+        use DeliveryStatus as D;
+        for s in [
+            sms_chat(&[assigned_to(1)]),
+            sms_chat(&[assigned_to(1), Event::Closed { by: None }]),
+        ] {
+            let (after, d) = apply(&s, record(D::Queued, D::Sent));
+            assert_eq!(kinds(&d), vec!["delivery_updated"]);
+            assert_eq!(after.revision, s.revision + 1);
+            assert_eq!(after.status, s.status);
+            assert_eq!(
+                run(&s, record(D::Delivered, D::Sent)),
+                Ok(Decision::default()),
+                "a late 'sent' is not news"
+            );
+            assert_eq!(
+                run(&s, record(D::Read, D::Failed)),
+                Ok(Decision::default()),
+                "a failure never undoes a read"
+            );
+            assert_eq!(run(&s, record(D::Sent, D::Sent)), Ok(Decision::default()));
+            assert_eq!(
+                kinds(&run(&s, record(D::Sent, D::Failed)).unwrap()),
+                vec!["delivery_updated"]
+            );
+            assert_eq!(
+                kinds(&run(&s, record(D::Failed, D::Delivered)).unwrap()),
+                vec!["delivery_updated"]
+            );
+        }
     }
 
     #[test]

@@ -41,6 +41,12 @@ impl Channel {
         Channel::Telegram,
     ];
 
+    /// Whether messages to the contact go out through a provider's API (everything but the
+    /// web widget, which reads them from our own socket).
+    pub fn via_provider(self) -> bool {
+        self != Channel::Web
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Web => "web",
