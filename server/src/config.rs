@@ -26,6 +26,8 @@ pub struct Config {
     pub test_silent_bus: bool,
     /// Test only: offers stay uncommitted this long, so assignments on several nodes overlap.
     pub test_hold_assignment: std::time::Duration,
+    /// Provider channels (SMS, WhatsApp, Messenger, Page comments, Instagram, Telegram).
+    pub channels: crate::channels::ChannelConfig,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -67,6 +69,7 @@ impl Config {
             Err(_) => std::time::Duration::from_secs(15),
         };
         Ok(Self {
+            channels: crate::channels::ChannelConfig::from_env()?,
             presence_ttl,
             test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
             test_hold_assignment: std::time::Duration::from_millis(

@@ -3,6 +3,7 @@
 //! accept loop that tracks every connection, so `shutdown` can close sockets with a close
 //! frame and finish in-flight requests, and `kill` can stop everything at once.
 
+pub mod channels;
 pub mod config;
 pub mod seed;
 
@@ -43,6 +44,7 @@ fn engine_config(config: &Config) -> EngineConfig {
     let mut e = EngineConfig::new(config.database_url.clone());
     e.presence_ttl = config.presence_ttl;
     e.test_hold_assignment = config.test_hold_assignment;
+    e.channels = config.channels.accounts();
     e
 }
 
@@ -110,7 +112,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
             app::widget::SEND_PATH,
             axum::routing::post(app::widget::send_handler),
         )
-        .with_state(state);
+        .with_state(state.clone());
+    let hooks = channels::routes(state.clone(), Arc::new(config.channels.clone()));
     let widget = routes.clone();
     let agents = routes.layer(sessions);
     Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
@@ -118,6 +121,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         let service = if path == app::widget::SEND_PATH && req.method() == axum::http::Method::POST
         {
             send.clone()
+        } else if path.starts_with("/webhooks/") {
+            hooks.clone()
         } else if path.starts_with("/api/visitor/") || path == "/ws/visitor" {
             widget.clone()
         } else {

@@ -54,6 +54,7 @@ pub enum Missing {
     Agent,
     Account,
     Contact,
+    Message,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,9 @@ pub enum EngineError {
          to run several nodes, point every node's DATABASE_URL at one PostgreSQL database"
     )]
     SqliteTaken(String),
+    /// The engine's configuration cannot work (an unknown channel adapter, an account twice).
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -145,6 +149,7 @@ impl From<&EngineError> for switchboard_wire::ApiError {
                     Missing::Agent => "No such agent.",
                     Missing::Account => "No such account.",
                     Missing::Contact => "No such contact.",
+                    Missing::Message => "No such message.",
                 }
                 .into(),
             ),

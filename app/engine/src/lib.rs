@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod bus;
+pub mod channels;
 pub mod conversations;
 pub mod delivery;
 pub mod error;
@@ -53,6 +54,8 @@ pub struct EngineConfig {
     /// Test only: keeps each offer's transaction open this long before committing, so that
     /// concurrent assignments on several nodes overlap for sure.
     pub test_hold_assignment: Duration,
+    /// Provider accounts to connect (SMS numbers, WhatsApp numbers, Pages, bots…).
+    pub channels: Vec<channels::ConnectedAccount>,
 }
 
 impl EngineConfig {
@@ -64,6 +67,7 @@ impl EngineConfig {
             sweep_every: Duration::from_secs(1),
             serves: true,
             test_hold_assignment: Duration::ZERO,
+            channels: Vec::new(),
         }
     }
 }
@@ -82,6 +86,10 @@ struct Inner {
     committed: Mutex<Vec<delivery::dispatcher::Logged>>,
     /// SQLite: conversation states as the one writer last left them.
     states: Mutex<conversations::write::States>,
+    /// Connected provider accounts.
+    channels: channels::ChannelSet,
+    /// Calls providers' APIs.
+    http: reqwest::Client,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -113,6 +121,11 @@ impl Engine {
         } else {
             None
         };
+        let channels = channels::ChannelSet::new(config.channels.clone())?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| EngineError::Config(format!("HTTP client: {e}")))?;
         let db = Db::connect(&config.database_url).await?;
         let bus = Bus::new(match db.backend {
             Backend::Sqlite => BusKind::Local,
@@ -120,7 +133,7 @@ impl Engine {
         });
         let node_id = Uuid::new_v4();
         tracing::info!(node = %node_id, backend = ?db.backend, "engine open");
-        Ok(Engine {
+        let engine = Engine {
             inner: Arc::new(Inner {
                 db,
                 bus,
@@ -131,8 +144,14 @@ impl Engine {
                 visitors: Default::default(),
                 committed: Default::default(),
                 states: Default::default(),
+                channels,
+                http,
             }),
-        })
+        };
+        if engine.inner.config.serves {
+            engine.record_accounts().await?;
+        }
+        Ok(engine)
     }
 
     /// Starts the workers: dispatcher, reactor, timers, presence, housekeeping and (with
@@ -184,6 +203,15 @@ impl Engine {
 
     pub(crate) fn states(&self) -> &Mutex<conversations::write::States> {
         &self.inner.states
+    }
+
+    /// The connected provider accounts.
+    pub fn channels(&self) -> &channels::ChannelSet {
+        &self.inner.channels
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     /// Releases what this node holds (its SQLite claim), so another may start.

@@ -4,6 +4,7 @@
 //! doing a job twice is harmless. Claiming releases the job's dedupe key: a new request for
 //! the same job queues behind the one being done instead of being lost.
 
+use crate::channels::outbound::Sent;
 use crate::error::{EngineError, Result};
 use crate::store::entities::outbox;
 use crate::store::Backend;
@@ -23,6 +24,11 @@ const CLAIM_SQLITE: &str =
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET dedupe_key = NULL, due_at = $1, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM outbox WHERE due_at <= $2 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *";
 
+/// 1 s, 2 s, 4 s… up to a minute, by attempts made (the claim counts one).
+fn backoff_ms(attempts: i64) -> i64 {
+    (1_000i64 << (attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS)
+}
+
 impl Engine {
     async fn claim_job(&self, now: i64) -> Result<Option<outbox::Model>> {
         let (backend, sql) = match self.db().backend {
@@ -37,11 +43,18 @@ impl Engine {
             .await?)
     }
 
-    async fn do_job(&self, job: &outbox::Model) -> Result<()> {
-        match (job.kind.as_str(), job.conversation_id) {
-            ("route", Some(id)) => self.route(id, false).await.map(|_| ()),
-            ("drain_queue", _) => self.drain_queue().await.map(|_| ()),
-            (kind, _) => Err(EngineError::Corrupt(format!("outbox.kind = {kind:?}"))),
+    /// Does a job; `Some(after)` asks for it to be tried again later (a provider said
+    /// "not now"), at least `after` from now when the provider named a time.
+    async fn do_job(&self, job: &outbox::Model) -> Result<Option<Option<Duration>>> {
+        match (job.kind.as_str(), job.conversation_id, job.message_id) {
+            ("route", Some(id), _) => self.route(id, false).await.map(|_| None),
+            ("drain_queue", _, _) => self.drain_queue().await.map(|_| None),
+            ("inbound", _, _) => self.process_inbound().await.map(|_| None),
+            ("deliver", _, Some(message)) => match self.deliver(message, job.attempts).await? {
+                Sent::Done => Ok(None),
+                Sent::Retry(after) => Ok(Some(after)),
+            },
+            (kind, _, _) => Err(EngineError::Corrupt(format!("outbox.kind = {kind:?}"))),
         }
     }
 
@@ -52,8 +65,28 @@ impl Engine {
             return Ok(false);
         };
         match self.do_job(&job).await {
-            Ok(()) => {
+            Ok(None) => {
                 outbox::Entity::delete_by_id(job.id)
+                    .exec(&self.db().write)
+                    .await?;
+            }
+            Ok(Some(after)) => {
+                let backoff = backoff_ms(job.attempts);
+                let wait = after.map_or(backoff, |a| (a.as_millis() as i64).max(backoff));
+                tracing::info!(
+                    job = job.id,
+                    kind = job.kind,
+                    attempts = job.attempts,
+                    wait_ms = wait,
+                    "provider said not now; will retry"
+                );
+                outbox::Entity::update_many()
+                    .col_expr(outbox::Column::DueAt, Expr::value(now + wait))
+                    .col_expr(
+                        outbox::Column::LastError,
+                        Expr::value("provider asked to retry later"),
+                    )
+                    .filter(outbox::Column::Id.eq(job.id))
                     .exec(&self.db().write)
                     .await?;
             }
@@ -64,7 +97,7 @@ impl Engine {
                     .await?;
             }
             Err(e) => {
-                let backoff = (1_000i64 << job.attempts.clamp(0, 6)).min(MAX_BACKOFF_MS);
+                let backoff = backoff_ms(job.attempts);
                 tracing::warn!(error = %e, job = job.id, kind = job.kind, attempts = job.attempts, "job failed; will retry");
                 outbox::Entity::update_many()
                     .col_expr(outbox::Column::DueAt, Expr::value(now + backoff))

@@ -65,6 +65,13 @@ pub enum ServerFrame {
     Conversation {
         summary: ConversationSummary,
     },
+    /// One of our messages moved on its way to the contact through a provider (agents only):
+    /// sent, delivered, read, or failed with the provider's reason.
+    Delivery {
+        conversation_id: Uuid,
+        message_id: Uuid,
+        delivery: switchboard_domain::Delivery,
+    },
     /// A row got a new message (agents only): its preview and unread state move on.
     Activity {
         activity: Activity,

@@ -11,6 +11,8 @@ use sea_orm::{ConnectionTrait, Database};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use server::config::{Config, Mode};
+
+pub mod providers;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -88,11 +90,29 @@ impl TestServer {
         Self::launch(db_url, addr, Mode::Demo).await
     }
 
+    /// Starts with these provider channels connected.
+    pub async fn start_with_channels(
+        db_url: &str,
+        channels: server::channels::ChannelConfig,
+    ) -> Self {
+        Self::launch_with(db_url, "127.0.0.1:0", Mode::Demo, |c| c.channels = channels).await
+    }
+
     async fn launch(db_url: &str, addr: &str, mode: Mode) -> Self {
+        Self::launch_with(db_url, addr, mode, |_| {}).await
+    }
+
+    async fn launch_with(
+        db_url: &str,
+        addr: &str,
+        mode: Mode,
+        change: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = Config::from_env().expect("config");
         config.database_url = db_url.to_string();
         config.mode = mode;
         config.secret = None;
+        change(&mut config);
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let running = server::start(&config, listener)
             .await

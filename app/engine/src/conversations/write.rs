@@ -108,6 +108,14 @@ pub(crate) struct Tx {
     logged: Vec<Logged>,
 }
 
+/// A job for the outbox; `key` makes a pending job unique.
+pub(crate) struct Job {
+    pub kind: &'static str,
+    pub conversation: Option<Uuid>,
+    pub message: Option<Uuid>,
+    pub key: String,
+}
+
 /// What a command did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -217,6 +225,7 @@ impl Tx {
         }
         self.mirror_room(before, &after, &decision.events, now)
             .await?;
+        self.mirror_deliveries(&decision.events).await?;
         self.log(rows).await?;
         self.enqueue(Some(after.id), &decision.work, now).await?;
         for (i, e) in decision.events.iter().enumerate() {
@@ -282,6 +291,31 @@ impl Tx {
                     .zip(first..)
                     .map(|((_, logged), id)| Logged { id, ..logged }),
             );
+        }
+        Ok(())
+    }
+
+    /// Keeps each message row's delivery state in step with its `DeliveryUpdated` events.
+    async fn mirror_deliveries(&self, events: &[Event]) -> Result<()> {
+        for e in events {
+            if let Event::DeliveryUpdated {
+                message_id,
+                delivery,
+            } = e
+            {
+                message::Entity::update_many()
+                    .col_expr(
+                        message::Column::DeliveryStatus,
+                        Expr::value(delivery.status.as_str()),
+                    )
+                    .col_expr(
+                        message::Column::DeliveryReason,
+                        Expr::value(delivery.reason.clone()),
+                    )
+                    .filter(message::Column::Id.eq(*message_id))
+                    .exec(&self.txn)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -360,35 +394,58 @@ impl Tx {
         now: Millis,
     ) -> Result<()> {
         for w in work {
-            let (kind, conv, key) = match (w, conversation) {
-                (Work::Route, Some(id)) => ("route", Some(id), format!("route:{id}")),
+            let job = match (w, conversation) {
+                (Work::Route, Some(id)) => Job {
+                    kind: "route",
+                    conversation: Some(id),
+                    message: None,
+                    key: format!("route:{id}"),
+                },
                 (Work::Route, None) => {
                     return Err(EngineError::Internal(
                         "routing work without a conversation".into(),
                     ))
                 }
-                (Work::DrainQueue, _) => ("drain_queue", None, "drain_queue".to_string()),
+                (Work::DrainQueue, _) => Job {
+                    kind: "drain_queue",
+                    conversation: None,
+                    message: None,
+                    key: "drain_queue".into(),
+                },
+                (Work::Deliver { message_id }, conversation) => Job {
+                    kind: "deliver",
+                    conversation,
+                    message: Some(*message_id),
+                    key: format!("deliver:{message_id}"),
+                },
             };
-            outbox::Entity::insert(outbox::ActiveModel {
-                kind: Set(kind.into()),
-                conversation_id: Set(conv),
-                dedupe_key: Set(Some(key)),
-                due_at: Set(now),
-                attempts: Set(0),
-                last_error: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::column(outbox::Column::DedupeKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .do_nothing()
-            .exec(&self.txn)
-            .await?;
+            self.enqueue_job(job, now).await?;
         }
-        if !work.is_empty() {
+        Ok(())
+    }
+
+    /// Writes one job to the outbox, unless the same job is pending already.
+    pub async fn enqueue_job(&mut self, job: Job, now: Millis) -> Result<()> {
+        outbox::Entity::insert(outbox::ActiveModel {
+            kind: Set(job.kind.into()),
+            conversation_id: Set(job.conversation),
+            dedupe_key: Set(Some(job.key)),
+            due_at: Set(now),
+            attempts: Set(0),
+            last_error: Set(None),
+            created_at: Set(now),
+            message_id: Set(job.message),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(&self.txn)
+        .await?;
+        if !self.notes.iter().any(|n| *n == Note::work()) {
             self.notes.push(Note::work());
         }
         Ok(())

@@ -203,6 +203,23 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                         );
                     }
                 }
+                Event::DeliveryUpdated {
+                    message_id,
+                    delivery,
+                } => {
+                    // Only agents see how far a message got; the inbox row does not move.
+                    if hub.has_agents() {
+                        hub.to_views(
+                            conv,
+                            std::slice::from_ref(&d.placement),
+                            &frame(&ServerFrame::Delivery {
+                                conversation_id: conv,
+                                message_id: *message_id,
+                                delivery: delivery.clone(),
+                            }),
+                        );
+                    }
+                }
                 other => {
                     moved.extend(d.moved_from.clone());
                     moved.push(d.placement.clone());

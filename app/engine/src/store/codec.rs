@@ -163,6 +163,18 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
         channel: parse(T, "channel", &row.channel, Channel::parse)?,
         client_msg_id: row.client_msg_id,
         created_at: row.created_at,
+        delivery: match row.delivery_status {
+            None => None,
+            Some(status) => Some(switchboard_domain::Delivery {
+                status: parse(
+                    T,
+                    "delivery_status",
+                    &status,
+                    switchboard_domain::DeliveryStatus::parse,
+                )?,
+                reason: row.delivery_reason,
+            }),
+        },
     })
 }
 
@@ -179,6 +191,10 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
         channel: Set(m.channel.as_str().into()),
         client_msg_id: Set(m.client_msg_id),
         created_at: Set(m.created_at),
+        delivery_status: Set(m.delivery.as_ref().map(|d| d.status.as_str().to_string())),
+        delivery_reason: Set(m.delivery.as_ref().and_then(|d| d.reason.clone())),
+        provider_message_id: Set(None),
+        address: Set(None),
     }
 }
 

@@ -143,6 +143,13 @@ pub mod message {
         pub channel: String,
         pub client_msg_id: Option<Uuid>,
         pub created_at: i64,
+        /// Provider channels: `queued`, `sent`, `delivered`, `read` or `failed`.
+        pub delivery_status: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub delivery_reason: Option<String>,
+        pub provider_message_id: Option<String>,
+        /// The contact's address the message came from or went to (E.164, PSID…).
+        pub address: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -339,7 +346,7 @@ pub mod outbox {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
-        /// `route` or `drain_queue`.
+        /// `route`, `drain_queue`, `deliver` or `inbound`.
         pub kind: String,
         pub conversation_id: Option<Uuid>,
         #[sea_orm(unique)]
@@ -349,6 +356,8 @@ pub mod outbox {
         #[sea_orm(column_type = "Text", nullable)]
         pub last_error: Option<String>,
         pub created_at: i64,
+        /// `deliver`: the message to send.
+        pub message_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -370,6 +379,110 @@ pub mod presence_lease {
         pub account_id: Uuid,
         pub sockets: i64,
         pub expires_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A connected provider account: which of our addresses conversations run on.
+pub mod channel_account {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "channel_accounts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub channel: String,
+        /// The adapter that sends for it (`twilio_sms`, `whatsapp_cloud`…).
+        pub adapter: String,
+        pub address: String,
+        pub name: String,
+        /// JSON: API base URL and credentials. Never sent to a browser in full.
+        #[sea_orm(column_type = "Text")]
+        pub settings: String,
+        /// `env` (read-only, from the environment or demo mode) or `admin`.
+        pub source: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A webhook event, stored once by its provider key and processed from here.
+pub mod inbound_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inbound_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub dedupe_key: String,
+        pub channel: String,
+        pub account: String,
+        /// The normalised event (`switchboard_channels::Inbound`) as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        pub received_at: i64,
+        pub processed_at: Option<i64>,
+        pub attempts: i64,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub last_error: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A conversation on a provider channel: our account, the contact's address, the thread.
+pub mod conversation_link {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_links")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub conversation_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub channel: String,
+        pub account: String,
+        pub contact_address: String,
+        /// The post a comment conversation is about.
+        pub thread: Option<String>,
+        pub last_inbound_at: Option<i64>,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A provider's message id to ours.
+pub mod provider_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "provider_messages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub channel: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub provider_message_id: String,
+        pub message_id: Uuid,
+        pub conversation_id: Uuid,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m003_revision;
 mod m004_engine;
 mod m005_wide_integers;
 mod m006_lean_indexes;
+mod m007_channels;
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m004_engine::Engine),
             Box::new(m005_wide_integers::WideIntegers),
             Box::new(m006_lean_indexes::LeanIndexes),
+            Box::new(m007_channels::Channels),
         ]
     }
 }

@@ -1,0 +1,145 @@
+//! Provider channels in the engine: the connected accounts, webhook events stored once and
+//! turned into contacts, conversations and messages (`inbound`), and agents' replies sent
+//! through the provider's API from the outbox (`outbound`). The engine knows a channel's
+//! capabilities and its adapter's verdicts, never a provider's JSON.
+
+pub mod inbound;
+pub mod outbound;
+
+use crate::error::{EngineError, Result};
+use crate::store::entities::channel_account;
+use crate::Engine;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use switchboard_channels::{Account, ChannelAdapter};
+use switchboard_domain::Channel;
+use uuid::Uuid;
+
+/// An account to connect, as configuration gives it.
+#[derive(Debug, Clone)]
+pub struct ConnectedAccount {
+    /// The adapter id (`twilio_sms`, `whatsapp_cloud`, `messenger`, `page_comments`,
+    /// `instagram`, `telegram`…).
+    pub adapter: String,
+    /// What the inbox calls it ("Support line", "Acme Page").
+    pub name: String,
+    pub account: Account,
+}
+
+/// One connected account with its adapter.
+pub struct Connected {
+    pub adapter: Box<dyn ChannelAdapter>,
+    pub name: String,
+    pub account: Account,
+}
+
+impl Connected {
+    pub fn channel(&self) -> Channel {
+        self.adapter.channel()
+    }
+}
+
+/// Every connected account. Built once at start; an account's address is unique per channel.
+#[derive(Default)]
+pub struct ChannelSet {
+    list: Vec<Connected>,
+}
+
+impl ChannelSet {
+    pub fn new(accounts: Vec<ConnectedAccount>) -> Result<Self> {
+        let mut list: Vec<Connected> = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            let adapter = switchboard_channels::adapter(&a.adapter).ok_or_else(|| {
+                EngineError::Config(format!("unknown channel adapter {:?}", a.adapter))
+            })?;
+            if a.account.address.trim().is_empty() {
+                return Err(EngineError::Config(format!(
+                    "the {} account has no address",
+                    a.adapter
+                )));
+            }
+            if list
+                .iter()
+                .any(|c| c.channel() == adapter.channel() && c.account.address == a.account.address)
+            {
+                return Err(EngineError::Config(format!(
+                    "{} account {} is configured twice",
+                    a.adapter, a.account.address
+                )));
+            }
+            list.push(Connected {
+                adapter,
+                name: a.name,
+                account: a.account,
+            });
+        }
+        Ok(Self { list })
+    }
+
+    /// The account a conversation runs on.
+    pub fn find(&self, channel: Channel, address: &str) -> Option<&Connected> {
+        self.list
+            .iter()
+            .find(|c| c.channel() == channel && c.account.address == address)
+    }
+
+    /// The account an event reached. Providers that don't name it (an empty address) reach the
+    /// channel's only account.
+    pub fn reached(&self, channel: Channel, address: &str) -> Option<&Connected> {
+        if address.is_empty() {
+            let mut on_channel = self.list.iter().filter(|c| c.channel() == channel);
+            return match (on_channel.next(), on_channel.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            };
+        }
+        self.find(channel, address)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Connected> {
+        self.list.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl Engine {
+    /// Records the configured accounts as rows (what the inbox and admin pages list). Settings
+    /// keep the API base URL only: credentials from the environment stay in memory.
+    pub(crate) async fn record_accounts(&self) -> Result<()> {
+        let now = crate::now();
+        for c in self.channels().iter() {
+            let settings = serde_json::json!({ "api_base": c.account.api_base }).to_string();
+            channel_account::Entity::insert(channel_account::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                channel: Set(c.channel().as_str().into()),
+                adapter: Set(c.adapter.id().into()),
+                address: Set(c.account.address.clone()),
+                name: Set(c.name.clone()),
+                settings: Set(settings),
+                source: Set("env".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    channel_account::Column::Channel,
+                    channel_account::Column::Address,
+                ])
+                .update_columns([
+                    channel_account::Column::Adapter,
+                    channel_account::Column::Name,
+                    channel_account::Column::Settings,
+                    channel_account::Column::Source,
+                    channel_account::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(&self.db().write)
+            .await?;
+        }
+        Ok(())
+    }
+}

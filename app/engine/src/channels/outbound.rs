@@ -1,0 +1,289 @@
+//! Agents' replies out through the provider, from the outbox's `deliver` jobs. A job sends
+//! only a message still `queued`, so a job done twice (a node died after the provider took
+//! it but before the job was cleared) sends once as long as the result was recorded; the one
+//! window left is between the provider's answer and our commit, which no provider's API lets
+//! us close (none takes an idempotency key on send). Retries (timeouts, 5xx, 429) back off
+//! and honour `Retry-After`; refusals and permanent failures show on the message with the
+//! reason in plain words.
+
+use crate::conversations::write::{retrying, Tx};
+use crate::error::Result;
+use crate::store::codec;
+use crate::store::entities::{conversation_link, message, provider_message};
+use crate::Engine;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::time::Duration;
+use switchboard_channels::{HttpRequest, Method, Outbound, OutboundContent, SendOutcome};
+use switchboard_domain::{Channel, Delivery, DeliveryStatus, SenderKind};
+use uuid::Uuid;
+
+/// Attempts before a send that keeps failing in a retryable way is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long one call to a provider may take (well inside the outbox lease).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a `deliver` job came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// Recorded (sent, failed, or nothing left to do): the job is finished.
+    Done,
+    /// Try again after this long (at least).
+    Retry(Option<Duration>),
+}
+
+impl Engine {
+    /// Sends one queued message (the outbox's `deliver` job, `attempts` counting this one).
+    pub(crate) async fn deliver(&self, message_id: Uuid, attempts: i64) -> Result<Sent> {
+        let db = &self.db().write;
+        let Some(row) = message::Entity::find_by_id(message_id).one(db).await? else {
+            return Ok(Sent::Done); // gone (a deleted conversation)
+        };
+        if row.delivery_status.as_deref() != Some(DeliveryStatus::Queued.as_str()) {
+            return Ok(Sent::Done); // sent or failed already
+        }
+        let channel = codec::parse("messages", "channel", &row.channel, Channel::parse)?;
+        let fail = |reason: String| Delivery {
+            status: DeliveryStatus::Failed,
+            reason: Some(reason),
+        };
+        let link = conversation_link::Entity::find_by_id((
+            row.conversation_id,
+            channel.as_str().to_string(),
+        ))
+        .one(db)
+        .await?;
+        let Some(link) = link else {
+            self.settle(
+                row.conversation_id,
+                message_id,
+                fail(format!(
+                    "This conversation has no {} address to send to.",
+                    channel.label()
+                )),
+                None,
+            )
+            .await?;
+            return Ok(Sent::Done);
+        };
+        let Some(connected) = self.channels().find(channel, &link.account) else {
+            let reason = format!(
+                "The {} account {} is not connected any more.",
+                channel.label(),
+                link.account
+            );
+            self.settle(row.conversation_id, message_id, fail(reason), None)
+                .await?;
+            return Ok(Sent::Done);
+        };
+        let now = crate::now();
+        let content = match &link.thread {
+            // A comment thread: the reply goes under the contact's latest comment.
+            Some(_) => match self
+                .latest_contact_item(row.conversation_id, channel)
+                .await?
+            {
+                Some(comment_id) => OutboundContent::CommentReply {
+                    comment_id,
+                    text: row.body.clone(),
+                },
+                None => {
+                    self.settle(
+                        row.conversation_id,
+                        message_id,
+                        fail("There is no comment to reply to.".into()),
+                        None,
+                    )
+                    .await?;
+                    return Ok(Sent::Done);
+                }
+            },
+            None => OutboundContent::Text {
+                body: row.body.clone(),
+            },
+        };
+        let mut out = Outbound::new(channel, link.contact_address.clone(), content, now);
+        out.last_inbound_ms = link.last_inbound_at;
+        let request = match connected.adapter.build_request(&out, &connected.account) {
+            Ok(r) => r,
+            Err(refused) => {
+                self.settle(
+                    row.conversation_id,
+                    message_id,
+                    fail(sentence(&refused.to_string())),
+                    None,
+                )
+                .await?;
+                return Ok(Sent::Done);
+            }
+        };
+        let outcome = match self.call(&request).await {
+            Ok((status, headers, body)) => connected.adapter.read_response(status, &headers, &body),
+            Err(e) => {
+                tracing::warn!(error = %e, message = %message_id, channel = channel.as_str(), "provider unreachable");
+                SendOutcome::transport_failure()
+            }
+        };
+        match outcome {
+            SendOutcome::Accepted {
+                provider_message_id,
+            } => {
+                let sent = Delivery {
+                    status: DeliveryStatus::Sent,
+                    reason: None,
+                };
+                self.settle(
+                    row.conversation_id,
+                    message_id,
+                    sent,
+                    provider_message_id.map(|id| (channel, id)),
+                )
+                .await?;
+                Ok(Sent::Done)
+            }
+            SendOutcome::Permanent { reason, code, .. } => {
+                tracing::info!(message = %message_id, code, reason, "provider refused a message");
+                self.settle(
+                    row.conversation_id,
+                    message_id,
+                    fail(sentence(&reason)),
+                    None,
+                )
+                .await?;
+                Ok(Sent::Done)
+            }
+            SendOutcome::Retry { after, code } => {
+                if attempts >= MAX_ATTEMPTS {
+                    let reason = format!(
+                        "{} did not take the message after {attempts} attempts; it was not sent.",
+                        channel.label()
+                    );
+                    tracing::warn!(message = %message_id, ?code, "giving up a send");
+                    self.settle(row.conversation_id, message_id, fail(reason), None)
+                        .await?;
+                    return Ok(Sent::Done);
+                }
+                Ok(Sent::Retry(after))
+            }
+        }
+    }
+
+    /// The provider id of the contact's latest message on this channel (the comment to answer).
+    async fn latest_contact_item(
+        &self,
+        conversation: Uuid,
+        channel: Channel,
+    ) -> Result<Option<String>> {
+        Ok(message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation))
+            .filter(message::Column::Channel.eq(channel.as_str()))
+            .filter(message::Column::SenderKind.eq(SenderKind::Visitor.as_str()))
+            .filter(message::Column::ProviderMessageId.is_not_null())
+            .order_by_desc(message::Column::Seq)
+            .one(&self.db().write)
+            .await?
+            .and_then(|m| m.provider_message_id))
+    }
+
+    /// Records a send's result in one transaction: the delivery state (through the
+    /// conversation's command, so agents see it live) and the provider's id.
+    async fn settle(
+        &self,
+        conversation: Uuid,
+        message_id: Uuid,
+        delivery: Delivery,
+        provider_id: Option<(Channel, String)>,
+    ) -> Result<()> {
+        retrying(|| async {
+            let now = crate::now();
+            let mut tx = Tx::begin(self).await?;
+            if let Some((channel, id)) = &provider_id {
+                message::Entity::update_many()
+                    .col_expr(message::Column::ProviderMessageId, Expr::value(id.clone()))
+                    .filter(message::Column::Id.eq(message_id))
+                    .exec(&tx.txn)
+                    .await?;
+                provider_message::Entity::insert(provider_message::ActiveModel {
+                    channel: Set(channel.as_str().into()),
+                    provider_message_id: Set(id.clone()),
+                    message_id: Set(message_id),
+                    conversation_id: Set(conversation),
+                })
+                .on_conflict(
+                    OnConflict::columns([
+                        provider_message::Column::Channel,
+                        provider_message::Column::ProviderMessageId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .do_nothing()
+                .exec(&tx.txn)
+                .await?;
+            }
+            self.record_delivery(&mut tx, conversation, message_id, delivery.clone(), now)
+                .await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Makes the provider call; a timeout or connection error is an `Err`.
+    async fn call(
+        &self,
+        request: &HttpRequest,
+    ) -> std::result::Result<(u16, switchboard_channels::Headers, Vec<u8>), reqwest::Error> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Post | Method::Other => reqwest::Method::POST,
+        };
+        let mut builder = self
+            .http()
+            .request(method, &request.url)
+            .timeout(SEND_TIMEOUT);
+        for (name, value) in request.headers.iter() {
+            builder = builder.header(name, value);
+        }
+        let response = builder.body(request.body.clone()).send().await?;
+        let status = response.status().as_u16();
+        let headers = switchboard_channels::Headers::from_pairs(
+            response.headers().iter().filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_string(), v.to_string()))
+            }),
+        );
+        let body = response.bytes().await?.to_vec();
+        Ok((status, headers, body))
+    }
+}
+
+/// A reason as a sentence for the inbox: capitalised, ending with a full stop.
+fn sentence(reason: &str) -> String {
+    let reason = reason.trim();
+    let mut chars = reason.chars();
+    let mut s: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return "The provider refused the message.".into(),
+    };
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn reasons_read_as_sentences() {
+        assert_eq!(
+            sentence("outside the reply window: 24 hours"),
+            "Outside the reply window: 24 hours."
+        );
+        assert_eq!(sentence("Blocked."), "Blocked.");
+        assert_eq!(sentence("  "), "The provider refused the message.");
+    }
+}

@@ -1,0 +1,404 @@
+//! Provider channels as configuration gives them (environment variables, for automated
+//! deployments), and the webhook endpoints that receive their events:
+//! `POST /webhooks/twilio/sms` and `/webhooks/twilio/status`, `GET|POST /webhooks/whatsapp`,
+//! `GET|POST /webhooks/meta`, `POST /webhooks/telegram`. A webhook is verified exactly as the
+//! provider signs it, its events are stored once each, and it is answered at once: the
+//! reactor processes them from the database.
+
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method as HttpMethod, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use switchboard_channels::{
+    Account, ApiAuth, Headers, Method, WebhookError, WebhookRequest, WebhookSecrets,
+};
+use switchboard_engine::channels::ConnectedAccount;
+
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+pub const TWILIO_API: &str = "https://api.twilio.com";
+pub const GRAPH_API: &str = "https://graph.facebook.com/v25.0";
+pub const TELEGRAM_API: &str = "https://api.telegram.org";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Twilio {
+    pub account_sid: String,
+    pub auth_token: String,
+    /// E.164 sender number.
+    pub number: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Whatsapp {
+    pub phone_number_id: String,
+    pub access_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facebook {
+    pub page_id: String,
+    pub page_token: String,
+    /// An Instagram professional account linked to the Page (sent through the Page's token).
+    pub instagram_account_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Telegram {
+    pub bot_token: String,
+    pub secret_token: String,
+}
+
+/// Every channel's settings. Secrets never leave the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelConfig {
+    /// Where providers reach us (Twilio signs over it): `SWITCHBOARD_PUBLIC_URL`.
+    pub public_url: String,
+    pub twilio: Option<Twilio>,
+    pub twilio_api: String,
+    pub whatsapp: Option<Whatsapp>,
+    /// Meta app secret (signs WhatsApp, Messenger, Page and Instagram webhooks) and the
+    /// verify token of the subscription handshake.
+    pub meta_app_secret: Option<String>,
+    pub meta_verify_token: Option<String>,
+    /// Graph API base URL with its version.
+    pub graph_api: String,
+    pub facebook: Option<Facebook>,
+    pub telegram: Option<Telegram>,
+    pub telegram_api: String,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        Self {
+            public_url: DEFAULT_PUBLIC_URL.into(),
+            twilio: None,
+            twilio_api: TWILIO_API.into(),
+            whatsapp: None,
+            meta_app_secret: None,
+            meta_verify_token: None,
+            graph_api: GRAPH_API.into(),
+            facebook: None,
+            telegram: None,
+            telegram_api: TELEGRAM_API.into(),
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// All of a group's variables or none of them.
+fn group<const N: usize>(names: [&str; N]) -> Result<Option<[String; N]>, String> {
+    let values: Vec<Option<String>> = names.iter().map(|n| var(n)).collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = names
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} must be set too (the channel needs all of them)",
+            missing.join(", ")
+        ));
+    }
+    Ok(Some(std::array::from_fn(|i| {
+        values[i].clone().unwrap_or_default()
+    })))
+}
+
+fn base_url(name: &str, default: &str) -> Result<String, String> {
+    let url = var(name).unwrap_or_else(|| default.into());
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("{name} must be an http(s) URL, not {url:?}"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+impl ChannelConfig {
+    pub fn from_env() -> Result<Self, String> {
+        let public_url = base_url("SWITCHBOARD_PUBLIC_URL", DEFAULT_PUBLIC_URL)?;
+        let twilio = group([
+            "SWITCHBOARD_TWILIO_ACCOUNT_SID",
+            "SWITCHBOARD_TWILIO_AUTH_TOKEN",
+            "SWITCHBOARD_TWILIO_NUMBER",
+        ])?
+        .map(|[account_sid, auth_token, number]| Twilio {
+            account_sid,
+            auth_token,
+            number,
+        });
+        let whatsapp = group([
+            "SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID",
+            "SWITCHBOARD_WHATSAPP_ACCESS_TOKEN",
+        ])?
+        .map(|[phone_number_id, access_token]| Whatsapp {
+            phone_number_id,
+            access_token,
+        });
+        let facebook = group([
+            "SWITCHBOARD_FACEBOOK_PAGE_ID",
+            "SWITCHBOARD_FACEBOOK_PAGE_TOKEN",
+        ])?
+        .map(|[page_id, page_token]| Facebook {
+            page_id,
+            page_token,
+            instagram_account_id: var("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID"),
+        });
+        if facebook.is_none() && var("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID").is_some() {
+            return Err("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID needs SWITCHBOARD_FACEBOOK_PAGE_ID and SWITCHBOARD_FACEBOOK_PAGE_TOKEN (Instagram is sent through the linked Page)".into());
+        }
+        let telegram = group([
+            "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
+            "SWITCHBOARD_TELEGRAM_SECRET_TOKEN",
+        ])?
+        .map(|[bot_token, secret_token]| Telegram {
+            bot_token,
+            secret_token,
+        });
+        if let Some(t) = &telegram {
+            if switchboard_channels::telegram::bot_id(&t.bot_token).is_none() {
+                return Err(
+                    "SWITCHBOARD_TELEGRAM_BOT_TOKEN must look like <bot id>:<secret>".into(),
+                );
+            }
+        }
+        let config = Self {
+            public_url,
+            twilio,
+            twilio_api: base_url("SWITCHBOARD_TWILIO_API_URL", TWILIO_API)?,
+            whatsapp,
+            meta_app_secret: var("SWITCHBOARD_META_APP_SECRET"),
+            meta_verify_token: var("SWITCHBOARD_META_VERIFY_TOKEN"),
+            graph_api: base_url("SWITCHBOARD_META_GRAPH_URL", GRAPH_API)?,
+            facebook,
+            telegram,
+            telegram_api: base_url("SWITCHBOARD_TELEGRAM_API_URL", TELEGRAM_API)?,
+        };
+        if (config.whatsapp.is_some() || config.facebook.is_some())
+            && config.meta_app_secret.is_none()
+        {
+            return Err("SWITCHBOARD_META_APP_SECRET must be set for WhatsApp and Facebook/Instagram (it checks their webhooks)".into());
+        }
+        Ok(config)
+    }
+
+    /// The accounts the engine connects.
+    pub fn accounts(&self) -> Vec<ConnectedAccount> {
+        let mut out = vec![];
+        if let Some(t) = &self.twilio {
+            let mut account = Account::new(
+                &t.number,
+                &self.twilio_api,
+                ApiAuth::Basic {
+                    username: t.account_sid.clone(),
+                    password: t.auth_token.clone(),
+                },
+            );
+            account.status_callback_url =
+                Some(format!("{}/webhooks/twilio/status", self.public_url));
+            out.push(ConnectedAccount {
+                adapter: "twilio_sms".into(),
+                name: format!("SMS {}", t.number),
+                account,
+            });
+        }
+        if let Some(w) = &self.whatsapp {
+            let account = Account::new(
+                &w.phone_number_id,
+                &self.graph_api,
+                ApiAuth::Bearer {
+                    token: w.access_token.clone(),
+                },
+            );
+            out.push(ConnectedAccount {
+                adapter: "whatsapp_cloud".into(),
+                name: "WhatsApp".into(),
+                account,
+            });
+        }
+        if let Some(f) = &self.facebook {
+            let auth = ApiAuth::AccessTokenQuery {
+                token: f.page_token.clone(),
+            };
+            out.push(ConnectedAccount {
+                adapter: "messenger".into(),
+                name: "Messenger".into(),
+                account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
+            });
+            out.push(ConnectedAccount {
+                adapter: "page_comments".into(),
+                name: "Facebook Page".into(),
+                account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
+            });
+            if let Some(ig) = &f.instagram_account_id {
+                let mut account = Account::new(ig, &self.graph_api, auth);
+                account.send_node = Some(f.page_id.clone());
+                out.push(ConnectedAccount {
+                    adapter: "instagram".into(),
+                    name: "Instagram".into(),
+                    account,
+                });
+            }
+        }
+        if let Some(t) = &self.telegram {
+            let id = switchboard_channels::telegram::bot_id(&t.bot_token).unwrap_or_default();
+            out.push(ConnectedAccount {
+                adapter: "telegram".into(),
+                name: "Telegram".into(),
+                account: Account::new(
+                    id,
+                    &self.telegram_api,
+                    ApiAuth::BotToken {
+                        token: t.bot_token.clone(),
+                    },
+                ),
+            });
+        }
+        out
+    }
+
+    /// What a webhook endpoint checks against; none when its channel is not configured.
+    pub fn secrets(&self, endpoint: &str) -> Option<WebhookSecrets> {
+        let meta = || {
+            self.meta_app_secret.as_ref().map(|s| {
+                let secrets = WebhookSecrets::new(s);
+                match &self.meta_verify_token {
+                    Some(t) => secrets.with_verify_token(t),
+                    None => secrets,
+                }
+            })
+        };
+        match endpoint {
+            "twilio" => self
+                .twilio
+                .as_ref()
+                .map(|t| WebhookSecrets::new(&t.auth_token)),
+            "whatsapp" => self.whatsapp.as_ref().and_then(|_| meta()),
+            "meta" => self.facebook.as_ref().and_then(|_| meta()),
+            "telegram" => self.telegram.as_ref().map(|t| {
+                WebhookSecrets::new(&t.secret_token).with_account(
+                    switchboard_channels::telegram::bot_id(&t.bot_token).unwrap_or_default(),
+                )
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The webhook routes. They take no session (providers have no cookie).
+pub fn routes(state: AppState, config: Arc<ChannelConfig>) -> Router {
+    let hook = |endpoint: &'static str| {
+        let config = config.clone();
+        move |State(state): State<AppState>, req: Request| {
+            let config = config.clone();
+            async move { receive(state, &config, endpoint, req).await }
+        }
+    };
+    Router::new()
+        .route("/webhooks/twilio/sms", post(hook("twilio")))
+        .route("/webhooks/twilio/status", post(hook("twilio")))
+        .route(
+            "/webhooks/whatsapp",
+            get(hook("whatsapp")).post(hook("whatsapp")),
+        )
+        .route("/webhooks/meta", get(hook("meta")).post(hook("meta")))
+        .route("/webhooks/telegram", post(hook("telegram")))
+        .with_state(state)
+}
+
+/// Webhook bodies larger than this are refused (providers send kilobytes).
+const MAX_BODY: usize = 1024 * 1024;
+
+async fn receive(state: AppState, config: &ChannelConfig, name: &str, req: Request) -> Response {
+    let Some(endpoint) = switchboard_channels::endpoint(name) else {
+        return (StatusCode::NOT_FOUND, "no such webhook").into_response();
+    };
+    let Some(secrets) = config.secrets(name) else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("the {name} channel is not configured"),
+        )
+            .into_response();
+    };
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "webhook body too large").into_response(),
+    };
+    let request = webhook_request(
+        &config.public_url,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        body,
+    );
+    if request.method == Method::Get {
+        return match endpoint.handshake(&request, &secrets) {
+            Ok(challenge) => ([(header::CONTENT_TYPE, "text/plain")], challenge).into_response(),
+            Err(e) => refuse(name, e),
+        };
+    }
+    let events = match endpoint.receive(&request, &secrets) {
+        Ok(events) => events,
+        Err(e) => return refuse(name, e),
+    };
+    match state.engine.receive(&events).await {
+        Ok(new) => {
+            tracing::debug!(webhook = name, events = events.len(), new, "webhook stored");
+            if name == "twilio" {
+                // An empty TwiML answer: nothing to reply automatically.
+                (
+                    [(header::CONTENT_TYPE, "text/xml")],
+                    r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#,
+                )
+                    .into_response()
+            } else {
+                StatusCode::OK.into_response()
+            }
+        }
+        Err(e) => {
+            // Not acknowledged: the provider retries, and the retry is stored once.
+            tracing::error!(error = %e, webhook = name, "could not store a webhook");
+            (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response()
+        }
+    }
+}
+
+fn refuse(name: &str, e: WebhookError) -> Response {
+    tracing::warn!(webhook = name, error = %e, "webhook refused");
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, e.to_string()).into_response()
+}
+
+/// The request as the provider sent it, with the public URL it called (what Twilio signs).
+fn webhook_request(
+    public_url: &str,
+    method: &HttpMethod,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> WebhookRequest {
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut request = WebhookRequest::new(
+        Method::parse(method.as_str()),
+        format!("{public_url}{path}"),
+    );
+    request.headers = Headers::from_pairs(headers.iter().filter_map(|(k, v)| {
+        v.to_str()
+            .ok()
+            .map(|v| (k.as_str().to_string(), v.to_string()))
+    }));
+    request.body = body.to_vec();
+    request
+}

@@ -1,0 +1,623 @@
+//! Provider channels end to end against fake providers speaking the exact wire format: a
+//! signed webhook in, a contact's conversation in the inbox, the agent's reply out through
+//! the provider's API from the outbox, receipts moving the delivery forward. On SQLite and
+//! PostgreSQL.
+
+mod support;
+
+use serde_json::{json, Value};
+use server::channels::{ChannelConfig, Facebook, Telegram, Twilio, Whatsapp};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::providers::{Answer, FakeProvider, Got};
+use support::*;
+use switchboard_channels::{meta, telegram, twilio, whatsapp, WebhookRequest};
+use uuid::Uuid;
+
+/// The URL providers call (behind a proxy): Twilio signs over it, not our loopback address.
+const PUBLIC: &str = "https://switchboard.example";
+const TWILIO_SID: &str = "AC00000000000000000000000000000001";
+const TWILIO_TOKEN: &str = "twilio-auth-token";
+const OUR_NUMBER: &str = "+15550001111";
+const APP_SECRET: &str = "meta-app-secret";
+const VERIFY_TOKEN: &str = "meta-verify-token";
+const PHONE_ID: &str = "106540352242922";
+const PAGE_ID: &str = "1234567890";
+const BOT_TOKEN: &str = "7000000001:AAE-fake-bot-token";
+const TG_SECRET: &str = "telegram-secret-token";
+
+/// Every channel connected, each API at the fake.
+fn channels(fake: &FakeProvider) -> ChannelConfig {
+    ChannelConfig {
+        public_url: PUBLIC.into(),
+        twilio: Some(Twilio {
+            account_sid: TWILIO_SID.into(),
+            auth_token: TWILIO_TOKEN.into(),
+            number: OUR_NUMBER.into(),
+        }),
+        twilio_api: fake.url.clone(),
+        whatsapp: Some(Whatsapp {
+            phone_number_id: PHONE_ID.into(),
+            access_token: "wa-token".into(),
+        }),
+        meta_app_secret: Some(APP_SECRET.into()),
+        meta_verify_token: Some(VERIFY_TOKEN.into()),
+        graph_api: format!("{}/v25.0", fake.url),
+        facebook: Some(Facebook {
+            page_id: PAGE_ID.into(),
+            page_token: "page-token".into(),
+            instagram_account_id: None,
+        }),
+        telegram: Some(Telegram {
+            bot_token: BOT_TOKEN.into(),
+            secret_token: TG_SECRET.into(),
+        }),
+        telegram_api: fake.url.clone(),
+    }
+}
+
+/// Success in each provider's own format, with a fresh id per call.
+async fn fake_providers() -> FakeProvider {
+    let n = Arc::new(AtomicUsize::new(0));
+    FakeProvider::start(move |got: &Got| {
+        let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+        if got.path.contains("/Messages.json") {
+            let form = got.form();
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            Answer::status(201, twilio::fake::message_created_json(&format!("SMout{i}"), TWILIO_SID, &get("From"), &get("To"), &get("Body"), "queued"))
+        } else if got.path.contains("/sendMessage") {
+            Answer::status(200, json!({"ok": true, "result": {"message_id": 500 + i, "date": 1_700_000_000, "chat": {"id": 42, "type": "private"}, "text": "x"}}).to_string())
+        } else if got.path.ends_with("/comments") || got.path.contains("/comments?") {
+            Answer::status(200, json!({"id": format!("{PAGE_ID}_reply{i}")}).to_string())
+        } else {
+            let to = got.json()["recipient"]["id"].as_str().or(got.json()["to"].as_str()).unwrap_or("").to_string();
+            Answer::status(200, json!({"messaging_product": "whatsapp", "recipient_id": to, "message_id": format!("m_out{i}"), "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": format!("wamid.out{i}")}]}).to_string())
+        }
+    })
+    .await
+}
+
+/// Posts a webhook as the provider would, to our loopback address.
+async fn deliver_webhook(server: &TestServer, req: &WebhookRequest) -> (u16, String) {
+    let path = req.url.strip_prefix(PUBLIC).expect("a public URL");
+    let method = if req.method == switchboard_channels::Method::Get {
+        reqwest::Method::GET
+    } else {
+        reqwest::Method::POST
+    };
+    let mut b = http().request(method, server.url(path));
+    for (k, v) in req.headers.iter() {
+        b = b.header(k, v);
+    }
+    let res = b
+        .body(req.body.clone())
+        .send()
+        .await
+        .expect("webhook request");
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+fn sms(sid: &str, from: &str, body: &str) -> WebhookRequest {
+    let m = twilio::fake::InboundMessage {
+        account_sid: TWILIO_SID.into(),
+        message_sid: sid.into(),
+        from: from.into(),
+        to: OUR_NUMBER.into(),
+        body: body.into(),
+        ..Default::default()
+    };
+    twilio::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/twilio/sms"),
+        TWILIO_TOKEN,
+        &m.params(),
+        None,
+    )
+}
+
+fn sms_status(sid: &str, to: &str, status: &str) -> WebhookRequest {
+    let s = twilio::fake::StatusCallback {
+        account_sid: TWILIO_SID.into(),
+        message_sid: sid.into(),
+        from: OUR_NUMBER.into(),
+        to: to.into(),
+        status: status.into(),
+        error_code: None,
+    };
+    twilio::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/twilio/status"),
+        TWILIO_TOKEN,
+        &s.params(),
+        None,
+    )
+}
+
+fn business() -> whatsapp::fake::Business {
+    whatsapp::fake::Business {
+        waba_id: "102290129340398".into(),
+        phone_number_id: PHONE_ID.into(),
+        display_phone_number: "15550783881".into(),
+    }
+}
+
+fn whatsapp_hook(body: &Value) -> WebhookRequest {
+    meta::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/whatsapp"),
+        APP_SECRET,
+        meta::fake::body_bytes(body),
+    )
+}
+
+/// The inbox rows on a channel (every folder), as an admin sees them.
+async fn rows_on(a: &AgentClient, server: &TestServer, channel: &str) -> Vec<Value> {
+    let mut rows = vec![];
+    for folder in ["queued", "engaged", "history", "leads"] {
+        let got: Vec<Value> = call_ok(&a.http, server, "inbox/list", json!({"folder": folder, "filter": {"scope": {"kind": "all"}, "unread_only": false, "channel": channel}})).await;
+        rows.extend(got);
+    }
+    rows
+}
+
+/// Waits for the one conversation on `channel` and returns its id.
+async fn conversation_on(a: &AgentClient, server: &TestServer, channel: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = rows_on(a, server, channel).await;
+        if let Some(r) = rows.first() {
+            assert_eq!(rows.len(), 1, "one conversation on {channel}: {rows:#?}");
+            return r["summary"]["id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {channel} conversation arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn messages(a: &AgentClient, server: &TestServer, conv: &str) -> Vec<Value> {
+    let detail: Value = call_ok(
+        &a.http,
+        server,
+        "inbox/conversation",
+        json!({"conversation_id": conv}),
+    )
+    .await;
+    detail["page"]["messages"].as_array().unwrap().clone()
+}
+
+/// Waits until the conversation's messages satisfy `pred`.
+async fn messages_until(
+    a: &AgentClient,
+    server: &TestServer,
+    conv: &str,
+    what: &str,
+    pred: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let m = messages(a, server, conv).await;
+        if pred(&m) {
+            return m;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not reached; messages: {m:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn reply(a: &AgentClient, server: &TestServer, conv: &str, body: &str) -> Value {
+    call_ok(&a.http, server, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": body, "internal": false})).await
+}
+
+fn delivery_of<'a>(messages: &'a [Value], id: &Value) -> &'a Value {
+    &messages
+        .iter()
+        .find(|m| &m["id"] == id)
+        .expect("the message")["delivery"]
+}
+
+#[tokio::test]
+async fn an_sms_lands_in_the_inbox_and_the_reply_goes_out_through_twilio_with_receipts_forward_only(
+) {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let contact = "+15557654321";
+
+        // A forged signature, an unsigned request and a malformed body are refused; nothing is stored.
+        let mut forged = sms("SMforged", contact, "forged");
+        forged.headers = switchboard_channels::Headers::from_pairs([
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Twilio-Signature", "bm90IGl0"),
+        ]);
+        assert_eq!(deliver_webhook(&server, &forged).await.0, 403, "{backend}");
+        let mut unsigned = sms("SMunsigned", contact, "unsigned");
+        unsigned.headers = switchboard_channels::Headers::from_pairs([(
+            "Content-Type",
+            "application/x-www-form-urlencoded",
+        )]);
+        assert_eq!(
+            deliver_webhook(&server, &unsigned).await.0,
+            403,
+            "{backend}"
+        );
+
+        // The real one, twice (Twilio retries): answered with empty TwiML, stored once.
+        let first = sms("SM0001", contact, "Has my order shipped?");
+        let (status, body) = deliver_webhook(&server, &first).await;
+        assert_eq!(status, 200, "{backend}: {body}");
+        assert!(body.contains("<Response>"), "{body}");
+        assert_eq!(deliver_webhook(&server, &first).await.0, 200);
+        let conv = conversation_on(&admin, &server, "sms").await;
+        let row = &rows_on(&admin, &server, "sms").await[0]["summary"];
+        assert_eq!(row["active_channel"], "sms", "{backend}");
+        assert_eq!(
+            row["contact_name"], contact,
+            "{backend}: the number names a new contact"
+        );
+        assert!(
+            ["queued", "offered"].contains(&row["status"].as_str().unwrap()),
+            "routed like a web chat: {row}"
+        );
+        let m = messages(&admin, &server, &conv).await;
+        assert_eq!(
+            m.len(),
+            1,
+            "{backend}: the retried webhook is stored once: {m:#?}"
+        );
+        assert_eq!(m[0]["body"], "Has my order shipped?");
+        assert!(
+            rows_on(&admin, &server, "web")
+                .await
+                .iter()
+                .all(|r| r["summary"]["id"] != conv.as_str()),
+            "filtered by channel"
+        );
+        assert!(fake.calls().is_empty(), "nothing sent yet");
+
+        // A second SMS from the same number joins the same conversation.
+        deliver_webhook(&server, &sms("SM0002", contact, "Order 1234")).await;
+        messages_until(&admin, &server, &conv, "second SMS", |m| m.len() == 2).await;
+
+        // The agent's reply goes out through Twilio's Messages API, exactly shaped.
+        let sent = reply(&admin, &server, &conv, "It left the warehouse today.").await;
+        assert_eq!(sent["delivery"]["status"], "queued", "{backend}");
+        let calls = fake.wait_calls(1, 10).await;
+        let call = &calls[0];
+        assert_eq!(call.method, "POST");
+        assert_eq!(
+            call.path,
+            format!("/2010-04-01/Accounts/{TWILIO_SID}/Messages.json")
+        );
+        assert_eq!(
+            call.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        let basic = format!("Basic {}", base64(&format!("{TWILIO_SID}:{TWILIO_TOKEN}")));
+        assert_eq!(call.header("authorization"), Some(basic.as_str()));
+        let form = call.form();
+        let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(field("To"), Some(contact));
+        assert_eq!(field("From"), Some(OUR_NUMBER));
+        assert_eq!(field("Body"), Some("It left the warehouse today."));
+        assert_eq!(
+            field("StatusCallback"),
+            Some(format!("{PUBLIC}/webhooks/twilio/status").as_str())
+        );
+        let m = messages_until(&admin, &server, &conv, "sent", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        assert_eq!(delivery_of(&m, &sent["id"])["reason"], Value::Null);
+
+        // Receipts: delivered moves it on; a late "sent" does not move it back.
+        assert_eq!(
+            deliver_webhook(&server, &sms_status("SMout1", contact, "delivered"))
+                .await
+                .0,
+            200
+        );
+        messages_until(&admin, &server, &conv, "delivered", |m| {
+            delivery_of(m, &sent["id"])["status"] == "delivered"
+        })
+        .await;
+        deliver_webhook(&server, &sms_status("SMout1", contact, "sent")).await;
+        deliver_webhook(&server, &sms_status("SMout1", contact, "read")).await;
+        let m = messages_until(&admin, &server, &conv, "read", |m| {
+            delivery_of(m, &sent["id"])["status"] == "read"
+        })
+        .await;
+        assert_eq!(m.len(), 3);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(fake.calls().len(), 1, "{backend}: sent once");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_waits_out_a_429_and_sends_once_and_an_image_with_caption_shows_as_two_items() {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let wa_id = "16505551234";
+        let now_s = chrono_now_s();
+        let b = business();
+        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
+            wa_id,
+            "Ada Lovelace",
+            vec![whatsapp::fake::image(
+                wa_id,
+                "wamid.IN1",
+                now_s,
+                "media-1",
+                "image/jpeg",
+                Some("The box was open"),
+            )],
+        )]));
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "whatsapp").await;
+        let m = messages_until(&admin, &server, &conv, "two items", |m| m.len() == 2).await;
+        assert!(m[0]["body"].as_str().unwrap().contains("media-1"), "{m:#?}");
+        assert_eq!(
+            m[1]["body"], "The box was open",
+            "the caption is its own item"
+        );
+        assert_eq!(
+            rows_on(&admin, &server, "whatsapp").await[0]["summary"]["contact_name"],
+            "Ada Lovelace"
+        );
+
+        // Rate limited first: Retry-After is honoured, then one accepted send, never two.
+        fake.script([Answer::status(
+            429,
+            meta::fake::graph_error_json(130429, "Rate limit hit", None),
+        )
+        .with_header("Retry-After", "1")]);
+        let started = std::time::Instant::now();
+        let sent = reply(
+            &admin,
+            &server,
+            &conv,
+            "Sorry! A replacement is on its way.",
+        )
+        .await;
+        messages_until(&admin, &server, &conv, "sent after the 429", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{backend}: waited for Retry-After"
+        );
+        let calls = fake.calls();
+        assert_eq!(
+            calls.len(),
+            2,
+            "{backend}: one refused, one accepted: {calls:#?}"
+        );
+        let call = &calls[1];
+        assert_eq!(call.path, format!("/v25.0/{PHONE_ID}/messages"));
+        assert_eq!(call.header("authorization"), Some("Bearer wa-token"));
+        let body = call.json();
+        assert_eq!(body["messaging_product"], "whatsapp");
+        assert_eq!(body["to"], wa_id);
+        assert_eq!(body["type"], "text");
+        assert_eq!(body["text"]["body"], "Sorry! A replacement is on its way.");
+
+        // Statuses from the webhook move it forward; a failure after "read" changes nothing.
+        let status = |s: &str| {
+            whatsapp_hook(&b.body(vec![b.statuses_change(vec![whatsapp::fake::status(
+                "wamid.out1",
+                s,
+                now_s,
+                wa_id,
+                None,
+            )])]))
+        };
+        deliver_webhook(&server, &status("read")).await;
+        messages_until(&admin, &server, &conv, "read", |m| {
+            delivery_of(m, &sent["id"])["status"] == "read"
+        })
+        .await;
+        deliver_webhook(&server, &status("delivered")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            delivery_of(&messages(&admin, &server, &conv).await, &sent["id"])["status"],
+            "read",
+            "{backend}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(fake.calls().len(), 2, "{backend}: never sent twice");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn outside_the_whatsapp_window_nothing_is_sent_and_the_message_says_why() {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let wa_id = "16505559999";
+        let b = business();
+        // The contact last wrote 25 hours ago.
+        let then = chrono_now_s() - 25 * 3600;
+        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
+            wa_id,
+            "Grace",
+            vec![whatsapp::fake::text(wa_id, "wamid.OLD", then, "hello?")],
+        )]));
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200);
+        let conv = conversation_on(&admin, &server, "whatsapp").await;
+        let sent = reply(&admin, &server, &conv, "Sorry for the delay!").await;
+        let m = messages_until(&admin, &server, &conv, "failed", |m| {
+            delivery_of(m, &sent["id"])["status"] == "failed"
+        })
+        .await;
+        let reason = delivery_of(&m, &sent["id"])["reason"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(reason.contains("window"), "{backend}: {reason}");
+        assert!(
+            fake.calls().is_empty(),
+            "{backend}: refused before anything left"
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_provider_refusal_shows_on_the_message_in_plain_words() {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let user = telegram::fake::User {
+            id: 42,
+            first_name: "Linus".into(),
+            username: Some("linus".into()),
+        };
+        let update =
+            telegram::fake::text_update(9001, &user, 7, chrono_now_s(), "hi from telegram");
+        let hook = telegram::fake::signed_request(
+            &format!("{PUBLIC}/webhooks/telegram"),
+            TG_SECRET,
+            &update,
+        );
+        let mut forged = hook.clone();
+        forged.headers = switchboard_channels::Headers::from_pairs([
+            ("Content-Type", "application/json"),
+            ("X-Telegram-Bot-Api-Secret-Token", "wrong"),
+        ]);
+        assert_eq!(deliver_webhook(&server, &forged).await.0, 403, "{backend}");
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "telegram").await;
+
+        fake.script([Answer::status(
+            403,
+            telegram::fake::error_json(403, "Forbidden: bot was blocked by the user", None),
+        )]);
+        let sent = reply(&admin, &server, &conv, "Hello Linus").await;
+        let m = messages_until(&admin, &server, &conv, "failed", |m| {
+            delivery_of(m, &sent["id"])["status"] == "failed"
+        })
+        .await;
+        let reason = delivery_of(&m, &sent["id"])["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            reason.to_lowercase().contains("blocked"),
+            "{backend}: {reason}"
+        );
+        let calls = fake.calls();
+        assert_eq!(
+            calls.len(),
+            1,
+            "{backend}: a permanent failure is not retried"
+        );
+        assert_eq!(calls[0].path, format!("/bot{BOT_TOKEN}/sendMessage"));
+        assert_eq!(calls[0].json()["chat_id"], 42);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_page_comment_becomes_a_conversation_about_its_post_and_the_reply_goes_under_it() {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+
+        // The subscription handshake answers the challenge only with our verify token.
+        let ok = meta::fake::handshake_request(
+            &format!("{PUBLIC}/webhooks/meta"),
+            VERIFY_TOKEN,
+            "challenge-123",
+        );
+        assert_eq!(
+            deliver_webhook(&server, &ok).await,
+            (200, "challenge-123".to_string()),
+            "{backend}"
+        );
+        let wrong = meta::fake::handshake_request(
+            &format!("{PUBLIC}/webhooks/meta"),
+            "guess",
+            "challenge-123",
+        );
+        assert_eq!(deliver_webhook(&server, &wrong).await.0, 403);
+
+        let post = format!("{PAGE_ID}_555");
+        let comment = switchboard_channels::page_comments::fake::comment_change(
+            &post,
+            &format!("{post}_c1"),
+            None,
+            "9911",
+            "Maria",
+            "Do you ship to Spain?",
+            chrono_now_s(),
+        );
+        let body = meta::fake::envelope(
+            "page",
+            vec![switchboard_channels::page_comments::fake::entry(
+                PAGE_ID,
+                chrono_now_s(),
+                vec![comment],
+            )],
+        );
+        let hook = meta::fake::signed_request(
+            &format!("{PUBLIC}/webhooks/meta"),
+            APP_SECRET,
+            meta::fake::body_bytes(&body),
+        );
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "page_comment").await;
+        let sent = reply(&admin, &server, &conv, "Yes, in 3 days.").await;
+        messages_until(&admin, &server, &conv, "sent", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        let calls = fake.calls();
+        assert_eq!(calls.len(), 1);
+        assert!(
+            calls[0]
+                .path
+                .starts_with(&format!("/v25.0/{post}_c1/comments")),
+            "{backend}: {}",
+            calls[0].path
+        );
+        server.stop().await;
+    }
+}
+
+fn chrono_now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn base64(s: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
