@@ -87,16 +87,18 @@ impl Default for ChannelConfig {
     }
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
+/// Reads a variable; blank counts as unset.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn read(var: Lookup, name: &str) -> Option<String> {
+    var(name)
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
 }
 
 /// All of a group's variables or none of them.
-fn group<const N: usize>(names: [&str; N]) -> Result<Option<[String; N]>, String> {
-    let values: Vec<Option<String>> = names.iter().map(|n| var(n)).collect();
+fn group<const N: usize>(var: Lookup, names: [&str; N]) -> Result<Option<[String; N]>, String> {
+    let values: Vec<Option<String>> = names.iter().map(|n| read(var, n)).collect();
     if values.iter().all(Option::is_none) {
         return Ok(None);
     }
@@ -117,8 +119,8 @@ fn group<const N: usize>(names: [&str; N]) -> Result<Option<[String; N]>, String
     })))
 }
 
-fn base_url(name: &str, default: &str) -> Result<String, String> {
-    let url = var(name).unwrap_or_else(|| default.into());
+fn base_url(var: Lookup, name: &str, default: &str) -> Result<String, String> {
+    let url = read(var, name).unwrap_or_else(|| default.into());
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(format!("{name} must be an http(s) URL, not {url:?}"));
     }
@@ -127,41 +129,58 @@ fn base_url(name: &str, default: &str) -> Result<String, String> {
 
 impl ChannelConfig {
     pub fn from_env() -> Result<Self, String> {
-        let public_url = base_url("SWITCHBOARD_PUBLIC_URL", DEFAULT_PUBLIC_URL)?;
-        let twilio = group([
-            "SWITCHBOARD_TWILIO_ACCOUNT_SID",
-            "SWITCHBOARD_TWILIO_AUTH_TOKEN",
-            "SWITCHBOARD_TWILIO_NUMBER",
-        ])?
+        Self::from_vars(&|name| std::env::var(name).ok())
+    }
+
+    /// As `from_env`, with the variables read through `var`.
+    pub fn from_vars(var: Lookup) -> Result<Self, String> {
+        let public_url = base_url(var, "SWITCHBOARD_PUBLIC_URL", DEFAULT_PUBLIC_URL)?;
+        let twilio = group(
+            var,
+            [
+                "SWITCHBOARD_TWILIO_ACCOUNT_SID",
+                "SWITCHBOARD_TWILIO_AUTH_TOKEN",
+                "SWITCHBOARD_TWILIO_NUMBER",
+            ],
+        )?
         .map(|[account_sid, auth_token, number]| Twilio {
             account_sid,
             auth_token,
             number,
         });
-        let whatsapp = group([
-            "SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID",
-            "SWITCHBOARD_WHATSAPP_ACCESS_TOKEN",
-        ])?
+        let whatsapp = group(
+            var,
+            [
+                "SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID",
+                "SWITCHBOARD_WHATSAPP_ACCESS_TOKEN",
+            ],
+        )?
         .map(|[phone_number_id, access_token]| Whatsapp {
             phone_number_id,
             access_token,
         });
-        let facebook = group([
-            "SWITCHBOARD_FACEBOOK_PAGE_ID",
-            "SWITCHBOARD_FACEBOOK_PAGE_TOKEN",
-        ])?
+        let facebook = group(
+            var,
+            [
+                "SWITCHBOARD_FACEBOOK_PAGE_ID",
+                "SWITCHBOARD_FACEBOOK_PAGE_TOKEN",
+            ],
+        )?
         .map(|[page_id, page_token]| Facebook {
             page_id,
             page_token,
-            instagram_account_id: var("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID"),
+            instagram_account_id: read(var, "SWITCHBOARD_INSTAGRAM_ACCOUNT_ID"),
         });
-        if facebook.is_none() && var("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID").is_some() {
+        if facebook.is_none() && read(var, "SWITCHBOARD_INSTAGRAM_ACCOUNT_ID").is_some() {
             return Err("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID needs SWITCHBOARD_FACEBOOK_PAGE_ID and SWITCHBOARD_FACEBOOK_PAGE_TOKEN (Instagram is sent through the linked Page)".into());
         }
-        let telegram = group([
-            "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
-            "SWITCHBOARD_TELEGRAM_SECRET_TOKEN",
-        ])?
+        let telegram = group(
+            var,
+            [
+                "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
+                "SWITCHBOARD_TELEGRAM_SECRET_TOKEN",
+            ],
+        )?
         .map(|[bot_token, secret_token]| Telegram {
             bot_token,
             secret_token,
@@ -176,14 +195,14 @@ impl ChannelConfig {
         let config = Self {
             public_url,
             twilio,
-            twilio_api: base_url("SWITCHBOARD_TWILIO_API_URL", TWILIO_API)?,
+            twilio_api: base_url(var, "SWITCHBOARD_TWILIO_API_URL", TWILIO_API)?,
             whatsapp,
-            meta_app_secret: var("SWITCHBOARD_META_APP_SECRET"),
-            meta_verify_token: var("SWITCHBOARD_META_VERIFY_TOKEN"),
-            graph_api: base_url("SWITCHBOARD_META_GRAPH_URL", GRAPH_API)?,
+            meta_app_secret: read(var, "SWITCHBOARD_META_APP_SECRET"),
+            meta_verify_token: read(var, "SWITCHBOARD_META_VERIFY_TOKEN"),
+            graph_api: base_url(var, "SWITCHBOARD_META_GRAPH_URL", GRAPH_API)?,
             facebook,
             telegram,
-            telegram_api: base_url("SWITCHBOARD_TELEGRAM_API_URL", TELEGRAM_API)?,
+            telegram_api: base_url(var, "SWITCHBOARD_TELEGRAM_API_URL", TELEGRAM_API)?,
         };
         if (config.whatsapp.is_some() || config.facebook.is_some())
             && config.meta_app_secret.is_none()
@@ -401,4 +420,116 @@ fn webhook_request(
     }));
     request.body = body.to_vec();
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<ChannelConfig, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ChannelConfig::from_vars(&|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn nothing_set_connects_nothing_and_keeps_the_real_provider_urls() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c, ChannelConfig::default());
+        assert!(c.accounts().is_empty());
+        assert!(["twilio", "whatsapp", "meta", "telegram"]
+            .iter()
+            .all(|e| c.secrets(e).is_none()));
+    }
+
+    #[test]
+    fn a_partial_channel_is_refused_naming_what_is_missing() {
+        let err = parse(&[
+            ("SWITCHBOARD_TWILIO_ACCOUNT_SID", "AC1"),
+            ("SWITCHBOARD_TWILIO_NUMBER", "+15550001111"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("SWITCHBOARD_TWILIO_AUTH_TOKEN"), "{err}");
+        let err = parse(&[
+            ("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", "1"),
+            ("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", "t"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("SWITCHBOARD_META_APP_SECRET"), "{err}");
+        let err = parse(&[("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID", "17")]).unwrap_err();
+        assert!(err.contains("SWITCHBOARD_FACEBOOK_PAGE_ID"), "{err}");
+        let err = parse(&[
+            ("SWITCHBOARD_TELEGRAM_BOT_TOKEN", "no-colon"),
+            ("SWITCHBOARD_TELEGRAM_SECRET_TOKEN", "s"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("<bot id>:<secret>"), "{err}");
+        let err = parse(&[("SWITCHBOARD_TWILIO_API_URL", "api.twilio.com")]).unwrap_err();
+        assert!(err.contains("SWITCHBOARD_TWILIO_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn every_channel_becomes_accounts_and_webhook_secrets() {
+        let c = parse(&[
+            ("SWITCHBOARD_PUBLIC_URL", "https://chat.example.com/"),
+            ("SWITCHBOARD_TWILIO_ACCOUNT_SID", "AC1"),
+            ("SWITCHBOARD_TWILIO_AUTH_TOKEN", "tw"),
+            ("SWITCHBOARD_TWILIO_NUMBER", "+15550001111"),
+            ("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", "1065"),
+            ("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", "wa"),
+            ("SWITCHBOARD_META_APP_SECRET", "app"),
+            ("SWITCHBOARD_META_VERIFY_TOKEN", "verify"),
+            ("SWITCHBOARD_FACEBOOK_PAGE_ID", "123"),
+            ("SWITCHBOARD_FACEBOOK_PAGE_TOKEN", "page"),
+            ("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID", "1784"),
+            ("SWITCHBOARD_TELEGRAM_BOT_TOKEN", "700:abc"),
+            ("SWITCHBOARD_TELEGRAM_SECRET_TOKEN", "tg"),
+            ("SWITCHBOARD_META_GRAPH_URL", "http://127.0.0.1:9/v25.0"),
+        ])
+        .unwrap();
+        let accounts: Vec<(String, String)> = c
+            .accounts()
+            .into_iter()
+            .map(|a| (a.adapter, a.account.address))
+            .collect();
+        let expected = [
+            ("twilio_sms", "+15550001111"),
+            ("whatsapp_cloud", "1065"),
+            ("messenger", "123"),
+            ("page_comments", "123"),
+            ("instagram", "1784"),
+            ("telegram", "700"),
+        ];
+        assert_eq!(
+            accounts,
+            expected
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        );
+        let sms = &c.accounts()[0].account;
+        assert_eq!(
+            sms.status_callback_url.as_deref(),
+            Some("https://chat.example.com/webhooks/twilio/status")
+        );
+        assert_eq!(sms.api_base, TWILIO_API);
+        let instagram = &c.accounts()[4].account;
+        assert_eq!(
+            (instagram.send_node.as_deref(), instagram.api_base.as_str()),
+            (Some("123"), "http://127.0.0.1:9/v25.0")
+        );
+        assert_eq!(c.secrets("twilio"), Some(WebhookSecrets::new("tw")));
+        assert_eq!(
+            c.secrets("meta"),
+            Some(WebhookSecrets::new("app").with_verify_token("verify"))
+        );
+        assert_eq!(
+            c.secrets("telegram"),
+            Some(WebhookSecrets::new("tg").with_account("700"))
+        );
+        assert_eq!(c.secrets("nope"), None);
+    }
 }
