@@ -3,7 +3,7 @@
 
 use crate::realtime::ConnState;
 use leptos::prelude::*;
-use switchboard_domain::{Message, PendingState, SenderKind, Thread, Visibility};
+use switchboard_domain::{DeliveryStatus, Message, PendingState, SenderKind, Thread, Visibility};
 
 /// Whose eyes a thread is drawn for: "mine" is on the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +102,7 @@ pub fn MessageList(
                             {(m.visibility == Visibility::Internal).then(|| view! { <span class="tag">"Internal note"</span> })}
                             <p class="body">{m.body.clone()}</p>
                             <span class="time">{format_time(m.created_at)}</span>
+                            {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
                         </div>
                     }
                 }
@@ -132,6 +133,33 @@ pub fn MessageList(
                 }
             />
         </div>
+    }
+}
+
+/// How far an agent's message on a provider channel got, kept up to date as receipts come.
+fn delivery_line(thread: RwSignal<Thread>, seq: u64) -> impl IntoView {
+    let delivery = move || thread.with(|t| t.delivery(seq).cloned());
+    let status = move || delivery().map(|d| d.status.as_str()).unwrap_or("queued");
+    let text = move || match delivery() {
+        None => String::new(),
+        Some(d) => match d.status {
+            DeliveryStatus::Queued => "Sending…".into(),
+            DeliveryStatus::Sent => "Sent".into(),
+            DeliveryStatus::Delivered => "Delivered".into(),
+            DeliveryStatus::Read => "Read".into(),
+            DeliveryStatus::Failed => format!(
+                "Not delivered: {}",
+                d.reason
+                    .unwrap_or_else(|| "the provider refused it.".into())
+            ),
+        },
+    };
+    view! {
+        <span
+            class=move || format!("delivery delivery-{}", status())
+            data-testid="delivery"
+            data-status=status
+        >{text}</span>
     }
 }
 

@@ -2,8 +2,8 @@
 //! thin server functions over the engine, and the websocket adapter.
 //!
 //! A map: `auth/` sign-in and sessions · `widget/` the visitor's chat · `inbox/` the agents'
-//! inbox · `admin/` settings and reports · `realtime/` the socket endpoints and the browser's
-//! client. The rules are in `switchboard-domain` (`app/domain`), the wire types in
+//! inbox · `admin/` settings and reports · `simulator/` the provider simulator (demo mode) ·
+//! `realtime/` the socket endpoints and the browser's client. The rules are in `switchboard-domain` (`app/domain`), the wire types in
 //! `switchboard-wire` (`app/wire`), everything server-side in `switchboard-engine`
 //! (`app/engine`).
 
@@ -15,6 +15,7 @@ pub mod components;
 pub mod error;
 pub mod inbox;
 pub mod realtime;
+pub mod simulator;
 pub mod widget;
 
 #[cfg(feature = "ssr")]
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/widget") view=widget::WidgetPage/>
                 <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/simulator") view=simulator::SimulatorPage/>
             </Routes>
         </Router>
     }

@@ -68,6 +68,9 @@ pub struct ChannelConfig {
     pub facebook: Option<Facebook>,
     pub telegram: Option<Telegram>,
     pub telegram_api: String,
+    /// Demo mode: every channel is connected to the provider simulator, which posts its
+    /// webhooks to this origin (the server's own address).
+    pub simulator: Option<String>,
 }
 
 impl Default for ChannelConfig {
@@ -83,6 +86,7 @@ impl Default for ChannelConfig {
             facebook: None,
             telegram: None,
             telegram_api: TELEGRAM_API.into(),
+            simulator: None,
         }
     }
 }
@@ -203,6 +207,7 @@ impl ChannelConfig {
             facebook,
             telegram,
             telegram_api: base_url(var, "SWITCHBOARD_TELEGRAM_API_URL", TELEGRAM_API)?,
+            simulator: None,
         };
         if (config.whatsapp.is_some() || config.facebook.is_some())
             && config.meta_app_secret.is_none()
@@ -210,6 +215,47 @@ impl ChannelConfig {
             return Err("SWITCHBOARD_META_APP_SECRET must be set for WhatsApp and Facebook/Instagram (it checks their webhooks)".into());
         }
         Ok(config)
+    }
+
+    /// Whether any channel is connected.
+    pub fn any(&self) -> bool {
+        self.twilio.is_some()
+            || self.whatsapp.is_some()
+            || self.facebook.is_some()
+            || self.telegram.is_some()
+    }
+
+    /// Demo mode: every channel connected to the provider simulator served at `origin`
+    /// (`http://host:port`, the server itself), with the demo accounts.
+    pub fn simulated(origin: &str) -> Self {
+        use app::simulator::provider::demo;
+        Self {
+            public_url: origin.into(),
+            twilio: Some(Twilio {
+                account_sid: demo::TWILIO_ACCOUNT_SID.into(),
+                auth_token: demo::TWILIO_AUTH_TOKEN.into(),
+                number: demo::TWILIO_NUMBER.into(),
+            }),
+            twilio_api: format!("{origin}{}", demo::TWILIO_API_PATH),
+            whatsapp: Some(Whatsapp {
+                phone_number_id: demo::WHATSAPP_PHONE_NUMBER_ID.into(),
+                access_token: demo::WHATSAPP_ACCESS_TOKEN.into(),
+            }),
+            meta_app_secret: Some(demo::META_APP_SECRET.into()),
+            meta_verify_token: Some(demo::META_VERIFY_TOKEN.into()),
+            graph_api: format!("{origin}{}", demo::GRAPH_API_PATH),
+            facebook: Some(Facebook {
+                page_id: demo::FACEBOOK_PAGE_ID.into(),
+                page_token: demo::FACEBOOK_PAGE_TOKEN.into(),
+                instagram_account_id: Some(demo::INSTAGRAM_ACCOUNT_ID.into()),
+            }),
+            telegram: Some(Telegram {
+                bot_token: demo::TELEGRAM_BOT_TOKEN.into(),
+                secret_token: demo::TELEGRAM_SECRET_TOKEN.into(),
+            }),
+            telegram_api: format!("{origin}{}", demo::TELEGRAM_API_PATH),
+            simulator: Some(origin.into()),
+        }
     }
 
     /// The accounts the engine connects.

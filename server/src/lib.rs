@@ -64,11 +64,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         );
         engine.bus().set_silent(true);
     }
+    let simulator = config.channels.simulator.as_ref().map(|origin| {
+        app::simulator::provider::Simulator::new(origin.clone(), config.channels.public_url.clone())
+    });
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         engine,
         secret: Arc::new(secret),
         shutdown: CancellationToken::new(),
+        simulator,
     })
 }
 
@@ -114,6 +118,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .with_state(state.clone());
     let hooks = channels::routes(state.clone(), Arc::new(config.channels.clone()));
+    let simulator = Router::new()
+        .route(
+            "/simulator/api/{*call}",
+            axum::routing::any(app::simulator::provider::api_handler),
+        )
+        .with_state(state.clone());
     let widget = routes.clone();
     let agents = routes.layer(sessions);
     Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
@@ -123,6 +133,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
             send.clone()
         } else if path.starts_with("/webhooks/") {
             hooks.clone()
+        } else if path.starts_with("/simulator/api/") {
+            simulator.clone()
         } else if path.starts_with("/api/visitor/") || path == "/ws/visitor" {
             widget.clone()
         } else {
@@ -164,10 +176,21 @@ pub struct Running {
 
 /// Starts the engine's workers and serves on `listener` until stopped.
 pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, StartError> {
+    let addr = listener.local_addr()?;
+    // Demo mode with no channel configured: every channel goes to the provider simulator.
+    let mut config = config.clone();
+    if config.mode == Mode::Demo && !config.channels.any() {
+        let host = if addr.ip().is_unspecified() {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+        } else {
+            addr
+        };
+        config.channels = channels::ChannelConfig::simulated(&format!("http://{host}"));
+    }
+    let config = &config;
     let state = prepare(config).await?;
     let workers = state.engine.start();
     let app = router(state.clone(), config);
-    let addr = listener.local_addr()?;
     let accepting = CancellationToken::new();
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));

@@ -54,6 +54,7 @@ fn channels(fake: &FakeProvider) -> ChannelConfig {
             secret_token: TG_SECRET.into(),
         }),
         telegram_api: fake.url.clone(),
+        ..ChannelConfig::default()
     }
 }
 

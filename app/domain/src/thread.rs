@@ -142,6 +142,27 @@ impl Thread {
         Some(p.body.clone())
     }
 
+    /// Records how far one of our messages got, forward only (receipts arrive out of
+    /// order). Whether anything changed.
+    pub fn set_delivery(&mut self, message_id: Uuid, delivery: crate::message::Delivery) -> bool {
+        let Some(m) = self.messages.values_mut().find(|m| m.id == message_id) else {
+            return false;
+        };
+        if m.delivery
+            .as_ref()
+            .is_some_and(|now| !now.status.advances_to(delivery.status))
+        {
+            return false;
+        }
+        m.delivery = Some(delivery);
+        true
+    }
+
+    /// How far the message at `seq` got, if it goes through a provider.
+    pub fn delivery(&self, seq: u64) -> Option<&crate::message::Delivery> {
+        self.messages.get(&seq).and_then(|m| m.delivery.as_ref())
+    }
+
     pub fn messages(&self) -> impl DoubleEndedIterator<Item = &Message> {
         self.messages.values()
     }
@@ -189,6 +210,39 @@ mod tests {
         assert_eq!(c.decide(5), Delivery::Skip);
         c.advance(2);
         assert_eq!(c.delivered(), 6, "advance never goes back");
+    }
+
+    #[test]
+    fn a_thread_moves_a_message_delivery_forward_only() {
+        use crate::message::{Delivery as D, DeliveryStatus as S};
+        let mut t = Thread::new();
+        let mut m = msg(1, None);
+        m.delivery = Some(D::queued());
+        t.apply(m);
+        let id = Uuid::from_u128(1);
+        let to = |status| D {
+            status,
+            reason: None,
+        };
+        assert!(t.set_delivery(id, to(S::Delivered)));
+        assert!(
+            !t.set_delivery(id, to(S::Sent)),
+            "a late 'sent' is not news"
+        );
+        assert!(!t.set_delivery(
+            id,
+            D {
+                status: S::Failed,
+                reason: Some("x".into())
+            }
+        ));
+        assert!(t.set_delivery(id, to(S::Read)));
+        assert_eq!(t.delivery(1).map(|d| d.status), Some(S::Read));
+        assert!(
+            !t.set_delivery(Uuid::from_u128(9), to(S::Read)),
+            "not in this thread"
+        );
+        assert_eq!(t.delivery(2), None);
     }
 
     #[test]

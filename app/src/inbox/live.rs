@@ -194,6 +194,15 @@ pub fn boot(state: InboxState) {
                 });
                 read_up_to(state, id, seq);
             }
+            ServerFrame::Delivery {
+                conversation_id,
+                message_id,
+                delivery,
+            } if state.selected.get_untracked() == Some(conversation_id) => {
+                state.thread.update(|t| {
+                    t.set_delivery(message_id, delivery);
+                });
+            }
             ServerFrame::Presence { agent, presence } => state.agents.update(|all| {
                 if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
                     a.presence = presence;

@@ -1,0 +1,81 @@
+import { test, expect, visit, hydrated, signIn, send, takeFromQueue } from './fixtures';
+import type { Page } from '@playwright/test';
+
+/** The simulator page on the server, playing the customer as `name`. */
+async function openSimulator(page: Page, url: string, name: string): Promise<void> {
+  await visit(page, `${url}/simulator`);
+  await expect(page.locator('[data-testid=sim-phone]')).toBeVisible();
+  await page.locator('[data-testid=sim-name]').fill(name);
+}
+
+/** Writes as the customer on a channel of the simulator. */
+async function customerWrites(page: Page, channel: string, text: string): Promise<void> {
+  await page.locator(`[data-testid=sim-channel-${channel}]`).click();
+  await expect(page.locator('[data-testid=sim-phone]')).toHaveAttribute('data-channel', channel);
+  await page.locator('[data-testid=sim-input]').fill(text);
+  await page.locator('[data-testid=sim-send]').click();
+  await expect(page.locator('[data-testid=sim-message][data-from=customer]').filter({ hasText: text })).toHaveCount(1);
+  await expect(page.locator('[data-testid=sim-error]')).toHaveCount(0);
+}
+
+/** The agent's message in the open room, by its text. */
+function agentMessage(agent: Page, text: string) {
+  return agent.locator('[data-testid=message].mine').filter({ hasText: text });
+}
+
+test('SMS and WhatsApp from the simulator reach the inbox, and the replies reach the simulated phones with receipts', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Sam Carter');
+
+  // SMS: a Twilio webhook, signed; the contact is known by the number.
+  await customerWrites(phone, 'sms', 'Where is my parcel?');
+  await agent.locator('[data-testid=folder-queued]').click();
+  const smsRow = agent.locator('[data-testid=conversation-row]').filter({ hasText: '+15557654321' });
+  await expect(smsRow).toContainText('SMS');
+  await expect(smsRow).toContainText('Where is my parcel?');
+  await takeFromQueue(agent, '+15557654321');
+  await send(agent, 'It left the warehouse this morning.');
+  const smsReply = agentMessage(agent, 'It left the warehouse this morning.');
+  // Out through the Twilio API, then the status callback: the line moves to Delivered.
+  await expect(smsReply.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'delivered');
+  await expect(smsReply.locator('[data-testid=delivery]')).toHaveText('Delivered');
+  const smsOnPhone = phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'It left the warehouse this morning.' });
+  await expect(smsOnPhone).toHaveCount(1);
+  await expect(smsOnPhone.locator('[data-testid=sim-status]')).toHaveText('delivered');
+
+  // WhatsApp: the Cloud API webhook carries the profile name.
+  await customerWrites(phone, 'whatsapp', 'Can I change the address?');
+  await takeFromQueue(agent, 'Sam Carter');
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Can I change the address?' })).toHaveCount(1);
+  await send(agent, 'Yes, send me the new one.');
+  const waReply = agentMessage(agent, 'Yes, send me the new one.');
+  await expect(waReply.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'delivered');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Yes, send me the new one.' })).toHaveCount(1);
+  // The SMS phone still shows only its own thread.
+  await phone.locator('[data-testid=sim-channel-sms]').click();
+  await expect(phone.locator('[data-testid=sim-message]')).toHaveCount(2);
+});
+
+test('a reply the provider refuses shows on the message in the inbox with the reason', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Tess');
+  await customerWrites(phone, 'telegram', 'Hello from Telegram');
+  await phone.locator('[data-testid=sim-fail]').check();
+  await expect(phone.locator('[data-testid=sim-fail]')).toBeChecked();
+
+  await takeFromQueue(agent, 'Tess');
+  await send(agent, 'Hi Tess, how can I help?');
+  const reply = agentMessage(agent, 'Hi Tess, how can I help?');
+  const line = reply.locator('[data-testid=delivery]');
+  await expect(line).toHaveAttribute('data-status', 'failed');
+  await expect(line).toContainText('Not delivered');
+  await expect(line).toContainText(/blocked/i);
+  await expect(phone.locator('[data-testid=sim-refused]')).toContainText('blocked');
+
+  // A reload keeps it: the state is the message's, not the page's.
+  await agent.reload();
+  await hydrated(agent);
+  await agent.locator('[data-testid=folder-engaged]').click();
+  await agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Tess' }).click();
+  await expect(agentMessage(agent, 'Hi Tess, how can I help?').locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'failed');
+});
