@@ -100,6 +100,9 @@ pub fn MessageList(
                         <div class=class data-seq=m.seq data-testid="message">
                             {show_name.then(|| view! { <span class="who">{m.sender.name.clone()}</span> })}
                             {(m.visibility == Visibility::Internal).then(|| view! { <span class="tag">"Internal note"</span> })}
+                            {m.reply_to.as_ref().map(|r| view! {
+                                <span class="tag" data-testid="reply-kind">{if r.private { "Private reply" } else { "Comment reply" }}</span>
+                            })}
                             <p class="body">{m.body.clone()}</p>
                             <span class="time">{format_time(m.created_at)}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}

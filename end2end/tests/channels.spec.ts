@@ -79,3 +79,33 @@ test('a reply the provider refuses shows on the message in the inbox with the re
   await agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Tess' }).click();
   await expect(agentMessage(agent, 'Hi Tess, how can I help?').locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'failed');
 });
+
+test('a Facebook post comment is answered by private reply, then publicly, from the inbox', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Maria Lopez');
+  await customerWrites(phone, 'page_comment', 'Do you ship to Spain?');
+
+  await agent.locator('[data-testid=folder-queued]').click();
+  await expect(agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Maria Lopez' })).toContainText('Page comment');
+  await takeFromQueue(agent, 'Maria Lopez');
+  // The composer offers both ways of answering a comment; private is one message per comment.
+  await expect(agent.locator('[data-testid=reply-as]')).toBeVisible();
+  await agent.locator('[data-testid=reply-private]').check();
+  await send(agent, 'Yes! I sent you our shipping prices.');
+  const priv = agentMessage(agent, 'Yes! I sent you our shipping prices.');
+  await expect(priv.locator('[data-testid=reply-kind]')).toHaveText('Private reply');
+  await expect(priv.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'sent');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: '(private reply) Yes! I sent you our shipping prices.' })).toHaveCount(1);
+
+  await agent.locator('[data-testid=reply-public]').check();
+  await send(agent, 'Thanks for asking, we ship all over Europe.');
+  const pub = agentMessage(agent, 'Thanks for asking, we ship all over Europe.');
+  await expect(pub.locator('[data-testid=reply-kind]')).toHaveText('Comment reply');
+  await expect(pub.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'sent');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Thanks for asking, we ship all over Europe.' })).toContainText('(reply to');
+
+  // Other channels show no such choice.
+  await customerWrites(phone, 'sms', 'Unrelated question');
+  await takeFromQueue(agent, '+15557654321');
+  await expect(agent.locator('[data-testid=reply-as]')).toHaveCount(0);
+});

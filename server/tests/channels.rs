@@ -593,6 +593,99 @@ async fn a_page_comment_becomes_a_conversation_about_its_post_and_the_reply_goes
             "{backend}: {}",
             calls[0].path
         );
+        assert_eq!(
+            calls[0].form(),
+            vec![("message".to_string(), "Yes, in 3 days.".to_string())]
+        );
+
+        // A private reply: a direct message to the comment's author through the Send API.
+        let answer = |private: bool, body: &str| json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": body, "private": private});
+        let private: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/answer-comment",
+            answer(true, "I sent you the shipping table."),
+        )
+        .await;
+        assert_eq!(
+            private["reply_to"],
+            json!({"comment_id": format!("{post}_c1"), "private": true}),
+            "{backend}"
+        );
+        messages_until(&admin, &server, &conv, "private reply sent", |m| {
+            delivery_of(m, &private["id"])["status"] == "sent"
+        })
+        .await;
+        let calls = fake.calls();
+        assert_eq!(calls.len(), 2, "{backend}");
+        assert!(
+            calls[1]
+                .path
+                .starts_with(&format!("/v25.0/{PAGE_ID}/messages")),
+            "{}",
+            calls[1].path
+        );
+        assert_eq!(
+            calls[1].json()["recipient"],
+            json!({"comment_id": format!("{post}_c1")})
+        );
+        assert_eq!(
+            calls[1].json()["message"]["text"],
+            "I sent you the shipping table."
+        );
+
+        // Once per comment: a second private reply is refused before anything leaves.
+        let again: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/answer-comment",
+            answer(true, "And another thing"),
+        )
+        .await;
+        let m = messages_until(
+            &admin,
+            &server,
+            &conv,
+            "second private reply refused",
+            |m| delivery_of(m, &again["id"])["status"] == "failed",
+        )
+        .await;
+        assert!(
+            delivery_of(&m, &again["id"])["reason"]
+                .as_str()
+                .unwrap()
+                .contains("already has a private reply"),
+            "{backend}: {m:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            fake.calls().len(),
+            2,
+            "{backend}: nothing sent for the refused one"
+        );
+
+        // Answering publicly through the same endpoint goes under the comment.
+        let public: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/answer-comment",
+            answer(false, "Shipping is free over 50 EUR."),
+        )
+        .await;
+        messages_until(&admin, &server, &conv, "public answer sent", |m| {
+            delivery_of(m, &public["id"])["status"] == "sent"
+        })
+        .await;
+        assert!(fake.calls()[2]
+            .path
+            .starts_with(&format!("/v25.0/{post}_c1/comments")));
+
+        // Only comment conversations answer comments.
+        deliver_webhook(&server, &sms("SMc1", "+15550009999", "hi")).await;
+        let sms_conv = conversation_on(&admin, &server, "sms").await;
+        let (status, body) = call(&admin.http, &server, "inbox/answer-comment", json!({"conversation_id": sms_conv, "client_msg_id": Uuid::new_v4(), "body": "x", "private": true})).await;
+        assert_eq!(status, 409, "{backend}: {body}");
+        assert_eq!(body["Conflict"]["code"], "not_a_comment");
         server.stop().await;
     }
 }

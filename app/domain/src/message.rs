@@ -85,6 +85,17 @@ pub struct Message {
     /// delivery (the contact's own, web chat, internal notes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// The comment an agent's message answers (Page and Instagram comments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// An answer to a comment: public (under it) or private (a direct message to its author, once
+/// per comment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTo {
+    pub comment_id: String,
+    pub private: bool,
 }
 
 impl Message {

@@ -194,6 +194,7 @@ mod tests {
             client_msg_id: client,
             created_at: seq as i64,
             delivery: None,
+            reply_to: None,
         }
     }
 

@@ -304,8 +304,18 @@ pub fn choose_presence(state: InboxState, presence: Presence) {
 
 fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
     let internal = state.internal.get_untracked();
-    crate::components::deliver(state.thread, id, body, move |id, body| {
-        super::send_agent_message(conversation_id, id, body, internal)
+    let comments = state
+        .summary_of(conversation_id)
+        .is_some_and(|s| s.active_channel == switchboard_domain::Channel::PageComment);
+    // On a comment conversation a reply answers the latest comment, publicly or privately.
+    let answer = comments && !internal;
+    let private = answer && state.private_reply.get_untracked();
+    crate::components::deliver(state.thread, id, body, move |id, body| async move {
+        if answer {
+            super::answer_comment(conversation_id, id, body, private).await
+        } else {
+            super::send_agent_message(conversation_id, id, body, internal).await
+        }
     });
 }
 

@@ -313,6 +313,43 @@ pub async fn send_agent_message(
     )
 }
 
+/// Answers the contact's latest comment in a comment conversation: publicly under it, or
+/// with `private`, by a direct message to its author (once per comment). Retrying with the
+/// same `client_msg_id` stores it once.
+#[server(endpoint = "inbox/answer-comment", input = Json, output = Json)]
+pub async fn answer_comment(
+    conversation_id: Uuid,
+    client_msg_id: Uuid,
+    body: String,
+    private: bool,
+) -> Result<Message, ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            let body = switchboard_domain::MessageBody::parse(&body)?;
+            let message = state
+                .engine
+                .answer_comment(
+                    conversation_id,
+                    agent_ref(&agent),
+                    body,
+                    private,
+                    client_msg_id,
+                )
+                .await?
+                .message()
+                .clone();
+            state
+                .engine
+                .mark_read(conversation_id, agent.id, message.seq)
+                .await?;
+            Ok(message)
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "inbox/close", input = Json, output = Json)]
 pub async fn close_conversation(conversation_id: Uuid) -> Result<ConversationSummary, ApiError> {
     use switchboard_domain::conversation::Command;

@@ -18,6 +18,12 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     };
     let status = move || summary.with(|s| s.as_ref().map(|s| s.status));
     let closed = move || status() == Some(ConversationStatus::Closed);
+    let comments = move || {
+        summary.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.active_channel == switchboard_domain::Channel::PageComment)
+        })
+    };
     let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
     let open = move || status() == Some(ConversationStatus::Open);
     let panel = RwSignal::new(None::<&'static str>);
@@ -88,6 +94,15 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                     on:change=move |e| state.internal.set(event_target_checked(&e))/>
                 "Internal note (agents only)"
             </label>
+            <Show when=move || comments() && !state.internal.get()>
+                <span class="reply-as" data-testid="reply-as">
+                    "Answer the comment "
+                    <label><input type="radio" name="reply-as" data-testid="reply-public" prop:checked=move || !state.private_reply.get()
+                        on:change=move |_| state.private_reply.set(false)/>" publicly"</label>
+                    <label><input type="radio" name="reply-as" data-testid="reply-private" prop:checked=move || state.private_reply.get()
+                        on:change=move |_| state.private_reply.set(true)/>" by private message (once per comment)"</label>
+                </span>
+            </Show>
         </div>
         <Composer
             on_send

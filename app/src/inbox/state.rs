@@ -34,6 +34,8 @@ pub(super) struct InboxState {
     pub has_older: RwSignal<bool>,
     pub conn: RwSignal<ConnState>,
     pub internal: RwSignal<bool>,
+    /// Comment conversations: answer the latest comment by a private message, not publicly.
+    pub private_reply: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     pub agents: RwSignal<Vec<AgentInfo>>,
     pub notices: RwSignal<Vec<Notice>>,
@@ -55,6 +57,7 @@ impl InboxState {
             has_older: RwSignal::new(false),
             conn: RwSignal::new(ConnState::Connecting),
             internal: RwSignal::new(false),
+            private_reply: RwSignal::new(false),
             error: RwSignal::new(None),
             agents: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),

@@ -4,7 +4,8 @@
 
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
 use crate::message::{
-    Delivery, DeliveryStatus, Message, MessageBody, MessageError, Sender, SenderKind, Visibility,
+    Delivery, DeliveryStatus, Message, MessageBody, MessageError, ReplyTo, Sender, SenderKind,
+    Visibility,
 };
 use crate::routing::MissedPolicy;
 use crate::Millis;
@@ -74,6 +75,15 @@ pub enum Command {
         deadline: Millis,
         policy: MissedPolicy,
     },
+    /// An agent answers a Page or Instagram comment: publicly under it, or privately (a direct
+    /// message to its author). `comment_id` is the provider's id, a fact the caller looked up.
+    AnswerComment {
+        agent: AgentRef,
+        body: MessageBody,
+        comment_id: String,
+        private: bool,
+        client_msg_id: Option<Uuid>,
+    },
     /// A provider reported how far one of our messages got; `current` is the message's stored
     /// status, a fact the caller looked up. Only forward moves are recorded.
     RecordDelivery {
@@ -109,6 +119,8 @@ pub enum Refusal {
     /// A contact wrote to a conversation that is not theirs.
     #[error("That conversation does not exist.")]
     NotYourConversation,
+    #[error("Only a conversation about a post's comments can answer a comment.")]
+    NotAComment,
     #[error("{0}")]
     Message(MessageError),
 }
@@ -128,6 +140,7 @@ impl Refusal {
             Refusal::NotOnline { .. } => "not_online",
             Refusal::AlreadyInRoom { .. } => "already_in_room",
             Refusal::NotYourConversation => "not_your_conversation",
+            Refusal::NotAComment => "not_a_comment",
             Refusal::Message(e) => e.code(),
         }
     }
@@ -238,6 +251,8 @@ struct Writer<'a> {
     new_id: &'a mut dyn FnMut() -> Uuid,
     next_seq: u64,
     decision: Decision,
+    /// The comment the next message answers.
+    reply_to: Option<ReplyTo>,
 }
 
 impl Writer<'_> {
@@ -269,6 +284,7 @@ impl Writer<'_> {
             client_msg_id,
             created_at: self.now,
             delivery: deliver.then(Delivery::queued),
+            reply_to: self.reply_to.clone(),
         };
         if deliver {
             self.work(Work::Deliver {
@@ -310,6 +326,47 @@ fn note(text: String) -> Result<String, Refusal> {
         .map_err(Refusal::Message)
 }
 
+/// An agent's message: a public one answers (and takes) a waiting chat; a closed one is
+/// refused (it reopens only when the contact writes).
+fn agent_writes(
+    w: &mut Writer<'_>,
+    agent: &AgentRef,
+    body: &MessageBody,
+    visibility: Visibility,
+    client_msg_id: Option<Uuid>,
+    reply_to: Option<ReplyTo>,
+) -> Result<(), Refusal> {
+    use ConversationStatus as S;
+    let state = w.state;
+    if visibility == Visibility::Public {
+        match state.status {
+            S::Closed => return Err(Refusal::ClosedForAgents),
+            S::Offered if state.offered_to != Some(agent.id) => {
+                return Err(Refusal::OfferedToAnother)
+            }
+            // Answering a waiting chat takes it, as if they had clicked Start chat.
+            S::Queued | S::Offered => w.event(Event::Assigned {
+                agent: agent.id,
+                by_reply: true,
+            }),
+            S::Open if state.assignee.is_none() => w.event(Event::Assigned {
+                agent: agent.id,
+                by_reply: true,
+            }),
+            S::Open => {}
+        }
+    }
+    w.reply_to = reply_to;
+    w.message(
+        agent_sender(agent),
+        body.as_str().to_string(),
+        visibility,
+        client_msg_id,
+    );
+    w.reply_to = None;
+    Ok(())
+}
+
 /// Decides what `command` does to a conversation in `state` at `now`.
 pub fn decide(
     state: &ConversationState,
@@ -324,6 +381,7 @@ pub fn decide(
         new_id,
         next_seq: state.last_seq,
         decision: Decision::default(),
+        reply_to: None,
     };
     match command {
         Command::Append {
@@ -357,31 +415,29 @@ pub fn decide(
             body,
             visibility,
             client_msg_id,
+        } => agent_writes(&mut w, agent, body, *visibility, *client_msg_id, None)?,
+        Command::AnswerComment {
+            agent,
+            body,
+            comment_id,
+            private,
+            client_msg_id,
         } => {
-            if *visibility == Visibility::Public {
-                match state.status {
-                    S::Closed => return Err(Refusal::ClosedForAgents),
-                    S::Offered if state.offered_to != Some(agent.id) => {
-                        return Err(Refusal::OfferedToAnother)
-                    }
-                    // Answering a waiting chat takes it, as if they had clicked Start chat.
-                    S::Queued | S::Offered => w.event(Event::Assigned {
-                        agent: agent.id,
-                        by_reply: true,
-                    }),
-                    S::Open if state.assignee.is_none() => w.event(Event::Assigned {
-                        agent: agent.id,
-                        by_reply: true,
-                    }),
-                    S::Open => {}
-                }
+            if !state.active_channel.has_comments() {
+                return Err(Refusal::NotAComment);
             }
-            w.message(
-                agent_sender(agent),
-                body.as_str().to_string(),
-                *visibility,
+            let reply = ReplyTo {
+                comment_id: comment_id.clone(),
+                private: *private,
+            };
+            agent_writes(
+                &mut w,
+                agent,
+                body,
+                Visibility::Public,
                 *client_msg_id,
-            );
+                Some(reply),
+            )?
         }
         Command::Accept { agent } => {
             match state.status {
@@ -613,6 +669,7 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         new_id,
         next_seq: 0,
         decision: Decision::default(),
+        reply_to: None,
     };
     w.event(Event::Started {
         contact_id: new.contact_id,
@@ -1425,6 +1482,54 @@ mod tests {
             accepted.work.is_empty(),
             "the 'joined' line is not texted to the contact"
         );
+    }
+
+    #[test]
+    fn a_comment_is_answered_publicly_or_privately_only_on_a_comment_channel() {
+        let answer = |private| Command::AnswerComment {
+            agent: agent(1),
+            body: body("Thanks for asking!"),
+            comment_id: "post_1_c9".into(),
+            private,
+            client_msg_id: None,
+        };
+        let mut page = chat(&[]);
+        page.active_channel = Channel::PageComment;
+        for private in [false, true] {
+            let d = run(&page, answer(private)).unwrap();
+            assert_eq!(
+                kinds(&d),
+                vec!["assigned", "message_appended"],
+                "answering takes the waiting chat"
+            );
+            let Event::MessageAppended { message } = &d.events[1] else {
+                panic!()
+            };
+            assert_eq!(
+                message.reply_to,
+                Some(ReplyTo {
+                    comment_id: "post_1_c9".into(),
+                    private
+                })
+            );
+            assert_eq!(message.delivery, Some(Delivery::queued()));
+            assert_eq!(
+                d.work,
+                vec![Work::Deliver {
+                    message_id: message.id
+                }]
+            );
+        }
+        assert_eq!(run(&sms_chat(&[]), answer(true)), Err(Refusal::NotAComment));
+        let mut closed = chat(&[Event::Closed { by: None }]);
+        closed.active_channel = Channel::PageComment;
+        assert_eq!(run(&closed, answer(false)), Err(Refusal::ClosedForAgents));
+        // An ordinary reply answers no comment in particular.
+        let d = run(&page, reply(Visibility::Public)).unwrap();
+        let Event::MessageAppended { message } = d.events.last().unwrap() else {
+            panic!()
+        };
+        assert_eq!(message.reply_to, None);
     }
 
     #[test]

@@ -47,6 +47,11 @@ impl Channel {
         self != Channel::Web
     }
 
+    /// Whether conversations on it can be about a post's comments.
+    pub fn has_comments(self) -> bool {
+        matches!(self, Channel::PageComment | Channel::Instagram)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Web => "web",

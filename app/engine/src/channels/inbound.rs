@@ -192,11 +192,20 @@ impl Engine {
         };
         let account = account.account.address.clone();
         let thread = m.comment.as_ref().map(|c| c.post_id.clone());
-        let items: Vec<(String, String)> = m
+        let mut items: Vec<(String, String)> = m
             .items(&event.key)
             .into_iter()
             .map(|i| (item_key(&i), item_text(&i)))
             .collect();
+        // A story reply says which story it answers (the link works for about a day).
+        if let (Some(switchboard_channels::ReplyContext::Story { url, .. }), Some((_, first))) =
+            (&m.reply_to, items.first_mut())
+        {
+            *first = match url {
+                Some(url) => format!("[Replied to your story: {url}]\n{first}"),
+                None => format!("[Replied to your story]\n{first}"),
+            };
+        }
         if items.is_empty() {
             return Ok(());
         }
@@ -423,8 +432,10 @@ impl Engine {
                 .filter(message::Column::CreatedAt.lte(up_to))
                 .filter(
                     message::Column::DeliveryStatus.is_in(
-                        DeliveryStatus::ALL
-                            .iter()
+                        // Only what the provider has: a queued message is not out yet
+                        // (the receipt can't be about it) and a failed one never went.
+                        [DeliveryStatus::Sent, DeliveryStatus::Delivered]
+                            .into_iter()
                             .filter(|s| s.advances_to(status))
                             .map(|s| s.as_str()),
                     ),

@@ -33,6 +33,36 @@ pub enum Sent {
 }
 
 impl Engine {
+    /// An agent answers the contact's latest comment in a comment conversation, publicly or
+    /// privately; stored once per client id like any reply.
+    pub async fn answer_comment(
+        &self,
+        conversation_id: Uuid,
+        agent: switchboard_domain::conversation::AgentRef,
+        body: switchboard_domain::MessageBody,
+        private: bool,
+        client_msg_id: Uuid,
+    ) -> Result<crate::conversations::Appended> {
+        let state = self
+            .state(conversation_id)
+            .await?
+            .ok_or(crate::EngineError::NotFound(crate::Missing::Conversation))?;
+        let comment_id = self
+            .latest_contact_item(conversation_id, state.active_channel)
+            .await?
+            .ok_or(crate::EngineError::Refused(
+                switchboard_domain::conversation::Refusal::NotAComment,
+            ))?;
+        let command = switchboard_domain::conversation::Command::AnswerComment {
+            agent,
+            body,
+            comment_id,
+            private,
+            client_msg_id: Some(client_msg_id),
+        };
+        self.append(conversation_id, command).await
+    }
+
     /// Sends one queued message (the outbox's `deliver` job, `attempts` counting this one).
     pub(crate) async fn deliver(&self, message_id: Uuid, attempts: i64) -> Result<Sent> {
         let db = &self.db().write;
@@ -77,29 +107,43 @@ impl Engine {
             return Ok(Sent::Done);
         };
         let now = crate::now();
-        let content = match &link.thread {
-            // A comment thread: the reply goes under the contact's latest comment.
-            Some(_) => match self
-                .latest_contact_item(row.conversation_id, channel)
-                .await?
-            {
-                Some(comment_id) => OutboundContent::CommentReply {
-                    comment_id,
-                    text: row.body.clone(),
-                },
-                None => {
-                    self.settle(
-                        row.conversation_id,
-                        message_id,
-                        fail("There is no comment to reply to.".into()),
-                        None,
-                    )
-                    .await?;
-                    return Ok(Sent::Done);
-                }
+        let content = match (row.reply_to_comment.clone(), row.reply_private) {
+            (Some(comment_id), Some(true)) => OutboundContent::PrivateReply {
+                text: row.body.clone(),
+                comment_created_ms: self.comment_created(channel, &comment_id).await?,
+                already_replied: self
+                    .privately_answered(row.conversation_id, &comment_id, message_id)
+                    .await?,
+                comment_id,
             },
-            None => OutboundContent::Text {
-                body: row.body.clone(),
+            (Some(comment_id), _) => OutboundContent::CommentReply {
+                comment_id,
+                text: row.body.clone(),
+            },
+            (None, _) => match &link.thread {
+                // A comment thread: the reply goes under the contact's latest comment.
+                Some(_) => match self
+                    .latest_contact_item(row.conversation_id, channel)
+                    .await?
+                {
+                    Some(comment_id) => OutboundContent::CommentReply {
+                        comment_id,
+                        text: row.body.clone(),
+                    },
+                    None => {
+                        self.settle(
+                            row.conversation_id,
+                            message_id,
+                            fail("There is no comment to reply to.".into()),
+                            None,
+                        )
+                        .await?;
+                        return Ok(Sent::Done);
+                    }
+                },
+                None => OutboundContent::Text {
+                    body: row.body.clone(),
+                },
             },
         };
         let mut out = Outbound::new(channel, link.contact_address.clone(), content, now);
@@ -168,8 +212,43 @@ impl Engine {
         }
     }
 
+    /// When a comment arrived (its message's time), for the private-reply deadline.
+    async fn comment_created(&self, channel: Channel, comment_id: &str) -> Result<Option<i64>> {
+        let Some(known) = provider_message::Entity::find_by_id((
+            channel.as_str().to_string(),
+            comment_id.to_string(),
+        ))
+        .one(&self.db().write)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(message::Entity::find_by_id(known.message_id)
+            .one(&self.db().write)
+            .await?
+            .map(|m| m.created_at))
+    }
+
+    /// Whether another message already answers this comment privately (and did not fail).
+    async fn privately_answered(
+        &self,
+        conversation: Uuid,
+        comment_id: &str,
+        except: Uuid,
+    ) -> Result<bool> {
+        Ok(message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation))
+            .filter(message::Column::ReplyToComment.eq(comment_id))
+            .filter(message::Column::ReplyPrivate.eq(true))
+            .filter(message::Column::Id.ne(except))
+            .filter(message::Column::DeliveryStatus.ne(DeliveryStatus::Failed.as_str()))
+            .one(&self.db().write)
+            .await?
+            .is_some())
+    }
+
     /// The provider id of the contact's latest message on this channel (the comment to answer).
-    async fn latest_contact_item(
+    pub(crate) async fn latest_contact_item(
         &self,
         conversation: Uuid,
         channel: Channel,

@@ -175,6 +175,19 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
                 reason: row.delivery_reason,
             }),
         },
+        reply_to: match (row.reply_to_comment, row.reply_private) {
+            (Some(comment_id), Some(private)) => Some(switchboard_domain::ReplyTo {
+                comment_id,
+                private,
+            }),
+            (None, None) => None,
+            (c, p) => {
+                return Err(EngineError::Corrupt(format!(
+                    "messages {}: reply_to_comment {c:?} with reply_private {p:?}",
+                    row.id
+                )))
+            }
+        },
     })
 }
 
@@ -195,6 +208,8 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
         delivery_reason: Set(m.delivery.as_ref().and_then(|d| d.reason.clone())),
         provider_message_id: Set(None),
         address: Set(None),
+        reply_to_comment: Set(m.reply_to.as_ref().map(|r| r.comment_id.clone())),
+        reply_private: Set(m.reply_to.as_ref().map(|r| r.private)),
     }
 }
 

@@ -150,6 +150,9 @@ pub mod message {
         pub provider_message_id: Option<String>,
         /// The contact's address the message came from or went to (E.164, PSID…).
         pub address: Option<String>,
+        /// The comment an agent's message answers, and whether privately.
+        pub reply_to_comment: Option<String>,
+        pub reply_private: Option<bool>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m004_engine;
 mod m005_wide_integers;
 mod m006_lean_indexes;
 mod m007_channels;
+mod m008_comment_replies;
 
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m005_wide_integers::WideIntegers),
             Box::new(m006_lean_indexes::LeanIndexes),
             Box::new(m007_channels::Channels),
+            Box::new(m008_comment_replies::CommentReplies),
         ]
     }
 }
