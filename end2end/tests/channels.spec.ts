@@ -109,3 +109,39 @@ test('a Facebook post comment is answered by private reply, then publicly, from 
   await takeFromQueue(agent, '+15557654321');
   await expect(agent.locator('[data-testid=reply-as]')).toHaveCount(0);
 });
+
+test('outside the WhatsApp reply window the composer says why and an approved template goes out instead', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Grace Hopper');
+  await phone.locator('[data-testid=sim-channel-whatsapp]').click();
+  await phone.locator('[data-testid=sim-age]').selectOption('25');
+  await customerWrites(phone, 'whatsapp', 'Is anyone there?');
+
+  await takeFromQueue(agent, 'Grace Hopper');
+  const bar = agent.locator('[data-testid=window]');
+  await expect(bar).toHaveAttribute('data-state', 'closed');
+  await expect(bar).toContainText('24-hour reply window has closed');
+  await expect(agent.locator('[data-testid=composer-input]')).toBeDisabled();
+
+  const picker = agent.locator('[data-testid=template-picker]');
+  await picker.locator('[data-testid=template-select]').selectOption({ label: 'order_update (en_US)' });
+  await expect(picker.locator('[data-testid=send-template]')).toBeDisabled();
+  const params = picker.locator('[data-testid=template-param]');
+  await expect(params).toHaveCount(2);
+  await params.nth(0).fill('Grace');
+  await params.nth(1).fill('1042');
+  await expect(picker.locator('[data-testid=template-preview]')).toContainText('Hi Grace, your order 1042 has an update.');
+  await picker.locator('[data-testid=send-template]').click();
+  const sent = agentMessage(agent, 'Hi Grace, your order 1042 has an update.');
+  await expect(sent.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'delivered');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Grace, your order 1042 has an update.' })).toHaveCount(1);
+
+  // The contact answers: the window opens again with its time left, and free text can go.
+  await phone.locator('[data-testid=sim-age]').selectOption('0');
+  await customerWrites(phone, 'whatsapp', 'Yes, thanks!');
+  await expect(bar).toHaveAttribute('data-state', 'open');
+  await expect(bar).toContainText(/WhatsApp reply window: 23 h 5\d min left/);
+  await expect(agent.locator('[data-testid=composer-input]')).toBeEnabled();
+  await send(agent, 'Great, it arrives Friday.');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Great, it arrives Friday.' })).toHaveCount(1);
+});

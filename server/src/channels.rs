@@ -16,7 +16,7 @@ use std::sync::Arc;
 use switchboard_channels::{
     Account, ApiAuth, Headers, Method, WebhookError, WebhookRequest, WebhookSecrets,
 };
-use switchboard_engine::channels::ConnectedAccount;
+use switchboard_engine::channels::{ConnectedAccount, Template};
 
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 pub const TWILIO_API: &str = "https://api.twilio.com";
@@ -35,6 +35,9 @@ pub struct Twilio {
 pub struct Whatsapp {
     pub phone_number_id: String,
     pub access_token: String,
+    /// Approved templates (`SWITCHBOARD_WHATSAPP_TEMPLATES`, a JSON array of
+    /// `{"name", "language", "text"}` with `{{1}}`, `{{2}}`… where the values go).
+    pub templates: Vec<Template>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +155,12 @@ impl ChannelConfig {
             auth_token,
             number,
         });
+        let templates = match read(var, "SWITCHBOARD_WHATSAPP_TEMPLATES") {
+            None => vec![],
+            Some(json) => serde_json::from_str::<Vec<Template>>(&json).map_err(|e| {
+                format!("SWITCHBOARD_WHATSAPP_TEMPLATES must be a JSON array of {{\"name\", \"language\", \"text\"}}: {e}")
+            })?,
+        };
         let whatsapp = group(
             var,
             [
@@ -162,6 +171,7 @@ impl ChannelConfig {
         .map(|[phone_number_id, access_token]| Whatsapp {
             phone_number_id,
             access_token,
+            templates,
         });
         let facebook = group(
             var,
@@ -240,6 +250,7 @@ impl ChannelConfig {
             whatsapp: Some(Whatsapp {
                 phone_number_id: demo::WHATSAPP_PHONE_NUMBER_ID.into(),
                 access_token: demo::WHATSAPP_ACCESS_TOKEN.into(),
+                templates: demo_templates(),
             }),
             meta_app_secret: Some(demo::META_APP_SECRET.into()),
             meta_verify_token: Some(demo::META_VERIFY_TOKEN.into()),
@@ -276,6 +287,7 @@ impl ChannelConfig {
                 adapter: "twilio_sms".into(),
                 name: format!("SMS {}", t.number),
                 account,
+                templates: vec![],
             });
         }
         if let Some(w) = &self.whatsapp {
@@ -290,6 +302,7 @@ impl ChannelConfig {
                 adapter: "whatsapp_cloud".into(),
                 name: "WhatsApp".into(),
                 account,
+                templates: w.templates.clone(),
             });
         }
         if let Some(f) = &self.facebook {
@@ -300,11 +313,13 @@ impl ChannelConfig {
                 adapter: "messenger".into(),
                 name: "Messenger".into(),
                 account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
+                templates: vec![],
             });
             out.push(ConnectedAccount {
                 adapter: "page_comments".into(),
                 name: "Facebook Page".into(),
                 account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
+                templates: vec![],
             });
             if let Some(ig) = &f.instagram_account_id {
                 let mut account = Account::new(ig, &self.graph_api, auth);
@@ -313,6 +328,7 @@ impl ChannelConfig {
                     adapter: "instagram".into(),
                     name: "Instagram".into(),
                     account,
+                    templates: vec![],
                 });
             }
         }
@@ -328,6 +344,7 @@ impl ChannelConfig {
                         token: t.bot_token.clone(),
                     },
                 ),
+                templates: vec![],
             });
         }
         out
@@ -359,6 +376,18 @@ impl ChannelConfig {
             _ => None,
         }
     }
+}
+
+/// The demo WhatsApp account's approved templates.
+fn demo_templates() -> Vec<Template> {
+    app::simulator::provider::demo::TEMPLATES
+        .iter()
+        .map(|(name, language, text)| Template {
+            name: name.to_string(),
+            language: language.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// The webhook routes. They take no session (providers have no cookie).

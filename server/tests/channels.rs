@@ -13,6 +13,7 @@ use std::time::Duration;
 use support::providers::{Answer, FakeProvider, Got};
 use support::*;
 use switchboard_channels::{meta, telegram, twilio, whatsapp, WebhookRequest};
+use switchboard_engine::channels::Template;
 use uuid::Uuid;
 
 /// The URL providers call (behind a proxy): Twilio signs over it, not our loopback address.
@@ -40,6 +41,11 @@ fn channels(fake: &FakeProvider) -> ChannelConfig {
         whatsapp: Some(Whatsapp {
             phone_number_id: PHONE_ID.into(),
             access_token: "wa-token".into(),
+            templates: vec![Template {
+                name: "order_update".into(),
+                language: "en_US".into(),
+                text: "Hi {{1}}, your order {{2}} has an update.".into(),
+            }],
         }),
         meta_app_secret: Some(APP_SECRET.into()),
         meta_verify_token: Some(VERIFY_TOKEN.into()),
@@ -464,10 +470,106 @@ async fn outside_the_whatsapp_window_nothing_is_sent_and_the_message_says_why() 
             .as_str()
             .unwrap()
             .to_lowercase();
-        assert!(reason.contains("window"), "{backend}: {reason}");
+        assert!(
+            reason.contains("24-hour reply window has closed"),
+            "{backend}: {reason}"
+        );
+        assert!(
+            !reason.contains("unix"),
+            "plain words, not a timestamp: {reason}"
+        );
         assert!(
             fake.calls().is_empty(),
             "{backend}: refused before anything left"
+        );
+
+        // The composer is told why, and which templates can still go.
+        let status: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/channel-status",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(status["window"]["state"], "closed", "{backend}: {status}");
+        assert_eq!(status["window"]["templates"], true);
+        assert_eq!(
+            status["templates"],
+            json!([{"name": "order_update", "language": "en_US", "text": "Hi {{1}}, your order {{2}} has an update.", "parameters": 2}])
+        );
+
+        // A template needs every value; then it goes out as a template.
+        let template = |params: Value| json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "name": "order_update", "language": "en_US", "parameters": params});
+        let (code, body) = call(
+            &admin.http,
+            &server,
+            "inbox/send-template",
+            template(json!(["Grace"])),
+        )
+        .await;
+        assert_eq!(code, 422, "{backend}: {body}");
+        assert_eq!(body["Invalid"]["code"], "template_parameters");
+        let (code, body) = call(&admin.http, &server, "inbox/send-template", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "name": "nope", "language": "en_US", "parameters": []})).await;
+        assert_eq!(
+            (code, body["Invalid"]["code"].clone()),
+            (422, json!("unknown_template")),
+            "{backend}"
+        );
+        let sent: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/send-template",
+            template(json!(["Grace", "1042"])),
+        )
+        .await;
+        assert_eq!(sent["body"], "Hi Grace, your order 1042 has an update.");
+        assert_eq!(
+            sent["template"],
+            json!({"name": "order_update", "language": "en_US", "parameters": ["Grace", "1042"]})
+        );
+        messages_until(&admin, &server, &conv, "template sent", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        let calls = fake.calls();
+        assert_eq!(calls.len(), 1, "{backend}");
+        let body = calls[0].json();
+        assert_eq!(body["type"], "template");
+        assert_eq!(body["template"]["name"], "order_update");
+        assert_eq!(body["template"]["language"]["code"], "en_US");
+        assert_eq!(
+            body["template"]["components"][0]["parameters"],
+            json!([{"type": "text", "text": "Grace"}, {"type": "text", "text": "1042"}])
+        );
+
+        // Once the contact writes again the window is open, with its time left.
+        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
+            wa_id,
+            "Grace",
+            vec![whatsapp::fake::text(
+                wa_id,
+                "wamid.NEW",
+                chrono_now_s(),
+                "ok, thanks",
+            )],
+        )]));
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200);
+        messages_until(&admin, &server, &conv, "the new message", |m| {
+            m.iter().any(|x| x["body"] == "ok, thanks")
+        })
+        .await;
+        let status: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/channel-status",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(status["window"]["state"], "open", "{backend}: {status}");
+        let left = status["window"]["closes_at"].as_i64().unwrap() - chrono_now_s() * 1000;
+        assert!(
+            left > 23 * 3600 * 1000 && left <= 24 * 3600 * 1000,
+            "{backend}: {left}"
         );
         server.stop().await;
     }

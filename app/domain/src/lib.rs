@@ -20,7 +20,7 @@ pub use conversation::{Channel, ConversationStatus, DisplayStatus, ParticipantRo
 pub use inbox::{Filter, Folder, InboxView, Scope};
 pub use message::{
     Delivery, DeliveryStatus, Direction, Message, MessageBody, MessageError, ReplyTo, Sender,
-    SenderKind, Visibility,
+    SenderKind, TemplateRef, Visibility,
 };
 pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use settings::{BotAnswer, BotSettings, RoutingSettings};

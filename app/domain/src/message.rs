@@ -88,6 +88,18 @@ pub struct Message {
     /// The comment an agent's message answers (Page and Instagram comments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// An approved template the message was sent as (WhatsApp outside its reply window); the
+    /// body is the template's text as the contact reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateRef>,
+}
+
+/// A provider-approved message template and the values of its `{{1}}`, `{{2}}`… slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub name: String,
+    pub language: String,
+    pub parameters: Vec<String>,
 }
 
 /// An answer to a comment: public (under it) or private (a direct message to its author, once

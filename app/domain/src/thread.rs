@@ -195,6 +195,7 @@ mod tests {
             created_at: seq as i64,
             delivery: None,
             reply_to: None,
+            template: None,
         }
     }
 

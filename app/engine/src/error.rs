@@ -27,6 +27,10 @@ pub enum Rule {
     BadCredentials,
     #[error("That message id is already taken; please send again.")]
     StartIdTaken,
+    #[error("There is no approved template named {0} for this account.")]
+    UnknownTemplate(String),
+    #[error("This template needs {expected} values, none of them empty.")]
+    TemplateParameters { expected: usize },
 }
 
 impl Rule {
@@ -43,6 +47,8 @@ impl Rule {
             Rule::ReportRange => "report_range",
             Rule::BadCredentials => "bad_credentials",
             Rule::StartIdTaken => "start_id_taken",
+            Rule::UnknownTemplate(_) => "unknown_template",
+            Rule::TemplateParameters { .. } => "template_parameters",
         }
     }
 }

@@ -313,6 +313,58 @@ pub async fn send_agent_message(
     )
 }
 
+/// What the composer needs about the conversation's channel: the reply window and templates.
+#[server(endpoint = "inbox/channel-status", input = Json, output = Json)]
+pub async fn channel_status(
+    conversation_id: Uuid,
+) -> Result<switchboard_wire::inbox::ChannelStatus, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            Ok(state.engine.channel_status(conversation_id).await?)
+        }
+        .await,
+    )
+}
+
+/// Sends one of the account's approved templates (WhatsApp, also outside the reply window).
+/// Retrying with the same `client_msg_id` stores it once.
+#[server(endpoint = "inbox/send-template", input = Json, output = Json)]
+pub async fn send_template(
+    conversation_id: Uuid,
+    client_msg_id: Uuid,
+    name: String,
+    language: String,
+    parameters: Vec<String>,
+) -> Result<Message, ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            let message = state
+                .engine
+                .send_template(
+                    conversation_id,
+                    agent_ref(&agent),
+                    &name,
+                    &language,
+                    parameters,
+                    client_msg_id,
+                )
+                .await?
+                .message()
+                .clone();
+            state
+                .engine
+                .mark_read(conversation_id, agent.id, message.seq)
+                .await?;
+            Ok(message)
+        }
+        .await,
+    )
+}
+
 /// Answers the contact's latest comment in a comment conversation: publicly under it, or
 /// with `private`, by a direct message to its author (once per comment). Retrying with the
 /// same `client_msg_id` stores it once.

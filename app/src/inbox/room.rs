@@ -5,6 +5,7 @@ use super::state::InboxState;
 use crate::components::{format_time, Composer, MessageList, Viewer};
 use leptos::prelude::*;
 use switchboard_domain::ConversationStatus;
+use switchboard_wire::inbox::{ChannelStatus, ReplyWindowState, TemplateInfo};
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
 
@@ -27,6 +28,32 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
     let open = move || status() == Some(ConversationStatus::Open);
     let panel = RwSignal::new(None::<&'static str>);
+    let channel = RwSignal::new(None::<ChannelStatus>);
+    // The channel's window moves with the contact's messages: read it again when one comes.
+    Effect::new(move |_| {
+        let _inbound = state.thread.with(|t| {
+            t.messages()
+                .filter(|m| m.sender.kind == switchboard_domain::SenderKind::Visitor)
+                .count()
+        });
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Ok(s) = super::channel_status(id).await {
+                let _ = channel.try_set(Some(s));
+            }
+        });
+    });
+    let window_closed = move || {
+        channel.with(|c| {
+            matches!(
+                c,
+                Some(ChannelStatus {
+                    window: ReplyWindowState::Closed { .. },
+                    ..
+                })
+            )
+        })
+    };
     let on_send = Callback::new(move |body: String| {
         #[cfg(feature = "hydrate")]
         super::live::send(state, id, body);
@@ -88,6 +115,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             #[cfg(feature = "hydrate")]
             super::live::load_older(state, id);
         })/>
+        <ChannelBar id channel/>
         <div class="reply-bar">
             <label class="toggle">
                 <input type="checkbox" data-testid="internal-toggle" prop:checked=state.internal
@@ -106,10 +134,11 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         </div>
         <Composer
             on_send
-            disabled=Signal::derive(move || closed() && !state.internal.get())
+            disabled=Signal::derive(move || (closed() || window_closed()) && !state.internal.get())
             placeholder=Signal::derive(move || {
                 if state.internal.get() { "Write a note only agents will see…".to_string() }
                 else if closed() { "This conversation is closed.".to_string() }
+                else if window_closed() { "Free text can't be sent now (see above).".to_string() }
                 else if waiting() { "Reply to start this chat…".to_string() }
                 else { "Reply…".to_string() }
             })
@@ -209,6 +238,111 @@ fn Details(summary: Memo<Option<ConversationSummary>>) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+        </div>
+    }
+}
+
+/// "3 h 12 min", "8 min", "under a minute".
+fn time_left(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => "under a minute".into(),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// The channel's reply window above the composer: the time left, or why free text can't go
+/// and the approved templates that can.
+#[component]
+fn ChannelBar(id: Uuid, channel: RwSignal<Option<ChannelStatus>>) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    move || {
+        let status = channel.get()?;
+        let label = status.channel.label();
+        Some(match status.window {
+            ReplyWindowState::Unlimited => ().into_any(),
+            ReplyWindowState::Open { closes_at, tag_only } => view! {
+                <p class="window" data-testid="window" data-state="open">
+                    {move || format!("{label} reply window: {} left", time_left(closes_at - state.now.get()))}
+                    {tag_only.then_some(" (as a personal answer: the human-agent tag is added)")}
+                </p>
+            }
+            .into_any(),
+            ReplyWindowState::Closed { reason, templates } => view! {
+                <div class="window closed" data-testid="window" data-state="closed">
+                    <p>{reason}</p>
+                    {templates.then(|| view! { <TemplatePicker id templates=status.templates.clone()/> })}
+                </div>
+            }
+            .into_any(),
+        })
+    }
+}
+
+#[component]
+fn TemplatePicker(id: Uuid, templates: Vec<TemplateInfo>) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let templates = StoredValue::new(templates);
+    let chosen = RwSignal::new(0usize);
+    let values = RwSignal::new(Vec::<String>::new());
+    let current = move || templates.with_value(|t| t.get(chosen.get()).cloned());
+    let preview = move || {
+        current().map(|t| {
+            let mut text = t.text.clone();
+            values.with(|v| {
+                for (i, value) in v.iter().enumerate().filter(|(_, v)| !v.trim().is_empty()) {
+                    text = text.replace(&format!("{{{{{}}}}}", i + 1), value);
+                }
+            });
+            text
+        })
+    };
+    let ready = move || {
+        current().is_some_and(|t| {
+            values.with(|v| v.len() == t.parameters && v.iter().all(|x| !x.trim().is_empty()))
+        })
+    };
+    let send = move |_| {
+        let Some(t) = current() else { return };
+        let parameters = values.get_untracked();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            state.error.set(None);
+            let client_msg_id = crate::realtime::client::new_uuid();
+            match super::send_template(id, client_msg_id, t.name, t.language, parameters).await {
+                Ok(message) => {
+                    state.thread.update(|th| {
+                        th.apply(message);
+                    });
+                    values.set(vec![]);
+                }
+                Err(e) => state.error.set(Some(e.to_string())),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (t, parameters, id, state);
+    };
+    view! {
+        <div class="template-picker" data-testid="template-picker">
+            <select data-testid="template-select" on:change=move |ev| {
+                chosen.set(event_target_value(&ev).parse().unwrap_or(0));
+                values.set(vec![]);
+            }>
+                {templates.get_value().into_iter().enumerate().map(|(i, t)| view! {
+                    <option value=i.to_string()>{format!("{} ({})", t.name, t.language)}</option>
+                }).collect_view()}
+            </select>
+            {move || current().map(|t| (1..=t.parameters).map(|n| view! {
+                <input data-testid="template-param" placeholder=format!("Value for {{{{{n}}}}}")
+                    prop:value=move || values.with(|v| v.get(n - 1).cloned().unwrap_or_default())
+                    on:input=move |ev| values.update(|v| {
+                        if v.len() < t.parameters { v.resize(t.parameters, String::new()); }
+                        v[n - 1] = event_target_value(&ev);
+                    })/>
+            }).collect_view())}
+            <p class="template-preview" data-testid="template-preview">{preview}</p>
+            <button class="primary" data-testid="send-template" disabled=move || !ready() on:click=send>"Send template"</button>
         </div>
     }
 }

@@ -144,11 +144,13 @@ pub async fn simulator_send(
     channel: SimChannel,
     name: String,
     text: String,
+    hours_ago: u32,
 ) -> Result<SimState, ApiError> {
     crate::error::respond(
         async {
             let sim = simulator()?;
-            sim.customer_writes(channel, &name, &text).await?;
+            sim.customer_writes(channel, &name, &text, hours_ago)
+                .await?;
             Ok(sim.state())
         }
         .await,

@@ -42,6 +42,12 @@ pub mod demo {
     pub const TWILIO_API_PATH: &str = "/simulator/api/twilio";
     pub const GRAPH_API_PATH: &str = "/simulator/api/graph/v25.0";
     pub const TELEGRAM_API_PATH: &str = "/simulator/api/telegram";
+
+    /// The demo WhatsApp account's approved templates: name, language, text.
+    pub const TEMPLATES: [(&str, &str, &str); 2] = [
+        ("follow_up", "en_US", "Hi {{1}}, this is the support team following up on your question. Reply to this message to continue the conversation."),
+        ("order_update", "en_US", "Hi {{1}}, your order {{2}} has an update. Reply to this message and we'll tell you more."),
+    ];
 }
 
 /// The simulated customer on each channel: their address there.
@@ -152,6 +158,7 @@ impl Simulator {
         channel: SimChannel,
         name: &str,
         text: &str,
+        hours_ago: u32,
     ) -> Result<(), AppError> {
         let text = text.trim();
         if text.is_empty() {
@@ -169,7 +176,9 @@ impl Simulator {
             s.n += 1;
             s.n
         };
-        let now_ms = crate::simulator::provider::now_ms();
+        // `hours_ago`: the provider's time on the message, to try a closed reply window.
+        let now_ms =
+            crate::simulator::provider::now_ms() - i64::from(hours_ago.min(24 * 30)) * 3_600_000;
         let from = customer_address(channel);
         let hook = |path: &str| format!("{}{path}", self.public_url);
         let request = match channel {
@@ -502,12 +511,7 @@ impl Simulator {
                     let text = json["text"]["body"]
                         .as_str()
                         .map(str::to_string)
-                        .unwrap_or_else(|| {
-                            format!(
-                                "[template {}]",
-                                json["template"]["name"].as_str().unwrap_or("?")
-                            )
-                        });
+                        .unwrap_or_else(|| rendered_template(&json));
                     let to = json["to"].as_str().unwrap_or_default().to_string();
                     if self.failing(SimChannel::Whatsapp) {
                         let reason = "Message failed to send because more than 24 hours have passed since the customer last replied to this number.";
@@ -643,6 +647,26 @@ impl Simulator {
     fn failing(&self, c: SimChannel) -> bool {
         self.store().failing.contains(&c.phone())
     }
+}
+
+/// A template send as the phone shows it: the approved text with the values filled in.
+fn rendered_template(json: &Value) -> String {
+    let name = json["template"]["name"].as_str().unwrap_or("?");
+    let Some((_, _, text)) = demo::TEMPLATES.iter().find(|(n, _, _)| *n == name) else {
+        return format!("[template {name}]");
+    };
+    let mut text = text.to_string();
+    let values = json["template"]["components"][0]["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (i, v) in values.iter().enumerate() {
+        text = text.replace(
+            &format!("{{{{{}}}}}", i + 1),
+            v["text"].as_str().unwrap_or(""),
+        );
+    }
+    text
 }
 
 fn business() -> whatsapp::fake::Business {

@@ -12,6 +12,7 @@ pub fn SimulatorPage() -> impl IntoView {
     let state = RwSignal::new(None::<Result<SimState, String>>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let hours_ago = RwSignal::new(0u32);
 
     // Loaded and refreshed by the browser: the phones show replies as they arrive.
     #[cfg(feature = "hydrate")]
@@ -34,9 +35,13 @@ pub fn SimulatorPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let (c, n) = (channel.get_untracked(), name.get_untracked());
+        let (c, n, h) = (
+            channel.get_untracked(),
+            name.get_untracked(),
+            hours_ago.get_untracked(),
+        );
         leptos::task::spawn_local(async move {
-            match super::simulator_send(c, n, text).await {
+            match super::simulator_send(c, n, text, h).await {
                 Ok(s) => {
                     draft.set(String::new());
                     state.set(Some(Ok(s)));
@@ -135,6 +140,13 @@ pub fn SimulatorPage() -> impl IntoView {
                                 <button class="primary" data-testid="sim-send" type="submit" disabled=move || busy.get()>"Send"</button>
                             </form>
                             {move || error.get().map(|e| view! { <p class="error" data-testid="sim-error">{e}</p> })}
+                            <label class="sim-fail">
+                                "Sent "
+                                <select data-testid="sim-age" on:change=move |ev| hours_ago.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                    <option value="0" selected=move || hours_ago.get() == 0>"now"</option>
+                                    <option value="25" selected=move || hours_ago.get() == 25>"25 hours ago (to see a closed reply window)"</option>
+                                </select>
+                            </label>
                             <label class="sim-fail">
                                 <input type="checkbox" data-testid="sim-fail" prop:checked=failing on:change=move |ev| set_failing(event_target_checked(&ev))/>
                                 " The provider refuses the business's replies on this channel (to see a failed send in the inbox)"

@@ -148,3 +148,34 @@ pub struct InboxContext {
     pub auto_away_secs: u32,
     pub mode: RoutingMode,
 }
+
+/// What the composer needs to know about a conversation's channel: whether free text may go
+/// now (and for how long), and the approved templates for when it may not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelStatus {
+    pub channel: Channel,
+    pub window: ReplyWindowState,
+    pub templates: Vec<TemplateInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReplyWindowState {
+    /// No window on this channel (web chat, SMS, Telegram, comments).
+    Unlimited,
+    /// Free text may go until `closes_at`; `tag_only`: only as a person's answer with the
+    /// human-agent tag (Messenger, Instagram after 24 hours).
+    Open { closes_at: Millis, tag_only: bool },
+    /// Free text can't go; `reason` in plain words, `templates` when a template still may.
+    Closed { reason: String, templates: bool },
+}
+
+/// An approved template the agent can send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateInfo {
+    pub name: String,
+    pub language: String,
+    /// Its text with `{{1}}`, `{{2}}`… where the parameters go.
+    pub text: String,
+    pub parameters: usize,
+}

@@ -5,7 +5,7 @@
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
 use crate::message::{
     Delivery, DeliveryStatus, Message, MessageBody, MessageError, ReplyTo, Sender, SenderKind,
-    Visibility,
+    TemplateRef, Visibility,
 };
 use crate::routing::MissedPolicy;
 use crate::Millis;
@@ -84,6 +84,14 @@ pub enum Command {
         private: bool,
         client_msg_id: Option<Uuid>,
     },
+    /// An agent sends an approved template (the only thing WhatsApp lets through once its
+    /// reply window closed); `body` is its text with the parameters filled in.
+    SendTemplate {
+        agent: AgentRef,
+        body: MessageBody,
+        template: TemplateRef,
+        client_msg_id: Option<Uuid>,
+    },
     /// A provider reported how far one of our messages got; `current` is the message's stored
     /// status, a fact the caller looked up. Only forward moves are recorded.
     RecordDelivery {
@@ -121,6 +129,8 @@ pub enum Refusal {
     NotYourConversation,
     #[error("Only a conversation about a post's comments can answer a comment.")]
     NotAComment,
+    #[error("Templates are sent only on messaging channels such as WhatsApp.")]
+    NoTemplates,
     #[error("{0}")]
     Message(MessageError),
 }
@@ -141,6 +151,7 @@ impl Refusal {
             Refusal::AlreadyInRoom { .. } => "already_in_room",
             Refusal::NotYourConversation => "not_your_conversation",
             Refusal::NotAComment => "not_a_comment",
+            Refusal::NoTemplates => "no_templates",
             Refusal::Message(e) => e.code(),
         }
     }
@@ -149,6 +160,9 @@ impl Refusal {
 /// What happened to a conversation. Stored as the conversation's event log and fanned out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// Events are made once per change and moved straight into the log; boxing the message would
+// add an allocation and clumsier matching everywhere for no measured gain.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     Started {
         contact_id: Uuid,
@@ -253,6 +267,8 @@ struct Writer<'a> {
     decision: Decision,
     /// The comment the next message answers.
     reply_to: Option<ReplyTo>,
+    /// The template the next message is sent as.
+    template: Option<TemplateRef>,
 }
 
 impl Writer<'_> {
@@ -285,6 +301,7 @@ impl Writer<'_> {
             created_at: self.now,
             delivery: deliver.then(Delivery::queued),
             reply_to: self.reply_to.clone(),
+            template: self.template.clone(),
         };
         if deliver {
             self.work(Work::Deliver {
@@ -382,6 +399,7 @@ pub fn decide(
         next_seq: state.last_seq,
         decision: Decision::default(),
         reply_to: None,
+        template: None,
     };
     match command {
         Command::Append {
@@ -438,6 +456,26 @@ pub fn decide(
                 *client_msg_id,
                 Some(reply),
             )?
+        }
+        Command::SendTemplate {
+            agent,
+            body,
+            template,
+            client_msg_id,
+        } => {
+            if !state.active_channel.via_provider() {
+                return Err(Refusal::NoTemplates);
+            }
+            w.template = Some(template.clone());
+            agent_writes(
+                &mut w,
+                agent,
+                body,
+                Visibility::Public,
+                *client_msg_id,
+                None,
+            )?;
+            w.template = None;
         }
         Command::Accept { agent } => {
             match state.status {
@@ -670,6 +708,7 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         next_seq: 0,
         decision: Decision::default(),
         reply_to: None,
+        template: None,
     };
     w.event(Event::Started {
         contact_id: new.contact_id,

@@ -5,6 +5,7 @@
 
 pub mod inbound;
 pub mod outbound;
+pub mod status;
 
 use crate::error::{EngineError, Result};
 use crate::store::entities::channel_account;
@@ -24,6 +25,42 @@ pub struct ConnectedAccount {
     /// What the inbox calls it ("Support line", "Acme Page").
     pub name: String,
     pub account: Account,
+    /// The account's approved templates (WhatsApp), as the provider approved them.
+    pub templates: Vec<Template>,
+}
+
+/// An approved message template: `{{1}}`, `{{2}}`… in `text` are its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Template {
+    pub name: String,
+    pub language: String,
+    pub text: String,
+}
+
+impl Template {
+    /// How many parameters it takes: the highest `{{n}}` in its text.
+    pub fn parameters(&self) -> usize {
+        let mut max = 0;
+        let mut rest = self.text.as_str();
+        while let Some(i) = rest.find("{{") {
+            rest = &rest[i + 2..];
+            if let Some(j) = rest.find("}}") {
+                if let Ok(n) = rest[..j].trim().parse::<usize>() {
+                    max = max.max(n);
+                }
+            }
+        }
+        max
+    }
+
+    /// Its text as the contact reads it, parameters filled in.
+    pub fn render(&self, parameters: &[String]) -> String {
+        let mut text = self.text.clone();
+        for (i, p) in parameters.iter().enumerate() {
+            text = text.replace(&format!("{{{{{}}}}}", i + 1), p);
+        }
+        text
+    }
 }
 
 /// One connected account with its adapter.
@@ -31,6 +68,7 @@ pub struct Connected {
     pub adapter: Box<dyn ChannelAdapter>,
     pub name: String,
     pub account: Account,
+    pub templates: Vec<Template>,
 }
 
 impl Connected {
@@ -71,6 +109,7 @@ impl ChannelSet {
                 adapter,
                 name: a.name,
                 account: a.account,
+                templates: a.templates,
             });
         }
         Ok(Self { list })

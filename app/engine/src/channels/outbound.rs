@@ -107,8 +107,19 @@ impl Engine {
             return Ok(Sent::Done);
         };
         let now = crate::now();
-        let content = match (row.reply_to_comment.clone(), row.reply_private) {
-            (Some(comment_id), Some(true)) => OutboundContent::PrivateReply {
+        let template: Option<switchboard_domain::TemplateRef> = match &row.template {
+            None => None,
+            Some(json) => Some(serde_json::from_str(json).map_err(|e| {
+                crate::EngineError::Corrupt(format!("messages.template {message_id}: {e}"))
+            })?),
+        };
+        let content = match (template, row.reply_to_comment.clone(), row.reply_private) {
+            (Some(t), _, _) => OutboundContent::Template {
+                name: t.name,
+                language: t.language,
+                parameters: t.parameters,
+            },
+            (None, Some(comment_id), Some(true)) => OutboundContent::PrivateReply {
                 text: row.body.clone(),
                 comment_created_ms: self.comment_created(channel, &comment_id).await?,
                 already_replied: self
@@ -116,11 +127,11 @@ impl Engine {
                     .await?,
                 comment_id,
             },
-            (Some(comment_id), _) => OutboundContent::CommentReply {
+            (None, Some(comment_id), _) => OutboundContent::CommentReply {
                 comment_id,
                 text: row.body.clone(),
             },
-            (None, _) => match &link.thread {
+            (None, None, _) => match &link.thread {
                 // A comment thread: the reply goes under the contact's latest comment.
                 Some(_) => match self
                     .latest_contact_item(row.conversation_id, channel)
@@ -150,6 +161,16 @@ impl Engine {
         out.last_inbound_ms = link.last_inbound_at;
         let request = match connected.adapter.build_request(&out, &connected.account) {
             Ok(r) => r,
+            Err(switchboard_channels::SendError::OutsideWindow(closed)) => {
+                self.settle(
+                    row.conversation_id,
+                    message_id,
+                    fail(super::status::closed_reason(channel, &closed)),
+                    None,
+                )
+                .await?;
+                return Ok(Sent::Done);
+            }
             Err(refused) => {
                 self.settle(
                     row.conversation_id,

@@ -188,6 +188,14 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
                 )))
             }
         },
+        template: match row.template {
+            None => None,
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|e| {
+                    EngineError::Corrupt(format!("messages.template {}: {e}", row.id))
+                })?)
+            }
+        },
     })
 }
 
@@ -210,6 +218,10 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
         address: Set(None),
         reply_to_comment: Set(m.reply_to.as_ref().map(|r| r.comment_id.clone())),
         reply_private: Set(m.reply_to.as_ref().map(|r| r.private)),
+        template: Set(m
+            .template
+            .as_ref()
+            .map(|t| serde_json::to_string(t).unwrap_or_default())),
     }
 }
 

@@ -153,6 +153,9 @@ pub mod message {
         /// The comment an agent's message answers, and whether privately.
         pub reply_to_comment: Option<String>,
         pub reply_private: Option<bool>,
+        /// JSON: the template it was sent as (name, language, parameters).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub template: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

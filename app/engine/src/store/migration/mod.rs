@@ -9,6 +9,7 @@ mod m005_wide_integers;
 mod m006_lean_indexes;
 mod m007_channels;
 mod m008_comment_replies;
+mod m009_templates;
 
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m006_lean_indexes::LeanIndexes),
             Box::new(m007_channels::Channels),
             Box::new(m008_comment_replies::CommentReplies),
+            Box::new(m009_templates::Templates),
         ]
     }
 }
