@@ -51,7 +51,11 @@ pub struct Facebook {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Telegram {
     pub bot_token: String,
+    /// Checks the webhook (`setWebhook`'s `secret_token`); unused when polling.
     pub secret_token: String,
+    /// `SWITCHBOARD_TELEGRAM_MODE=polling`: fetch updates with `getUpdates` instead of a
+    /// webhook (machines without a public URL). The webhook endpoint then refuses everything.
+    pub polling: bool,
 }
 
 /// Every channel's settings. Secrets never leave the server.
@@ -188,17 +192,37 @@ impl ChannelConfig {
         if facebook.is_none() && read(var, "SWITCHBOARD_INSTAGRAM_ACCOUNT_ID").is_some() {
             return Err("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID needs SWITCHBOARD_FACEBOOK_PAGE_ID and SWITCHBOARD_FACEBOOK_PAGE_TOKEN (Instagram is sent through the linked Page)".into());
         }
-        let telegram = group(
-            var,
-            [
-                "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
-                "SWITCHBOARD_TELEGRAM_SECRET_TOKEN",
-            ],
-        )?
-        .map(|[bot_token, secret_token]| Telegram {
-            bot_token,
-            secret_token,
-        });
+        let polling = match read(var, "SWITCHBOARD_TELEGRAM_MODE").as_deref() {
+            None | Some("webhook") => false,
+            Some("polling") => true,
+            Some(other) => {
+                return Err(format!(
+                    "SWITCHBOARD_TELEGRAM_MODE must be webhook or polling, not {other:?}"
+                ))
+            }
+        };
+        let telegram = if polling {
+            let bot_token = read(var, "SWITCHBOARD_TELEGRAM_BOT_TOKEN")
+                .ok_or("SWITCHBOARD_TELEGRAM_MODE=polling needs SWITCHBOARD_TELEGRAM_BOT_TOKEN")?;
+            Some(Telegram {
+                bot_token,
+                secret_token: String::new(),
+                polling,
+            })
+        } else {
+            group(
+                var,
+                [
+                    "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
+                    "SWITCHBOARD_TELEGRAM_SECRET_TOKEN",
+                ],
+            )?
+            .map(|[bot_token, secret_token]| Telegram {
+                bot_token,
+                secret_token,
+                polling,
+            })
+        };
         if let Some(t) = &telegram {
             if switchboard_channels::telegram::bot_id(&t.bot_token).is_none() {
                 return Err(
@@ -263,6 +287,7 @@ impl ChannelConfig {
             telegram: Some(Telegram {
                 bot_token: demo::TELEGRAM_BOT_TOKEN.into(),
                 secret_token: demo::TELEGRAM_SECRET_TOKEN.into(),
+                polling: false,
             }),
             telegram_api: format!("{origin}{}", demo::TELEGRAM_API_PATH),
             simulator: Some(origin.into()),
@@ -288,6 +313,7 @@ impl ChannelConfig {
                 name: format!("SMS {}", t.number),
                 account,
                 templates: vec![],
+                poll: false,
             });
         }
         if let Some(w) = &self.whatsapp {
@@ -303,6 +329,7 @@ impl ChannelConfig {
                 name: "WhatsApp".into(),
                 account,
                 templates: w.templates.clone(),
+                poll: false,
             });
         }
         if let Some(f) = &self.facebook {
@@ -314,12 +341,14 @@ impl ChannelConfig {
                 name: "Messenger".into(),
                 account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
                 templates: vec![],
+                poll: false,
             });
             out.push(ConnectedAccount {
                 adapter: "page_comments".into(),
                 name: "Facebook Page".into(),
                 account: Account::new(&f.page_id, &self.graph_api, auth.clone()),
                 templates: vec![],
+                poll: false,
             });
             if let Some(ig) = &f.instagram_account_id {
                 let mut account = Account::new(ig, &self.graph_api, auth);
@@ -329,6 +358,7 @@ impl ChannelConfig {
                     name: "Instagram".into(),
                     account,
                     templates: vec![],
+                    poll: false,
                 });
             }
         }
@@ -345,6 +375,7 @@ impl ChannelConfig {
                     },
                 ),
                 templates: vec![],
+                poll: t.polling,
             });
         }
         out
@@ -368,7 +399,7 @@ impl ChannelConfig {
                 .map(|t| WebhookSecrets::new(&t.auth_token)),
             "whatsapp" => self.whatsapp.as_ref().and_then(|_| meta()),
             "meta" => self.facebook.as_ref().and_then(|_| meta()),
-            "telegram" => self.telegram.as_ref().map(|t| {
+            "telegram" => self.telegram.as_ref().filter(|t| !t.polling).map(|t| {
                 WebhookSecrets::new(&t.secret_token).with_account(
                     switchboard_channels::telegram::bot_id(&t.bot_token).unwrap_or_default(),
                 )
@@ -544,6 +575,61 @@ mod tests {
         assert!(err.contains("<bot id>:<secret>"), "{err}");
         let err = parse(&[("SWITCHBOARD_TWILIO_API_URL", "api.twilio.com")]).unwrap_err();
         assert!(err.contains("SWITCHBOARD_TWILIO_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn telegram_polls_with_its_token_alone_and_then_takes_no_webhook() {
+        let c = parse(&[
+            ("SWITCHBOARD_TELEGRAM_MODE", "polling"),
+            ("SWITCHBOARD_TELEGRAM_BOT_TOKEN", "700:abc"),
+        ])
+        .unwrap();
+        let accounts = c.accounts();
+        assert_eq!(accounts.len(), 1);
+        assert!(accounts[0].poll);
+        assert_eq!(
+            c.secrets("telegram"),
+            None,
+            "the webhook refuses everything"
+        );
+        let err = parse(&[("SWITCHBOARD_TELEGRAM_MODE", "polling")]).unwrap_err();
+        assert!(err.contains("SWITCHBOARD_TELEGRAM_BOT_TOKEN"), "{err}");
+        let err = parse(&[("SWITCHBOARD_TELEGRAM_MODE", "push")]).unwrap_err();
+        assert!(err.contains("webhook or polling"), "{err}");
+        let hooked = parse(&[
+            ("SWITCHBOARD_TELEGRAM_BOT_TOKEN", "700:abc"),
+            ("SWITCHBOARD_TELEGRAM_SECRET_TOKEN", "s"),
+        ])
+        .unwrap();
+        assert!(!hooked.accounts()[0].poll);
+    }
+
+    #[test]
+    fn templates_come_as_json_and_bad_json_is_refused() {
+        let base = [
+            ("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", "1"),
+            ("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", "t"),
+            ("SWITCHBOARD_META_APP_SECRET", "a"),
+        ];
+        let mut vars = base.to_vec();
+        vars.push((
+            "SWITCHBOARD_WHATSAPP_TEMPLATES",
+            r#"[{"name":"order_update","language":"en_US","text":"Hi {{1}}"}]"#,
+        ));
+        let c = parse(&vars).unwrap();
+        assert_eq!(
+            c.accounts()[0].templates,
+            vec![Template {
+                name: "order_update".into(),
+                language: "en_US".into(),
+                text: "Hi {{1}}".into()
+            }]
+        );
+        let mut bad = base.to_vec();
+        bad.push(("SWITCHBOARD_WHATSAPP_TEMPLATES", "order_update"));
+        assert!(parse(&bad)
+            .unwrap_err()
+            .contains("SWITCHBOARD_WHATSAPP_TEMPLATES"));
     }
 
     #[test]

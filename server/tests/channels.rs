@@ -58,6 +58,7 @@ fn channels(fake: &FakeProvider) -> ChannelConfig {
         telegram: Some(Telegram {
             bot_token: BOT_TOKEN.into(),
             secret_token: TG_SECRET.into(),
+            polling: false,
         }),
         telegram_api: fake.url.clone(),
         ..ChannelConfig::default()
@@ -816,4 +817,91 @@ fn base64(s: &str) -> String {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn telegram_long_polling_brings_updates_without_a_webhook_and_confirms_them() {
+    for (backend, url) in databases().await {
+        let user = telegram::fake::User {
+            id: 77,
+            first_name: "Polly".into(),
+            username: None,
+        };
+        let updates = json!({"ok": true, "result": [
+            telegram::fake::text_update(100, &user, 1, chrono_now_s(), "first by polling"),
+            telegram::fake::text_update(101, &user, 2, chrono_now_s(), "second by polling"),
+        ]})
+        .to_string();
+        let fake = FakeProvider::start(move |got: &Got| {
+            if got.path.ends_with("/getUpdates") {
+                // Until the offset confirms them, the same updates come again.
+                match got.json()["offset"].as_i64() {
+                    Some(o) if o > 101 => Answer::status(200, r#"{"ok":true,"result":[]}"#),
+                    _ => Answer::status(200, updates.clone()),
+                }
+            } else {
+                Answer::status(
+                    200,
+                    telegram::fake::sent_message_json(900, 7000000001, 77, 1_700_000_000, "ok"),
+                )
+            }
+        })
+        .await;
+        let mut config = channels(&fake);
+        config.telegram = Some(Telegram {
+            bot_token: BOT_TOKEN.into(),
+            secret_token: String::new(),
+            polling: true,
+        });
+        let server = TestServer::start_with_channels(&url, config).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let conv = conversation_on(&admin, &server, "telegram").await;
+        let m = messages_until(&admin, &server, &conv, "both updates", |m| m.len() == 2).await;
+        assert_eq!(m[0]["body"], "first by polling", "{backend}");
+        assert_eq!(m[1]["body"], "second by polling");
+
+        // The next poll confirms them with offset = last + 1, and nothing is stored twice.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !fake
+            .calls()
+            .iter()
+            .any(|c| c.path.ends_with("/getUpdates") && c.json()["offset"] == 102)
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{backend}: no confirming poll: {:#?}",
+                fake.calls()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let first = fake
+            .calls()
+            .into_iter()
+            .find(|c| c.path.ends_with("/getUpdates"))
+            .unwrap();
+        assert_eq!(first.path, format!("/bot{BOT_TOKEN}/getUpdates"));
+        assert_eq!(first.json()["timeout"], 25);
+        assert_eq!(messages(&admin, &server, &conv).await.len(), 2, "{backend}");
+
+        // The webhook endpoint is off in polling mode.
+        let user2 = telegram::fake::User {
+            id: 78,
+            first_name: "Hook".into(),
+            username: None,
+        };
+        let hook = telegram::fake::signed_request(
+            &format!("{PUBLIC}/webhooks/telegram"),
+            "",
+            &telegram::fake::text_update(5, &user2, 1, chrono_now_s(), "x"),
+        );
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 404, "{backend}");
+
+        // Replies go out as usual.
+        let sent = reply(&admin, &server, &conv, "Hello Polly").await;
+        messages_until(&admin, &server, &conv, "sent", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        server.stop().await;
+    }
 }

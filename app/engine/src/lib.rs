@@ -167,6 +167,12 @@ impl Engine {
         workers::supervise(&tracker, &token, "reactor", move |t| {
             e.clone().run_reactor(t)
         });
+        if self.polls() {
+            let e = self.clone();
+            workers::supervise(&tracker, &token, "polling", move |t| {
+                e.clone().run_polling(t)
+            });
+        }
         let e = self.clone();
         workers::supervise(&tracker, &token, "timers", move |t| e.clone().run_timers(t));
         let e = self.clone();

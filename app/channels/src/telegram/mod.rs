@@ -4,6 +4,7 @@
 
 pub mod fake;
 mod parse;
+pub mod poll;
 mod send;
 
 pub use parse::parse_update;

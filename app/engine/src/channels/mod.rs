@@ -5,6 +5,7 @@
 
 pub mod inbound;
 pub mod outbound;
+pub mod polling;
 pub mod status;
 
 use crate::error::{EngineError, Result};
@@ -27,6 +28,8 @@ pub struct ConnectedAccount {
     pub account: Account,
     /// The account's approved templates (WhatsApp), as the provider approved them.
     pub templates: Vec<Template>,
+    /// Fetch its events by long polling instead of a webhook (Telegram `getUpdates`).
+    pub poll: bool,
 }
 
 /// An approved message template: `{{1}}`, `{{2}}`… in `text` are its parameters.
@@ -69,6 +72,7 @@ pub struct Connected {
     pub name: String,
     pub account: Account,
     pub templates: Vec<Template>,
+    pub poll: bool,
 }
 
 impl Connected {
@@ -110,6 +114,7 @@ impl ChannelSet {
                 name: a.name,
                 account: a.account,
                 templates: a.templates,
+                poll: a.poll,
             });
         }
         Ok(Self { list })

@@ -182,7 +182,7 @@ impl Engine {
                 return Ok(Sent::Done);
             }
         };
-        let outcome = match self.call(&request).await {
+        let outcome = match self.call(&request, SEND_TIMEOUT).await {
             Ok((status, headers, body)) => connected.adapter.read_response(status, &headers, &body),
             Err(e) => {
                 tracing::warn!(error = %e, message = %message_id, channel = channel.as_str(), "provider unreachable");
@@ -329,19 +329,17 @@ impl Engine {
     }
 
     /// Makes the provider call; a timeout or connection error is an `Err`.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         request: &HttpRequest,
+        timeout: Duration,
     ) -> std::result::Result<(u16, switchboard_channels::Headers, Vec<u8>), reqwest::Error> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Delete => reqwest::Method::DELETE,
             Method::Post | Method::Other => reqwest::Method::POST,
         };
-        let mut builder = self
-            .http()
-            .request(method, &request.url)
-            .timeout(SEND_TIMEOUT);
+        let mut builder = self.http().request(method, &request.url).timeout(timeout);
         for (name, value) in request.headers.iter() {
             builder = builder.header(name, value);
         }

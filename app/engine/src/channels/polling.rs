@@ -1,0 +1,122 @@
+//! Long polling, for accounts configured to fetch their events instead of receiving webhooks
+//! (Telegram `getUpdates`, for machines without a public URL). What a poll brings is stored
+//! exactly as a webhook's events are (once each by key, processed by the reactor); the offset
+//! that confirms them to the provider moves on only after they are stored, so a crash in
+//! between makes the provider send them again and the keys drop the repeats.
+
+use crate::Engine;
+use std::time::{Duration, Instant};
+use switchboard_channels::telegram::poll::{get_updates, read_updates, Polled};
+use switchboard_domain::Channel;
+use tokio_util::sync::CancellationToken;
+
+/// How long the provider may hold one poll open waiting for updates.
+const WAIT_S: u32 = 25;
+/// Our own timeout on that call: the wait plus room for the answer.
+const CALL_TIMEOUT: Duration = Duration::from_secs(WAIT_S as u64 + 10);
+/// Polls that come back empty at once are spaced this much (a provider that doesn't hold).
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+impl Engine {
+    /// Whether any connected account polls (the worker runs only then).
+    pub(crate) fn polls(&self) -> bool {
+        self.channels().iter().any(|c| c.poll)
+    }
+
+    /// The polling worker: one loop per polling account, until cancelled.
+    pub(crate) async fn run_polling(self, token: CancellationToken) {
+        let accounts: Vec<String> = self
+            .channels()
+            .iter()
+            .filter(|c| c.poll && c.channel() == Channel::Telegram)
+            .map(|c| c.account.address.clone())
+            .collect();
+        let loops = accounts
+            .into_iter()
+            .map(|address| self.clone().poll_telegram(address, token.clone()));
+        futures::future::join_all(loops).await;
+    }
+
+    async fn poll_telegram(self, address: String, token: CancellationToken) {
+        let mut offset: Option<i64> = None;
+        let mut failures: u32 = 0;
+        loop {
+            let Some(connected) = self.channels().find(Channel::Telegram, &address) else {
+                return;
+            };
+            let started = Instant::now();
+            let wait = match get_updates(&connected.account, offset, WAIT_S) {
+                Err(e) => {
+                    tracing::error!(error = %e, bot = address, "telegram polling cannot start");
+                    return;
+                }
+                Ok(request) => {
+                    let answer = tokio::select! {
+                        _ = token.cancelled() => return,
+                        answer = self.call(&request, CALL_TIMEOUT) => answer,
+                    };
+                    match answer {
+                        Err(e) => {
+                            tracing::warn!(error = %e, bot = address, "telegram getUpdates failed");
+                            Some(backoff(&mut failures))
+                        }
+                        Ok((status, _, body)) => {
+                            match read_updates(status, &body, &address) {
+                                Polled::Updates {
+                                    events,
+                                    next_offset,
+                                } => match self.receive(&events).await {
+                                    Ok(new) => {
+                                        if new > 0 {
+                                            tracing::debug!(
+                                                bot = address,
+                                                new,
+                                                "telegram updates stored"
+                                            );
+                                        }
+                                        offset = next_offset.or(offset);
+                                        failures = 0;
+                                        (events.is_empty() && started.elapsed() < MIN_INTERVAL)
+                                            .then_some(MIN_INTERVAL)
+                                    }
+                                    // Not stored: ask again from the same offset.
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, bot = address, "could not store telegram updates");
+                                        Some(backoff(&mut failures))
+                                    }
+                                },
+                                Polled::Conflict { description } => {
+                                    tracing::warn!(bot = address, description, "telegram polling conflicts with a webhook or another poller");
+                                    Some(Duration::from_secs(30))
+                                }
+                                Polled::Unauthorized { description } => {
+                                    tracing::error!(
+                                        bot = address,
+                                        description,
+                                        "telegram refused the bot token"
+                                    );
+                                    Some(Duration::from_secs(60))
+                                }
+                                Polled::Retry { after } => {
+                                    Some(after.unwrap_or_else(|| backoff(&mut failures)))
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(wait) = wait {
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+/// 1 s, 2 s, 4 s… up to a minute.
+fn backoff(failures: &mut u32) -> Duration {
+    *failures = failures.saturating_add(1);
+    Duration::from_secs(1u64 << (*failures - 1).min(6)).min(Duration::from_secs(60))
+}
