@@ -52,6 +52,9 @@ pub fn MessageList(
     #[prop(into)] on_retry: Callback<uuid::Uuid>,
     #[prop(optional, into)] has_older: Signal<bool>,
     #[prop(optional)] on_older: Option<Callback<()>>,
+    /// Offers "Delete comment" on the contact's comments (agents on comment conversations).
+    #[prop(optional)]
+    on_remove: Option<Callback<uuid::Uuid>>,
 ) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Div>::new();
     // Keep the newest message in view when one arrives; when older ones are added above,
@@ -106,6 +109,10 @@ pub fn MessageList(
                             <p class="body">{m.body.clone()}</p>
                             <span class="time">{format_time(m.created_at)}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
+                            {(viewer == Viewer::Agent && m.sender.kind == SenderKind::Visitor && m.channel.has_comments())
+                                .then_some(on_remove)
+                                .flatten()
+                                .map(|remove| comment_actions(thread, m.seq, m.id, remove))}
                         </div>
                     }
                 }
@@ -136,6 +143,23 @@ pub fn MessageList(
                 }
             />
         </div>
+    }
+}
+
+/// A contact's comment: deleted from its post, or a button to delete it.
+fn comment_actions(
+    thread: RwSignal<Thread>,
+    seq: u64,
+    id: uuid::Uuid,
+    remove: Callback<uuid::Uuid>,
+) -> impl IntoView {
+    move || {
+        if thread.with(|t| t.removed(seq)) {
+            view! { <span class="tag removed" data-testid="removed">"Deleted from the post"</span> }
+                .into_any()
+        } else {
+            view! { <button class="link delete-comment" data-testid="delete-comment" on:click=move |_| remove.run(id)>"Delete comment"</button> }.into_any()
+        }
     }
 }
 

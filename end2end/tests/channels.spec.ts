@@ -104,6 +104,15 @@ test('a Facebook post comment is answered by private reply, then publicly, from 
   await expect(pub.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'sent');
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Thanks for asking, we ship all over Europe.' })).toContainText('(reply to');
 
+  // A comment can be deleted from the post, from the inbox.
+  const comment = agent.locator('[data-testid=message]').filter({ hasText: 'Do you ship to Spain?' });
+  await expect(agentMessage(agent, 'Thanks for asking').locator('[data-testid=delete-comment]')).toHaveCount(0);
+  await comment.locator('[data-testid=delete-comment]').click();
+  await expect(comment.locator('[data-testid=removed]')).toHaveText('Deleted from the post');
+  await expect(comment.locator('[data-testid=delete-comment]')).toHaveCount(0);
+  await expect(agent.locator('[data-testid=message].internal').filter({ hasText: 'asked to delete the comment' })).toHaveCount(1);
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'the Page deleted your comment' })).toHaveCount(1);
+
   // Other channels show no such choice.
   await customerWrites(phone, 'sms', 'Unrelated question');
   await takeFromQueue(agent, '+15557654321');

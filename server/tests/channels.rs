@@ -783,6 +783,68 @@ async fn a_page_comment_becomes_a_conversation_about_its_post_and_the_reply_goes
             .path
             .starts_with(&format!("/v25.0/{post}_c1/comments")));
 
+        // Deleting the comment from the post: a DELETE on it, then it shows deleted; once.
+        let comment = messages(&admin, &server, &conv)
+            .await
+            .into_iter()
+            .find(|m| m["body"] == "Do you ship to Spain?")
+            .unwrap();
+        let _: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/delete-comment",
+            json!({"conversation_id": conv, "message_id": comment["id"]}),
+        )
+        .await;
+        let m = messages_until(&admin, &server, &conv, "comment removed", |m| {
+            m.iter()
+                .any(|x| x["id"] == comment["id"] && x["removed"] == true)
+        })
+        .await;
+        assert!(
+            m.iter().any(|x| x["visibility"] == "internal"
+                && x["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("asked to delete the comment")),
+            "{backend}"
+        );
+        let delete = fake
+            .calls()
+            .into_iter()
+            .find(|c| c.method == "DELETE")
+            .expect("a DELETE");
+        assert!(
+            delete.path.starts_with(&format!("/v25.0/{post}_c1?"))
+                || delete.path == format!("/v25.0/{post}_c1"),
+            "{}",
+            delete.path
+        );
+        let (status, body) = call(
+            &admin.http,
+            &server,
+            "inbox/delete-comment",
+            json!({"conversation_id": conv, "message_id": comment["id"]}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["Conflict"]["code"].clone()),
+            (409, json!("comment_already_removed")),
+            "{backend}: {body}"
+        );
+        let ours = m.iter().find(|x| x["id"] == public["id"]).unwrap();
+        let (status, _) = call(
+            &admin.http,
+            &server,
+            "inbox/delete-comment",
+            json!({"conversation_id": conv, "message_id": ours["id"]}),
+        )
+        .await;
+        assert_eq!(
+            status, 409,
+            "{backend}: only a contact's comment is deleted from here"
+        );
+
         // Only comment conversations answer comments.
         deliver_webhook(&server, &sms("SMc1", "+15550009999", "hi")).await;
         let sms_conv = conversation_on(&admin, &server, "sms").await;

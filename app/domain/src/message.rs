@@ -92,6 +92,9 @@ pub struct Message {
     /// body is the template's text as the contact reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateRef>,
+    /// A contact's comment an agent deleted from the post.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// A provider-approved message template and the values of its `{{1}}`, `{{2}}`… slots.

@@ -158,6 +158,22 @@ impl Thread {
         true
     }
 
+    /// A comment was deleted from its post. Whether anything changed.
+    pub fn set_removed(&mut self, message_id: Uuid) -> bool {
+        match self.messages.values_mut().find(|m| m.id == message_id) {
+            Some(m) if !m.removed => {
+                m.removed = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the message at `seq` is a comment deleted from its post.
+    pub fn removed(&self, seq: u64) -> bool {
+        self.messages.get(&seq).is_some_and(|m| m.removed)
+    }
+
     /// How far the message at `seq` got, if it goes through a provider.
     pub fn delivery(&self, seq: u64) -> Option<&crate::message::Delivery> {
         self.messages.get(&seq).and_then(|m| m.delivery.as_ref())
@@ -196,6 +212,7 @@ mod tests {
             delivery: None,
             reply_to: None,
             template: None,
+            removed: false,
         }
     }
 

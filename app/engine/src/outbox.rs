@@ -50,6 +50,13 @@ impl Engine {
             ("route", Some(id), _) => self.route(id, false).await.map(|_| None),
             ("drain_queue", _, _) => self.drain_queue().await.map(|_| None),
             ("inbound", _, _) => self.process_inbound().await.map(|_| None),
+            ("remove_comment", Some(conversation), Some(message)) => match self
+                .remove_comment_job(conversation, message, job.attempts)
+                .await?
+            {
+                Sent::Done => Ok(None),
+                Sent::Retry(after) => Ok(Some(after)),
+            },
             ("deliver", _, Some(message)) => match self.deliver(message, job.attempts).await? {
                 Sent::Done => Ok(None),
                 Sent::Retry(after) => Ok(Some(after)),

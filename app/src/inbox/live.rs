@@ -194,6 +194,14 @@ pub fn boot(state: InboxState) {
                 });
                 read_up_to(state, id, seq);
             }
+            ServerFrame::CommentRemoved {
+                conversation_id,
+                message_id,
+            } if state.selected.get_untracked() == Some(conversation_id) => {
+                state.thread.update(|t| {
+                    t.set_removed(message_id);
+                });
+            }
             ServerFrame::Delivery {
                 conversation_id,
                 message_id,

@@ -313,6 +313,24 @@ pub async fn send_agent_message(
     )
 }
 
+/// Deletes a contact's comment from its post (an abusive or sensitive one); agents see a note
+/// at once and the comment marked deleted once the provider confirms.
+#[server(endpoint = "inbox/delete-comment", input = Json, output = Json)]
+pub async fn delete_comment(conversation_id: Uuid, message_id: Uuid) -> Result<(), ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            state
+                .engine
+                .remove_comment(conversation_id, agent_ref(&agent), message_id)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// What the composer needs about the conversation's channel: the reply window and templates.
 #[server(endpoint = "inbox/channel-status", input = Json, output = Json)]
 pub async fn channel_status(

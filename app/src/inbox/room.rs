@@ -111,7 +111,14 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             Some("details") => view! { <Details summary/> }.into_any(),
             _ => ().into_any(),
         }}
-        <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older on_older=Callback::new(move |_| {
+        <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older on_remove=Callback::new(move |message_id| {
+            leptos::task::spawn_local(async move {
+                state.error.set(None);
+                if let Err(e) = super::delete_comment(id, message_id).await {
+                    state.error.set(Some(e.to_string()));
+                }
+            });
+        }) on_older=Callback::new(move |_| {
             #[cfg(feature = "hydrate")]
             super::live::load_older(state, id);
         })/>

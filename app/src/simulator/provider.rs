@@ -591,7 +591,20 @@ impl Simulator {
                     self.store().sent.insert(id.clone(), (channel, n));
                     ok_json(json!({"id": id}).to_string())
                 }
-                (Method::DELETE, [_id]) => ok_json(json!({"success": true}).to_string()),
+                (Method::DELETE, [id]) => {
+                    let channel = if id.contains('_') {
+                        SimChannel::PageComment
+                    } else {
+                        SimChannel::InstagramComment
+                    };
+                    self.record(
+                        channel,
+                        false,
+                        &format!("(the Page deleted your comment {id})"),
+                        None,
+                    );
+                    ok_json(json!({"success": true}).to_string())
+                }
                 _ => graph_error(100, "Unsupported request (simulator)", None),
             };
         }

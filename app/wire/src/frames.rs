@@ -72,6 +72,11 @@ pub enum ServerFrame {
         message_id: Uuid,
         delivery: switchboard_domain::Delivery,
     },
+    /// A contact's comment was deleted from its post (agents only).
+    CommentRemoved {
+        conversation_id: Uuid,
+        message_id: Uuid,
+    },
     /// A row got a new message (agents only): its preview and unread state move on.
     Activity {
         activity: Activity,

@@ -92,6 +92,20 @@ pub enum Command {
         template: TemplateRef,
         client_msg_id: Option<Uuid>,
     },
+    /// An agent deletes a contact's comment from the post (an abusive or sensitive one).
+    /// `comment` is the message holding it, a fact the caller looked up; `already` when it
+    /// is removed or its removal is under way.
+    RemoveComment {
+        agent: AgentRef,
+        message_id: Uuid,
+        comment: String,
+        already: bool,
+    },
+    /// The provider deleted the comment (`Ok`) or refused to (`Err`, its reason).
+    CommentRemovalDone {
+        message_id: Uuid,
+        result: Result<(), String>,
+    },
     /// A provider reported how far one of our messages got; `current` is the message's stored
     /// status, a fact the caller looked up. Only forward moves are recorded.
     RecordDelivery {
@@ -131,6 +145,8 @@ pub enum Refusal {
     NotAComment,
     #[error("Templates are sent only on messaging channels such as WhatsApp.")]
     NoTemplates,
+    #[error("This comment is deleted already (or being deleted).")]
+    CommentAlreadyRemoved,
     #[error("{0}")]
     Message(MessageError),
 }
@@ -152,6 +168,7 @@ impl Refusal {
             Refusal::NotYourConversation => "not_your_conversation",
             Refusal::NotAComment => "not_a_comment",
             Refusal::NoTemplates => "no_templates",
+            Refusal::CommentAlreadyRemoved => "comment_already_removed",
             Refusal::Message(e) => e.code(),
         }
     }
@@ -216,6 +233,10 @@ pub enum Event {
         message_id: Uuid,
         delivery: Delivery,
     },
+    /// A contact's comment was deleted from the post.
+    CommentRemoved {
+        message_id: Uuid,
+    },
 }
 
 impl Event {
@@ -234,6 +255,7 @@ impl Event {
             Event::Invited { .. } => "invited",
             Event::Closed { .. } => "closed",
             Event::DeliveryUpdated { .. } => "delivery_updated",
+            Event::CommentRemoved { .. } => "comment_removed",
         }
     }
 }
@@ -248,6 +270,8 @@ pub enum Work {
     DrainQueue,
     /// Send this message to the contact through the conversation's provider channel.
     Deliver { message_id: Uuid },
+    /// Delete the contact's comment held by this message from the post.
+    RemoveComment { message_id: Uuid },
 }
 
 /// The events and the work of one decision. No events: nothing to do (a stale timer, a
@@ -302,6 +326,7 @@ impl Writer<'_> {
             delivery: deliver.then(Delivery::queued),
             reply_to: self.reply_to.clone(),
             template: self.template.clone(),
+            removed: false,
         };
         if deliver {
             self.work(Work::Deliver {
@@ -635,6 +660,39 @@ pub fn decide(
                 _ => {}
             }
         }
+        Command::RemoveComment {
+            agent,
+            message_id,
+            comment,
+            already,
+        } => {
+            if !state.active_channel.has_comments() {
+                return Err(Refusal::NotAComment);
+            }
+            if *already {
+                return Err(Refusal::CommentAlreadyRemoved);
+            }
+            w.system(
+                format!(
+                    "{} asked to delete the comment \u{201c}{}\u{201d}.",
+                    agent.name,
+                    super::preview_of(comment)
+                ),
+                Visibility::Internal,
+            );
+            w.work(Work::RemoveComment {
+                message_id: *message_id,
+            });
+        }
+        Command::CommentRemovalDone { message_id, result } => match result {
+            Ok(()) => w.event(Event::CommentRemoved {
+                message_id: *message_id,
+            }),
+            Err(reason) => w.system(
+                format!("The comment could not be deleted: {reason}"),
+                Visibility::Internal,
+            ),
+        },
         Command::RecordDelivery {
             message_id,
             current,
@@ -853,7 +911,7 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
             s.closed_at = Some(now);
         }
         // The message row carries its delivery; the conversation only gets a new revision.
-        Event::DeliveryUpdated { .. } => {}
+        Event::DeliveryUpdated { .. } | Event::CommentRemoved { .. } => {}
     }
 }
 
@@ -1569,6 +1627,70 @@ mod tests {
             panic!()
         };
         assert_eq!(message.reply_to, None);
+    }
+
+    #[test]
+    fn a_comment_is_deleted_once_through_the_outbox_and_a_refusal_is_noted() {
+        let mut page = chat(&[assigned_to(1)]);
+        page.active_channel = Channel::PageComment;
+        let remove = |already| Command::RemoveComment {
+            agent: agent(1),
+            message_id: Uuid::from_u128(5),
+            comment: "rude words".into(),
+            already,
+        };
+        let d = run(&page, remove(false)).unwrap();
+        assert_eq!(
+            d.work,
+            vec![Work::RemoveComment {
+                message_id: Uuid::from_u128(5)
+            }]
+        );
+        let Event::MessageAppended { message } = &d.events[0] else {
+            panic!()
+        };
+        assert_eq!(
+            message.visibility,
+            Visibility::Internal,
+            "a note for agents, never sent"
+        );
+        assert!(message.body.contains("rude words"));
+        assert_eq!(
+            run(&page, remove(true)),
+            Err(Refusal::CommentAlreadyRemoved)
+        );
+        assert_eq!(
+            run(&sms_chat(&[]), remove(false)),
+            Err(Refusal::NotAComment)
+        );
+
+        let done = run(
+            &page,
+            Command::CommentRemovalDone {
+                message_id: Uuid::from_u128(5),
+                result: Ok(()),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            done.events,
+            vec![Event::CommentRemoved {
+                message_id: Uuid::from_u128(5)
+            }]
+        );
+        let refused = run(
+            &page,
+            Command::CommentRemovalDone {
+                message_id: Uuid::from_u128(5),
+                result: Err("Permission denied.".into()),
+            },
+        )
+        .unwrap();
+        let Event::MessageAppended { message } = &refused.events[0] else {
+            panic!()
+        };
+        assert_eq!(message.visibility, Visibility::Internal);
+        assert!(message.body.contains("Permission denied."));
     }
 
     #[test]

@@ -63,6 +63,130 @@ impl Engine {
         self.append(conversation_id, command).await
     }
 
+    /// An agent deletes a contact's comment from its post: an internal note now, the
+    /// provider's delete from the outbox.
+    pub async fn remove_comment(
+        &self,
+        conversation_id: Uuid,
+        agent: switchboard_domain::conversation::AgentRef,
+        message_id: Uuid,
+    ) -> Result<crate::conversations::Outcome> {
+        let db = &self.db().write;
+        let row = message::Entity::find_by_id(message_id)
+            .one(db)
+            .await?
+            .filter(|m| m.conversation_id == conversation_id)
+            .ok_or(crate::EngineError::NotFound(crate::Missing::Message))?;
+        let is_comment = row.sender_kind == SenderKind::Visitor.as_str()
+            && row.provider_message_id.is_some()
+            && conversation_link::Entity::find_by_id((conversation_id, row.channel.clone()))
+                .one(db)
+                .await?
+                .is_some_and(|l| l.thread.is_some());
+        if !is_comment {
+            return Err(crate::EngineError::Refused(
+                switchboard_domain::conversation::Refusal::NotAComment,
+            ));
+        }
+        // Deleted already, or a delete is waiting in the outbox.
+        let pending = crate::store::entities::outbox::Entity::find()
+            .filter(crate::store::entities::outbox::Column::Kind.eq("remove_comment"))
+            .filter(crate::store::entities::outbox::Column::MessageId.eq(message_id))
+            .one(db)
+            .await?
+            .is_some();
+        let command = switchboard_domain::conversation::Command::RemoveComment {
+            agent,
+            message_id,
+            comment: row.body.clone(),
+            already: row.removed.unwrap_or(false) || pending,
+        };
+        self.execute(conversation_id, command).await
+    }
+
+    /// The outbox's `remove_comment` job: asks the provider to delete the comment.
+    pub(crate) async fn remove_comment_job(
+        &self,
+        conversation: Uuid,
+        message_id: Uuid,
+        attempts: i64,
+    ) -> Result<Sent> {
+        use switchboard_domain::conversation::Command;
+        let db = &self.db().write;
+        let Some(row) = message::Entity::find_by_id(message_id).one(db).await? else {
+            return Ok(Sent::Done);
+        };
+        if row.removed.unwrap_or(false) {
+            return Ok(Sent::Done);
+        }
+        let done = |result: std::result::Result<(), String>| Command::CommentRemovalDone {
+            message_id,
+            result,
+        };
+        let channel = codec::parse("messages", "channel", &row.channel, Channel::parse)?;
+        let link =
+            conversation_link::Entity::find_by_id((conversation, channel.as_str().to_string()))
+                .one(db)
+                .await?;
+        let (Some(link), Some(comment_id)) = (link, row.provider_message_id.clone()) else {
+            self.execute(
+                conversation,
+                done(Err("this message is not a comment we know.".into())),
+            )
+            .await?;
+            return Ok(Sent::Done);
+        };
+        let Some(connected) = self.channels().find(channel, &link.account) else {
+            self.execute(
+                conversation,
+                done(Err(format!(
+                    "the {} account is not connected any more.",
+                    channel.label()
+                ))),
+            )
+            .await?;
+            return Ok(Sent::Done);
+        };
+        let out = Outbound::new(
+            channel,
+            link.contact_address.clone(),
+            OutboundContent::DeleteComment { comment_id },
+            crate::now(),
+        );
+        let request = match connected.adapter.build_request(&out, &connected.account) {
+            Ok(r) => r,
+            Err(refused) => {
+                self.execute(conversation, done(Err(sentence(&refused.to_string()))))
+                    .await?;
+                return Ok(Sent::Done);
+            }
+        };
+        let outcome = match self.call(&request, SEND_TIMEOUT).await {
+            Ok((status, headers, body)) => connected.adapter.read_response(status, &headers, &body),
+            Err(_) => SendOutcome::transport_failure(),
+        };
+        match outcome {
+            SendOutcome::Accepted { .. } => {
+                self.execute(conversation, done(Ok(()))).await?;
+                Ok(Sent::Done)
+            }
+            SendOutcome::Permanent { reason, .. } => {
+                self.execute(conversation, done(Err(sentence(&reason))))
+                    .await?;
+                Ok(Sent::Done)
+            }
+            SendOutcome::Retry { after, .. } if attempts < MAX_ATTEMPTS => Ok(Sent::Retry(after)),
+            SendOutcome::Retry { .. } => {
+                let reason = format!(
+                    "{} did not answer after {attempts} attempts.",
+                    channel.label()
+                );
+                self.execute(conversation, done(Err(reason))).await?;
+                Ok(Sent::Done)
+            }
+        }
+    }
+
     /// Sends one queued message (the outbox's `deliver` job, `attempts` counting this one).
     pub(crate) async fn deliver(&self, message_id: Uuid, attempts: i64) -> Result<Sent> {
         let db = &self.db().write;

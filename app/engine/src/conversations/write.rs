@@ -298,6 +298,14 @@ impl Tx {
     /// Keeps each message row's delivery state in step with its `DeliveryUpdated` events.
     async fn mirror_deliveries(&self, events: &[Event]) -> Result<()> {
         for e in events {
+            // A comment deleted from its post.
+            if let Event::CommentRemoved { message_id } = e {
+                message::Entity::update_many()
+                    .col_expr(message::Column::Removed, Expr::value(true))
+                    .filter(message::Column::Id.eq(*message_id))
+                    .exec(&self.txn)
+                    .await?;
+            }
             if let Event::DeliveryUpdated {
                 message_id,
                 delivery,
@@ -411,6 +419,12 @@ impl Tx {
                     conversation: None,
                     message: None,
                     key: "drain_queue".into(),
+                },
+                (Work::RemoveComment { message_id }, conversation) => Job {
+                    kind: "remove_comment",
+                    conversation,
+                    message: Some(*message_id),
+                    key: format!("remove_comment:{message_id}"),
                 },
                 (Work::Deliver { message_id }, conversation) => Job {
                     kind: "deliver",

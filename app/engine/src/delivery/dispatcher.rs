@@ -203,6 +203,18 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                         );
                     }
                 }
+                Event::CommentRemoved { message_id } => {
+                    if hub.has_agents() {
+                        hub.to_views(
+                            conv,
+                            std::slice::from_ref(&d.placement),
+                            &frame(&ServerFrame::CommentRemoved {
+                                conversation_id: conv,
+                                message_id: *message_id,
+                            }),
+                        );
+                    }
+                }
                 Event::DeliveryUpdated {
                     message_id,
                     delivery,

@@ -196,6 +196,7 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
                 })?)
             }
         },
+        removed: row.removed.unwrap_or(false),
     })
 }
 
@@ -222,6 +223,7 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
             .template
             .as_ref()
             .map(|t| serde_json::to_string(t).unwrap_or_default())),
+        removed: Set(m.removed.then_some(true)),
     }
 }
 

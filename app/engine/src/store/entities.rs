@@ -156,6 +156,8 @@ pub mod message {
         /// JSON: the template it was sent as (name, language, parameters).
         #[sea_orm(column_type = "Text", nullable)]
         pub template: Option<String>,
+        /// A contact's comment deleted from the post.
+        pub removed: Option<bool>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m006_lean_indexes;
 mod m007_channels;
 mod m008_comment_replies;
 mod m009_templates;
+mod m010_removed_comments;
 
 use sea_orm_migration::prelude::*;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m007_channels::Channels),
             Box::new(m008_comment_replies::CommentReplies),
             Box::new(m009_templates::Templates),
+            Box::new(m010_removed_comments::RemovedComments),
         ]
     }
 }
