@@ -15,6 +15,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     /// Cancelled when the server shuts down: open sockets close with a restart code.
     pub shutdown: CancellationToken,
+    /// Where providers reach this server (`SWITCHBOARD_PUBLIC_URL`): webhook URLs start here.
+    pub public_url: Arc<str>,
     /// The provider simulator (demo mode only).
     pub simulator: Option<Arc<crate::simulator::provider::Simulator>>,
 }

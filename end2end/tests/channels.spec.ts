@@ -154,3 +154,22 @@ test('outside the WhatsApp reply window the composer says why and an approved te
   await send(agent, 'Great, it arrives Friday.');
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Great, it arrives Friday.' })).toHaveCount(1);
 });
+
+test('the admin sees every channel with its webhook URL and masked credentials, and tests a connection', async ({ server, admin }) => {
+  await signIn(admin, server, 'admin@demo.test');
+  await visit(admin, `${server.url}/admin`);
+  await admin.locator('[data-testid=admin-tab-channels]').click();
+  const cards = admin.locator('[data-testid=channel-card]');
+  await expect(cards).toHaveCount(6);
+  await expect(admin.locator('[data-testid=channels]')).toContainText('provider simulator');
+  const sms = admin.locator('[data-testid=channel-card][data-channel=sms]');
+  await expect(sms.locator('[data-testid=channel-webhook]')).toHaveText(`${server.url}/webhooks/twilio/sms`);
+  await expect(sms.locator('[data-testid=channel-credentials]')).toContainText('••••');
+  await expect(sms.locator('[data-testid=channel-credentials]')).not.toContainText('demo-twilio-auth-token');
+  await sms.locator('[data-testid=channel-test]').click();
+  await expect(sms.locator('[data-testid=channel-test-result]')).toHaveAttribute('data-ok', 'true');
+  await expect(sms.locator('[data-testid=channel-test-result]')).toHaveText('Connected: Switchboard demo (simulated Twilio).');
+  const telegram = admin.locator('[data-testid=channel-card][data-channel=telegram]');
+  await telegram.locator('[data-testid=channel-test]').click();
+  await expect(telegram.locator('[data-testid=channel-test-result]')).toHaveText('Connected: @switchboard_demo_bot.');
+});

@@ -72,6 +72,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         engine,
         secret: Arc::new(secret),
         shutdown: CancellationToken::new(),
+        public_url: Arc::from(config.channels.public_url.as_str()),
         simulator,
     })
 }

@@ -967,3 +967,105 @@ async fn telegram_long_polling_brings_updates_without_a_webhook_and_confirms_the
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn admins_see_each_channel_masked_with_its_webhook_and_can_test_the_connection() {
+    for (backend, url) in databases().await {
+        let fake = FakeProvider::start(|got: &Got| {
+            if got.path.ends_with("/getMe") {
+                Answer::status(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#)
+            } else if got.path.contains("/Accounts/") {
+                Answer::status(200, json!({"sid": TWILIO_SID, "friendly_name": "Acme support"}).to_string())
+            } else {
+                Answer::status(200, json!({"id": PAGE_ID, "name": "Acme Page", "verified_name": "Acme", "display_phone_number": "+1 555"}).to_string())
+            }
+        })
+        .await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let overview: Value = call_ok(&admin.http, &server, "admin/channels", json!({})).await;
+        assert_eq!(overview["public_url"], PUBLIC);
+        assert_eq!(overview["simulated"], false, "{backend}");
+        let accounts = overview["accounts"].as_array().unwrap();
+        let adapters: Vec<&str> = accounts
+            .iter()
+            .map(|a| a["adapter"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            adapters,
+            [
+                "twilio_sms",
+                "whatsapp_cloud",
+                "messenger",
+                "page_comments",
+                "telegram"
+            ]
+        );
+        let text = overview.to_string();
+        for secret in [TWILIO_TOKEN, "wa-token", "page-token", BOT_TOKEN] {
+            assert!(
+                !text.contains(secret),
+                "{backend}: {secret} leaked in {text}"
+            );
+        }
+        assert_eq!(
+            accounts[0]["credentials"],
+            format!("{TWILIO_SID} / ••••oken")
+        );
+        assert_eq!(accounts[0]["webhook_path"], "/webhooks/twilio/sms");
+        assert_eq!(accounts[1]["templates"], 1);
+
+        let test = |channel: &str, address: &str| json!({"channel": channel, "address": address});
+        let sms: Value = call_ok(
+            &admin.http,
+            &server,
+            "admin/channels/test",
+            test("sms", OUR_NUMBER),
+        )
+        .await;
+        assert_eq!(
+            sms,
+            json!({"ok": true, "message": "Connected: Acme support."}),
+            "{backend}"
+        );
+        let page: Value = call_ok(
+            &admin.http,
+            &server,
+            "admin/channels/test",
+            test("messenger", PAGE_ID),
+        )
+        .await;
+        assert_eq!(page["message"], "Connected: Acme Page.");
+        let bot: Value = call_ok(
+            &admin.http,
+            &server,
+            "admin/channels/test",
+            test("telegram", "7000000001"),
+        )
+        .await;
+        assert_eq!(
+            bot,
+            json!({"ok": false, "message": "Telegram refused the bot token."}),
+            "{backend}"
+        );
+        let calls = fake.calls();
+        assert!(
+            calls.iter().all(|c| c.method == "GET"),
+            "a test only reads: {calls:#?}"
+        );
+        let (status, _) = call(
+            &admin.http,
+            &server,
+            "admin/channels/test",
+            test("sms", "+19990000000"),
+        )
+        .await;
+        assert_eq!(status, 404, "{backend}");
+
+        // Agents don't see channel settings.
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let (status, _) = call(&agent1.http, &server, "admin/channels", json!({})).await;
+        assert_eq!(status, 403, "{backend}");
+        server.stop().await;
+    }
+}

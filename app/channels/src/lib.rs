@@ -16,6 +16,7 @@ pub mod capabilities;
 pub mod http;
 pub mod inbound;
 pub mod outbound;
+pub mod probe;
 pub mod webhook;
 
 mod crypto;
@@ -135,6 +136,18 @@ pub fn adapters() -> Vec<Box<dyn ChannelAdapter>> {
         Box::new(instagram::InstagramAdapter::default()),
         Box::new(telegram::TelegramAdapter::default()),
     ]
+}
+
+/// The path of the webhook an adapter's account is reached at (what an admin gives the
+/// provider), under the server's public URL.
+pub fn webhook_path(adapter: &str) -> Option<&'static str> {
+    match adapter {
+        "twilio_sms" | "twilio_whatsapp" => Some("/webhooks/twilio/sms"),
+        "whatsapp_cloud" => Some("/webhooks/whatsapp"),
+        "messenger" | "page_comments" | "instagram" => Some("/webhooks/meta"),
+        "telegram" => Some("/webhooks/telegram"),
+        _ => None,
+    }
 }
 
 /// The adapter stored under `id` on an account row.

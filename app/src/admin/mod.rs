@@ -64,6 +64,43 @@ pub async fn update_agent(
     )
 }
 
+/// The connected messaging channels: accounts (secrets masked), where their webhooks go.
+#[server(endpoint = "admin/channels", input = Json, output = Json)]
+pub async fn list_channels() -> Result<switchboard_wire::admin::ChannelsOverview, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_admin().await?;
+            let state = crate::state::AppState::from_context()?;
+            Ok(switchboard_wire::admin::ChannelsOverview {
+                accounts: state.engine.channel_accounts(),
+                public_url: state.public_url.to_string(),
+                simulated: state.simulator.is_some(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Tests a channel account's credentials with one harmless read at the provider.
+#[server(endpoint = "admin/channels/test", input = Json, output = Json)]
+pub async fn test_channel(
+    channel: switchboard_domain::Channel,
+    address: String,
+) -> Result<switchboard_wire::admin::ChannelTest, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_admin().await?;
+            let state = crate::state::AppState::from_context()?;
+            state.engine.test_channel(channel, &address).await.ok_or(
+                crate::error::AppError::Engine(switchboard_engine::EngineError::NotFound(
+                    switchboard_engine::Missing::Account,
+                )),
+            )
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "admin/settings", input = Json, output = Json)]
 pub async fn get_settings() -> Result<RoutingSettings, ApiError> {
     crate::error::respond(

@@ -13,6 +13,7 @@ enum Tab {
     Agents,
     Routing,
     Reports,
+    Channels,
 }
 
 #[component]
@@ -54,12 +55,14 @@ fn Admin() -> impl IntoView {
                 {tab_btn(Tab::Agents, "Agents")}
                 {tab_btn(Tab::Routing, "Routing")}
                 {tab_btn(Tab::Reports, "Reports")}
+                {tab_btn(Tab::Channels, "Channels")}
             </nav>
             <main class="admin-body">
                 {move || match tab.get() {
                     Tab::Agents => view! { <Agents/> }.into_any(),
                     Tab::Routing => view! { <Routing/> }.into_any(),
                     Tab::Reports => view! { <Reports/> }.into_any(),
+                    Tab::Channels => view! { <Channels/> }.into_any(),
                 }}
             </main>
         </div>
@@ -388,5 +391,91 @@ mod tests {
         assert_eq!(super::day_millis("2024-02-29"), Some(1_709_164_800_000));
         assert_eq!(super::day_millis("2026-13-01"), None);
         assert_eq!(super::day_millis(""), None);
+    }
+}
+
+/// The messaging channels: each connected account, where to point the provider's webhook,
+/// and a connection test. Credentials come from the environment (or, in demo mode, the
+/// simulator) and are shown masked, never in full.
+#[component]
+fn Channels() -> impl IntoView {
+    let overview = RwSignal::new(None::<Result<switchboard_wire::admin::ChannelsOverview, String>>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            overview.set(Some(
+                super::list_channels().await.map_err(|e| e.to_string()),
+            ));
+        });
+    });
+    view! {
+        <section class="admin-section" data-testid="channels">
+            <h2>"Messaging channels"</h2>
+            {move || match overview.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error">{e}</p> }.into_any(),
+                Some(Ok(o)) => {
+                    let intro = if o.simulated {
+                        "Demo mode: every channel is connected to the built-in provider simulator. Open /simulator to play the customer."
+                    } else {
+                        "Channels are configured from the server's environment (SWITCHBOARD_TWILIO_*, SWITCHBOARD_WHATSAPP_*, SWITCHBOARD_META_*, SWITCHBOARD_FACEBOOK_*, SWITCHBOARD_INSTAGRAM_*, SWITCHBOARD_TELEGRAM_*), so they are shown read-only here."
+                    };
+                    let public_url = o.public_url.clone();
+                    view! {
+                        <p class="muted">{intro}</p>
+                        {o.accounts.is_empty().then(|| view! { <p data-testid="no-channels">"No channel is connected yet. Set the variables listed in the README and restart the server."</p> })}
+                        <div class="channel-cards">
+                            {o.accounts.into_iter().map(|a| view! { <ChannelCard account=a public_url=public_url.clone()/> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ChannelCard(
+    account: switchboard_wire::admin::ChannelAccountInfo,
+    public_url: String,
+) -> impl IntoView {
+    let result = RwSignal::new(None::<switchboard_wire::admin::ChannelTest>);
+    let testing = RwSignal::new(false);
+    let (channel, address) = (account.channel, account.address.clone());
+    let test = move |_| {
+        testing.set(true);
+        result.set(None);
+        let address = address.clone();
+        leptos::task::spawn_local(async move {
+            let got = super::test_channel(channel, address)
+                .await
+                .unwrap_or_else(|e| switchboard_wire::admin::ChannelTest {
+                    ok: false,
+                    message: e.to_string(),
+                });
+            result.set(Some(got));
+            testing.set(false);
+        });
+    };
+    let webhook = match (&account.webhook_path, account.polling) {
+        (_, true) => "None: this server fetches updates itself (long polling).".to_string(),
+        (Some(path), false) => format!("{public_url}{path}"),
+        (None, false) => "—".to_string(),
+    };
+    view! {
+        <div class="card channel-card" data-testid="channel-card" data-channel=account.channel.as_str()>
+            <h3>{account.name.clone()} <span class="chip">{account.channel.label()}</span></h3>
+            <dl>
+                <dt>"Account"</dt><dd data-testid="channel-address">{account.address.clone()}</dd>
+                <dt>"Webhook URL"</dt><dd data-testid="channel-webhook"><code>{webhook}</code></dd>
+                <dt>"API"</dt><dd><code>{account.api_base.clone()}</code></dd>
+                <dt>"Credentials"</dt><dd data-testid="channel-credentials">{account.credentials.clone()}</dd>
+                {(account.templates > 0).then(|| view! { <dt>"Templates"</dt><dd>{format!("{} approved", account.templates)}</dd> })}
+            </dl>
+            <button class="ghost" data-testid="channel-test" disabled=move || testing.get() on:click=test>"Test connection"</button>
+            {move || result.get().map(|r| view! {
+                <p class=if r.ok { "test-ok" } else { "form-error" } data-testid="channel-test-result" data-ok=r.ok.to_string()>{r.message}</p>
+            })}
+        </div>
     }
 }

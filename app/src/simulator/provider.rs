@@ -460,6 +460,11 @@ impl Simulator {
         let _ = headers;
 
         if let Some(rest) = path.strip_prefix(demo::TWILIO_API_PATH) {
+            if method == Method::GET
+                && rest == format!("/2010-04-01/Accounts/{}.json", demo::TWILIO_ACCOUNT_SID)
+            {
+                return ok_json(json!({"sid": demo::TWILIO_ACCOUNT_SID, "friendly_name": "Switchboard demo (simulated Twilio)", "status": "active"}).to_string());
+            }
             if method != Method::POST || !rest.ends_with("/Messages.json") {
                 return (
                     StatusCode::NOT_FOUND,
@@ -591,6 +596,12 @@ impl Simulator {
                     self.store().sent.insert(id.clone(), (channel, n));
                     ok_json(json!({"id": id}).to_string())
                 }
+                (Method::GET, [node]) => match *node {
+                    demo::WHATSAPP_PHONE_NUMBER_ID => ok_json(json!({"id": node, "verified_name": "Switchboard demo", "display_phone_number": "+1 555-010-0101"}).to_string()),
+                    demo::FACEBOOK_PAGE_ID => ok_json(json!({"id": node, "name": "Switchboard demo Page"}).to_string()),
+                    demo::INSTAGRAM_ACCOUNT_ID => ok_json(json!({"id": node, "username": "switchboard.demo"}).to_string()),
+                    _ => graph_error(100, "Unsupported get request (simulator)", None),
+                },
                 (Method::DELETE, [id]) => {
                     let channel = if id.contains('_') {
                         SimChannel::PageComment
@@ -645,6 +656,7 @@ impl Simulator {
                     ))
                 }
                 "sendChatAction" => ok_json(json!({"ok": true, "result": true}).to_string()),
+                "getMe" => ok_json(json!({"ok": true, "result": {"id": 7000000000i64, "is_bot": true, "first_name": "Switchboard demo", "username": "switchboard_demo_bot"}}).to_string()),
                 _ => (
                     StatusCode::NOT_FOUND,
                     [("content-type", "application/json")],

@@ -30,3 +30,39 @@ pub struct ReportData {
     pub chats: ChatStats,
     pub agents: Vec<TimeInStatus>,
 }
+
+/// A connected provider account as the admin page shows it. Secrets are masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelAccountInfo {
+    pub channel: switchboard_domain::Channel,
+    pub adapter: String,
+    pub name: String,
+    /// Our address on the channel: number, phone number id, Page, account or bot id.
+    pub address: String,
+    pub api_base: String,
+    /// The credentials with only their last characters shown.
+    pub credentials: String,
+    /// Fetches its events by long polling (no webhook to configure).
+    pub polling: bool,
+    pub templates: usize,
+    /// Where the provider's webhook goes, under the public URL.
+    pub webhook_path: Option<String>,
+}
+
+/// The admin's channels section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelsOverview {
+    pub accounts: Vec<ChannelAccountInfo>,
+    /// `SWITCHBOARD_PUBLIC_URL`: webhook URLs are built from it.
+    pub public_url: String,
+    /// Demo mode: every channel is connected to the built-in provider simulator.
+    pub simulated: bool,
+}
+
+/// What a connection test found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelTest {
+    pub ok: bool,
+    /// The account's name as the provider knows it, or why the test failed, in plain words.
+    pub message: String,
+}

@@ -3,6 +3,7 @@
 //! through the provider's API from the outbox (`outbound`). The engine knows a channel's
 //! capabilities and its adapter's verdicts, never a provider's JSON.
 
+pub mod admin;
 pub mod inbound;
 pub mod outbound;
 pub mod polling;
