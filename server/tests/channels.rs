@@ -10,14 +10,13 @@ use server::channels::{ChannelConfig, Facebook, Telegram, Twilio, Whatsapp};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::channels::*;
 use support::providers::{Answer, FakeProvider, Got};
 use support::*;
 use switchboard_channels::{meta, telegram, twilio, whatsapp, WebhookRequest};
 use switchboard_engine::channels::Template;
 use uuid::Uuid;
 
-/// The URL providers call (behind a proxy): Twilio signs over it, not our loopback address.
-const PUBLIC: &str = "https://switchboard.example";
 const TWILIO_SID: &str = "AC00000000000000000000000000000001";
 const TWILIO_TOKEN: &str = "twilio-auth-token";
 const OUR_NUMBER: &str = "+15550001111";
@@ -86,26 +85,6 @@ async fn fake_providers() -> FakeProvider {
     .await
 }
 
-/// Posts a webhook as the provider would, to our loopback address.
-async fn deliver_webhook(server: &TestServer, req: &WebhookRequest) -> (u16, String) {
-    let path = req.url.strip_prefix(PUBLIC).expect("a public URL");
-    let method = if req.method == switchboard_channels::Method::Get {
-        reqwest::Method::GET
-    } else {
-        reqwest::Method::POST
-    };
-    let mut b = http().request(method, server.url(path));
-    for (k, v) in req.headers.iter() {
-        b = b.header(k, v);
-    }
-    let res = b
-        .body(req.body.clone())
-        .send()
-        .await
-        .expect("webhook request");
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
 fn sms(sid: &str, from: &str, body: &str) -> WebhookRequest {
     let m = twilio::fake::InboundMessage {
         account_sid: TWILIO_SID.into(),
@@ -154,77 +133,6 @@ fn whatsapp_hook(body: &Value) -> WebhookRequest {
         APP_SECRET,
         meta::fake::body_bytes(body),
     )
-}
-
-/// The inbox rows on a channel (every folder), as an admin sees them.
-async fn rows_on(a: &AgentClient, server: &TestServer, channel: &str) -> Vec<Value> {
-    let mut rows = vec![];
-    for folder in ["queued", "engaged", "history", "leads"] {
-        let got: Vec<Value> = call_ok(&a.http, server, "inbox/list", json!({"folder": folder, "filter": {"scope": {"kind": "all"}, "unread_only": false, "channel": channel}})).await;
-        rows.extend(got);
-    }
-    rows
-}
-
-/// Waits for the one conversation on `channel` and returns its id.
-async fn conversation_on(a: &AgentClient, server: &TestServer, channel: &str) -> String {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let rows = rows_on(a, server, channel).await;
-        if let Some(r) = rows.first() {
-            assert_eq!(rows.len(), 1, "one conversation on {channel}: {rows:#?}");
-            return r["summary"]["id"].as_str().unwrap().to_string();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {channel} conversation arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn messages(a: &AgentClient, server: &TestServer, conv: &str) -> Vec<Value> {
-    let detail: Value = call_ok(
-        &a.http,
-        server,
-        "inbox/conversation",
-        json!({"conversation_id": conv}),
-    )
-    .await;
-    detail["page"]["messages"].as_array().unwrap().clone()
-}
-
-/// Waits until the conversation's messages satisfy `pred`.
-async fn messages_until(
-    a: &AgentClient,
-    server: &TestServer,
-    conv: &str,
-    what: &str,
-    pred: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let m = messages(a, server, conv).await;
-        if pred(&m) {
-            return m;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not reached; messages: {m:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn reply(a: &AgentClient, server: &TestServer, conv: &str, body: &str) -> Value {
-    call_ok(&a.http, server, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": body, "internal": false})).await
-}
-
-fn delivery_of<'a>(messages: &'a [Value], id: &Value) -> &'a Value {
-    &messages
-        .iter()
-        .find(|m| &m["id"] == id)
-        .expect("the message")["delivery"]
 }
 
 #[tokio::test]

@@ -12,13 +12,12 @@ use server::channels::{ChannelConfig, Facebook};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::channels::*;
 use support::providers::{Answer, FakeProvider, Got};
 use support::*;
 use switchboard_channels::{instagram, messenger, meta, WebhookRequest};
 use uuid::Uuid;
 
-/// The URL Meta calls (behind a proxy).
-const PUBLIC: &str = "https://switchboard.example";
 const APP_SECRET: &str = "meta-app-secret";
 const VERIFY_TOKEN: &str = "meta-verify-token";
 const PAGE_ID: &str = "1234567890";
@@ -113,109 +112,6 @@ fn ig_comments_hook(changes: Vec<Value>) -> WebhookRequest {
         "instagram",
         vec![instagram::fake::changes_entry(IG_ID, now_s(), changes)],
     )
-}
-
-/// Posts a webhook as the provider would, to our loopback address.
-async fn deliver_webhook(server: &TestServer, req: &WebhookRequest) -> (u16, String) {
-    let path = req.url.strip_prefix(PUBLIC).expect("a public URL");
-    let method = if req.method == switchboard_channels::Method::Get {
-        reqwest::Method::GET
-    } else {
-        reqwest::Method::POST
-    };
-    let mut b = http().request(method, server.url(path));
-    for (k, v) in req.headers.iter() {
-        b = b.header(k, v);
-    }
-    let res = b
-        .body(req.body.clone())
-        .send()
-        .await
-        .expect("webhook request");
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
-/// The inbox rows on a channel (every folder), as an admin sees them.
-async fn rows_on(a: &AgentClient, server: &TestServer, channel: &str) -> Vec<Value> {
-    let mut rows = vec![];
-    for folder in ["queued", "engaged", "history", "leads"] {
-        let got: Vec<Value> = call_ok(&a.http, server, "inbox/list", json!({"folder": folder, "filter": {"scope": {"kind": "all"}, "unread_only": false, "channel": channel}})).await;
-        rows.extend(got);
-    }
-    rows
-}
-
-/// Waits until there are `n` conversations on `channel` and returns their rows.
-async fn rows_until(a: &AgentClient, server: &TestServer, channel: &str, n: usize) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let rows = rows_on(a, server, channel).await;
-        assert!(rows.len() <= n, "more than {n} on {channel}: {rows:#?}");
-        if rows.len() == n {
-            return rows;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{n} conversations on {channel} never arrived: {rows:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits for the one conversation on `channel` and returns its id.
-async fn conversation_on(a: &AgentClient, server: &TestServer, channel: &str) -> String {
-    rows_until(a, server, channel, 1).await[0]["summary"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn messages(a: &AgentClient, server: &TestServer, conv: &str) -> Vec<Value> {
-    let detail: Value = call_ok(
-        &a.http,
-        server,
-        "inbox/conversation",
-        json!({"conversation_id": conv}),
-    )
-    .await;
-    detail["page"]["messages"].as_array().unwrap().clone()
-}
-
-/// Waits until the conversation's messages satisfy `pred`.
-async fn messages_until(
-    a: &AgentClient,
-    server: &TestServer,
-    conv: &str,
-    what: &str,
-    pred: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let m = messages(a, server, conv).await;
-        if pred(&m) {
-            return m;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not reached; messages: {m:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn bodies(m: &[Value]) -> Vec<&str> {
-    m.iter().map(|m| m["body"].as_str().unwrap()).collect()
-}
-
-async fn reply(a: &AgentClient, server: &TestServer, conv: &str, body: &str) -> Value {
-    call_ok(&a.http, server, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": body, "internal": false})).await
-}
-
-fn delivery_of<'a>(messages: &'a [Value], id: &Value) -> &'a Value {
-    &messages
-        .iter()
-        .find(|m| &m["id"] == id)
-        .expect("the message")["delivery"]
 }
 
 /// Sends an agent's reply and waits until the provider took it; returns the message.

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use server::config::{Config, Mode};
 
+pub mod channels;
 pub mod providers;
 use std::net::SocketAddr;
 use std::time::Duration;
