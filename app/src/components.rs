@@ -205,21 +205,48 @@ pub fn ConnectionBadge(state: RwSignal<ConnState>) -> impl IntoView {
     }
 }
 
-/// A message box: Enter sends, Shift+Enter starts a new line.
+/// A message box: Enter sends, Shift+Enter starts a new line. With `on_typing`, it says when
+/// its user starts typing (repeated while typing goes on) and stops (sent, blurred, emptied or
+/// paused); see `realtime::typing::Pulse`.
 #[component]
 pub fn Composer(
     #[prop(into)] on_send: Callback<String>,
     #[prop(into)] placeholder: Signal<String>,
     #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional)] on_typing: Option<Callback<bool>>,
 ) -> impl IntoView {
+    use crate::realtime::typing::Pulse;
     let text = RwSignal::new(String::new());
+    let pulse = StoredValue::new(Pulse::default());
+    let tell = move |change: Option<Option<bool>>| {
+        if let (Some(cb), Some(Some(on))) = (on_typing, change) {
+            cb.run(on);
+        }
+    };
     let send = move || {
         let body = text.get_untracked();
         if body.trim().is_empty() {
             return;
         }
+        tell(pulse.try_update_value(Pulse::stop));
         on_send.run(body);
         text.set(String::new());
+    };
+    let input = move |value: String| {
+        let has_text = !value.trim().is_empty();
+        text.set(value);
+        if on_typing.is_none() {
+            return;
+        }
+        let now = browser_now();
+        tell(pulse.try_update_value(|p| p.input(has_text, now)));
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let wait = crate::realtime::typing::PAUSE_MS as u32 + 100;
+            gloo_timers::future::TimeoutFuture::new(wait).await;
+            let now = browser_now();
+            tell(pulse.try_update_value(|p| p.idle(now)));
+        });
     };
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
@@ -230,7 +257,8 @@ pub fn Composer(
                 prop:value=move || text.get()
                 disabled=move || disabled.get()
                 maxlength=switchboard_domain::message::BODY_MAX_CHARS
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| input(event_target_value(&ev))
+                on:blur=move |_| tell(pulse.try_update_value(Pulse::stop))
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
@@ -240,6 +268,29 @@ pub fn Composer(
             ></textarea>
             <button type="submit" class="primary" data-testid="composer-send" disabled=move || disabled.get()>"Send"</button>
         </form>
+    }
+}
+
+/// The browser's clock in milliseconds (0 on the server, where nobody types).
+pub fn browser_now() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// "Ana is typing…" under a conversation, while anyone is (the signal's owner keeps it fresh
+/// with `realtime::typing::keep_fresh`).
+#[component]
+pub fn TypingLine(typing: RwSignal<crate::realtime::typing::Typing>) -> impl IntoView {
+    view! {
+        <p class="typing-line" data-testid="typing" aria-live="polite">
+            {move || typing.with(|t| t.line()).unwrap_or_default()}
+        </p>
     }
 }
 

@@ -56,6 +56,24 @@ test('SMS and WhatsApp from the simulator reach the inbox, and the replies reach
   await expect(phone.locator('[data-testid=sim-message]')).toHaveCount(2);
 });
 
+test('an agent typing shows on the Messenger phone and stops when the reply arrives', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Lena Park');
+  await customerWrites(phone, 'messenger', 'Is the blue one in stock?');
+  await agent.locator('[data-testid=folder-queued]').click();
+  // Messenger webhooks carry only the page-scoped id.
+  await takeFromQueue(agent, '6100000000000001');
+
+  const onPhone = phone.locator('[data-testid=sim-typing]');
+  await expect(onPhone).toHaveText('');
+  // Typing goes out as a Send API sender action to the (simulated) Messenger.
+  await agent.locator('[data-testid=composer-input]').pressSequentially('Let me look', { delay: 30 });
+  await expect(onPhone).toHaveText('Support is typing…');
+  await agent.locator('[data-testid=composer-input]').press('Enter');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Let me look' })).toHaveCount(1);
+  await expect(onPhone).toHaveText('');
+});
+
 test('a reply the provider refuses shows on the message in the inbox with the reason', async ({ server, visitor: phone, agent }) => {
   await signIn(agent, server);
   await openSimulator(phone, server.url, 'Tess');

@@ -274,6 +274,17 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_chat_live_both_ways() {
     assert_in_order_once(&at_visitor, 2, "visitor on node A");
     assert_no_frame_of(&mut visitor_ws, "message", 500).await;
     assert_no_frame_of(&mut agent_ws, "message", 200).await;
+
+    // Typing crosses nodes too, though it is never stored.
+    let typing = |on: bool| json!({"type": "typing", "conversation_id": conv, "typing": on});
+    send_frame(&mut visitor_ws, typing(true)).await;
+    let f = next_of(&mut agent_ws, "typing").await;
+    assert_eq!(f["typist"], json!({"kind": "contact", "name": "Ada"}));
+    assert_eq!(f["typing"], true);
+    send_frame(&mut agent_ws, typing(true)).await;
+    let f = next_of(&mut visitor_ws, "typing").await;
+    assert_eq!(f["typist"]["name"], "Alex Agent");
+    assert_eq!(f["conversation_id"], conv.as_str());
 }
 
 #[tokio::test]

@@ -90,6 +90,8 @@ struct Inner {
     channels: channels::ChannelSet,
     /// Calls providers' APIs.
     http: reqwest::Client,
+    /// Agents' typing as this node last showed it on providers (see `delivery::typing`).
+    typing: Mutex<delivery::typing::Forwarded>,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -146,6 +148,7 @@ impl Engine {
                 states: Default::default(),
                 channels,
                 http,
+                typing: Default::default(),
             }),
         };
         if engine.inner.config.serves {
@@ -214,6 +217,10 @@ impl Engine {
     /// The connected provider accounts.
     pub fn channels(&self) -> &channels::ChannelSet {
         &self.inner.channels
+    }
+
+    pub(crate) fn inner_typing(&self) -> &Mutex<delivery::typing::Forwarded> {
+        &self.inner.typing
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

@@ -63,6 +63,7 @@ fn open(state: InboxState, socket: Socket, id: Uuid, previous: Option<Uuid>) {
         );
     }
     state.thread.set(Thread::new());
+    state.typing.update(|t| t.reset());
     state.has_older.set(false);
     leptos::task::spawn_local(async move {
         match super::open_conversation(id).await {
@@ -125,8 +126,9 @@ fn read_up_to(state: InboxState, id: Uuid, seq: u64) {
 }
 
 pub fn boot(state: InboxState) {
-    let socket: Socket = StoredValue::new_local(None::<LiveSocket>);
+    let socket: Socket = state.socket;
     load_setup(state);
+    crate::realtime::typing::keep_fresh(state.typing);
 
     // Folder or filter changes reload the list.
     Effect::new(move |_| {
@@ -162,6 +164,7 @@ pub fn boot(state: InboxState) {
         socket_url("/ws/agent"),
         state.conn,
         move |live| {
+            state.typing.update(|t| t.reset());
             // After any (re)connect: the view, fresh lists, and the open room resumed.
             live.send(&ClientFrame::View { view: state.view() });
             load_folder(state, socket);
@@ -189,6 +192,15 @@ pub fn boot(state: InboxState) {
                 if state.selected.get_untracked() == Some(message.conversation_id) =>
             {
                 let (seq, id) = (message.seq, message.conversation_id);
+                match message.sender.kind {
+                    switchboard_domain::SenderKind::Visitor => {
+                        state.typing.update(|t| t.clear(None))
+                    }
+                    switchboard_domain::SenderKind::Agent => {
+                        state.typing.update(|t| t.clear(message.sender.id))
+                    }
+                    switchboard_domain::SenderKind::System => {}
+                }
                 state.thread.update(|t| {
                     t.apply(message);
                 });
@@ -210,6 +222,15 @@ pub fn boot(state: InboxState) {
                 state.thread.update(|t| {
                     t.set_delivery(message_id, delivery);
                 });
+            }
+            ServerFrame::Typing {
+                conversation_id,
+                typist,
+                typing,
+            } if state.selected.get_untracked() == Some(conversation_id) => {
+                state
+                    .typing
+                    .update(|t| t.apply(&typist, typing, js_sys::Date::now()));
             }
             ServerFrame::Presence { agent, presence } => state.agents.update(|all| {
                 if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
@@ -325,6 +346,21 @@ fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
             super::send_agent_message(conversation_id, id, body, internal).await
         }
     });
+}
+
+/// The agent started or stopped typing a reply: the contact and the other agents in the room
+/// hear it (never while writing an internal note: the contact must not see that).
+pub fn typing(state: InboxState, conversation_id: Uuid, on: bool) {
+    if on && state.internal.get_untracked() {
+        return;
+    }
+    send_frame(
+        state.socket,
+        ClientFrame::Typing {
+            conversation_id,
+            typing: on,
+        },
+    );
 }
 
 pub fn send(state: InboxState, conversation_id: Uuid, body: String) {

@@ -2,7 +2,7 @@
 //! transfer, invite, close), room details, the thread and the composer.
 
 use super::state::InboxState;
-use crate::components::{format_time, Composer, MessageList, Viewer};
+use crate::components::{format_time, Composer, MessageList, TypingLine, Viewer};
 use leptos::prelude::*;
 use switchboard_domain::ConversationStatus;
 use switchboard_wire::inbox::{ChannelStatus, ReplyWindowState, TemplateInfo};
@@ -59,6 +59,12 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         super::live::send(state, id, body);
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
+    });
+    let on_typing = Callback::new(move |on: bool| {
+        #[cfg(feature = "hydrate")]
+        super::live::typing(state, id, on);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = on;
     });
     let on_retry = Callback::new(move |msg: Uuid| {
         #[cfg(feature = "hydrate")]
@@ -122,6 +128,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             #[cfg(feature = "hydrate")]
             super::live::load_older(state, id);
         })/>
+        <TypingLine typing=state.typing/>
         <ChannelBar id channel/>
         <div class="reply-bar">
             <label class="toggle">
@@ -141,6 +148,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         </div>
         <Composer
             on_send
+            on_typing
             disabled=Signal::derive(move || (closed() || window_closed()) && !state.internal.get())
             placeholder=Signal::derive(move || {
                 if state.internal.get() { "Write a note only agents will see…".to_string() }

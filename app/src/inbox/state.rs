@@ -43,6 +43,11 @@ pub(super) struct InboxState {
     pub auto_away_secs: RwSignal<u32>,
     /// Ticks every second in the browser, for countdowns.
     pub now: RwSignal<i64>,
+    /// Who is typing in the open room.
+    pub typing: RwSignal<crate::realtime::typing::Typing>,
+    /// The agent's socket (see `live`).
+    #[cfg(feature = "hydrate")]
+    pub socket: StoredValue<Option<crate::realtime::client::LiveSocket>, LocalStorage>,
 }
 
 impl InboxState {
@@ -63,6 +68,9 @@ impl InboxState {
             notices: RwSignal::new(Vec::new()),
             auto_away_secs: RwSignal::new(300),
             now: RwSignal::new(0),
+            typing: RwSignal::new(Default::default()),
+            #[cfg(feature = "hydrate")]
+            socket: StoredValue::new_local(None),
         }
     }
 

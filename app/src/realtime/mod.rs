@@ -7,6 +7,7 @@ pub mod socket;
 
 #[cfg(feature = "hydrate")]
 pub mod client;
+pub mod typing;
 
 /// What the connection indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

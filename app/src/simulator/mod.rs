@@ -109,6 +109,9 @@ pub struct SimMessage {
 pub struct SimState {
     pub threads: Vec<(SimChannel, Vec<SimMessage>)>,
     pub failing: Vec<SimChannel>,
+    /// Phones on which the business shows "typing…" now.
+    #[serde(default)]
+    pub typing: Vec<SimChannel>,
 }
 
 impl SimState {

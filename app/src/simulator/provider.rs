@@ -73,6 +73,8 @@ struct Store {
     sent: HashMap<String, (SimChannel, u64)>,
     /// The latest comment the customer wrote per comment channel (what replies answer).
     comments: HashMap<SimChannel, String>,
+    /// Where the business shows "typing…", until when (ms).
+    typing: HashMap<SimChannel, i64>,
 }
 
 /// The simulator of one server.
@@ -107,7 +109,23 @@ impl Simulator {
                 .filter_map(|c| s.threads.get(c).map(|m| (*c, m.clone())))
                 .collect(),
             failing: s.failing.clone(),
+            typing: {
+                let now = now_ms();
+                SimChannel::ALL
+                    .into_iter()
+                    .filter(|c| s.typing.get(c).is_some_and(|until| *until > now))
+                    .collect()
+            },
         }
+    }
+
+    /// The business shows typing (for `for_ms`), or stops.
+    fn set_typing(&self, c: SimChannel, for_ms: Option<i64>) {
+        let mut s = self.store();
+        match for_ms {
+            Some(ms) => s.typing.insert(c.phone(), now_ms() + ms),
+            None => s.typing.remove(&c.phone()),
+        };
     }
 
     pub fn set_failing(&self, c: SimChannel, on: bool) {
@@ -128,6 +146,10 @@ impl Simulator {
         let mut s = self.store();
         s.n += 1;
         let n = s.n;
+        if !from_customer {
+            // A message ends the business's typing.
+            s.typing.remove(&c.phone());
+        }
         s.threads.entry(c.phone()).or_default().push(SimMessage {
             n,
             from_customer,
@@ -532,7 +554,22 @@ impl Simulator {
                     ok_json(whatsapp::fake::send_success_json(&to, &wamid))
                 }
                 (Method::POST, [_node, "messages"]) => {
-                    if json.get("sender_action").is_some() {
+                    if let Some(action) = json["sender_action"].as_str() {
+                        let on = match action {
+                            "typing_on" => Some(Some(20_000)),
+                            "typing_off" => Some(None),
+                            _ => None,
+                        };
+                        if let Some(on) = on {
+                            let c = if json["recipient"]["id"].as_str()
+                                == Some(customer_address(SimChannel::InstagramDm))
+                            {
+                                SimChannel::InstagramDm
+                            } else {
+                                SimChannel::Messenger
+                            };
+                            self.set_typing(c, on);
+                        }
                         return ok_json(
                             json!({"recipient_id": json["recipient"]["id"]}).to_string(),
                         );
@@ -655,7 +692,12 @@ impl Simulator {
                         &text,
                     ))
                 }
-                "sendChatAction" => ok_json(json!({"ok": true, "result": true}).to_string()),
+                "sendChatAction" => {
+                    if json["action"].as_str() == Some("typing") {
+                        self.set_typing(SimChannel::Telegram, Some(5_000));
+                    }
+                    ok_json(json!({"ok": true, "result": true}).to_string())
+                }
                 "getMe" => ok_json(json!({"ok": true, "result": {"id": 7000000000i64, "is_bot": true, "first_name": "Switchboard demo", "username": "switchboard_demo_bot"}}).to_string()),
                 _ => (
                     StatusCode::NOT_FOUND,

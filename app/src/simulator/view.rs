@@ -68,6 +68,13 @@ pub fn SimulatorPage() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let typing = move || {
+        state.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.as_ref().ok())
+                .is_some_and(|s| s.typing.contains(&channel.get().phone()))
+        })
+    };
     let failing = move || {
         state.with(|s| {
             s.as_ref()
@@ -130,6 +137,7 @@ pub fn SimulatorPage() -> impl IntoView {
                                     }
                                 />
                             </div>
+                            <p class="typing-line" data-testid="sim-typing">{move || typing().then_some("Support is typing…")}</p>
                             <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
                                 <input
                                     data-testid="sim-input"

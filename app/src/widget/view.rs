@@ -1,7 +1,8 @@
 //! The widget page shown inside the site's iframe.
 
 use super::VisitorChat;
-use crate::components::{Composer, ConnectionBadge, MessageList, Viewer};
+use crate::components::{Composer, ConnectionBadge, MessageList, TypingLine, Viewer};
+use crate::realtime::typing::Typing;
 use crate::realtime::ConnState;
 use leptos::prelude::*;
 use switchboard_domain::{ConversationStatus, Thread};
@@ -41,6 +42,7 @@ pub fn WidgetPage() -> impl IntoView {
     let conn = RwSignal::new(ConnState::Connecting);
     let bot = RwSignal::new(None::<switchboard_domain::BotSettings>);
     let queue = RwSignal::new(None::<super::QueueInfo>);
+    let typing = RwSignal::new(Typing::default());
 
     let adopt = move |chat: VisitorChat| {
         #[cfg(feature = "hydrate")]
@@ -70,12 +72,14 @@ pub fn WidgetPage() -> impl IntoView {
         phase,
         session,
         (status, status_revision),
-        thread,
+        (thread, typing),
         conn,
         bot,
         adopt,
         link,
     );
+    #[cfg(feature = "hydrate")]
+    crate::realtime::typing::keep_fresh(typing);
     #[cfg(feature = "hydrate")]
     hydrate_only::poll_queue(session, status, queue);
 
@@ -84,6 +88,12 @@ pub fn WidgetPage() -> impl IntoView {
         hydrate_only::send(session, thread, link, body);
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
+    });
+    let on_typing = Callback::new(move |on: bool| {
+        #[cfg(feature = "hydrate")]
+        hydrate_only::typing(session, link, on);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = on;
     });
     let on_retry = Callback::new(move |id: Uuid| {
         #[cfg(feature = "hydrate")]
@@ -144,8 +154,10 @@ pub fn WidgetPage() -> impl IntoView {
                             #[cfg(feature = "hydrate")]
                             hydrate_only::load_older(session, thread, has_older);
                         })/>
+                        <TypingLine typing/>
                         <Composer
                             on_send
+                            on_typing
                             placeholder=Signal::derive(move || {
                                 session.with(|s| s.as_ref().map(|s| format!("Message as {}…", s.contact_name)).unwrap_or_default())
                             })
@@ -355,7 +367,7 @@ mod hydrate_only {
         phase: RwSignal<Phase>,
         session: RwSignal<Option<ChatSession>>,
         (status, status_revision): (RwSignal<ConversationStatus>, StoredValue<u64>),
-        thread: RwSignal<Thread>,
+        (thread, typing): (RwSignal<Thread>, RwSignal<Typing>),
         conn: RwSignal<ConnState>,
         bot: RwSignal<Option<switchboard_domain::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
@@ -406,6 +418,7 @@ mod hydrate_only {
                 conn,
                 move |live| {
                     link.with_value(|l| l.synced.set(false));
+                    typing.update(Typing::reset);
                     let after_seq = thread.with_untracked(|t| t.watermark());
                     live.send(&ClientFrame::Subscribe {
                         conversation_id,
@@ -419,6 +432,9 @@ mod hydrate_only {
                         if let Some(id) = message.client_msg_id {
                             link.with_value(|l| l.answer(id, || Ok(message.clone())));
                         }
+                        if message.sender.kind == switchboard_domain::SenderKind::Agent {
+                            typing.update(|t| t.clear(message.sender.id));
+                        }
                         thread.update(|t| {
                             t.apply(message);
                         });
@@ -428,6 +444,13 @@ mod hydrate_only {
                         ..
                     } if id == conversation_id => {
                         link.with_value(|l| l.synced.set(true));
+                    }
+                    ServerFrame::Typing {
+                        conversation_id: id,
+                        typist,
+                        typing: on,
+                    } if id == conversation_id => {
+                        typing.update(|t| t.apply(&typist, on, js_sys::Date::now()));
                     }
                     ServerFrame::SendFailed {
                         client_msg_id,
@@ -526,6 +549,28 @@ mod hydrate_only {
                     link.forget(id);
                 }
                 super::super::send_visitor_message(s.token, s.conversation_id, id, body).await
+            }
+        });
+    }
+
+    /// The visitor started or stopped typing: the agents hear it over the socket (a hint, so
+    /// nothing is sent while the socket is down).
+    pub fn typing(
+        session: RwSignal<Option<ChatSession>>,
+        link: StoredValue<Link, LocalStorage>,
+        on: bool,
+    ) {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
+        link.with_value(|l| {
+            if l.synced.get() {
+                if let Some(socket) = l.socket.borrow().as_ref() {
+                    socket.send(&ClientFrame::Typing {
+                        conversation_id: s.conversation_id,
+                        typing: on,
+                    });
+                }
             }
         });
     }

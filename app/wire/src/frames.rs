@@ -33,7 +33,41 @@ pub enum ClientFrame {
         client_msg_id: Uuid,
         body: String,
     },
+    /// Someone is typing in a conversation this socket follows (`typing: false` when they
+    /// stop). Never stored; forwarded to the conversation's other parties only. Clients send it
+    /// at most every [`TYPING_REFRESH_SECS`] while typing, and `false` on send, blur or pause.
+    Typing {
+        conversation_id: Uuid,
+        typing: bool,
+    },
     Ping,
+}
+
+/// While someone keeps typing, their client repeats `typing` this often.
+pub const TYPING_REFRESH_SECS: u64 = 3;
+/// A typing indicator not refreshed within this is cleared by the receiver (a lost `false`).
+pub const TYPING_TTL_SECS: u64 = 7;
+
+/// Who is typing, as the other parties see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Typist {
+    /// The contact (their name as the conversation knows it).
+    Contact {
+        name: String,
+    },
+    Agent {
+        id: Uuid,
+        name: String,
+    },
+}
+
+impl Typist {
+    pub fn name(&self) -> &str {
+        match self {
+            Typist::Contact { name } | Typist::Agent { name, .. } => name,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +132,12 @@ pub enum ServerFrame {
         conversation_id: Uuid,
         text: String,
     },
+    /// Someone else in the conversation started or stopped typing (never stored).
+    Typing {
+        conversation_id: Uuid,
+        typist: Typist,
+        typing: bool,
+    },
     /// The server may have missed live updates for this socket: reload lists (subscriptions
     /// are replayed).
     Resync,
@@ -141,6 +181,29 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&ServerFrame::Pong).unwrap(),
             r#"{"type":"pong"}"#
+        );
+        let t: ClientFrame = serde_json::from_str(
+            r#"{"type":"typing","conversation_id":"00000000-0000-0000-0000-000000000001","typing":true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t,
+            ClientFrame::Typing {
+                conversation_id: Uuid::from_u128(1),
+                typing: true
+            }
+        );
+        let shown = ServerFrame::Typing {
+            conversation_id: Uuid::from_u128(1),
+            typist: Typist::Agent {
+                id: Uuid::from_u128(2),
+                name: "Ana".into(),
+            },
+            typing: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&shown).unwrap(),
+            r#"{"type":"typing","conversation_id":"00000000-0000-0000-0000-000000000001","typist":{"kind":"agent","id":"00000000-0000-0000-0000-000000000002","name":"Ana"},"typing":false}"#
         );
     }
 }

@@ -341,6 +341,16 @@ pub async fn next_message(ws: &mut Socket) -> Value {
     }
 }
 
+/// The next frame of type `kind`, skipping others.
+pub async fn next_of(ws: &mut Socket, kind: &str) -> Value {
+    loop {
+        let f = next_frame(ws).await;
+        if f["type"] == kind {
+            return f;
+        }
+    }
+}
+
 /// Asserts nothing of type `kind` arrives within `ms`.
 pub async fn assert_no_frame_of(ws: &mut Socket, kind: &str, ms: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);

@@ -89,6 +89,10 @@ impl Bus {
         }
     }
 
+    pub fn kind(&self) -> BusKind {
+        self.kind
+    }
+
     pub fn signals(&self) -> &Signals {
         &self.signals
     }
@@ -144,7 +148,10 @@ impl Bus {
         use sea_orm::sqlx::postgres::PgListener;
         let mut listener = loop {
             match PgListener::connect_with(&pool).await {
-                Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(mut l) => match l
+                    .listen_all([CHANNEL, crate::delivery::typing::TYPING_CHANNEL])
+                    .await
+                {
                     Ok(()) => break l,
                     Err(e) => tracing::warn!(error = %e, "bus: LISTEN failed"),
                 },
@@ -171,6 +178,12 @@ impl Bus {
                         hub.resync_all();
                         self.signals
                             .wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]);
+                    }
+                    if n.channel() == crate::delivery::typing::TYPING_CHANNEL {
+                        if let Ok(note) = serde_json::from_str(n.payload()) {
+                            hub.typing(&note);
+                        }
+                        continue;
                     }
                     match serde_json::from_str::<Vec<Note>>(n.payload()) {
                         Ok(notes) => self.signals.wake(&notes),

@@ -265,6 +265,38 @@ impl Hub {
         });
     }
 
+    /// Someone typing, to the other parties streaming the conversation: agents hear the
+    /// contact and each other, the contact hears agents; nobody hears themselves.
+    pub fn typing(&self, note: &super::typing::TypingNote) {
+        use switchboard_wire::frames::{ServerFrame, Typist};
+        let typist = match note.t {
+            Typist::Contact { .. } => None,
+            Typist::Agent { id, .. } => Some(id),
+        };
+        let mut frame: Option<Arc<str>> = None;
+        self.with(|r| {
+            for id in r.streams.get(&note.c).into_iter().flatten() {
+                let hears = match r.sockets.get(id).map(|e| e.listener) {
+                    Some(Listener::Agent { agent }) => typist != Some(agent),
+                    Some(Listener::Visitor { .. }) => typist.is_some(),
+                    None => false,
+                };
+                if hears {
+                    let frame = frame
+                        .get_or_insert_with(|| {
+                            super::dispatcher::frame(&ServerFrame::Typing {
+                                conversation_id: note.c,
+                                typist: note.t.clone(),
+                                typing: note.on,
+                            })
+                        })
+                        .clone();
+                    r.push(*id, Push::Frame(frame));
+                }
+            }
+        });
+    }
+
     pub fn to_contact(&self, contact: Uuid, frame: &Arc<str>) {
         self.with(|r| {
             for id in r.contacts.get(&contact).into_iter().flatten() {
@@ -343,6 +375,63 @@ mod tests {
         assert!(next(&visitor).is_none(), "the note stays with agents");
         assert!(matches!(next(&agent), Some(Push::Message { seq: 1, .. })));
         assert!(matches!(next(&agent), Some(Push::Message { seq: 2, .. })));
+    }
+
+    #[test]
+    fn typing_reaches_the_other_parties_streaming_the_conversation_only() {
+        use crate::delivery::typing::TypingNote;
+        use switchboard_wire::frames::Typist;
+        let hub = Hub::default();
+        let conv = Uuid::from_u128(5);
+        let (ana, bo) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let visitor = hub.join(Listener::Visitor {
+            contact: Uuid::from_u128(7),
+        });
+        let ana_tab = hub.join(Listener::Agent { agent: ana });
+        let ana_other_tab = hub.join(Listener::Agent { agent: ana });
+        let bo_tab = hub.join(Listener::Agent { agent: bo });
+        let elsewhere = hub.join(Listener::Agent {
+            agent: Uuid::from_u128(3),
+        });
+        for s in [&visitor, &ana_tab, &ana_other_tab, &bo_tab] {
+            hub.subscribe(s.id, conv);
+        }
+        hub.subscribe(elsewhere.id, Uuid::from_u128(6));
+        let text = |p: Option<Push>| match p {
+            Some(Push::Frame(f)) => f.to_string(),
+            other => panic!("expected a frame, got {other:?}"),
+        };
+
+        hub.typing(&TypingNote {
+            c: conv,
+            t: Typist::Agent {
+                id: ana,
+                name: "Ana".into(),
+            },
+            on: true,
+        });
+        assert!(text(next(&visitor)).contains(r#""name":"Ana""#));
+        assert!(text(next(&bo_tab)).contains(r#""typing":true"#));
+        assert!(next(&ana_tab).is_none(), "nobody hears themselves");
+        assert!(next(&ana_other_tab).is_none(), "not even in another tab");
+        assert!(
+            next(&elsewhere).is_none(),
+            "only the conversation's streams"
+        );
+
+        hub.typing(&TypingNote {
+            c: conv,
+            t: Typist::Contact { name: "Vi".into() },
+            on: false,
+        });
+        assert!(
+            next(&visitor).is_none(),
+            "the contact does not hear themselves"
+        );
+        assert!(text(next(&ana_tab)).contains(r#""kind":"contact""#));
+        assert!(text(next(&ana_other_tab)).contains(r#""typing":false"#));
+        assert!(text(next(&bo_tab)).contains(r#""name":"Vi""#));
+        assert!(next(&elsewhere).is_none());
     }
 
     #[test]

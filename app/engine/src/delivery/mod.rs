@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod hub;
 pub mod session;
+pub mod typing;
 pub mod views;
 
 pub use hub::{Hub, Listener, Push};

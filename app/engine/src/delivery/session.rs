@@ -13,11 +13,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_domain::thread::{Delivery, DeliveryCursor};
-use switchboard_wire::frames::{ClientFrame, Role, ServerFrame, HEARTBEAT_SECS};
+use switchboard_wire::frames::{ClientFrame, Role, ServerFrame, Typist, HEARTBEAT_SECS};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// A socket's repeated `typing: true` for one conversation is passed on at most this often.
+const TYPING_MIN_GAP: Duration = Duration::from_secs(2);
 /// Conversations one socket may stream at once.
 pub const MAX_SUBSCRIPTIONS: usize = 50;
 /// Messages one subscribe may replay; a client further behind reloads the conversation's
@@ -70,8 +72,11 @@ struct Session<W> {
     sink: W,
     socket: SocketId,
     cursors: HashMap<Uuid, DeliveryCursor>,
-    /// A visitor's name as their messages carry it (looked up at the first send).
+    /// This peer's name as others see it: a visitor's as their messages carry it, an agent's
+    /// as their typing shows it (looked up at first need).
     sender_name: Option<String>,
+    /// Typing this socket last forwarded, per conversation: on or off, and when.
+    typing: HashMap<Uuid, (bool, Instant)>,
     /// Frames fed to the sink and not flushed yet.
     unflushed: bool,
 }
@@ -217,6 +222,7 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 after_seq,
             }) => self.subscribe(conversation_id, after_seq).await,
             Ok(ClientFrame::Unsubscribe { conversation_id }) => {
+                self.stop_typing(conversation_id).await;
                 self.engine.hub().unsubscribe(self.socket, conversation_id);
                 self.cursors.remove(&conversation_id);
                 Ok(())
@@ -232,12 +238,70 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 client_msg_id,
                 body,
             }) => Box::pin(self.visitor_send(conversation_id, client_msg_id, body)).await,
+            Ok(ClientFrame::Typing {
+                conversation_id,
+                typing,
+            }) => Box::pin(self.typing(conversation_id, typing)).await,
             Ok(ClientFrame::Ping) => self.send(&ServerFrame::Pong).await,
             Err(_) => {
                 self.send(&error_frame("bad_frame", "That frame could not be read."))
                     .await
             }
         }
+    }
+
+    /// This peer's name as the other parties see it.
+    async fn own_name(&mut self) -> crate::Result<String> {
+        if let Some(name) = &self.sender_name {
+            return Ok(name.clone());
+        }
+        let name = match self.peer {
+            Peer::Visitor { contact_id } => self.engine.contact_name(contact_id).await?,
+            Peer::Agent { id } => self.engine.active_agent(id).await?.name,
+        };
+        self.sender_name = Some(name.clone());
+        Ok(name)
+    }
+
+    /// Typing in a conversation this socket streams (subscribing checked that it may): passed
+    /// on to the other parties, a start at most every [`TYPING_MIN_GAP`], a stop only after a
+    /// start.
+    async fn typing(&mut self, conversation_id: Uuid, on: bool) -> Result<(), End> {
+        if !self.cursors.contains_key(&conversation_id) {
+            let text = "Subscribe to the conversation before saying you are typing.";
+            return self.send(&error_frame("not_subscribed", text)).await;
+        }
+        let now = Instant::now();
+        let pass = match (on, self.typing.get(&conversation_id)) {
+            (true, Some((true, at))) => now.duration_since(*at) >= TYPING_MIN_GAP,
+            (true, _) => true,
+            (false, last) => matches!(last, Some((true, _))),
+        };
+        if !pass {
+            return Ok(());
+        }
+        self.typing.insert(conversation_id, (on, now));
+        let name = match self.own_name().await {
+            Ok(name) => name,
+            Err(e) => return Err(End::Failed(e)),
+        };
+        let typist = match self.peer {
+            Peer::Visitor { .. } => Typist::Contact { name },
+            Peer::Agent { id } => Typist::Agent { id, name },
+        };
+        if let Err(e) = self.engine.typing(conversation_id, typist, on).await {
+            // Nothing is lost: typing is a hint. Say so in the log only.
+            tracing::debug!(error = %e, conversation = %conversation_id, "typing not passed on");
+        }
+        Ok(())
+    }
+
+    /// Clears this socket's typing in a conversation it leaves (or as it closes).
+    async fn stop_typing(&mut self, conversation_id: Uuid) {
+        if matches!(self.typing.get(&conversation_id), Some((true, _))) {
+            let _ = Box::pin(self.typing(conversation_id, false)).await;
+        }
+        self.typing.remove(&conversation_id);
     }
 
     /// A visitor's message over the socket: the same command as `visitor/send`.
@@ -266,15 +330,13 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
             Ok(b) => b,
             Err(e) => return self.send(&failed(&e.into())).await,
         };
-        if self.sender_name.is_none() {
-            match self.engine.contact_name(contact_id).await {
-                Ok(name) => self.sender_name = Some(name),
-                Err(e) => return self.send(&failed(&e)).await,
-            }
-        }
+        let name = match self.own_name().await {
+            Ok(name) => name,
+            Err(e) => return self.send(&failed(&e)).await,
+        };
         let contact = ContactRef {
             id: contact_id,
-            name: self.sender_name.clone().unwrap_or_default(),
+            name,
         };
         match self
             .engine
@@ -359,6 +421,7 @@ pub async fn run<W, R>(
         socket: membership.id,
         cursors: HashMap::new(),
         sender_name: None,
+        typing: HashMap::new(),
         unflushed: false,
     };
     // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
@@ -434,6 +497,11 @@ pub async fn run<W, R>(
         let _ = session.flush().await;
     }
     drop(membership);
+    // Whoever was typing here has stopped.
+    let typing: Vec<Uuid> = session.typing.keys().copied().collect();
+    for conversation_id in typing {
+        session.stop_typing(conversation_id).await;
+    }
     if let Peer::Agent { id } = peer {
         if let Err(e) = Box::pin(engine.agent_disconnected(id)).await {
             tracing::warn!(error = %e, agent = %id, "recording the disconnection failed");
