@@ -52,9 +52,11 @@ pub fn MessageList(
     #[prop(into)] on_retry: Callback<uuid::Uuid>,
     #[prop(optional, into)] has_older: Signal<bool>,
     #[prop(optional)] on_older: Option<Callback<()>>,
-    /// Offers "Delete comment" on the contact's comments (agents on comment conversations).
+    /// Offers "Delete comment" on the contact's comments, while `comments` says the
+    /// conversation is about a post (agents only).
     #[prop(optional)]
     on_remove: Option<Callback<uuid::Uuid>>,
+    #[prop(optional, into)] comments: Signal<bool>,
 ) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Div>::new();
     // Keep the newest message in view when one arrives; when older ones are added above,
@@ -109,10 +111,16 @@ pub fn MessageList(
                             <p class="body">{m.body.clone()}</p>
                             <span class="time">{format_time(m.created_at)}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
-                            {(viewer == Viewer::Agent && m.sender.kind == SenderKind::Visitor && m.channel.has_comments())
-                                .then_some(on_remove)
-                                .flatten()
-                                .map(|remove| comment_actions(thread, m.seq, m.id, remove))}
+                            {
+                                let (seq, id) = (m.seq, m.id);
+                                let contact_wrote = viewer == Viewer::Agent
+                                    && m.sender.kind == SenderKind::Visitor
+                                    && m.channel.has_comments();
+                                move || (contact_wrote && comments.get())
+                                    .then_some(on_remove)
+                                    .flatten()
+                                    .map(|remove| comment_actions(thread, seq, id, remove))
+                            }
                         </div>
                     }
                 }

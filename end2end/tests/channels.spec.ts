@@ -137,6 +137,44 @@ test('a Facebook post comment is answered by private reply, then publicly, from 
   await expect(agent.locator('[data-testid=reply-as]')).toHaveCount(0);
 });
 
+test('comments on two posts: the inbox filters by post, and an Instagram comment is answered by private reply and deleted', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Priya K');
+  await customerWrites(phone, 'page_comment', 'Do you ship to Spain?');
+  await customerWrites(phone, 'instagram_comment', 'Which sizes do you have?');
+
+  await agent.locator('[data-testid=folder-queued]').click();
+  const rows = agent.locator('[data-testid=conversation-row]');
+  await expect(rows).toHaveCount(2);
+  // One option per post; choosing the Instagram post leaves its conversation only.
+  const byPost = agent.locator('[data-testid=filter-post]');
+  await expect(byPost.locator('option')).toHaveCount(3);
+  const instagramPost = await byPost.locator('option', { hasText: 'Instagram post' }).getAttribute('value');
+  await byPost.selectOption(instagramPost!);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Which sizes do you have?');
+  await byPost.selectOption('');
+  await expect(rows).toHaveCount(2);
+  await byPost.selectOption(instagramPost!);
+  await expect(rows).toHaveCount(1);
+
+  await takeFromQueue(agent, 'priya_k');
+  await expect(agent.locator('[data-testid=room-post]')).toContainText('Instagram post');
+  await expect(agent.locator('[data-testid=reply-as]')).toBeVisible();
+  await agent.locator('[data-testid=reply-private]').check();
+  await send(agent, 'I sent you our size chart.');
+  const priv = agentMessage(agent, 'I sent you our size chart.');
+  await expect(priv.locator('[data-testid=reply-kind]')).toHaveText('Private reply');
+  await expect(priv.locator('[data-testid=delivery]')).toHaveAttribute('data-status', 'sent');
+  await phone.locator('[data-testid=sim-channel-instagram_comment]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: '(private reply) I sent you our size chart.' })).toHaveCount(1);
+
+  const comment = agent.locator('[data-testid=message]').filter({ hasText: 'Which sizes do you have?' });
+  await comment.locator('[data-testid=delete-comment]').click();
+  await expect(comment.locator('[data-testid=removed]')).toHaveText('Deleted from the post');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'the Page deleted your comment' })).toHaveCount(1);
+});
+
 test('outside the WhatsApp reply window the composer says why and an approved template goes out instead', async ({ server, visitor: phone, agent }) => {
   await signIn(agent, server);
   await openSimulator(phone, server.url, 'Grace Hopper');

@@ -663,6 +663,110 @@ async fn an_instagram_comment_is_its_own_conversation_and_the_reply_goes_under_t
 }
 
 #[tokio::test]
+async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_from_the_inbox() {
+    for (backend, url) in databases().await {
+        let fake = fake_graph().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let (media_a, media_b) = ("17890000000000101", "17890000000000102");
+        let (c_a, c_b) = ("17900000000000101", "17900000000000102");
+
+        // Two people comment on two of our posts: a conversation each, about its post.
+        for (comment, from, user, text, media) in [
+            (c_a, "5310000000000011", "ana.p", "Which sizes?", media_a),
+            (c_b, "5310000000000012", "bo.r", "Is it vegan?", media_b),
+        ] {
+            let hook = ig_comments_hook(vec![instagram::fake::comment_change(
+                comment, from, user, text, media, None,
+            )]);
+            assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        }
+        let rows = rows_until(&admin, &server, "instagram", 2).await;
+        let conv_of = |text: &str| {
+            rows.iter()
+                .map(|r| &r["summary"])
+                .find(|s| s["preview"] == text)
+                .unwrap_or_else(|| panic!("no row for {text}: {rows:#?}"))
+                .clone()
+        };
+        let (row_a, row_b) = (conv_of("Which sizes?"), conv_of("Is it vegan?"));
+        assert!(
+            row_a["post"].is_string() && row_b["post"].is_string(),
+            "{backend}: {row_a}"
+        );
+        assert_ne!(row_a["post"], row_b["post"], "{backend}");
+
+        // The inbox knows both posts, newest comment first, with their conversation counts.
+        let setup: Value = call_ok(&admin.http, &server, "inbox/setup", json!({})).await;
+        let posts = setup["posts"].as_array().unwrap();
+        assert_eq!(posts.len(), 2, "{backend}: {setup}");
+        assert_eq!(posts[0]["external_id"], media_b, "{backend}");
+        assert_eq!(posts[0]["id"], row_b["post"]);
+        assert_eq!(posts[0]["channel"], "instagram");
+        assert_eq!(posts[0]["conversations"], 1);
+        assert_eq!(
+            posts[0]["url"],
+            Value::Null,
+            "no public link from a media id"
+        );
+        assert_eq!(posts[1]["external_id"], media_a);
+
+        // Filtered by post, a folder lists that post's conversations only.
+        let mut filter = list_filter();
+        filter["post"] = row_a["post"].clone();
+        let listed: Vec<Value> = call_ok(
+            &admin.http,
+            &server,
+            "inbox/list",
+            json!({"folder": "queued", "filter": filter}),
+        )
+        .await;
+        let ids: Vec<&Value> = listed.iter().map(|r| &r["summary"]["id"]).collect();
+        assert_eq!(ids, vec![&row_a["id"]], "{backend}");
+
+        // A private reply to the comment goes to its author through the linked Page.
+        let conv = row_a["id"].as_str().unwrap().to_string();
+        let sent: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/answer-comment",
+            json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "Sent you the size chart.", "private": true}),
+        )
+        .await;
+        assert_eq!(sent["reply_to"]["private"], true, "{backend}: {sent}");
+        let calls = fake.wait_calls(1, 10).await;
+        assert_send_api(
+            &calls[0],
+            PAGE_ID,
+            json!({"recipient": {"comment_id": c_a}, "message": {"text": "Sent you the size chart."}}),
+        );
+
+        // And the comment can be deleted from the post.
+        let comment = messages(&admin, &server, &conv)
+            .await
+            .into_iter()
+            .find(|m| m["body"] == "Which sizes?")
+            .unwrap();
+        let _: Value = call_ok(
+            &admin.http,
+            &server,
+            "inbox/delete-comment",
+            json!({"conversation_id": conv, "message_id": comment["id"]}),
+        )
+        .await;
+        messages_until(&admin, &server, &conv, "comment removed", |m| {
+            m.iter()
+                .any(|x| x["id"] == comment["id"] && x["removed"] == true)
+        })
+        .await;
+        let calls = fake.wait_calls(2, 10).await;
+        assert_eq!(calls[1].method, "DELETE", "{backend}: {calls:#?}");
+        assert_eq!(split(&calls[1].path).0, format!("/v25.0/{c_a}"));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn messenger_echoes_of_our_own_sends_never_become_messages() {
     for (backend, url) in databases().await {
         let fake = fake_graph().await;

@@ -49,6 +49,9 @@ pub struct Filter {
     pub scope: Scope,
     pub unread_only: bool,
     pub channel: Option<Channel>,
+    /// Comment conversations about one post only.
+    #[serde(default)]
+    pub post: Option<Uuid>,
 }
 
 impl Default for Filter {
@@ -58,6 +61,7 @@ impl Default for Filter {
             scope: Scope::Mine,
             unread_only: false,
             channel: None,
+            post: None,
         }
     }
 }
@@ -99,7 +103,10 @@ impl InboxView {
             Scope::Mine => p.involves(me),
             Scope::Operator(other) => p.involves(other),
         };
-        in_folder && in_scope && self.filter.channel.is_none_or(|c| c == p.channel)
+        in_folder
+            && in_scope
+            && self.filter.channel.is_none_or(|c| c == p.channel)
+            && self.filter.post.is_none_or(|post| p.post == Some(post))
     }
 }
 
@@ -118,6 +125,7 @@ mod tests {
             status,
             lead,
             channel: Channel::Web,
+            post: None,
             contact_id: Uuid::nil(),
             involved: involved.iter().map(|n| Uuid::from_u128(*n)).collect(),
             passed_by: passed.iter().map(|n| Uuid::from_u128(*n)).collect(),
@@ -131,8 +139,25 @@ mod tests {
                 scope,
                 unread_only: false,
                 channel: None,
+                post: None,
             },
         }
+    }
+
+    #[test]
+    fn a_post_filter_shows_the_comments_on_that_post_only() {
+        let post = Uuid::from_u128(9);
+        let mut v = view(Folder::Queued, Scope::All);
+        v.filter.post = Some(post);
+        let mut on_post = placed(Queued, false, &[], &[]);
+        on_post.post = Some(post);
+        let mut other_post = on_post.clone();
+        other_post.post = Some(Uuid::from_u128(10));
+        assert!(v.shows(Uuid::nil(), &on_post));
+        assert!(!v.shows(Uuid::nil(), &other_post));
+        assert!(!v.shows(Uuid::nil(), &placed(Queued, false, &[], &[])));
+        v.filter.post = None;
+        assert!(v.shows(Uuid::nil(), &other_post), "no filter shows all");
     }
 
     #[test]

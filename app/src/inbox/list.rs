@@ -108,6 +108,10 @@ pub(super) fn Filters(is_admin: bool) -> impl IntoView {
                 .unwrap_or(Scope::All);
         });
     };
+    let post_change = move |ev| {
+        let v = event_target_value(&ev);
+        state.filter.update(|f| f.post = Uuid::parse_str(&v).ok());
+    };
     let channel_change = move |ev| {
         let v = event_target_value(&ev);
         state.filter.update(|f| f.channel = Channel::parse(&v));
@@ -134,6 +138,19 @@ pub(super) fn Filters(is_admin: bool) -> impl IntoView {
                 <option value="">"All channels"</option>
                 {Channel::ALL.map(|c| view! { <option value=c.as_str()>{c.label()}</option> })}
             </select>
+            <Show when=move || state.posts.with(|p| !p.is_empty()) || state.filter.with(|f| f.post.is_some())>
+                <select data-testid="filter-post" on:change=post_change title="Comments on one post">
+                    <option value="">"All posts"</option>
+                    {move || {
+                        let chosen = state.filter.with(|f| f.post);
+                        state.posts.get().into_iter().map(|p| {
+                            let n = p.conversations;
+                            let label = format!("{} ({n})", p.label());
+                            view! { <option value=p.id.to_string() selected=chosen == Some(p.id)>{label}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </Show>
         </div>
     }
 }

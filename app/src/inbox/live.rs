@@ -37,7 +37,16 @@ fn load_folder(state: InboxState, socket: Socket) {
     state.rows.update(|r| generation = r.begin_listing());
     leptos::task::spawn_local(async move {
         match super::list_conversations(view.folder, view.filter).await {
-            Ok(rows) if state.view() == view => state.finish_listing(generation, rows),
+            Ok(rows) if state.view() == view => {
+                let unknown_post = rows
+                    .iter()
+                    .filter_map(|r| r.summary.post)
+                    .any(|id| !state.posts.with_untracked(|p| p.iter().any(|p| p.id == id)));
+                state.finish_listing(generation, rows);
+                if unknown_post {
+                    load_setup(state);
+                }
+            }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
         }
@@ -48,6 +57,7 @@ fn load_setup(state: InboxState) {
     leptos::task::spawn_local(async move {
         if let Ok(setup) = super::inbox_setup().await {
             state.agents.set(setup.agents);
+            state.posts.set(setup.posts);
             state.auto_away_secs.set(setup.auto_away_secs);
         }
     });
@@ -179,6 +189,15 @@ pub fn boot(state: InboxState) {
         },
         move |frame| match frame {
             ServerFrame::Conversation { summary } => {
+                // A comment on a post the filter does not list yet.
+                if let Some(post) = summary.post {
+                    if !state
+                        .posts
+                        .with_untracked(|p| p.iter().any(|p| p.id == post))
+                    {
+                        load_setup(state);
+                    }
+                }
                 state.apply(RowUpdate::Summary(Box::new(summary)));
             }
             ServerFrame::Activity { activity } => {
@@ -335,7 +354,7 @@ fn deliver(state: InboxState, conversation_id: Uuid, id: Uuid, body: String) {
     let internal = state.internal.get_untracked();
     let comments = state
         .summary_of(conversation_id)
-        .is_some_and(|s| s.active_channel == switchboard_domain::Channel::PageComment);
+        .is_some_and(|s| s.is_comment_thread());
     // On a comment conversation a reply answers the latest comment, publicly or privately.
     let answer = comments && !internal;
     let private = answer && state.private_reply.get_untracked();

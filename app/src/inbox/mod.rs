@@ -62,6 +62,7 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 statuses,
                 lead,
                 channel: filter.channel,
+                post: filter.post,
                 involving: who,
                 not_passed_by: (folder == Folder::Queued).then_some(agent.id),
                 limit: LIST_LIMIT,
@@ -209,6 +210,7 @@ pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
                 agents,
                 auto_away_secs: settings.auto_away_secs,
                 mode: settings.mode,
+                posts: state.engine.posts().await?,
             })
         }
         .await,

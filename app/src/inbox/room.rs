@@ -19,11 +19,11 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     };
     let status = move || summary.with(|s| s.as_ref().map(|s| s.status));
     let closed = move || status() == Some(ConversationStatus::Closed);
-    let comments = move || {
-        summary.with(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.active_channel == switchboard_domain::Channel::PageComment)
-        })
+    let comments = move || summary.with(|s| s.as_ref().is_some_and(|s| s.is_comment_thread()));
+    // The post a comment conversation is about, as the filter names it.
+    let post = move || {
+        let id = summary.with(|s| s.as_ref().and_then(|s| s.post))?;
+        state.posts.with(|p| p.iter().find(|p| p.id == id).cloned())
     };
     let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
     let open = move || status() == Some(ConversationStatus::Open);
@@ -96,6 +96,15 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                         parts.join(" · ")
                     })}
                 </span>
+                {move || post().map(|p| view! {
+                    <span class="muted post-ref" data-testid="room-post">
+                        " · On "
+                        {match p.url.clone() {
+                            Some(url) => view! { <a href=url target="_blank" rel="noopener noreferrer">{p.label()}</a> }.into_any(),
+                            None => view! { <span>{p.label()}</span> }.into_any(),
+                        }}
+                    </span>
+                })}
             </div>
             <span class="spacer"></span>
             <Show when=waiting>
@@ -117,7 +126,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             Some("details") => view! { <Details summary/> }.into_any(),
             _ => ().into_any(),
         }}
-        <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older on_remove=Callback::new(move |message_id| {
+        <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older comments=Signal::derive(comments) on_remove=Callback::new(move |message_id| {
             leptos::task::spawn_local(async move {
                 state.error.set(None);
                 if let Err(e) = super::delete_comment(id, message_id).await {

@@ -38,6 +38,8 @@ pub(super) struct InboxState {
     pub private_reply: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     pub agents: RwSignal<Vec<AgentInfo>>,
+    /// Posts with comment conversations (for the post filter and room heads).
+    pub posts: RwSignal<Vec<switchboard_wire::inbox::PostInfo>>,
     pub notices: RwSignal<Vec<Notice>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub auto_away_secs: RwSignal<u32>,
@@ -65,6 +67,7 @@ impl InboxState {
             private_reply: RwSignal::new(false),
             error: RwSignal::new(None),
             agents: RwSignal::new(Vec::new()),
+            posts: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             auto_away_secs: RwSignal::new(300),
             now: RwSignal::new(0),

@@ -50,14 +50,24 @@ pub struct ConversationSummary {
     pub participants: Vec<Participant>,
     /// Moves on with every change; of two summaries of one conversation the higher is newer.
     pub revision: u64,
+    /// The post a comment conversation is about (see `InboxContext::posts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<Uuid>,
 }
 
 impl ConversationSummary {
+    /// A conversation about comments on a post: answered publicly or privately, comments
+    /// deletable.
+    pub fn is_comment_thread(&self) -> bool {
+        self.post.is_some()
+    }
+
     pub fn placement(&self) -> Placement {
         Placement {
             status: self.status,
             lead: self.lead,
             channel: self.active_channel,
+            post: self.post,
             contact_id: self.contact_id,
             involved: Placement::involving(
                 self.assignee_id,
@@ -147,6 +157,42 @@ pub struct InboxContext {
     pub agents: Vec<AgentInfo>,
     pub auto_away_secs: u32,
     pub mode: RoutingMode,
+    /// Posts with comment conversations, most recently commented first (for the post filter).
+    #[serde(default)]
+    pub posts: Vec<PostInfo>,
+}
+
+/// A Page or Instagram post that comment conversations are about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostInfo {
+    pub id: Uuid,
+    pub channel: Channel,
+    /// The provider's post or media id.
+    pub external_id: String,
+    /// Where to see it, when the provider's id makes a link (Facebook posts).
+    pub url: Option<String>,
+    pub conversations: u64,
+    pub last_comment_at: Millis,
+}
+
+impl PostInfo {
+    /// "Facebook post …4567_8901" as a filter option names it.
+    pub fn label(&self) -> String {
+        let site = match self.channel {
+            Channel::Instagram => "Instagram post",
+            _ => "Facebook post",
+        };
+        let id = &self.external_id;
+        let tail: String = {
+            let chars: Vec<char> = id.chars().collect();
+            if chars.len() > 12 {
+                format!("…{}", chars[chars.len() - 10..].iter().collect::<String>())
+            } else {
+                id.clone()
+            }
+        };
+        format!("{site} {tail}")
+    }
 }
 
 /// What the composer needs to know about a conversation's channel: whether free text may go

@@ -722,6 +722,8 @@ pub struct NewConversation {
     pub lead: bool,
     pub first: MessageBody,
     pub client_msg_id: Option<Uuid>,
+    /// The post a comment conversation is about.
+    pub post: Option<Uuid>,
 }
 
 /// A new conversation's state, its first events and its work.
@@ -758,6 +760,7 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         closed_at: None,
         members: vec![],
         passed_by: vec![],
+        post: new.post,
     };
     let mut w = Writer {
         state: &blank,
@@ -959,6 +962,7 @@ mod tests {
                 lead: false,
                 first: body("hello"),
                 client_msg_id: None,
+                post: None,
             },
             NOW,
             &mut ids(),
@@ -1013,6 +1017,7 @@ mod tests {
                 lead: false,
                 first: body("hello"),
                 client_msg_id: Some(Uuid::from_u128(5)),
+                post: None,
             },
             NOW,
             &mut ids(),
@@ -1053,6 +1058,7 @@ mod tests {
                 lead: true,
                 first: body("call me"),
                 client_msg_id: None,
+                post: None,
             },
             NOW,
             &mut ids(),

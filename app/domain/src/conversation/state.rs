@@ -47,6 +47,9 @@ pub struct ConversationState {
     pub closed_at: Option<Millis>,
     /// Agents in the room, in the order they joined.
     pub members: Vec<Member>,
+    /// The Page or Instagram post a comment conversation is about (its id among the posts
+    /// the server knows); none for every other conversation. Never changes.
+    pub post: Option<Uuid>,
     /// Agents who let it lapse or declined it in this round of routing.
     pub passed_by: Vec<Uuid>,
 }
@@ -58,6 +61,7 @@ impl ConversationState {
             status: self.status,
             lead: self.lead,
             channel: self.active_channel,
+            post: self.post,
             contact_id: self.contact_id,
             involved: Placement::involving(
                 self.assignee,
@@ -76,6 +80,8 @@ pub struct Placement {
     pub status: ConversationStatus,
     pub lead: bool,
     pub channel: Channel,
+    /// The post a comment conversation is about.
+    pub post: Option<Uuid>,
     pub contact_id: Uuid,
     /// Assignee, current offer and everyone in the room.
     pub involved: Vec<Uuid>,

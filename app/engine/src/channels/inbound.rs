@@ -8,7 +8,7 @@ use crate::conversations::write::{retrying, Job, Lock, Tx};
 use crate::error::{EngineError, Result};
 use crate::store::codec;
 use crate::store::entities::{
-    channel_identity, contact, conversation_link, inbound_event, message, provider_message,
+    channel_identity, contact, conversation_link, inbound_event, message, post, provider_message,
 };
 use crate::Engine;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -240,6 +240,10 @@ impl Engine {
                 let Some((key, text)) = items.next() else {
                     return Ok(());
                 };
+                let post = match &thread {
+                    Some(t) => Some(post_of(tx, channel, &account, t, now).await?),
+                    None => None,
+                };
                 let started = start(
                     NewConversation {
                         id: Uuid::now_v7(),
@@ -249,6 +253,7 @@ impl Engine {
                         lead: false,
                         first: body(&text)?,
                         client_msg_id: Some(Uuid::new_v5(&INBOUND_NS, key.as_bytes())),
+                        post,
                     },
                     now,
                     &mut Uuid::now_v7,
@@ -517,6 +522,42 @@ fn item_key(item: &DisplayItem) -> String {
         | DisplayItem::Attachment { key, .. }
         | DisplayItem::Location { key, .. } => key.as_str().to_string(),
     }
+}
+
+/// The post a comment is on, as a row of ours (the first comment on it makes the row).
+async fn post_of(
+    tx: &mut Tx,
+    channel: Channel,
+    account: &str,
+    external_id: &str,
+    now: Millis,
+) -> Result<Uuid> {
+    post::Entity::insert(post::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        channel: Set(channel.as_str().into()),
+        account: Set(account.into()),
+        external_id: Set(external_id.into()),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            post::Column::Channel,
+            post::Column::Account,
+            post::Column::ExternalId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&tx.txn)
+    .await?;
+    post::Entity::find()
+        .filter(post::Column::Channel.eq(channel.as_str()))
+        .filter(post::Column::Account.eq(account))
+        .filter(post::Column::ExternalId.eq(external_id))
+        .one(&tx.txn)
+        .await?
+        .map(|p| p.id)
+        .ok_or_else(|| EngineError::Corrupt(format!("post {external_id} not stored")))
 }
 
 /// What an item says in the thread.

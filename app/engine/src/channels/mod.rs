@@ -7,6 +7,7 @@ pub mod admin;
 pub mod inbound;
 pub mod outbound;
 pub mod polling;
+pub mod posts;
 pub mod status;
 
 use crate::error::{EngineError, Result};

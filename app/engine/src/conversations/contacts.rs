@@ -153,6 +153,7 @@ impl Engine {
                     lead: kind == StartKind::Lead,
                     first: first.clone(),
                     client_msg_id: Some(client_msg_id),
+                    post: None,
                 },
                 now,
                 &mut Uuid::now_v7,

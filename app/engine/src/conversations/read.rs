@@ -112,6 +112,7 @@ fn summary_of(
             })
             .collect(),
         revision: s.revision,
+        post: s.post,
     }
 }
 
@@ -122,6 +123,8 @@ pub struct ListQuery {
     /// Offline leads only (`Some(true)`), live chats only (`Some(false)`), or both.
     pub lead: Option<bool>,
     pub channel: Option<Channel>,
+    /// Comment conversations about this post only.
+    pub post: Option<Uuid>,
     /// Only chats this agent works: assignee, current offer, or in the room.
     pub involving: Option<Uuid>,
     /// Leave out chats this agent declined or let lapse in this round.
@@ -159,6 +162,9 @@ impl Engine {
         }
         if let Some(channel) = q.channel {
             find = find.filter(conversation::Column::ActiveChannel.eq(channel.as_str()));
+        }
+        if let Some(post) = q.post {
+            find = find.filter(conversation::Column::PostId.eq(post));
         }
         if let Some(agent) = q.involving {
             let rooms = Query::select()

@@ -455,6 +455,7 @@ mod tests {
             status: ConversationStatus::Open,
             lead: false,
             channel: Channel::Web,
+            post: None,
             contact_id: Uuid::nil(),
             involved: vec![],
             passed_by: vec![],

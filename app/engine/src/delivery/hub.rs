@@ -468,6 +468,7 @@ mod tests {
             status: ConversationStatus::Open,
             lead: false,
             channel: Channel::Web,
+            post: None,
             contact_id: Uuid::nil(),
             involved: vec![a1],
             passed_by: vec![],

@@ -98,6 +98,7 @@ mod tests {
             status,
             lead: false,
             channel: Channel::Web,
+            post: None,
             contact_id: Uuid::nil(),
             involved: involved.iter().map(|n| Uuid::from_u128(*n)).collect(),
             passed_by: vec![],
@@ -111,6 +112,7 @@ mod tests {
                 scope,
                 unread_only: false,
                 channel: None,
+                post: None,
             },
         }
     }

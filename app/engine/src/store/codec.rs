@@ -72,6 +72,7 @@ pub fn state_of(row: &conversation::Model) -> Result<ConversationState, EngineEr
         closed_at: row.closed_at,
         members: json::<Vec<Member>>(T, "members", &row.members)?,
         passed_by: json(T, "passed_by", &row.passed_by)?,
+        post: row.post_id,
     })
 }
 
@@ -100,6 +101,7 @@ pub fn row_of(s: &ConversationState) -> conversation::ActiveModel {
         revision: Set(s.revision as i64),
         members: Set(serde_json::to_string(&s.members).unwrap_or_else(|_| "[]".into())),
         passed_by: Set(serde_json::to_string(&s.passed_by).unwrap_or_else(|_| "[]".into())),
+        post_id: Set(s.post),
     }
 }
 
@@ -141,7 +143,8 @@ pub fn changes_of(
         first_response_at,
         revision,
         members,
-        passed_by
+        passed_by,
+        post_id
     );
     changes.id = NotSet;
     changes

@@ -116,6 +116,8 @@ pub mod conversation {
         /// `conversation_passes` keeps every pass for queries and reports.
         #[sea_orm(column_type = "Text")]
         pub passed_by: String,
+        /// The post a comment conversation is about (`posts`).
+        pub post_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -469,6 +471,29 @@ pub mod conversation_link {
         /// The post a comment conversation is about.
         pub thread: Option<String>,
         pub last_inbound_at: Option<i64>,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A Page or Instagram post that comment conversations are about.
+pub mod post {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "posts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub channel: String,
+        /// The account (Page or Instagram account id) it was posted on.
+        pub account: String,
+        /// The provider's post or media id.
+        pub external_id: String,
         pub created_at: i64,
     }
 

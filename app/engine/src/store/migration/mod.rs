@@ -11,6 +11,7 @@ mod m007_channels;
 mod m008_comment_replies;
 mod m009_templates;
 mod m010_removed_comments;
+mod m011_posts;
 
 use sea_orm_migration::prelude::*;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m008_comment_replies::CommentReplies),
             Box::new(m009_templates::Templates),
             Box::new(m010_removed_comments::RemovedComments),
+            Box::new(m011_posts::Posts),
         ]
     }
 }
