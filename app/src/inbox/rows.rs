@@ -247,6 +247,7 @@ mod tests {
             passed_by: vec![],
             participants: vec![],
             revision,
+            post: None,
         }
     }
 
