@@ -108,7 +108,10 @@ pub fn MessageList(
                             {m.reply_to.as_ref().map(|r| view! {
                                 <span class="tag" data-testid="reply-kind">{if r.private { "Private reply" } else { "Comment reply" }}</span>
                             })}
-                            <p class="body">{m.body.clone()}</p>
+                            {match (&m.attachment, viewer) {
+                                (Some(a), Viewer::Agent) => attachment_view(m.id, a).into_any(),
+                                _ => view! { <p class="body">{m.body.clone()}</p> }.into_any(),
+                            }}
                             <span class="time">{format_time(m.created_at)}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
                             {
@@ -168,6 +171,59 @@ fn comment_actions(
         } else {
             view! { <button class="link delete-comment" data-testid="delete-comment" on:click=move |_| remove.run(id)>"Delete comment"</button> }.into_any()
         }
+    }
+}
+
+/// Where the server gives a message's file (to signed-in agents).
+pub fn media_url(message_id: uuid::Uuid) -> String {
+    format!("/media/{message_id}")
+}
+
+/// "340 KB", "1.2 MB".
+pub fn format_size(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KB {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / KB / KB)
+    }
+}
+
+/// A message's file: pictures as a thumbnail opening the full size, audio and video with the
+/// browser's player, anything else as a link with its name and size. The body names it, so
+/// lists and previews read well too.
+fn attachment_view(message_id: uuid::Uuid, a: &switchboard_domain::Attachment) -> impl IntoView {
+    use switchboard_domain::MediaKind;
+    let url = media_url(message_id);
+    let label = a.label();
+    let size = a.size.map(format_size);
+    let link = {
+        let (url, label) = (url.clone(), label.clone());
+        view! {
+            <a class="attachment-file" data-testid="attachment-file" href=url target="_blank" rel="noopener">
+                {label}
+                {size.map(|s| view! { <span class="muted">{format!(" · {s}")}</span> })}
+            </a>
+        }
+    };
+    let player = match a.kind {
+        k if k.is_picture() => Some(view! {
+            <a href=url.clone() target="_blank" rel="noopener">
+                <img class="attachment-image" data-testid="attachment-image" src=url.clone() alt=label.clone() loading="lazy"/>
+            </a>
+        }.into_any()),
+        MediaKind::Video => Some(view! { <video class="attachment-media" controls preload="metadata" src=url.clone()></video> }.into_any()),
+        MediaKind::Audio => Some(view! { <audio class="attachment-media" controls preload="none" src=url.clone()></audio> }.into_any()),
+        _ => None,
+    };
+    view! {
+        <div class="attachment" data-testid="attachment" data-kind=format!("{:?}", a.kind).to_lowercase()>
+            {player}
+            {link}
+        </div>
     }
 }
 

@@ -175,6 +175,42 @@ test('comments on two posts: the inbox filters by post, and an Instagram comment
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'the Page deleted your comment' })).toHaveCount(1);
 });
 
+test("a customer's photos from WhatsApp and Telegram show in the inbox as pictures, fetched through the server", async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Noor Haddad');
+  await phone.locator('[data-testid=sim-channel-whatsapp]').click();
+  await phone.locator('[data-testid=sim-photo]').check();
+  await customerWrites(phone, 'whatsapp', 'The box arrived dented');
+  await expect(phone.locator('[data-testid=sim-message][data-from=customer]').last()).toHaveText('[photo] The box arrived dented');
+
+  await agent.locator('[data-testid=folder-queued]').click();
+  await expect(agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Noor Haddad' })).toContainText('The box arrived dented');
+  await takeFromQueue(agent, 'Noor Haddad');
+  // The photo and its caption are two items (seed 002); the photo is a picture, loaded from
+  // /media/… (the server fetched it from WhatsApp with the account's token).
+  const picture = agent.locator('[data-testid=message] [data-testid=attachment-image]');
+  await expect(picture).toHaveCount(1);
+  await expect(picture).toHaveAttribute('src', /^\/media\//);
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'The box arrived dented' }).locator('[data-testid=attachment]')).toHaveCount(0);
+
+  // Telegram, a photo with no caption: getFile, then the file.
+  await phone.locator('[data-testid=sim-channel-telegram]').click();
+  await phone.locator('[data-testid=sim-photo]').check();
+  await phone.locator('[data-testid=sim-send]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=customer]').filter({ hasText: '[photo]' })).toHaveCount(1);
+  await takeFromQueue(agent, 'Noor Haddad');
+  const tgPicture = agent.locator('[data-testid=message] [data-testid=attachment-image]');
+  await expect(tgPicture).toHaveCount(1);
+  await expect.poll(() => tgPicture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await expect(agent.locator('[data-testid=message]').filter({ has: agent.locator('[data-testid=attachment]') })).toContainText('Photo');
+
+  // Only signed-in agents get the file.
+  const src = await tgPicture.getAttribute('src');
+  const anonymous = await phone.request.get(`${server.url}${src}`);
+  expect(anonymous.status()).toBe(401);
+});
+
 test('outside the WhatsApp reply window the composer says why and an approved template goes out instead', async ({ server, visitor: phone, agent }) => {
   await signIn(agent, server);
   await openSimulator(phone, server.url, 'Grace Hopper');

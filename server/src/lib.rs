@@ -92,6 +92,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/demo", get(demo_page))
         .route("/ws/visitor", get(socket::visitor_socket))
         .route("/ws/agent", get(socket::agent_socket))
+        .route(
+            app::inbox::media::MEDIA_PATH,
+            get(app::inbox::media::media_handler),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

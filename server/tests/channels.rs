@@ -254,6 +254,174 @@ async fn an_sms_lands_in_the_inbox_and_the_reply_goes_out_through_twilio_with_re
     }
 }
 
+/// `GET /media/{message}` as `a` (or anonymously): status, headers and body.
+async fn media_of(
+    a: Option<&AgentClient>,
+    server: &TestServer,
+    message: &Value,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let client = a.map(|a| a.http.clone()).unwrap_or_else(http);
+    let res = client
+        .get(server.url(&format!("/media/{}", message["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (res.status().as_u16(), res.headers().clone());
+    (status, headers, res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_contacts_files_are_fetched_from_each_provider_for_signed_in_agents_only() {
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+
+        // WhatsApp: the media id first, then the URL it names, both with the token.
+        let wa_id = "16505550101";
+        let b = business();
+        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
+            wa_id,
+            "Ada Lovelace",
+            vec![whatsapp::fake::image(
+                wa_id,
+                "wamid.PIC",
+                chrono_now_s(),
+                "media-77",
+                "image/jpeg",
+                None,
+            )],
+        )]));
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "whatsapp").await;
+        let m = messages_until(&admin, &server, &conv, "the photo", |m| m.len() == 1).await;
+        assert_eq!(m[0]["body"], "Photo", "{backend}");
+        assert_eq!(m[0]["attachment"]["kind"], "image");
+
+        let (status, _, _) = media_of(None, &server, &m[0]).await;
+        assert_eq!(status, 401, "{backend}: anonymous");
+        let before = fake.calls().len();
+        fake.script([
+            Answer::status(200, json!({"url": format!("{}/whatsapp-cdn/77?ext=1", fake.url), "mime_type": "image/jpeg", "id": "media-77"}).to_string()),
+            Answer::file("image/jpeg", "JPEG-BYTES"),
+        ]);
+        let (status, headers, body) = media_of(Some(&admin), &server, &m[0]).await;
+        assert_eq!((status, body.as_str()), (200, "JPEG-BYTES"), "{backend}");
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline;"));
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        let calls: Vec<Got> = fake.calls().into_iter().skip(before).collect();
+        assert_eq!(calls.len(), 2, "{backend}: {calls:#?}");
+        assert_eq!(
+            (calls[0].method.as_str(), calls[0].path.as_str()),
+            ("GET", "/v25.0/media-77")
+        );
+        assert_eq!(calls[0].header("authorization"), Some("Bearer wa-token"));
+        assert_eq!(calls[1].path, "/whatsapp-cdn/77?ext=1");
+        assert_eq!(calls[1].header("authorization"), Some("Bearer wa-token"));
+
+        // Twilio: the media URL with the account's Basic auth; a type a browser would run is
+        // served as a download.
+        let media_url = format!(
+            "{}/2010-04-01/Accounts/{TWILIO_SID}/Messages/MMpic/Media/ME1",
+            fake.url
+        );
+        let mms = twilio::fake::InboundMessage {
+            account_sid: TWILIO_SID.into(),
+            message_sid: "MMpic".into(),
+            from: "+15557770001".into(),
+            to: OUR_NUMBER.into(),
+            body: String::new(),
+            media: vec![(media_url.clone(), "text/html".into())],
+            ..Default::default()
+        };
+        let hook = twilio::fake::signed_request(
+            &format!("{PUBLIC}/webhooks/twilio/sms"),
+            TWILIO_TOKEN,
+            &mms.params(),
+            None,
+        );
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "sms").await;
+        let m = messages_until(&admin, &server, &conv, "the MMS", |m| m.len() == 1).await;
+        assert_eq!(m[0]["attachment"]["kind"], "document", "{backend}: {m:#?}");
+        let before = fake.calls().len();
+        fake.script([Answer::file("text/html", "<script>alert(1)</script>")]);
+        let (status, headers, _) = media_of(Some(&admin), &server, &m[0]).await;
+        assert_eq!(status, 200, "{backend}");
+        assert_eq!(headers["content-type"], "application/octet-stream");
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"));
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox"));
+        let call = &fake.calls()[before];
+        assert_eq!(call.path, media_url.strip_prefix(&fake.url).unwrap());
+        let basic = format!("Basic {}", base64(&format!("{TWILIO_SID}:{TWILIO_TOKEN}")));
+        assert_eq!(
+            call.header("authorization"),
+            Some(basic.as_str()),
+            "{backend}"
+        );
+
+        // Telegram: getFile, then the file under /file/bot<token>/.
+        let user = telegram::fake::User {
+            id: 4343,
+            first_name: "Tess".into(),
+            username: None,
+        };
+        let update =
+            telegram::fake::photo_update(9001, &user, 77, chrono_now_s(), "AgADphoto", None);
+        let hook = telegram::fake::signed_request(
+            &format!("{PUBLIC}/webhooks/telegram"),
+            TG_SECRET,
+            &update,
+        );
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "telegram").await;
+        let m = messages_until(&admin, &server, &conv, "the photo", |m| m.len() == 1).await;
+        let before = fake.calls().len();
+        fake.script([
+            Answer::status(200, json!({"ok": true, "result": {"file_id": "AgADphoto", "file_unique_id": "u", "file_size": 5, "file_path": "photos/file_9.jpg"}}).to_string()),
+            Answer::file("image/jpeg", "PHOTO"),
+        ]);
+        let (status, _, body) = media_of(Some(&admin), &server, &m[0]).await;
+        assert_eq!((status, body.as_str()), (200, "PHOTO"), "{backend}");
+        let calls: Vec<Got> = fake.calls().into_iter().skip(before).collect();
+        assert_eq!(
+            calls[0].path,
+            format!("/bot{BOT_TOKEN}/getFile?file_id=AgADphoto")
+        );
+        assert_eq!(
+            calls[1].path,
+            format!("/file/bot{BOT_TOKEN}/photos/file_9.jpg")
+        );
+
+        // A file the provider no longer has: a plain-words 502, nothing cached.
+        fake.script([Answer::status(
+            404,
+            json!({"ok": false, "error_code": 404, "description": "Not Found"}).to_string(),
+        )]);
+        let (status, _, body) = media_of(Some(&admin), &server, &m[0]).await;
+        assert_eq!(status, 502, "{backend}: {body}");
+        assert!(
+            body.contains("no longer has this file"),
+            "{backend}: {body}"
+        );
+
+        // A text message has no file; an unknown id is not found.
+        let (status, _, _) = media_of(Some(&admin), &server, &json!({"id": Uuid::new_v4()})).await;
+        assert_eq!(status, 404, "{backend}");
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn whatsapp_waits_out_a_429_and_sends_once_and_an_image_with_caption_shows_as_two_items() {
     for (backend, url) in databases().await {
@@ -278,7 +446,11 @@ async fn whatsapp_waits_out_a_429_and_sends_once_and_an_image_with_caption_shows
         assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
         let conv = conversation_on(&admin, &server, "whatsapp").await;
         let m = messages_until(&admin, &server, &conv, "two items", |m| m.len() == 2).await;
-        assert!(m[0]["body"].as_str().unwrap().contains("media-1"), "{m:#?}");
+        assert_eq!(m[0]["body"], "Photo", "{m:#?}");
+        assert_eq!(
+            m[0]["attachment"],
+            json!({"kind": "image", "filename": null, "mime": "image/jpeg", "size": null})
+        );
         assert_eq!(
             m[1]["body"], "The box was open",
             "the caption is its own item"

@@ -15,6 +15,7 @@
 pub mod capabilities;
 pub mod http;
 pub mod inbound;
+pub mod media;
 pub mod outbound;
 pub mod probe;
 pub mod webhook;
@@ -86,6 +87,19 @@ pub trait ChannelAdapter: Send + Sync {
     /// Whether free text may be sent now; for the composer's "time left".
     fn window(&self, last_inbound_ms: Option<i64>, now_ms: i64) -> WindowStatus {
         self.capabilities().window(last_inbound_ms, now_ms)
+    }
+
+    /// The request that fetches a contact's file, or `None` where this channel can't. By
+    /// default a plain GET of the URL the webhook gave (Meta's CDN links).
+    fn media_request(&self, source: &MediaSource, account: &Account) -> Option<HttpRequest> {
+        let _ = account;
+        media::plain(source)
+    }
+
+    /// What the answer to `media_request` was: the file, or where to fetch it next.
+    fn media_follow(&self, first: &[u8], account: &Account) -> media::Follow {
+        let _ = (first, account);
+        media::Follow::File
     }
 }
 

@@ -95,6 +95,65 @@ pub struct Message {
     /// A contact's comment an agent deleted from the post.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// The file the message carries (a contact's photo, a document…); the body names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// What a message's file is, as the inbox shows it. The bytes stay with the provider (or our
+/// store) and reach a browser only through the server, which checks who asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub kind: MediaKind,
+    pub filename: Option<String>,
+    pub mime: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl Attachment {
+    /// What the message says in lists and previews: its file name, else its kind.
+    pub fn label(&self) -> String {
+        match self
+            .filename
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            Some(name) => name.to_string(),
+            None => self.kind.label().to_string(),
+        }
+    }
+}
+
+/// Kinds of file, for how to show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    /// Anything else (a shared post, a contact card…).
+    Other,
+}
+
+impl MediaKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaKind::Image => "Photo",
+            MediaKind::Video => "Video",
+            MediaKind::Audio => "Audio",
+            MediaKind::Document => "Document",
+            MediaKind::Sticker => "Sticker",
+            MediaKind::Other => "File",
+        }
+    }
+
+    /// Shown as a picture in the thread.
+    pub fn is_picture(self) -> bool {
+        matches!(self, MediaKind::Image | MediaKind::Sticker)
+    }
 }
 
 /// A provider-approved message template and the values of its `{{1}}`, `{{2}}`… slots.

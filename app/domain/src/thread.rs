@@ -213,6 +213,7 @@ mod tests {
             reply_to: None,
             template: None,
             removed: false,
+            attachment: None,
         }
     }
 

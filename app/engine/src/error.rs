@@ -100,6 +100,9 @@ pub enum EngineError {
     Config(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A provider did not give what we asked for (a contact's file); why, in plain words.
+    #[error("{0}")]
+    Provider(String),
 }
 
 impl From<ContactError> for EngineError {
@@ -160,6 +163,7 @@ impl From<&EngineError> for switchboard_wire::ApiError {
                 .into(),
             ),
             EngineError::AccountExists(_) => ApiError::conflict("account_exists", e.to_string()),
+            EngineError::Provider(reason) => ApiError::Upstream(reason.clone()),
             err => {
                 tracing::error!(%err, "engine error");
                 ApiError::Internal

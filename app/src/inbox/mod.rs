@@ -6,6 +6,8 @@
 mod list;
 #[cfg(feature = "hydrate")]
 mod live;
+#[cfg(feature = "ssr")]
+pub mod media;
 mod room;
 pub mod rows;
 mod state;

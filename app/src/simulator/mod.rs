@@ -33,6 +33,10 @@ pub enum SimChannel {
 }
 
 impl SimChannel {
+    /// Where the customer can send a photo from the simulator.
+    pub const WITH_PHOTOS: [SimChannel; 3] =
+        [SimChannel::Sms, SimChannel::Whatsapp, SimChannel::Telegram];
+
     pub const ALL: [SimChannel; 8] = [
         Self::Sms,
         Self::Whatsapp,
@@ -148,11 +152,12 @@ pub async fn simulator_send(
     name: String,
     text: String,
     hours_ago: u32,
+    #[server(default)] photo: bool,
 ) -> Result<SimState, ApiError> {
     crate::error::respond(
         async {
             let sim = simulator()?;
-            sim.customer_writes(channel, &name, &text, hours_ago)
+            sim.customer_writes(channel, &name, &text, hours_ago, photo)
                 .await?;
             Ok(sim.state())
         }

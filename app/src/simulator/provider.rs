@@ -77,6 +77,33 @@ struct Store {
     typing: HashMap<SimChannel, i64>,
 }
 
+/// Ids of the customer's photos (WhatsApp media ids, Telegram file ids), then a number.
+const SIM_PHOTO: &str = "sim-photo-";
+/// Where the simulated WhatsApp CDN serves them.
+const SIM_FILES: &str = "/simulator/api/files";
+/// The customer's photo: a PNG of one red pixel.
+const PHOTO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The photo to a caller with the right credentials, else the provider's 401.
+fn photo_or_401(authorised: bool) -> Response {
+    if authorised {
+        (StatusCode::OK, [("content-type", "image/png")], PHOTO_PNG).into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [("content-type", "application/json")],
+            r#"{"error":"unauthorized"}"#,
+        )
+            .into_response()
+    }
+}
+
 /// The simulator of one server.
 pub struct Simulator {
     /// Where our webhooks are reached from here (the server's own address).
@@ -181,9 +208,18 @@ impl Simulator {
         name: &str,
         text: &str,
         hours_ago: u32,
+        photo: bool,
     ) -> Result<(), AppError> {
         let text = text.trim();
-        if text.is_empty() {
+        if photo && !SimChannel::WITH_PHOTOS.contains(&channel) {
+            return Err(AppError::Engine(switchboard_engine::EngineError::Provider(
+                format!(
+                    "The simulator sends photos on {} only.",
+                    SimChannel::WITH_PHOTOS.map(|c| c.label()).join(", ")
+                ),
+            )));
+        }
+        if text.is_empty() && !photo {
             return Err(AppError::Engine(
                 switchboard_domain::MessageError::Empty.into(),
             ));
@@ -205,12 +241,27 @@ impl Simulator {
         let hook = |path: &str| format!("{}{path}", self.public_url);
         let request = match channel {
             SimChannel::Sms => {
+                let message_sid = format!("MMsim{n:026}");
+                let media = if photo {
+                    vec![(
+                        format!(
+                            "{}{}/2010-04-01/Accounts/{}/Messages/{message_sid}/Media/MEsim{n}",
+                            self.post_to,
+                            demo::TWILIO_API_PATH,
+                            demo::TWILIO_ACCOUNT_SID
+                        ),
+                        "image/png".to_string(),
+                    )]
+                } else {
+                    vec![]
+                };
                 let m = twilio::fake::InboundMessage {
                     account_sid: demo::TWILIO_ACCOUNT_SID.into(),
-                    message_sid: format!("SMsim{n:026}"),
+                    message_sid,
                     from: from.into(),
                     to: demo::TWILIO_NUMBER.into(),
                     body: text.into(),
+                    media,
                     ..Default::default()
                 };
                 twilio::fake::signed_request(
@@ -225,12 +276,18 @@ impl Simulator {
                 let body = b.body(vec![b.messages_change(
                     from,
                     name,
-                    vec![whatsapp::fake::text(
-                        from,
-                        &format!("wamid.SIM{n}"),
-                        now_ms / 1000,
-                        text,
-                    )],
+                    vec![if photo {
+                        whatsapp::fake::image(
+                            from,
+                            &format!("wamid.SIM{n}"),
+                            now_ms / 1000,
+                            &format!("{SIM_PHOTO}{n}"),
+                            "image/png",
+                            Some(text).filter(|t| !t.is_empty()),
+                        )
+                    } else {
+                        whatsapp::fake::text(from, &format!("wamid.SIM{n}"), now_ms / 1000, text)
+                    }],
                 )]);
                 meta::fake::signed_request(
                     &hook("/webhooks/whatsapp"),
@@ -353,8 +410,18 @@ impl Simulator {
                     first_name: name.into(),
                     username: None,
                 };
-                let update =
-                    telegram::fake::text_update(n as i64, &user, n as i64, now_ms / 1000, text);
+                let update = if photo {
+                    telegram::fake::photo_update(
+                        n as i64,
+                        &user,
+                        n as i64,
+                        now_ms / 1000,
+                        &format!("{SIM_PHOTO}{n}"),
+                        Some(text).filter(|t| !t.is_empty()),
+                    )
+                } else {
+                    telegram::fake::text_update(n as i64, &user, n as i64, now_ms / 1000, text)
+                };
                 telegram::fake::signed_request(
                     &hook("/webhooks/telegram"),
                     demo::TELEGRAM_SECRET_TOKEN,
@@ -363,7 +430,12 @@ impl Simulator {
             }
         };
         self.post(&request).await?;
-        self.record(channel, true, text, None);
+        let shown = match (photo, text.is_empty()) {
+            (true, true) => "[photo]".to_string(),
+            (true, false) => format!("[photo] {text}"),
+            _ => text.to_string(),
+        };
+        self.record(channel, true, &shown, None);
         Ok(())
     }
 
@@ -531,6 +603,49 @@ impl Simulator {
                 .into_response();
         }
 
+        // A customer's photo, as each provider serves media (with its credentials).
+        if method == Method::GET {
+            let auth = headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let bearer = format!("Bearer {}", demo::WHATSAPP_ACCESS_TOKEN);
+            if let Some(rest) = path.strip_prefix(demo::TWILIO_API_PATH) {
+                if rest.contains("/Media/MEsim") {
+                    let basic = format!(
+                        "Basic {}",
+                        base64::Engine::encode(
+                            &base64::engine::general_purpose::STANDARD,
+                            format!("{}:{}", demo::TWILIO_ACCOUNT_SID, demo::TWILIO_AUTH_TOKEN)
+                        )
+                    );
+                    return photo_or_401(auth == basic);
+                }
+            }
+            if let Some(id) = path
+                .strip_prefix(demo::GRAPH_API_PATH)
+                .and_then(|r| r.strip_prefix('/'))
+                .filter(|id| id.starts_with(SIM_PHOTO))
+            {
+                if auth != bearer {
+                    return photo_or_401(false);
+                }
+                let url = format!("{}{SIM_FILES}/{id}.png", self.post_to);
+                return ok_json(json!({"url": url, "mime_type": "image/png", "sha256": "c2lt", "file_size": PHOTO_PNG.len(), "id": id, "messaging_product": "whatsapp"}).to_string());
+            }
+            if path.starts_with(SIM_FILES) {
+                return photo_or_401(auth == bearer);
+            }
+            let telegram_files = format!(
+                "{}/file/bot{}/photos/",
+                demo::TELEGRAM_API_PATH,
+                demo::TELEGRAM_BOT_TOKEN
+            );
+            if path.starts_with(&telegram_files) {
+                return photo_or_401(true);
+            }
+        }
+
         if let Some(rest) = path.strip_prefix(demo::GRAPH_API_PATH) {
             let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
             return match (method.clone(), segments.as_slice()) {
@@ -691,6 +806,27 @@ impl Simulator {
                         now_ms() / 1000,
                         &text,
                     ))
+                }
+                "getFile" => {
+                    let file_id = uri
+                        .query()
+                        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|(k, _)| k == "file_id")
+                        .map(|(_, v)| v)
+                        .unwrap_or_default();
+                    match file_id.strip_prefix(SIM_PHOTO) {
+                        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => ok_json(
+                            json!({"ok": true, "result": {"file_id": file_id, "file_unique_id": format!("u{n}"), "file_size": PHOTO_PNG.len(), "file_path": format!("photos/file_{n}.png")}}).to_string(),
+                        ),
+                        _ => (
+                            StatusCode::BAD_REQUEST,
+                            [("content-type", "application/json")],
+                            telegram::fake::error_json(400, "Bad Request: invalid file_id", None),
+                        )
+                            .into_response(),
+                    }
                 }
                 "sendChatAction" => {
                     if json["action"].as_str() == Some("typing") {

@@ -13,6 +13,7 @@ pub fn SimulatorPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let hours_ago = RwSignal::new(0u32);
+    let photo = RwSignal::new(false);
 
     // Loaded and refreshed by the browser: the phones show replies as they arrive.
     #[cfg(feature = "hydrate")]
@@ -30,7 +31,9 @@ pub fn SimulatorPage() -> impl IntoView {
 
     let send = move || {
         let text = draft.get_untracked();
-        if text.trim().is_empty() || busy.get_untracked() {
+        let with_photo =
+            photo.get_untracked() && SimChannel::WITH_PHOTOS.contains(&channel.get_untracked());
+        if (text.trim().is_empty() && !with_photo) || busy.get_untracked() {
             return;
         }
         busy.set(true);
@@ -41,9 +44,10 @@ pub fn SimulatorPage() -> impl IntoView {
             hours_ago.get_untracked(),
         );
         leptos::task::spawn_local(async move {
-            match super::simulator_send(c, n, text, h).await {
+            match super::simulator_send(c, n, text, h, with_photo).await {
                 Ok(s) => {
                     draft.set(String::new());
+                    photo.set(false);
                     state.set(Some(Ok(s)));
                 }
                 Err(e) => error.set(Some(e.to_string())),
@@ -148,6 +152,12 @@ pub fn SimulatorPage() -> impl IntoView {
                                 <button class="primary" data-testid="sim-send" type="submit" disabled=move || busy.get()>"Send"</button>
                             </form>
                             {move || error.get().map(|e| view! { <p class="error" data-testid="sim-error">{e}</p> })}
+                            <Show when=move || SimChannel::WITH_PHOTOS.contains(&channel.get())>
+                                <label class="sim-fail">
+                                    <input type="checkbox" data-testid="sim-photo" prop:checked=photo on:change=move |ev| photo.set(event_target_checked(&ev))/>
+                                    " Attach a photo (the text, if any, is its caption)"
+                                </label>
+                            </Show>
                             <label class="sim-fail">
                                 "Sent "
                                 <select data-testid="sim-age" on:change=move |ev| hours_ago.set(event_target_value(&ev).parse().unwrap_or(0))>

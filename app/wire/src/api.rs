@@ -25,6 +25,9 @@ pub enum ApiError {
     /// The call itself failed (network, encoding): worth a retry.
     #[error("Could not reach Switchboard: {0}")]
     Transport(String),
+    /// A provider we depend on did not give what was asked (a contact's file); in plain words.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl ApiError {
@@ -51,13 +54,16 @@ impl ApiError {
             ApiError::Invalid { .. } => 422,
             ApiError::Conflict { .. } => 409,
             ApiError::Internal => 500,
-            ApiError::Transport(_) => 502,
+            ApiError::Transport(_) | ApiError::Upstream(_) => 502,
         }
     }
 
     /// Whether sending the same request again can succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ApiError::Internal | ApiError::Transport(_))
+        matches!(
+            self,
+            ApiError::Internal | ApiError::Transport(_) | ApiError::Upstream(_)
+        )
     }
 
     /// The rule or state that refused the request, if any.

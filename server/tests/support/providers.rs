@@ -64,6 +64,15 @@ impl Answer {
         }
     }
 
+    /// A file as a provider's file server gives it: its own type, no JSON.
+    pub fn file(content_type: &str, body: impl Into<String>) -> Self {
+        Answer::Reply {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
     pub fn with_header(self, name: &str, value: &str) -> Self {
         match self {
             Answer::Reply {

@@ -122,4 +122,16 @@ impl ChannelAdapter for TelegramAdapter {
     fn read_response(&self, status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
         send::read_response(status, headers, body)
     }
+
+    fn media_request(
+        &self,
+        source: &crate::inbound::MediaSource,
+        account: &Account,
+    ) -> Option<HttpRequest> {
+        crate::media::telegram(source, account)
+    }
+
+    fn media_follow(&self, first: &[u8], account: &Account) -> crate::media::Follow {
+        crate::media::telegram_follow(first, account)
+    }
 }

@@ -3,6 +3,7 @@
 
 mod fuzz;
 mod instagram;
+mod media;
 mod messenger;
 mod meta_security;
 mod page_comments;

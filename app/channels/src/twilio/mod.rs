@@ -125,6 +125,14 @@ impl ChannelAdapter for TwilioAdapter {
     fn read_response(&self, status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
         send::read_response(status, headers, body)
     }
+
+    fn media_request(
+        &self,
+        source: &crate::inbound::MediaSource,
+        account: &Account,
+    ) -> Option<HttpRequest> {
+        crate::media::twilio(source, account)
+    }
 }
 
 /// The Twilio webhook endpoint (inbound messages and status callbacks alike).

@@ -86,4 +86,16 @@ impl ChannelAdapter for WhatsappAdapter {
     fn read_response(&self, status: u16, headers: &Headers, body: &[u8]) -> SendOutcome {
         crate::meta::read_graph_response(Channel::Whatsapp, status, headers, body, send::id_of)
     }
+
+    fn media_request(
+        &self,
+        source: &crate::inbound::MediaSource,
+        account: &Account,
+    ) -> Option<HttpRequest> {
+        crate::media::whatsapp(source, account)
+    }
+
+    fn media_follow(&self, first: &[u8], account: &Account) -> crate::media::Follow {
+        crate::media::whatsapp_follow(first, account)
+    }
 }

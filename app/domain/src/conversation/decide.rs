@@ -4,8 +4,8 @@
 
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
 use crate::message::{
-    Delivery, DeliveryStatus, Message, MessageBody, MessageError, ReplyTo, Sender, SenderKind,
-    TemplateRef, Visibility,
+    Attachment, Delivery, DeliveryStatus, Message, MessageBody, MessageError, ReplyTo, Sender,
+    SenderKind, TemplateRef, Visibility,
 };
 use crate::routing::MissedPolicy;
 use crate::Millis;
@@ -37,6 +37,14 @@ pub enum Command {
         author: Author,
         body: MessageBody,
         visibility: Visibility,
+        client_msg_id: Option<Uuid>,
+    },
+    /// The contact sent a file (a provider channel's photo, document…): a public message
+    /// naming it, which reopens a closed conversation like any message of theirs.
+    ContactShares {
+        contact_id: Uuid,
+        name: String,
+        attachment: Attachment,
         client_msg_id: Option<Uuid>,
     },
     /// Start chat, Accept or Put on hold: the agent takes it.
@@ -293,6 +301,8 @@ struct Writer<'a> {
     reply_to: Option<ReplyTo>,
     /// The template the next message is sent as.
     template: Option<TemplateRef>,
+    /// The file the next message carries.
+    attachment: Option<Attachment>,
 }
 
 impl Writer<'_> {
@@ -327,6 +337,7 @@ impl Writer<'_> {
             reply_to: self.reply_to.clone(),
             template: self.template.clone(),
             removed: false,
+            attachment: self.attachment.take(),
         };
         if deliver {
             self.work(Work::Deliver {
@@ -425,8 +436,35 @@ pub fn decide(
         decision: Decision::default(),
         reply_to: None,
         template: None,
+        attachment: None,
     };
     match command {
+        Command::ContactShares {
+            contact_id,
+            name,
+            attachment,
+            client_msg_id,
+        } => {
+            if *contact_id != state.contact_id {
+                return Err(Refusal::NotYourConversation);
+            }
+            if state.status == S::Closed {
+                w.event(Event::Reopened);
+                w.work(Work::Route);
+            }
+            let sender = Sender {
+                kind: SenderKind::Visitor,
+                id: None,
+                name: name.clone(),
+            };
+            w.attachment = Some(attachment.clone());
+            w.message(
+                sender,
+                attachment.label(),
+                Visibility::Public,
+                *client_msg_id,
+            );
+        }
         Command::Append {
             author: Author::Contact { contact_id, name },
             body,
@@ -724,6 +762,8 @@ pub struct NewConversation {
     pub client_msg_id: Option<Uuid>,
     /// The post a comment conversation is about.
     pub post: Option<Uuid>,
+    /// The file the first message carries (then `first` names it).
+    pub attachment: Option<Attachment>,
 }
 
 /// A new conversation's state, its first events and its work.
@@ -770,6 +810,7 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         decision: Decision::default(),
         reply_to: None,
         template: None,
+        attachment: new.attachment,
     };
     w.event(Event::Started {
         contact_id: new.contact_id,
@@ -963,6 +1004,7 @@ mod tests {
                 first: body("hello"),
                 client_msg_id: None,
                 post: None,
+                attachment: None,
             },
             NOW,
             &mut ids(),
@@ -1018,6 +1060,7 @@ mod tests {
                 first: body("hello"),
                 client_msg_id: Some(Uuid::from_u128(5)),
                 post: None,
+                attachment: None,
             },
             NOW,
             &mut ids(),
@@ -1059,6 +1102,7 @@ mod tests {
                 first: body("call me"),
                 client_msg_id: None,
                 post: None,
+                attachment: None,
             },
             NOW,
             &mut ids(),
@@ -1235,6 +1279,56 @@ mod tests {
             panic!()
         };
         assert_eq!(message.visibility, Visibility::Public);
+    }
+
+    #[test]
+    fn a_contact_shares_a_file_as_a_public_message_naming_it_and_reopens_a_closed_chat() {
+        let photo = Attachment {
+            kind: crate::message::MediaKind::Image,
+            filename: None,
+            mime: Some("image/jpeg".into()),
+            size: Some(1234),
+        };
+        let share = |contact_id: u128| Command::ContactShares {
+            contact_id: Uuid::from_u128(contact_id),
+            name: "Ada".into(),
+            attachment: photo.clone(),
+            client_msg_id: Some(Uuid::from_u128(5)),
+        };
+        assert_eq!(run(&chat(&[]), share(8)), Err(Refusal::NotYourConversation));
+        let closed = chat(&[Event::Closed { by: None }]);
+        let (s, d) = apply(&closed, share(7));
+        assert_eq!(kinds(&d), vec!["reopened", "message_appended"]);
+        assert_eq!(d.work, vec![Work::Route]);
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
+        assert_eq!(
+            message.body, "Photo",
+            "named by its kind without a file name"
+        );
+        assert_eq!(message.attachment.as_ref(), Some(&photo));
+        assert_eq!(message.visibility, Visibility::Public);
+        assert_eq!(s.preview, "Photo");
+        // The next message carries no file.
+        let (_, d) = apply(
+            &s,
+            Command::Append {
+                author: contact(),
+                body: body("that one"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+        );
+        let Event::MessageAppended { message } = &d.events[0] else {
+            panic!()
+        };
+        assert_eq!(message.attachment, None);
+        let named = Attachment {
+            filename: Some("invoice.pdf".into()),
+            ..photo.clone()
+        };
+        assert_eq!(named.label(), "invoice.pdf");
     }
 
     #[test]

@@ -192,14 +192,12 @@ impl Engine {
         };
         let account = account.account.address.clone();
         let thread = m.comment.as_ref().map(|c| c.post_id.clone());
-        let mut items: Vec<(String, String)> = m
-            .items(&event.key)
-            .into_iter()
-            .map(|i| (item_key(&i), item_text(&i)))
-            .collect();
+        let mut items: Vec<Item> = m.items(&event.key).iter().map(Item::of).collect();
         // A story reply says which story it answers (the link works for about a day).
-        if let (Some(switchboard_channels::ReplyContext::Story { url, .. }), Some((_, first))) =
-            (&m.reply_to, items.first_mut())
+        if let (
+            Some(switchboard_channels::ReplyContext::Story { url, .. }),
+            Some(Item { text: first, .. }),
+        ) = (&m.reply_to, items.first_mut())
         {
             *first = match url {
                 Some(url) => format!("[Replied to your story: {url}]\n{first}"),
@@ -237,7 +235,7 @@ impl Engine {
                     .ok_or(EngineError::NotFound(crate::Missing::Conversation))?
             }
             None => {
-                let Some((key, text)) = items.next() else {
+                let Some(item) = items.next() else {
                     return Ok(());
                 };
                 let post = match &thread {
@@ -251,9 +249,10 @@ impl Engine {
                         contact_name: contact_name.clone(),
                         channel,
                         lead: false,
-                        first: body(&text)?,
-                        client_msg_id: Some(Uuid::new_v5(&INBOUND_NS, key.as_bytes())),
+                        first: body(&item.text)?,
+                        client_msg_id: Some(item.client_msg_id()),
                         post,
+                        attachment: item.file.as_ref().map(|(a, _)| a.clone()),
                     },
                     now,
                     &mut Uuid::now_v7,
@@ -270,28 +269,60 @@ impl Engine {
                 }
                 .insert(&tx.txn)
                 .await?;
-                appended.extend(started.events.iter().filter_map(appended_id));
+                let source = item.file.map(|(_, source)| source);
+                appended.extend(
+                    started
+                        .events
+                        .iter()
+                        .filter_map(appended_id)
+                        .map(|id| (id, source.clone())),
+                );
                 started.state
             }
         };
-        for (key, text) in items {
-            let command = Command::Append {
-                author: Author::Contact {
+        for item in items {
+            let client_msg_id = Some(item.client_msg_id());
+            let command = match &item.file {
+                Some((attachment, _)) => Command::ContactShares {
                     contact_id,
                     name: contact_name.clone(),
+                    attachment: attachment.clone(),
+                    client_msg_id,
                 },
-                body: body(&text)?,
-                visibility: Visibility::Public,
-                client_msg_id: Some(Uuid::new_v5(&INBOUND_NS, key.as_bytes())),
+                None => Command::Append {
+                    author: Author::Contact {
+                        contact_id,
+                        name: contact_name.clone(),
+                    },
+                    body: body(&item.text)?,
+                    visibility: Visibility::Public,
+                    client_msg_id,
+                },
             };
             let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
             let outcome = tx.apply(&state, decision, now).await?;
-            appended.extend(outcome.events.iter().filter_map(appended_id));
+            let source = item.file.map(|(_, source)| source);
+            appended.extend(
+                outcome
+                    .events
+                    .iter()
+                    .filter_map(appended_id)
+                    .map(|id| (id, source.clone())),
+            );
             state = outcome.state;
         }
-        // The provider's id on the first item (what receipts and replies name) and the address
-        // used on each.
-        for (i, id) in appended.iter().enumerate() {
+        // The provider's id on the first item (what receipts and replies name), the address
+        // used on each, and where each file is fetched from.
+        for (i, (id, source)) in appended.iter().enumerate() {
+            if let Some(source) = source {
+                let json = serde_json::to_string(source)
+                    .map_err(|e| EngineError::Internal(format!("media source: {e}")))?;
+                message::Entity::update_many()
+                    .col_expr(message::Column::MediaSource, Expr::value(json))
+                    .filter(message::Column::Id.eq(*id))
+                    .exec(&tx.txn)
+                    .await?;
+            }
             let pmid = (i == 0).then(|| m.provider_message_id.clone());
             message::Entity::update_many()
                 .col_expr(
@@ -513,6 +544,60 @@ fn appended_id(e: &switchboard_domain::conversation::Event) -> Option<Uuid> {
     match e {
         switchboard_domain::conversation::Event::MessageAppended { message } => Some(message.id),
         _ => None,
+    }
+}
+
+/// One display item as the inbox gets it: its key, its text (a file's name for a file), and a
+/// contact's file with where to fetch it.
+struct Item {
+    key: String,
+    text: String,
+    file: Option<(
+        switchboard_domain::Attachment,
+        switchboard_channels::MediaSource,
+    )>,
+}
+
+impl Item {
+    fn of(item: &DisplayItem) -> Self {
+        let file = match item {
+            DisplayItem::Attachment { attachment, .. } => {
+                Some((attachment_of(attachment), attachment.source.clone()))
+            }
+            _ => None,
+        };
+        Item {
+            key: item_key(item),
+            text: match &file {
+                Some((a, _)) => a.label(),
+                None => item_text(item),
+            },
+            file,
+        }
+    }
+
+    /// Stable per item, so a re-delivered webhook stores nothing twice.
+    fn client_msg_id(&self) -> Uuid {
+        Uuid::new_v5(&INBOUND_NS, self.key.as_bytes())
+    }
+}
+
+/// What the inbox shows of a provider's attachment.
+fn attachment_of(a: &switchboard_channels::Attachment) -> switchboard_domain::Attachment {
+    use switchboard_channels::AttachmentKind as K;
+    use switchboard_domain::MediaKind as M;
+    switchboard_domain::Attachment {
+        kind: match a.kind {
+            K::Image | K::StoryMention => M::Image,
+            K::Video => M::Video,
+            K::Audio => M::Audio,
+            K::Document => M::Document,
+            K::Sticker => M::Sticker,
+            K::Share | K::Other => M::Other,
+        },
+        filename: a.filename.clone(),
+        mime: a.mime.clone(),
+        size: a.size,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod inbound;
+pub mod media;
 pub mod outbound;
 pub mod polling;
 pub mod posts;

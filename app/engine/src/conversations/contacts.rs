@@ -154,6 +154,7 @@ impl Engine {
                     first: first.clone(),
                     client_msg_id: Some(client_msg_id),
                     post: None,
+                    attachment: None,
                 },
                 now,
                 &mut Uuid::now_v7,

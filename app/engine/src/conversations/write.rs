@@ -696,6 +696,7 @@ mod tests {
             first: MessageBody::parse("hi").unwrap(),
             client_msg_id: None,
             post: None,
+            attachment: None,
         };
         let mut s = switchboard_domain::conversation::start(new, 0, &mut Uuid::now_v7).state;
         s.revision = revision;

@@ -200,6 +200,12 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
             }
         },
         removed: row.removed.unwrap_or(false),
+        attachment: match row.attachment {
+            None => None,
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                EngineError::Corrupt(format!("messages.attachment {}: {e}", row.id))
+            })?),
+        },
     })
 }
 
@@ -227,6 +233,11 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
             .as_ref()
             .map(|t| serde_json::to_string(t).unwrap_or_default())),
         removed: Set(m.removed.then_some(true)),
+        attachment: Set(m
+            .attachment
+            .as_ref()
+            .map(|a| serde_json::to_string(a).unwrap_or_default())),
+        media_source: Set(None),
     }
 }
 

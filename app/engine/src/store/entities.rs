@@ -160,6 +160,12 @@ pub mod message {
         pub template: Option<String>,
         /// A contact's comment deleted from the post.
         pub removed: Option<bool>,
+        /// The file the message carries, as the inbox shows it (JSON).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub attachment: Option<String>,
+        /// Where a contact's file is fetched from: the adapter's `MediaSource` (JSON).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub media_source: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m008_comment_replies;
 mod m009_templates;
 mod m010_removed_comments;
 mod m011_posts;
+mod m012_attachments;
 
 use sea_orm_migration::prelude::*;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m009_templates::Templates),
             Box::new(m010_removed_comments::RemovedComments),
             Box::new(m011_posts::Posts),
+            Box::new(m012_attachments::Attachments),
         ]
     }
 }
