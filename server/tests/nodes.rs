@@ -681,3 +681,67 @@ async fn a_restarted_node_never_leaves_agents_online_with_nobody_connected() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(presence().await, "online");
 }
+
+#[tokio::test]
+async fn one_node_polls_telegram_and_another_takes_over_when_it_dies() {
+    use support::providers::{Answer, FakeProvider};
+    let Some(db) = postgres().await else { return };
+    let fake = FakeProvider::start(|_| Answer::status(200, r#"{"ok":true,"result":[]}"#)).await;
+    let env = [
+        (
+            "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
+            "7000000001:AAE-fake-bot-token",
+        ),
+        ("SWITCHBOARD_TELEGRAM_MODE", "polling"),
+        ("SWITCHBOARD_TELEGRAM_API_URL", fake.url.as_str()),
+    ];
+    let start =
+        |db: &str| Node::spawn(db, &env).unwrap_or_else(|log| panic!("node did not start:\n{log}"));
+    let mut nodes = [start(&db), start(&db)];
+    let polls = |n: &Node| n.log().contains("this node polls the providers");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !nodes.iter().any(polls) {
+        assert!(std::time::Instant::now() < deadline, "nobody polls");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A standby retries every few seconds: give it time to (wrongly) take the lock too.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let pollers: Vec<bool> = nodes.iter().map(polls).collect();
+    assert_eq!(
+        pollers.iter().filter(|p| **p).count(),
+        1,
+        "exactly one node polls"
+    );
+    let leader = pollers.iter().position(|p| *p).unwrap();
+    let standby = 1 - leader;
+    assert!(
+        nodes[standby].log().contains("stands by"),
+        "{}",
+        nodes[standby].log()
+    );
+    let calls = fake.calls().len();
+    assert!(calls > 0, "the leader polls getUpdates");
+    assert!(fake.calls().iter().all(|c| c.path.contains("/getUpdates")
+        || c.path.contains("/deleteWebhook")
+        || c.path.contains("/getMe")));
+
+    // The leader dies: its connection, and the lock, go with it; the standby takes over.
+    nodes[leader].kill9();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !polls(&nodes[standby]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the standby did not take over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = fake.calls().len();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while fake.calls().len() == after {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new leader does not poll"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -16,6 +16,11 @@ const WAIT_S: u32 = 25;
 const CALL_TIMEOUT: Duration = Duration::from_secs(WAIT_S as u64 + 10);
 /// Polls that come back empty at once are spaced this much (a provider that doesn't hold).
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// With several nodes one polls: the holder of this PostgreSQL advisory lock (a provider lets
+/// one poller at a time; Telegram answers 409 to a second).
+const POLL_LOCK: i64 = 0x5357_4254_504f_4c4c; // "SWBTPOLL"
+/// How often a standby node tries to take over polling.
+const STANDBY_RETRY: Duration = Duration::from_secs(3);
 
 impl Engine {
     /// Whether any connected account polls (the worker runs only then).
@@ -23,8 +28,17 @@ impl Engine {
         self.channels().iter().any(|c| c.poll)
     }
 
-    /// The polling worker: one loop per polling account, until cancelled.
+    /// The polling worker: one loop per polling account, until cancelled. With several nodes
+    /// on PostgreSQL, only the node holding the polling lock polls; the others stand by and
+    /// take over within seconds when it goes (its connection, and so its lock, goes with it).
     pub(crate) async fn run_polling(self, token: CancellationToken) {
+        let _lease = match self.db().postgres_pool() {
+            Some(pool) => match lead_polling(pool, &token).await {
+                Some(lease) => Some(lease),
+                None => return, // cancelled while standing by
+            },
+            None => None,
+        };
         let accounts: Vec<String> = self
             .channels()
             .iter()
@@ -116,6 +130,43 @@ impl Engine {
 }
 
 /// 1 s, 2 s, 4 s… up to a minute.
+/// Waits until this node holds the polling lock; the connection that holds it is returned
+/// (detached from the pool, so closing it, or the process dying, frees the lock).
+async fn lead_polling(
+    pool: &sea_orm::sqlx::PgPool,
+    token: &CancellationToken,
+) -> Option<sea_orm::sqlx::PgConnection> {
+    let mut standing_by = false;
+    loop {
+        match pool.acquire().await {
+            Ok(mut conn) => {
+                let held =
+                    sea_orm::sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
+                        .bind(POLL_LOCK)
+                        .fetch_one(&mut *conn)
+                        .await;
+                match held {
+                    Ok(true) => {
+                        tracing::info!("this node polls the providers (it holds the polling lock)");
+                        return Some(conn.detach());
+                    }
+                    Ok(false) if !standing_by => {
+                        standing_by = true;
+                        tracing::info!("another node polls the providers; this one stands by");
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot ask for the polling lock"),
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot ask for the polling lock"),
+        }
+        tokio::select! {
+            _ = token.cancelled() => return None,
+            _ = tokio::time::sleep(STANDBY_RETRY) => {}
+        }
+    }
+}
+
 fn backoff(failures: &mut u32) -> Duration {
     *failures = failures.saturating_add(1);
     Duration::from_secs(1u64 << (*failures - 1).min(6)).min(Duration::from_secs(60))
