@@ -109,9 +109,20 @@ pub fn MessageList(
                                 <span class="tag" data-testid="reply-kind">{if r.private { "Private reply" } else { "Comment reply" }}</span>
                             })}
                             {match (&m.attachment, viewer) {
-                                (Some(a), Viewer::Agent) => attachment_view(m.id, a).into_any(),
-                                _ => view! { <p class="body">{m.body.clone()}</p> }.into_any(),
+                                (Some(a), Viewer::Agent) => {
+                                    let seq = m.seq;
+                                    let a = a.clone();
+                                    // A file the contact deleted is gone from view too.
+                                    (move || {
+                                        let gone = thread.with(|t| {
+                                            t.text(seq).is_some_and(|(_, x)| x == Some(switchboard_domain::Altered::Withdrawn))
+                                        });
+                                        (!gone).then(|| attachment_view(m.id, &a))
+                                    }).into_any()
+                                }
+                                _ => body_view(thread, m.seq).into_any(),
                             }}
+                            {altered_tag(thread, m.seq)}
                             <span class="time">{format_time(m.created_at)}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
                             {
@@ -171,6 +182,33 @@ fn comment_actions(
         } else {
             view! { <button class="link delete-comment" data-testid="delete-comment" on:click=move |_| remove.run(id)>"Delete comment"</button> }.into_any()
         }
+    }
+}
+
+/// A message's text, kept up to date when its author edits or deletes it.
+fn body_view(thread: RwSignal<Thread>, seq: u64) -> impl IntoView {
+    move || {
+        let (text, altered) = thread.with(|t| {
+            t.text(seq)
+                .map(|(b, a)| (b.to_string(), a))
+                .unwrap_or_default()
+        });
+        match altered {
+            Some(switchboard_domain::Altered::Withdrawn) => view! {
+                <p class="body withdrawn" data-testid="withdrawn">"The contact deleted this message."</p>
+            }
+            .into_any(),
+            _ => view! { <p class="body">{text}</p> }.into_any(),
+        }
+    }
+}
+
+/// "Edited", "Deleted by the contact", "Hidden on the post".
+fn altered_tag(thread: RwSignal<Thread>, seq: u64) -> impl IntoView {
+    move || {
+        thread
+            .with(|t| t.text(seq).and_then(|(_, a)| a))
+            .map(|a| view! { <span class="tag" data-testid="altered" data-altered=a.as_str()>{a.label()}</span> })
     }
 }
 

@@ -211,6 +211,24 @@ test("a customer's photos from WhatsApp and Telegram show in the inbox as pictur
   expect(anonymous.status()).toBe(401);
 });
 
+test('a comment its author deletes on Facebook loses its text in the inbox, live', async ({ server, visitor: phone, agent }) => {
+  await signIn(agent, server);
+  await openSimulator(phone, server.url, 'Ola Berg');
+  await customerWrites(phone, 'page_comment', 'My order 5512 never arrived, call me at 555-0199');
+  await takeFromQueue(agent, 'Ola Berg');
+  const comment = agent.locator('[data-testid=message]').filter({ hasText: 'My order 5512 never arrived' });
+  await expect(comment).toHaveCount(1);
+  const seq = await comment.getAttribute('data-seq');
+
+  await phone.locator('[data-testid=sim-delete-comment]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=customer]').filter({ hasText: 'you deleted your comment' })).toHaveCount(1);
+  const same = agent.locator(`[data-testid=message][data-seq="${seq}"]`);
+  await expect(same.locator('[data-testid=withdrawn]')).toHaveText('The contact deleted this message.');
+  await expect(same.locator('[data-testid=altered]')).toHaveText('Deleted by the contact');
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: '555-0199' })).toHaveCount(0);
+  await expect(agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Ola Berg' })).not.toContainText('555-0199');
+});
+
 test('outside the WhatsApp reply window the composer says why and an approved template goes out instead', async ({ server, visitor: phone, agent }) => {
   await signIn(agent, server);
   await openSimulator(phone, server.url, 'Grace Hopper');

@@ -34,7 +34,8 @@ export class Server {
     });
     this.proc.stdout?.on('data', (d) => this.log.push(String(d)));
     this.proc.stderr?.on('data', (d) => this.log.push(String(d)));
-    const deadline = Date.now() + 30_000;
+    // Generous: on a loaded 2-core machine, starting the binary alone has taken half a minute.
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (this.proc.exitCode !== null) throw new Error(`server exited: ${this.log.join('')}`);
       try {

@@ -712,6 +712,170 @@ async fn a_provider_refusal_shows_on_the_message_in_plain_words() {
     }
 }
 
+/// A Page `feed` webhook with these changes, signed.
+fn feed_hook(changes: Vec<Value>) -> WebhookRequest {
+    let body = meta::fake::envelope(
+        "page",
+        vec![switchboard_channels::page_comments::fake::entry(
+            PAGE_ID,
+            chrono_now_s(),
+            changes,
+        )],
+    );
+    meta::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/meta"),
+        APP_SECRET,
+        meta::fake::body_bytes(&body),
+    )
+}
+
+#[tokio::test]
+async fn a_contact_editing_hiding_or_deleting_their_comment_shows_in_the_thread_live() {
+    use switchboard_channels::page_comments::fake::{comment_change, comment_verb_change};
+    for (backend, url) in databases().await {
+        let fake = fake_providers().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let post = format!("{PAGE_ID}_777");
+        let c1 = format!("{post}_c1");
+        let hook = feed_hook(vec![comment_change(
+            &post,
+            &c1,
+            None,
+            "9911",
+            "Maria",
+            "Do you ship to Spain?",
+            chrono_now_s(),
+        )]);
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "page_comment").await;
+        let m = messages_until(&admin, &server, &conv, "the comment", |m| m.len() == 1).await;
+        let comment_id = m[0]["id"].clone();
+        let mut ws = admin.socket(&server).await;
+        send_frame(
+            &mut ws,
+            json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
+        )
+        .await;
+        frames_until(&mut ws, "synced").await;
+
+        // Edited: the new text, marked, live.
+        let hook = feed_hook(vec![comment_verb_change(
+            &post,
+            &c1,
+            "9911",
+            "edited",
+            Some("Do you ship to Portugal?"),
+            chrono_now_s(),
+        )]);
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let f = next_of(&mut ws, "message_changed").await;
+        assert_eq!(f["message_id"], comment_id, "{backend}");
+        assert_eq!(
+            f["change"],
+            json!({"change": "edited", "text": "Do you ship to Portugal?"})
+        );
+        let m = messages(&admin, &server, &conv).await;
+        assert_eq!(
+            (m[0]["body"].as_str(), m[0]["altered"].as_str()),
+            (Some("Do you ship to Portugal?"), Some("edited")),
+            "{backend}"
+        );
+        let row = next_of(&mut ws, "conversation").await;
+        assert_eq!(
+            row["summary"]["preview"], "Do you ship to Portugal?",
+            "{backend}: the row follows"
+        );
+        assert_eq!(
+            rows_on(&admin, &server, "page_comment").await[0]["summary"]["preview"],
+            "Do you ship to Portugal?"
+        );
+
+        // Hidden, then shown again.
+        let hook = feed_hook(vec![comment_verb_change(
+            &post,
+            &c1,
+            PAGE_ID,
+            "hide",
+            None,
+            chrono_now_s(),
+        )]);
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200);
+        assert_eq!(
+            next_of(&mut ws, "message_changed").await["change"]["change"],
+            "hidden"
+        );
+        assert_eq!(
+            messages(&admin, &server, &conv).await[0]["altered"],
+            "hidden",
+            "{backend}"
+        );
+        let hook = feed_hook(vec![comment_verb_change(
+            &post,
+            &c1,
+            PAGE_ID,
+            "unhide",
+            None,
+            chrono_now_s(),
+        )]);
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200);
+        assert_eq!(
+            next_of(&mut ws, "message_changed").await["change"]["change"],
+            "unhidden"
+        );
+        assert_eq!(
+            messages(&admin, &server, &conv).await[0]["altered"],
+            Value::Null,
+            "{backend}"
+        );
+
+        // Our own reply removed on Facebook, and a change to a comment we never stored: nothing
+        // changes. The contact deleting theirs drops its text.
+        let sent = reply(&admin, &server, &conv, "Yes, in 3 days.").await;
+        messages_until(&admin, &server, &conv, "sent", |m| {
+            delivery_of(m, &sent["id"])["status"] == "sent"
+        })
+        .await;
+        let ours = format!("{PAGE_ID}_reply1");
+        let hook = feed_hook(vec![
+            comment_verb_change(&post, &ours, PAGE_ID, "remove", None, chrono_now_s()),
+            comment_verb_change(
+                &post,
+                &format!("{post}_never"),
+                "9911",
+                "remove",
+                None,
+                chrono_now_s(),
+            ),
+            comment_verb_change(&post, &c1, "9911", "remove", None, chrono_now_s()),
+        ]);
+        assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
+        let f = next_of(&mut ws, "message_changed").await;
+        assert_eq!(
+            (f["message_id"].clone(), f["change"].clone()),
+            (comment_id.clone(), json!({"change": "withdrawn"})),
+            "{backend}"
+        );
+        let m = messages(&admin, &server, &conv).await;
+        let by_id = |id: &Value| m.iter().find(|x| x["id"] == *id).unwrap().clone();
+        assert_eq!(
+            (
+                by_id(&comment_id)["body"].as_str(),
+                by_id(&comment_id)["altered"].as_str()
+            ),
+            (Some(""), Some("withdrawn"))
+        );
+        assert_eq!(
+            by_id(&sent["id"])["body"],
+            "Yes, in 3 days.",
+            "{backend}: our reply stays"
+        );
+        assert_eq!(by_id(&sent["id"])["altered"], Value::Null);
+        assert_no_frame_of(&mut ws, "message_changed", 300).await;
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn a_page_comment_becomes_a_conversation_about_its_post_and_the_reply_goes_under_it() {
     for (backend, url) in databases().await {

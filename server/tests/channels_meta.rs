@@ -767,6 +767,53 @@ async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_
 }
 
 #[tokio::test]
+async fn an_instagram_dm_the_contact_unsends_loses_its_text_in_the_thread() {
+    for (backend, url) in databases().await {
+        let fake = fake_graph().await;
+        let server = TestServer::start_with_channels(&url, channels(&fake)).await;
+        let db = Database::connect(url.as_str()).await.expect("database");
+        let admin = agent(&server, "admin@demo.test").await;
+        let igsid = "5310000000000077";
+        let dm = ig_dm_hook(vec![
+            instagram::fake::dm_event(
+                IG_ID,
+                igsid,
+                "aWdfbWlkX3Vuc2VudA",
+                now_ms(),
+                "my card number is 4242",
+            ),
+            instagram::fake::dm_event(
+                IG_ID,
+                igsid,
+                "aWdfbWlkX2tlcHQ",
+                now_ms(),
+                "sorry, ignore that",
+            ),
+        ]);
+        assert_eq!(deliver_webhook(&server, &dm).await.0, 200, "{backend}");
+        let conv = conversation_on(&admin, &server, "instagram").await;
+        messages_until(&admin, &server, &conv, "both DMs", |m| m.len() == 2).await;
+
+        // Instagram's unsend: `message.is_deleted` on the same mid.
+        let unsent = ig_dm_hook(vec![
+            json!({"sender": {"id": igsid}, "recipient": {"id": IG_ID}, "timestamp": now_ms(), "message": {"mid": "aWdfbWlkX3Vuc2VudA", "is_deleted": true}}),
+        ]);
+        assert_eq!(deliver_webhook(&server, &unsent).await.0, 200, "{backend}");
+        processed(&db, &stored_events(&db).await.last().unwrap().clone()).await;
+        let m = messages(&admin, &server, &conv).await;
+        assert_eq!(
+            bodies(&m),
+            ["", "sorry, ignore that"],
+            "{backend}: the text is gone from our store"
+        );
+        assert_eq!(m[0]["altered"], "withdrawn");
+        assert_eq!(m[1]["altered"], Value::Null);
+        db.close().await.unwrap();
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn messenger_echoes_of_our_own_sends_never_become_messages() {
     for (backend, url) in databases().await {
         let fake = fake_graph().await;

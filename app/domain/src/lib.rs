@@ -19,8 +19,8 @@ pub use contact::{ContactDetails, ContactError};
 pub use conversation::{Channel, ConversationStatus, DisplayStatus, ParticipantRole};
 pub use inbox::{Filter, Folder, InboxView, Scope};
 pub use message::{
-    Attachment, Delivery, DeliveryStatus, Direction, MediaKind, Message, MessageBody, MessageError,
-    ReplyTo, Sender, SenderKind, TemplateRef, Visibility,
+    Altered, Attachment, ContactChange, Delivery, DeliveryStatus, Direction, MediaKind, Message,
+    MessageBody, MessageError, ReplyTo, Sender, SenderKind, TemplateRef, Visibility,
 };
 pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use settings::{BotAnswer, BotSettings, RoutingSettings};

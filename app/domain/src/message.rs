@@ -98,6 +98,84 @@ pub struct Message {
     /// The file the message carries (a contact's photo, a document…); the body names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// What the contact did to it since (edited, deleted, a comment hidden on its post).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altered: Option<Altered>,
+}
+
+/// What a contact did to something they sent, as the provider reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ContactChange {
+    /// They edited it; this is the text now.
+    Edited {
+        text: String,
+    },
+    /// They deleted it (a comment) or unsent it (a direct message): its text is dropped, as
+    /// the providers ask.
+    Withdrawn,
+    /// The comment was hidden on the post (only its author and their friends see it).
+    Hidden,
+    Unhidden,
+}
+
+/// How a contact's message stands after their changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Altered {
+    Edited,
+    Withdrawn,
+    Hidden,
+}
+
+impl Altered {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Altered::Edited => "edited",
+            Altered::Withdrawn => "withdrawn",
+            Altered::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "edited" => Some(Altered::Edited),
+            "withdrawn" => Some(Altered::Withdrawn),
+            "hidden" => Some(Altered::Hidden),
+            _ => None,
+        }
+    }
+
+    /// What the inbox says of it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Altered::Edited => "Edited",
+            Altered::Withdrawn => "Deleted by the contact",
+            Altered::Hidden => "Hidden on the post",
+        }
+    }
+}
+
+impl Message {
+    /// Applies a contact's change: the text and how the message stands now.
+    pub fn alter(&mut self, change: &ContactChange) {
+        match change {
+            ContactChange::Edited { text } => {
+                self.body = text.clone();
+                if self.altered != Some(Altered::Hidden) {
+                    self.altered = Some(Altered::Edited);
+                }
+            }
+            ContactChange::Withdrawn => {
+                self.body = String::new();
+                self.attachment = None;
+                self.altered = Some(Altered::Withdrawn);
+            }
+            ContactChange::Hidden => self.altered = Some(Altered::Hidden),
+            ContactChange::Unhidden if self.altered == Some(Altered::Hidden) => self.altered = None,
+            ContactChange::Unhidden => {}
+        }
+    }
 }
 
 /// What a message's file is, as the inbox shows it. The bytes stay with the provider (or our

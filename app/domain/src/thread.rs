@@ -159,6 +159,17 @@ impl Thread {
     }
 
     /// A comment was deleted from its post. Whether anything changed.
+    /// A contact changed one of their messages (edited, deleted, hidden); whether it is here.
+    pub fn alter(&mut self, message_id: Uuid, change: &crate::message::ContactChange) -> bool {
+        match self.messages.values_mut().find(|m| m.id == message_id) {
+            Some(m) => {
+                m.alter(change);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn set_removed(&mut self, message_id: Uuid) -> bool {
         match self.messages.values_mut().find(|m| m.id == message_id) {
             Some(m) if !m.removed => {
@@ -175,6 +186,13 @@ impl Thread {
     }
 
     /// How far the message at `seq` got, if it goes through a provider.
+    /// The text at `seq` and what its author did to it since.
+    pub fn text(&self, seq: u64) -> Option<(&str, Option<crate::message::Altered>)> {
+        self.messages
+            .get(&seq)
+            .map(|m| (m.body.as_str(), m.altered))
+    }
+
     pub fn delivery(&self, seq: u64) -> Option<&crate::message::Delivery> {
         self.messages.get(&seq).and_then(|m| m.delivery.as_ref())
     }
@@ -214,6 +232,7 @@ mod tests {
             template: None,
             removed: false,
             attachment: None,
+            altered: None,
         }
     }
 

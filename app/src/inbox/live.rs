@@ -233,6 +233,15 @@ pub fn boot(state: InboxState) {
                     t.set_removed(message_id);
                 });
             }
+            ServerFrame::MessageChanged {
+                conversation_id,
+                message_id,
+                change,
+            } if state.selected.get_untracked() == Some(conversation_id) => {
+                state.thread.update(|t| {
+                    t.alter(message_id, &change);
+                });
+            }
             ServerFrame::Delivery {
                 conversation_id,
                 message_id,

@@ -165,6 +165,19 @@ pub async fn simulator_send(
     )
 }
 
+/// The customer deletes their latest comment on the post.
+#[server(endpoint = "simulator/delete-comment", input = Json, output = Json)]
+pub async fn simulator_delete_comment() -> Result<SimState, ApiError> {
+    crate::error::respond(
+        async {
+            let sim = simulator()?;
+            sim.customer_deletes_comment().await?;
+            Ok(sim.state())
+        }
+        .await,
+    )
+}
+
 /// Makes the simulated provider refuse (or accept again) what the business sends on a channel.
 #[server(endpoint = "simulator/fail", input = Json, output = Json)]
 pub async fn simulator_fail(channel: SimChannel, on: bool) -> Result<SimState, ApiError> {

@@ -439,6 +439,59 @@ impl Simulator {
         Ok(())
     }
 
+    /// The customer deletes their latest comment on the post (Page comments), as Facebook
+    /// reports it: a `feed` change with `verb: remove`.
+    pub async fn customer_deletes_comment(&self) -> Result<(), AppError> {
+        let comment_id = self
+            .store()
+            .comments
+            .get(&SimChannel::PageComment)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Engine(switchboard_engine::EngineError::Provider(
+                    "There is no comment to delete yet.".into(),
+                ))
+            })?;
+        let from = customer_address(SimChannel::PageComment);
+        let change = switchboard_channels::page_comments::fake::comment_verb_change(
+            demo::FACEBOOK_POST_ID,
+            &comment_id,
+            from,
+            "remove",
+            None,
+            now_ms() / 1000,
+        );
+        let body = meta::fake::envelope(
+            "page",
+            vec![switchboard_channels::page_comments::fake::entry(
+                demo::FACEBOOK_PAGE_ID,
+                now_ms() / 1000,
+                vec![change],
+            )],
+        );
+        let request = meta::fake::signed_request(
+            &format!("{}/webhooks/meta", self.public_url),
+            demo::META_APP_SECRET,
+            meta::fake::body_bytes(&body),
+        );
+        self.post(&request).await?;
+        let mut s = self.store();
+        s.comments.remove(&SimChannel::PageComment);
+        s.n += 1;
+        let n = s.n;
+        s.threads
+            .entry(SimChannel::PageComment.phone())
+            .or_default()
+            .push(SimMessage {
+                n,
+                from_customer: true,
+                text: "(you deleted your comment)".into(),
+                status: None,
+                refused: None,
+            });
+        Ok(())
+    }
+
     /// Posts a webhook to our own endpoint, as the provider would.
     async fn post(&self, request: &WebhookRequest) -> Result<(), AppError> {
         let path = request

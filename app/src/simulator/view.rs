@@ -165,6 +165,16 @@ pub fn SimulatorPage() -> impl IntoView {
                                     <option value="25" selected=move || hours_ago.get() == 25>"25 hours ago (to see a closed reply window)"</option>
                                 </select>
                             </label>
+                            <Show when=move || channel.get() == SimChannel::PageComment>
+                                <button class="ghost" data-testid="sim-delete-comment" on:click=move |_| {
+                                    leptos::task::spawn_local(async move {
+                                        match super::simulator_delete_comment().await {
+                                            Ok(s) => { error.set(None); state.set(Some(Ok(s))) }
+                                            Err(e) => error.set(Some(e.to_string())),
+                                        }
+                                    });
+                                }>"Delete my latest comment"</button>
+                            </Show>
                             <label class="sim-fail">
                                 <input type="checkbox" data-testid="sim-fail" prop:checked=failing on:change=move |ev| set_failing(event_target_checked(&ev))/>
                                 " The provider refuses the business's replies on this channel (to see a failed send in the inbox)"

@@ -111,6 +111,12 @@ pub enum ServerFrame {
         conversation_id: Uuid,
         message_id: Uuid,
     },
+    /// The contact edited, deleted or hid one of their messages (agents only).
+    MessageChanged {
+        conversation_id: Uuid,
+        message_id: Uuid,
+        change: switchboard_domain::ContactChange,
+    },
     /// A row got a new message (agents only): its preview and unread state move on.
     Activity {
         activity: Activity,

@@ -4,8 +4,8 @@
 
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
 use crate::message::{
-    Attachment, Delivery, DeliveryStatus, Message, MessageBody, MessageError, ReplyTo, Sender,
-    SenderKind, TemplateRef, Visibility,
+    Attachment, ContactChange, Delivery, DeliveryStatus, Message, MessageBody, MessageError,
+    ReplyTo, Sender, SenderKind, TemplateRef, Visibility,
 };
 use crate::routing::MissedPolicy;
 use crate::Millis;
@@ -120,6 +120,15 @@ pub enum Command {
         message_id: Uuid,
         current: DeliveryStatus,
         next: Delivery,
+    },
+    /// The contact edited, deleted or hid one of their messages on the provider; `theirs` is
+    /// the caller's finding that the message is the contact's in this conversation, `latest`
+    /// that no public message came after it (so the inbox row's preview shows it).
+    ContactChanged {
+        message_id: Uuid,
+        theirs: bool,
+        latest: bool,
+        change: ContactChange,
     },
 }
 
@@ -245,6 +254,14 @@ pub enum Event {
     CommentRemoved {
         message_id: Uuid,
     },
+    /// The contact changed one of their messages (the latest public one: the row's preview
+    /// follows).
+    ContactChanged {
+        message_id: Uuid,
+        change: ContactChange,
+        #[serde(default)]
+        latest: bool,
+    },
 }
 
 impl Event {
@@ -264,6 +281,7 @@ impl Event {
             Event::Closed { .. } => "closed",
             Event::DeliveryUpdated { .. } => "delivery_updated",
             Event::CommentRemoved { .. } => "comment_removed",
+            Event::ContactChanged { .. } => "contact_changed",
         }
     }
 }
@@ -338,6 +356,7 @@ impl Writer<'_> {
             template: self.template.clone(),
             removed: false,
             attachment: self.attachment.take(),
+            altered: None,
         };
         if deliver {
             self.work(Work::Deliver {
@@ -745,6 +764,22 @@ pub fn decide(
                 });
             }
         }
+        Command::ContactChanged {
+            message_id,
+            theirs,
+            latest,
+            change,
+        } => {
+            // Only what the contact wrote is theirs to change; on any conversation status.
+            if !*theirs {
+                return Err(Refusal::NotYourConversation);
+            }
+            w.event(Event::ContactChanged {
+                message_id: *message_id,
+                change: change.clone(),
+                latest: *latest,
+            });
+        }
     }
     Ok(w.decision)
 }
@@ -955,7 +990,19 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
             s.closed_at = Some(now);
         }
         // The message row carries its delivery; the conversation only gets a new revision.
-        Event::DeliveryUpdated { .. } | Event::CommentRemoved { .. } => {}
+        // The row's preview never keeps text its author deleted.
+        Event::ContactChanged {
+            change,
+            latest: true,
+            ..
+        } => match change {
+            ContactChange::Edited { text } => s.preview = super::preview_of(text),
+            ContactChange::Withdrawn => s.preview = "Message deleted by the contact".into(),
+            ContactChange::Hidden | ContactChange::Unhidden => {}
+        },
+        Event::DeliveryUpdated { .. }
+        | Event::CommentRemoved { .. }
+        | Event::ContactChanged { .. } => {}
     }
 }
 
@@ -1329,6 +1376,93 @@ mod tests {
             ..photo.clone()
         };
         assert_eq!(named.label(), "invoice.pdf");
+    }
+
+    #[test]
+    fn a_contact_changes_only_their_own_messages_and_on_any_status() {
+        let closed = chat(&[Event::Closed { by: None }]);
+        let change = |theirs: bool| Command::ContactChanged {
+            message_id: Uuid::from_u128(3),
+            theirs,
+            latest: true,
+            change: ContactChange::Edited {
+                text: "fixed typo".into(),
+            },
+        };
+        assert_eq!(
+            run(&closed, change(false)),
+            Err(Refusal::NotYourConversation)
+        );
+        let (s, d) = apply(&closed, change(true));
+        assert_eq!(kinds(&d), vec!["contact_changed"]);
+        assert!(d.work.is_empty(), "nothing is reopened or routed");
+        assert_eq!(s.status, closed.status);
+        assert_eq!(s.last_seq, closed.last_seq, "no message is added");
+        assert_eq!(
+            s.preview, "fixed typo",
+            "the latest message's preview follows"
+        );
+        let (s, _) = apply(
+            &s,
+            Command::ContactChanged {
+                message_id: Uuid::from_u128(3),
+                theirs: true,
+                latest: true,
+                change: ContactChange::Withdrawn,
+            },
+        );
+        assert_eq!(s.preview, "Message deleted by the contact");
+        let (s, _) = apply(
+            &s,
+            Command::ContactChanged {
+                message_id: Uuid::from_u128(2),
+                theirs: true,
+                latest: false,
+                change: ContactChange::Edited {
+                    text: "an older one".into(),
+                },
+            },
+        );
+        assert_eq!(
+            s.preview, "Message deleted by the contact",
+            "older: the preview stays"
+        );
+
+        // How a message reads after each change.
+        let started = start(
+            NewConversation {
+                id: Uuid::from_u128(1),
+                contact_id: Uuid::from_u128(7),
+                contact_name: "Ada".into(),
+                channel: Channel::Instagram,
+                lead: false,
+                first: body("original"),
+                client_msg_id: None,
+                post: None,
+                attachment: None,
+            },
+            NOW,
+            &mut ids(),
+        );
+        let Event::MessageAppended { message } = &started.events[1] else {
+            panic!("{:?}", started.events)
+        };
+        let mut m = message.clone();
+        m.alter(&ContactChange::Edited {
+            text: "edited".into(),
+        });
+        assert_eq!(
+            (m.body.as_str(), m.altered),
+            ("edited", Some(crate::message::Altered::Edited))
+        );
+        m.alter(&ContactChange::Hidden);
+        m.alter(&ContactChange::Unhidden);
+        assert_eq!(m.altered, None);
+        m.alter(&ContactChange::Withdrawn);
+        assert_eq!(
+            (m.body.as_str(), m.altered),
+            ("", Some(crate::message::Altered::Withdrawn))
+        );
     }
 
     #[test]

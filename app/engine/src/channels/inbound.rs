@@ -22,7 +22,7 @@ use switchboard_domain::conversation::{
 };
 use switchboard_domain::message::BODY_MAX_CHARS;
 use switchboard_domain::{
-    Channel, Delivery, DeliveryStatus, MessageBody, Millis, SenderKind, Visibility,
+    Channel, ContactChange, Delivery, DeliveryStatus, MessageBody, Millis, SenderKind, Visibility,
 };
 use uuid::Uuid;
 
@@ -162,11 +162,37 @@ impl Engine {
                 self.watermark(&mut tx, &event, contact, *status, *up_to_ms, now)
                     .await?
             }
+            InboundEvent::CommentChanged(c) => {
+                use switchboard_channels::CommentChangeKind as K;
+                let change = match &c.change {
+                    // An edit that names no text changes nothing we can show.
+                    K::Edited { text: None } => None,
+                    K::Edited { text: Some(text) } => Some(ContactChange::Edited {
+                        text: body(text)?.into_inner(),
+                    }),
+                    K::Removed => Some(ContactChange::Withdrawn),
+                    K::Hidden => Some(ContactChange::Hidden),
+                    K::Unhidden => Some(ContactChange::Unhidden),
+                };
+                if let Some(change) = change {
+                    self.contact_changed(&mut tx, event.channel, &c.comment_id, change, now)
+                        .await?
+                }
+            }
+            InboundEvent::MessageDeleted {
+                provider_message_id,
+            } => {
+                self.contact_changed(
+                    &mut tx,
+                    event.channel,
+                    provider_message_id,
+                    ContactChange::Withdrawn,
+                    now,
+                )
+                .await?
+            }
             // Kept as received; nothing in a conversation changes.
-            InboundEvent::Echo(_)
-            | InboundEvent::Ignored(_)
-            | InboundEvent::CommentChanged(_)
-            | InboundEvent::MessageDeleted { .. } => {
+            InboundEvent::Echo(_) | InboundEvent::Ignored(_) => {
                 tracing::debug!(key = event.key.as_str(), "inbound event needs no change")
             }
         }
@@ -439,6 +465,69 @@ impl Engine {
         };
         self.record_delivery(tx, ours.conversation_id, ours.message_id, next, now)
             .await
+    }
+
+    /// The contact edited, deleted or hid something they sent (a comment, an Instagram DM):
+    /// the message shows it. Changes to our own messages, or to something we never stored
+    /// (a comment from before the account was connected), change nothing. A comment an agent
+    /// already deleted from the post stays as it is.
+    async fn contact_changed(
+        &self,
+        tx: &mut Tx,
+        channel: Channel,
+        provider_id: &str,
+        change: ContactChange,
+        now: Millis,
+    ) -> Result<()> {
+        let Some(known) = provider_message::Entity::find_by_id((
+            channel.as_str().to_string(),
+            provider_id.to_string(),
+        ))
+        .one(&tx.txn)
+        .await?
+        else {
+            tracing::debug!(
+                channel = channel.as_str(),
+                id = provider_id,
+                "a change to something we never stored"
+            );
+            return Ok(());
+        };
+        let Some(row) = message::Entity::find_by_id(known.message_id)
+            .one(&tx.txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let theirs = row.sender_kind == SenderKind::Visitor.as_str();
+        let settled = row.removed.unwrap_or(false)
+            || row.altered.as_deref() == Some(switchboard_domain::Altered::Withdrawn.as_str());
+        if !theirs || settled {
+            return Ok(());
+        }
+        let state = tx
+            .load(known.conversation_id, Lock::Wait)
+            .await?
+            .ok_or(EngineError::NotFound(crate::Missing::Conversation))?;
+        let later = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(row.conversation_id))
+            .filter(message::Column::Seq.gt(row.seq))
+            .filter(message::Column::Visibility.eq(Visibility::Public.as_str()))
+            .one(&tx.txn)
+            .await?;
+        let decision = decide(
+            &state,
+            &Command::ContactChanged {
+                message_id: row.id,
+                theirs,
+                latest: later.is_none(),
+                change,
+            },
+            now,
+            &mut Uuid::now_v7,
+        )?;
+        tx.apply(&state, decision, now).await?;
+        Ok(())
     }
 
     /// "Everything up to this time was delivered/read" (Messenger, Instagram).

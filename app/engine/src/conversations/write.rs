@@ -306,6 +306,44 @@ impl Tx {
                     .exec(&self.txn)
                     .await?;
             }
+            // A contact's edit, deletion or hiding: the row reads as the thread now shows it.
+            if let Event::ContactChanged {
+                message_id, change, ..
+            } = e
+            {
+                use switchboard_domain::{Altered, ContactChange};
+                let mut update = message::Entity::update_many();
+                update = match change {
+                    ContactChange::Edited { text } => update
+                        .col_expr(message::Column::Body, Expr::value(text.clone()))
+                        .col_expr(
+                            message::Column::Altered,
+                            Expr::cust(
+                                "CASE WHEN altered = 'hidden' THEN 'hidden' ELSE 'edited' END",
+                            ),
+                        ),
+                    ContactChange::Withdrawn => update
+                        .col_expr(message::Column::Body, Expr::value(""))
+                        .col_expr(message::Column::Attachment, Expr::value(None::<String>))
+                        .col_expr(message::Column::MediaSource, Expr::value(None::<String>))
+                        .col_expr(
+                            message::Column::Altered,
+                            Expr::value(Altered::Withdrawn.as_str()),
+                        ),
+                    ContactChange::Hidden => update.col_expr(
+                        message::Column::Altered,
+                        Expr::value(Altered::Hidden.as_str()),
+                    ),
+                    ContactChange::Unhidden => update.col_expr(
+                        message::Column::Altered,
+                        Expr::cust("CASE WHEN altered = 'hidden' THEN NULL ELSE altered END"),
+                    ),
+                };
+                update
+                    .filter(message::Column::Id.eq(*message_id))
+                    .exec(&self.txn)
+                    .await?;
+            }
             if let Event::DeliveryUpdated {
                 message_id,
                 delivery,

@@ -215,6 +215,28 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                         );
                     }
                 }
+                Event::ContactChanged {
+                    message_id,
+                    change,
+                    latest,
+                } => {
+                    // The row's preview moved too: the whole row follows below.
+                    if *latest {
+                        moved.push(d.placement.clone());
+                        rest.push(&d.event);
+                    }
+                    if hub.has_agents() {
+                        hub.to_views(
+                            conv,
+                            std::slice::from_ref(&d.placement),
+                            &frame(&ServerFrame::MessageChanged {
+                                conversation_id: conv,
+                                message_id: *message_id,
+                                change: change.clone(),
+                            }),
+                        );
+                    }
+                }
                 Event::DeliveryUpdated {
                     message_id,
                     delivery,

@@ -200,6 +200,11 @@ pub fn message_of(row: message::Model) -> Result<Message, EngineError> {
             }
         },
         removed: row.removed.unwrap_or(false),
+        altered: row
+            .altered
+            .as_deref()
+            .map(|a| parse(T, "altered", a, switchboard_domain::Altered::parse))
+            .transpose()?,
         attachment: match row.attachment {
             None => None,
             Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
@@ -238,6 +243,7 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
             .as_ref()
             .map(|a| serde_json::to_string(a).unwrap_or_default())),
         media_source: Set(None),
+        altered: Set(m.altered.map(|a| a.as_str().to_string())),
     }
 }
 

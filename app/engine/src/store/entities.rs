@@ -166,6 +166,8 @@ pub mod message {
         /// Where a contact's file is fetched from: the adapter's `MediaSource` (JSON).
         #[sea_orm(column_type = "Text", nullable)]
         pub media_source: Option<String>,
+        /// What the contact did to it since: `edited`, `withdrawn`, `hidden`.
+        pub altered: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m009_templates;
 mod m010_removed_comments;
 mod m011_posts;
 mod m012_attachments;
+mod m013_contact_changes;
 
 use sea_orm_migration::prelude::*;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m010_removed_comments::RemovedComments),
             Box::new(m011_posts::Posts),
             Box::new(m012_attachments::Attachments),
+            Box::new(m013_contact_changes::ContactChanges),
         ]
     }
 }
