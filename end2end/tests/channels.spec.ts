@@ -61,8 +61,8 @@ test('an agent typing shows on the Messenger phone and stops when the reply arri
   await openSimulator(phone, server.url, 'Lena Park');
   await customerWrites(phone, 'messenger', 'Is the blue one in stock?');
   await agent.locator('[data-testid=folder-queued]').click();
-  // Messenger webhooks carry only the page-scoped id.
-  await takeFromQueue(agent, '6100000000000001');
+  // Messenger webhooks carry only the page-scoped id: the name comes from the Page's profile lookup.
+  await takeFromQueue(agent, 'Lena Park');
 
   const onPhone = phone.locator('[data-testid=sim-typing]');
   await expect(onPhone).toHaveText('');

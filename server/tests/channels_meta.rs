@@ -49,8 +49,20 @@ fn channels(fake: &FakeProvider) -> ChannelConfig {
 async fn fake_graph() -> FakeProvider {
     let n = Arc::new(AtomicUsize::new(0));
     FakeProvider::start(move |got: &Got| {
+        let (path, query) = split(&got.path);
+        if got.method == "GET" && query.iter().any(|(k, _)| k == "fields") {
+            // Every Messenger contact here is Lena Park; Instagram answers a username.
+            return Answer::status(
+                200,
+                if query.iter().any(|(k, v)| k == "fields" && v.contains("username")) {
+                    json!({"name": "", "username": "lena.p", "id": path.trim_start_matches("/v25.0/")}).to_string()
+                } else {
+                    json!({"first_name": "Lena", "last_name": "Park", "id": path.trim_start_matches("/v25.0/")}).to_string()
+                },
+            );
+        }
+        // Ids count what is sent, not the lookups.
         let i = n.fetch_add(1, Ordering::SeqCst) + 1;
-        let (path, _) = split(&got.path);
         if path.ends_with("/replies") || path.ends_with("/comments") {
             Answer::status(
                 200,
@@ -68,6 +80,36 @@ async fn fake_graph() -> FakeProvider {
         }
     })
     .await
+}
+
+/// A Graph profile lookup of a new contact (what the reactor asks before storing them).
+fn is_profile_lookup(call: &Got) -> bool {
+    call.method == "GET" && call.path.contains("?fields=")
+}
+
+/// The calls that send or change something (profile lookups left out).
+fn sends(fake: &FakeProvider) -> Vec<Got> {
+    fake.calls()
+        .into_iter()
+        .filter(|c| !is_profile_lookup(c))
+        .collect()
+}
+
+/// Waits for `n` such calls.
+async fn wait_sent(fake: &FakeProvider, n: usize, secs: u64) -> Vec<Got> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let calls = sends(fake);
+        if calls.len() >= n {
+            return calls;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fake Graph API got {} sends in {secs}s, expected {n}: {calls:#?}",
+            calls.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A call's path and its decoded query.
@@ -279,8 +321,23 @@ async fn a_messenger_dm_is_stored_once_answered_through_the_send_api_and_receipt
         let row = &rows_on(&admin, &server, "messenger").await[0]["summary"];
         assert_eq!(row["active_channel"], "messenger", "{backend}");
         assert_eq!(
-            row["contact_name"], psid,
-            "{backend}: the PSID names a new contact"
+            row["contact_name"], "Lena Park",
+            "{backend}: a new contact is named from their Messenger profile"
+        );
+        let lookups: Vec<Got> = fake.calls().into_iter().filter(is_profile_lookup).collect();
+        assert_eq!(
+            lookups.len(),
+            1,
+            "{backend}: asked once, for the new contact"
+        );
+        let (path, query) = split(&lookups[0].path);
+        assert_eq!(path, format!("/v25.0/{psid}"));
+        assert_eq!(
+            query,
+            vec![
+                ("fields".to_string(), "first_name,last_name".to_string()),
+                ("access_token".to_string(), PAGE_TOKEN.to_string())
+            ]
         );
         assert_eq!(
             link_of(&db, &conv, "messenger").await,
@@ -295,11 +352,11 @@ async fn a_messenger_dm_is_stored_once_answered_through_the_send_api_and_receipt
         );
         assert_eq!(m[0]["sender"]["kind"], "visitor");
         assert_eq!(m[0]["channel"], "messenger");
-        assert!(fake.calls().is_empty(), "{backend}: nothing sent yet");
+        assert!(sends(&fake).is_empty(), "{backend}: nothing sent yet");
 
         // The agent's reply: the Send API on the Page, the Page token as `access_token`.
         let sent = reply_sent(&admin, &server, &conv, "It ships tomorrow.").await;
-        let calls = fake.wait_calls(1, 10).await;
+        let calls = wait_sent(&fake, 1, 10).await;
         assert_eq!(calls.len(), 1, "{backend}: {calls:#?}");
         assert_send_api(
             &calls[0],
@@ -356,7 +413,7 @@ async fn a_messenger_dm_is_stored_once_answered_through_the_send_api_and_receipt
             "{backend}"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(fake.calls().len(), 1, "{backend}: sent once");
+        assert_eq!(sends(&fake).len(), 1, "{backend}: sent once");
 
         // A read receipt covers only what the provider has: a reply still queued (the Send
         // API said 429) is not marked read, and goes out when the wait is over.
@@ -370,7 +427,7 @@ async fn a_messenger_dm_is_stored_once_answered_through_the_send_api_and_receipt
         )
         .with_header("Retry-After", "2")]);
         let queued = reply(&admin, &server, &conv, "One more thing.").await;
-        fake.wait_calls(2, 10).await;
+        wait_sent(&fake, 2, 10).await;
         let read_now = now_ms() + 1;
         let covering = page_hook(vec![messenger::fake::read_event(PAGE_ID, psid, read_now)]);
         assert_eq!(deliver_webhook(&server, &covering).await.0, 200);
@@ -434,7 +491,10 @@ async fn an_instagram_dm_is_answered_through_the_linked_page_and_a_story_reply_j
         assert_eq!(m[0]["channel"], "instagram");
         let row = &rows_on(&admin, &server, "instagram").await[0]["summary"];
         assert_eq!(row["active_channel"], "instagram", "{backend}");
-        assert_eq!(row["contact_name"], igsid, "{backend}");
+        assert_eq!(
+            row["contact_name"], "lena.p",
+            "{backend}: named from their Instagram profile"
+        );
         assert_eq!(
             link_of(&db, &conv, "instagram").await,
             (IG_ID.to_string(), igsid.to_string(), None),
@@ -447,7 +507,7 @@ async fn an_instagram_dm_is_answered_through_the_linked_page_and_a_story_reply_j
 
         // The reply goes out through the Page linked to the Instagram account.
         reply_sent(&admin, &server, &conv, "Yes, M is in stock.").await;
-        let calls = fake.wait_calls(1, 10).await;
+        let calls = wait_sent(&fake, 1, 10).await;
         assert_eq!(calls.len(), 1, "{backend}: {calls:#?}");
         assert!(
             !calls[0].path.contains(IG_ID),
@@ -488,7 +548,7 @@ async fn an_instagram_dm_is_answered_through_the_linked_page_and_a_story_reply_j
             "{backend}: one conversation"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(fake.calls().len(), 1, "{backend}: sent once");
+        assert_eq!(sends(&fake).len(), 1, "{backend}: sent once");
         db.close().await.unwrap();
         server.stop().await;
     }
@@ -576,7 +636,7 @@ async fn an_instagram_comment_is_its_own_conversation_and_the_reply_goes_under_t
 
         // The agent's reply is a public reply under the comment: `POST /{comment-id}/replies`.
         reply_sent(&admin, &server, &comment_conv, "It's 25 EUR.").await;
-        let calls = fake.wait_calls(1, 10).await;
+        let calls = wait_sent(&fake, 1, 10).await;
         assert_eq!(calls.len(), 1, "{backend}: {calls:#?}");
         let call = &calls[0];
         assert_eq!(call.method, "POST");
@@ -613,7 +673,7 @@ async fn an_instagram_comment_is_its_own_conversation_and_the_reply_goes_under_t
         })
         .await;
         reply_sent(&admin, &server, &comment_conv, "30 EUR in total.").await;
-        let calls = fake.wait_calls(2, 10).await;
+        let calls = wait_sent(&fake, 2, 10).await;
         assert_eq!(
             split(&calls[1].path).0,
             format!("/v25.0/{c2}/replies"),
@@ -648,7 +708,7 @@ async fn an_instagram_comment_is_its_own_conversation_and_the_reply_goes_under_t
 
         // The DM conversation still answers by DM, through the Page.
         reply_sent(&admin, &server, &dm_conv, "Yes, we do.").await;
-        let calls = fake.wait_calls(3, 10).await;
+        let calls = wait_sent(&fake, 3, 10).await;
         assert_send_api(
             &calls[2],
             PAGE_ID,
@@ -656,7 +716,7 @@ async fn an_instagram_comment_is_its_own_conversation_and_the_reply_goes_under_t
         );
         assert_eq!(rows_on(&admin, &server, "instagram").await.len(), 2);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(fake.calls().len(), 3, "{backend}: each sent once");
+        assert_eq!(sends(&fake).len(), 3, "{backend}: each sent once");
         db.close().await.unwrap();
         server.stop().await;
     }
@@ -734,7 +794,7 @@ async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_
         )
         .await;
         assert_eq!(sent["reply_to"]["private"], true, "{backend}: {sent}");
-        let calls = fake.wait_calls(1, 10).await;
+        let calls = wait_sent(&fake, 1, 10).await;
         assert_send_api(
             &calls[0],
             PAGE_ID,
@@ -759,7 +819,7 @@ async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_
                 .any(|x| x["id"] == comment["id"] && x["removed"] == true)
         })
         .await;
-        let calls = fake.wait_calls(2, 10).await;
+        let calls = wait_sent(&fake, 2, 10).await;
         assert_eq!(calls[1].method, "DELETE", "{backend}: {calls:#?}");
         assert_eq!(split(&calls[1].path).0, format!("/v25.0/{c_a}"));
         server.stop().await;
@@ -833,7 +893,7 @@ async fn messenger_echoes_of_our_own_sends_never_become_messages() {
         assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
         let conv = conversation_on(&admin, &server, "messenger").await;
         let sent = reply_sent(&admin, &server, &conv, "Sure, what is the new one?").await;
-        assert_eq!(fake.wait_calls(1, 10).await.len(), 1);
+        assert_eq!(wait_sent(&fake, 1, 10).await.len(), 1);
 
         // Meta echoes what the Page sent (ours, m_out1), in a batch with the contact's answer;
         // and an echo of a Page message to someone who never wrote to us.
@@ -904,7 +964,7 @@ async fn messenger_echoes_of_our_own_sends_never_become_messages() {
             "{backend}: no conversation for the echo to a stranger"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(fake.calls().len(), 1, "{backend}: nothing sent back");
+        assert_eq!(sends(&fake).len(), 1, "{backend}: nothing sent back");
         db.close().await.unwrap();
         server.stop().await;
     }

@@ -152,6 +152,8 @@ async fn an_agents_typing_shows_on_messenger_as_sender_actions() {
         assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
         let conv = conversation_on(&admin, &server, "messenger").await;
         messages_until(&admin, &server, &conv, "the DM", |m| !m.is_empty()).await;
+        // Before: the new contact's profile lookup.
+        let before = fake.calls().len();
 
         let mut ws = admin.socket(&server).await;
         send_frame(
@@ -161,20 +163,20 @@ async fn an_agents_typing_shows_on_messenger_as_sender_actions() {
         .await;
         frames_until(&mut ws, "synced").await;
         send_frame(&mut ws, typing(&conv, true)).await;
-        let calls = fake.wait_calls(1, 10).await;
-        assert_eq!(calls[0].method, "POST", "{backend}");
+        let calls = fake.wait_calls(before + 1, 10).await;
+        assert_eq!(calls[before].method, "POST", "{backend}");
         assert_eq!(
-            calls[0].path,
+            calls[before].path,
             format!("/v25.0/{PAGE_ID}/messages?access_token={PAGE_TOKEN}")
         );
         assert_eq!(
-            calls[0].json(),
+            calls[before].json(),
             json!({"recipient": {"id": psid}, "sender_action": "typing_on"})
         );
         send_frame(&mut ws, typing(&conv, false)).await;
-        let calls = fake.wait_calls(2, 10).await;
+        let calls = fake.wait_calls(before + 2, 10).await;
         assert_eq!(
-            calls[1].json(),
+            calls[before + 1].json(),
             json!({"recipient": {"id": psid}, "sender_action": "typing_off"}),
             "{backend}"
         );

@@ -18,6 +18,7 @@ pub mod inbound;
 pub mod media;
 pub mod outbound;
 pub mod probe;
+mod profile;
 pub mod webhook;
 
 mod crypto;
@@ -100,6 +101,17 @@ pub trait ChannelAdapter: Send + Sync {
     fn media_follow(&self, first: &[u8], account: &Account) -> media::Follow {
         let _ = (first, account);
         media::Follow::File
+    }
+
+    /// Where webhooks name a contact by id only: the request for their name.
+    fn profile_request(&self, address: &str, account: &Account) -> Option<HttpRequest> {
+        let _ = (address, account);
+        None
+    }
+
+    /// The name in the answer to `profile_request`.
+    fn read_profile(&self, body: &[u8]) -> Option<String> {
+        profile::read(body)
     }
 }
 

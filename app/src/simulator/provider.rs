@@ -75,6 +75,8 @@ struct Store {
     comments: HashMap<SimChannel, String>,
     /// Where the business shows "typing…", until when (ms).
     typing: HashMap<SimChannel, i64>,
+    /// The name the customer last used per phone (what a profile lookup answers).
+    names: HashMap<SimChannel, String>,
 }
 
 /// Ids of the customer's photos (WhatsApp media ids, Telegram file ids), then a number.
@@ -232,6 +234,7 @@ impl Simulator {
         let n = {
             let mut s = self.store();
             s.n += 1;
+            s.names.insert(channel.phone(), name.to_string());
             s.n
         };
         // `hours_ago`: the provider's time on the message, to try a closed reply window.
@@ -688,6 +691,38 @@ impl Simulator {
             }
             if path.starts_with(SIM_FILES) {
                 return photo_or_401(auth == bearer);
+            }
+            // Graph profile lookups of the Messenger and Instagram customers, with the Page token.
+            let asked = path
+                .strip_prefix(demo::GRAPH_API_PATH)
+                .and_then(|r| r.strip_prefix('/'))
+                .unwrap_or_default();
+            for (c, instagram) in [
+                (SimChannel::Messenger, false),
+                (SimChannel::InstagramDm, true),
+            ] {
+                if asked != customer_address(c) {
+                    continue;
+                }
+                let token_ok = uri.query().is_some_and(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .any(|(k, v)| k == "access_token" && v == demo::FACEBOOK_PAGE_TOKEN)
+                });
+                if !token_ok {
+                    return graph_error(190, "Invalid OAuth access token.", None);
+                }
+                let name = self
+                    .store()
+                    .names
+                    .get(&c.phone())
+                    .cloned()
+                    .unwrap_or_default();
+                let (first, last) = name.split_once(' ').unwrap_or((name.as_str(), ""));
+                return ok_json(if instagram {
+                    json!({"name": name, "username": name.to_lowercase().replace(' ', "_"), "id": asked})
+                } else {
+                    json!({"first_name": first, "last_name": last, "id": asked})
+                }.to_string());
             }
             let telegram_files = format!(
                 "{}/file/bot{}/photos/",

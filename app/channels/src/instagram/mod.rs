@@ -143,4 +143,8 @@ impl ChannelAdapter for InstagramAdapter {
             crate::meta::send_api_id_of,
         )
     }
+
+    fn profile_request(&self, address: &str, account: &Account) -> Option<HttpRequest> {
+        crate::profile::instagram(address, account)
+    }
 }

@@ -73,4 +73,8 @@ impl ChannelAdapter for MessengerAdapter {
             crate::meta::send_api_id_of,
         )
     }
+
+    fn profile_request(&self, address: &str, account: &Account) -> Option<HttpRequest> {
+        crate::profile::messenger(address, account)
+    }
 }

@@ -137,3 +137,38 @@ fn meta_cdn_links_are_fetched_as_given() {
     assert_eq!(r.headers.get("authorization"), None);
     assert!(!r.url.contains("access_token"), "the token stays home");
 }
+
+#[test]
+fn messenger_and_instagram_names_come_from_the_graph_profile() {
+    let a = account(
+        ApiAuth::AccessTokenQuery {
+            token: "page tok".into(),
+        },
+        "https://graph.facebook.com/v25.0",
+    );
+    let m = messenger::MessengerAdapter::default();
+    let r = m.profile_request("6100/../1", &a).unwrap();
+    assert_eq!(r.method, Method::Get);
+    assert_eq!(
+        r.url,
+        "https://graph.facebook.com/v25.0/6100%2F..%2F1?fields=first_name,last_name&access_token=page+tok"
+    );
+    assert_eq!(
+        m.read_profile(br#"{"first_name":"Lena","last_name":"Park","id":"6100"}"#),
+        Some("Lena Park".into())
+    );
+    let ig = instagram::InstagramAdapter::default();
+    let r = ig.profile_request("5310", &a).unwrap();
+    assert!(r.url.contains("/5310?fields=name,username&access_token="));
+    assert_eq!(
+        ig.read_profile(br#"{"name":"","username":"lena.p"}"#),
+        Some("lena.p".into())
+    );
+    assert_eq!(ig.read_profile(br#"{"error":{"code":100}}"#), None);
+    assert_eq!(ig.read_profile(b"not json"), None);
+    // Channels whose webhooks carry names ask nothing.
+    assert!(telegram::TelegramAdapter::default()
+        .profile_request("42", &a)
+        .is_none());
+    assert!(m.profile_request("", &a).is_none());
+}

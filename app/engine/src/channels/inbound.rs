@@ -34,6 +34,9 @@ const GIVE_UP_AFTER: i64 = 8;
 /// UUIDv5 namespace for the client ids of inbound messages: one provider key, one message.
 const INBOUND_NS: Uuid = Uuid::from_u128(0x5b1d_0c4e_7a2f_4d38_9c61_2e8f_a0b3_c7d5);
 
+/// How long a new contact's profile lookup may hold up their first message.
+const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl Engine {
     /// Stores a webhook's events, each once by its provider key, and asks the reactor to
     /// process them; one transaction. Returns how many were new (a retried webhook: 0).
@@ -139,6 +142,16 @@ impl Engine {
     /// if two nodes pick it up).
     async fn process_one(&self, row: &inbound_event::Model) -> Result<()> {
         let now = crate::now();
+        let event: Inbound = serde_json::from_str(&row.payload)
+            .map_err(|e| EngineError::Corrupt(format!("inbound_events.payload {}: {e}", row.id)))?;
+        // A contact the webhook names by id only gets their name from the provider, asked
+        // before the transaction (a call to a provider never holds one open).
+        let profile = match &event.event {
+            InboundEvent::Message(m) if row.processed_at.is_none() => {
+                self.profile_name(&event, m).await
+            }
+            _ => None,
+        };
         let mut tx = Tx::begin(self).await?;
         let claimed = inbound_event::Entity::update_many()
             .col_expr(inbound_event::Column::ProcessedAt, Expr::value(now))
@@ -149,10 +162,10 @@ impl Engine {
         if claimed.rows_affected == 0 {
             return Ok(()); // done meanwhile
         }
-        let event: Inbound = serde_json::from_str(&row.payload)
-            .map_err(|e| EngineError::Corrupt(format!("inbound_events.payload {}: {e}", row.id)))?;
         match &event.event {
-            InboundEvent::Message(m) => self.contact_wrote(&mut tx, &event, m, now).await?,
+            InboundEvent::Message(m) => {
+                self.contact_wrote(&mut tx, &event, m, profile, now).await?
+            }
             InboundEvent::Status(s) => self.status_reported(&mut tx, event.channel, s, now).await?,
             InboundEvent::Watermark {
                 contact,
@@ -199,12 +212,51 @@ impl Engine {
         tx.commit().await
     }
 
+    /// The name of a new contact the webhook names by id only (Messenger, Instagram), from the
+    /// provider's profile; none when they are known already, the channel names its contacts,
+    /// or the provider does not answer in time (the id is shown until an agent renames them).
+    async fn profile_name(&self, event: &Inbound, m: &ContactMessage) -> Option<String> {
+        if m.from.display_name.is_some() || m.from.username.is_some() {
+            return None;
+        }
+        let set = self.channels();
+        let connected = set.reached(event.channel, &event.account)?;
+        let request = connected
+            .adapter
+            .profile_request(&m.from.address, &connected.account)?;
+        let known = channel_identity::Entity::find()
+            .filter(channel_identity::Column::Channel.eq(event.channel.as_str()))
+            .filter(channel_identity::Column::Address.eq(m.from.address.as_str()))
+            .one(&self.db().read)
+            .await
+            .ok()?;
+        if known.is_some() {
+            return None;
+        }
+        match self.call(&request, PROFILE_TIMEOUT).await {
+            Ok((200, _, body)) => connected.adapter.read_profile(&body),
+            Ok((status, _, _)) => {
+                tracing::debug!(
+                    status,
+                    channel = event.channel.as_str(),
+                    "no profile for a new contact"
+                );
+                None
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, channel = event.channel.as_str(), "no profile for a new contact");
+                None
+            }
+        }
+    }
+
     /// A contact's message: their contact, their conversation, one message per item.
     async fn contact_wrote(
         &self,
         tx: &mut Tx,
         event: &Inbound,
         m: &ContactMessage,
+        profile: Option<String>,
         now: Millis,
     ) -> Result<()> {
         let channel = event.channel;
@@ -233,7 +285,9 @@ impl Engine {
         if items.is_empty() {
             return Ok(());
         }
-        let (contact_id, contact_name) = self.contact_by_identity(tx, channel, m, now).await?;
+        let (contact_id, contact_name) = self
+            .contact_by_identity(tx, channel, m, profile, now)
+            .await?;
         let at = m.sent_at_ms.unwrap_or(now);
         let link = conversation_link::Entity::find()
             .filter(conversation_link::Column::Channel.eq(channel.as_str()))
@@ -391,6 +445,7 @@ impl Engine {
         tx: &mut Tx,
         channel: Channel,
         m: &ContactMessage,
+        profile: Option<String>,
         now: Millis,
     ) -> Result<(Uuid, String)> {
         let known = channel_identity::Entity::find()
@@ -411,6 +466,7 @@ impl Engine {
             .display_name
             .clone()
             .or_else(|| m.from.username.clone())
+            .or(profile)
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| m.from.address.clone());
         let phone =
