@@ -190,7 +190,7 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
         } else {
             addr
         };
-        config.channels = channels::ChannelConfig::simulated(&format!("http://{host}"));
+        config.channels = channels::simulated(&format!("http://{host}"));
     }
     let config = &config;
     let state = prepare(config).await?;

@@ -4,6 +4,7 @@
 //! capabilities and its adapter's verdicts, never a provider's JSON.
 
 pub mod admin;
+pub mod config;
 pub mod inbound;
 pub mod media;
 pub mod outbound;
