@@ -11,20 +11,46 @@ let nextPort = 3400 + Math.floor(Math.random() * 500);
 /** A Switchboard process on a database, which a test can stop and start again. */
 export class Server {
   private proc?: ChildProcess;
-  readonly url: string;
   private log: string[] = [];
+  /** Set by the first successful start; a restart uses the same address. */
+  private started = false;
 
   /** `database`: a folder for a fresh SQLite file, or a `postgres://` URL. */
-  constructor(readonly port: number, readonly database: string) {
-    this.url = `http://127.0.0.1:${port}`;
+  constructor(private _port: number, readonly database: string) {}
+
+  get port(): number {
+    return this._port;
   }
 
+  get url(): string {
+    return `http://127.0.0.1:${this._port}`;
+  }
+
+  /** Starts the process and waits until it is healthy. A process that fails to start is
+   * killed before this throws: nothing outlives a test. A first start on a port something
+   * else holds moves to the next port. */
   async start(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.spawnAndWait();
+        this.started = true;
+        return;
+      } catch (e) {
+        await this.kill();
+        const taken = this.log.join('').includes('Address already in use');
+        if (!taken || this.started || attempt >= 5) throw e;
+        this._port = nextPort++;
+        this.log = [];
+      }
+    }
+  }
+
+  private async spawnAndWait(): Promise<void> {
     this.proc = spawn(serverBin, [], {
       cwd: repo,
       env: {
         ...process.env,
-        SWITCHBOARD_ADDR: `127.0.0.1:${this.port}`,
+        SWITCHBOARD_ADDR: `127.0.0.1:${this._port}`,
         DATABASE_URL: this.database.startsWith('postgres') ? this.database : `sqlite://${this.database}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
         // Domain events are logged at info: the log printed with a failure tells what happened.
@@ -109,7 +135,13 @@ export const test = base.extend<Fixtures>({
       return;
     }
     const nodes = [new Server(nextPort++, db), new Server(nextPort++, db)];
-    for (const n of nodes) await n.start();
+    try {
+      for (const n of nodes) await n.start();
+    } catch (e) {
+      // A node that started is stopped with the one that did not.
+      for (const n of nodes) await n.kill();
+      throw e;
+    }
     await use(nodes);
     for (const n of nodes) await n.kill();
     if (testInfo.status !== testInfo.expectedStatus) nodes.forEach((n, i) => console.log(`node ${i} log:\n${n.output()}`));
