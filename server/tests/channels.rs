@@ -254,6 +254,28 @@ async fn an_sms_lands_in_the_inbox_and_the_reply_goes_out_through_twilio_with_re
     }
 }
 
+/// A JPEG from Ada Lovelace on WhatsApp (Cloud API), signed; `caption` goes with it.
+fn whatsapp_image(
+    wa_id: &str,
+    wamid: &str,
+    media_id: &str,
+    caption: Option<&str>,
+) -> WebhookRequest {
+    let b = business();
+    whatsapp_hook(&b.body(vec![b.messages_change(
+        wa_id,
+        "Ada Lovelace",
+        vec![whatsapp::fake::image(
+            wa_id,
+            wamid,
+            chrono_now_s(),
+            media_id,
+            "image/jpeg",
+            caption,
+        )],
+    )]))
+}
+
 /// `GET /media/{message}` as `a` (or anonymously): status, headers and body.
 async fn media_of(
     a: Option<&AgentClient>,
@@ -279,19 +301,7 @@ async fn a_contacts_files_are_fetched_from_each_provider_for_signed_in_agents_on
 
         // WhatsApp: the media id first, then the URL it names, both with the token.
         let wa_id = "16505550101";
-        let b = business();
-        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
-            wa_id,
-            "Ada Lovelace",
-            vec![whatsapp::fake::image(
-                wa_id,
-                "wamid.PIC",
-                chrono_now_s(),
-                "media-77",
-                "image/jpeg",
-                None,
-            )],
-        )]));
+        let hook = whatsapp_image(wa_id, "wamid.PIC", "media-77", None);
         assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
         let conv = conversation_on(&admin, &server, "whatsapp").await;
         let m = messages_until(&admin, &server, &conv, "the photo", |m| m.len() == 1).await;
@@ -431,18 +441,7 @@ async fn whatsapp_waits_out_a_429_and_sends_once_and_an_image_with_caption_shows
         let wa_id = "16505551234";
         let now_s = chrono_now_s();
         let b = business();
-        let hook = whatsapp_hook(&b.body(vec![b.messages_change(
-            wa_id,
-            "Ada Lovelace",
-            vec![whatsapp::fake::image(
-                wa_id,
-                "wamid.IN1",
-                now_s,
-                "media-1",
-                "image/jpeg",
-                Some("The box was open"),
-            )],
-        )]));
+        let hook = whatsapp_image(wa_id, "wamid.IN1", "media-1", Some("The box was open"));
         assert_eq!(deliver_webhook(&server, &hook).await.0, 200, "{backend}");
         let conv = conversation_on(&admin, &server, "whatsapp").await;
         let m = messages_until(&admin, &server, &conv, "two items", |m| m.len() == 2).await;
@@ -752,12 +751,7 @@ async fn a_contact_editing_hiding_or_deleting_their_comment_shows_in_the_thread_
         let m = messages_until(&admin, &server, &conv, "the comment", |m| m.len() == 1).await;
         let comment_id = m[0]["id"].clone();
         let mut ws = admin.socket(&server).await;
-        send_frame(
-            &mut ws,
-            json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
-        )
-        .await;
-        frames_until(&mut ws, "synced").await;
+        subscribe(&mut ws, &conv, 0).await;
 
         // Edited: the new text, marked, live.
         let hook = feed_hook(vec![comment_verb_change(
@@ -1028,23 +1022,7 @@ async fn a_page_comment_becomes_a_conversation_about_its_post_and_the_reply_goes
             .starts_with(&format!("/v25.0/{post}_c1/comments")));
 
         // Deleting the comment from the post: a DELETE on it, then it shows deleted; once.
-        let comment = messages(&admin, &server, &conv)
-            .await
-            .into_iter()
-            .find(|m| m["body"] == "Do you ship to Spain?")
-            .unwrap();
-        let _: Value = call_ok(
-            &admin.http,
-            &server,
-            "inbox/delete-comment",
-            json!({"conversation_id": conv, "message_id": comment["id"]}),
-        )
-        .await;
-        let m = messages_until(&admin, &server, &conv, "comment removed", |m| {
-            m.iter()
-                .any(|x| x["id"] == comment["id"] && x["removed"] == true)
-        })
-        .await;
+        let (comment, m) = delete_comment(&admin, &server, &conv, "Do you ship to Spain?").await;
         assert!(
             m.iter().any(|x| x["visibility"] == "internal"
                 && x["body"]

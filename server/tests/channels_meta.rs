@@ -802,23 +802,7 @@ async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_
         );
 
         // And the comment can be deleted from the post.
-        let comment = messages(&admin, &server, &conv)
-            .await
-            .into_iter()
-            .find(|m| m["body"] == "Which sizes?")
-            .unwrap();
-        let _: Value = call_ok(
-            &admin.http,
-            &server,
-            "inbox/delete-comment",
-            json!({"conversation_id": conv, "message_id": comment["id"]}),
-        )
-        .await;
-        messages_until(&admin, &server, &conv, "comment removed", |m| {
-            m.iter()
-                .any(|x| x["id"] == comment["id"] && x["removed"] == true)
-        })
-        .await;
+        delete_comment(&admin, &server, &conv, "Which sizes?").await;
         let calls = wait_sent(&fake, 2, 10).await;
         assert_eq!(calls[1].method, "DELETE", "{backend}: {calls:#?}");
         assert_eq!(split(&calls[1].path).0, format!("/v25.0/{c_a}"));

@@ -157,15 +157,6 @@ async fn postgres() -> Option<String> {
     pg
 }
 
-async fn subscribe(ws: &mut Socket, conversation: &str, after_seq: u64) -> Vec<Value> {
-    send_frame(
-        ws,
-        json!({"type": "subscribe", "conversation_id": conversation, "after_seq": after_seq}),
-    )
-    .await;
-    frames_until(ws, "synced").await
-}
-
 /// Message frames until `n` have arrived (20 s bound), in arrival order.
 async fn messages(ws: &mut Socket, n: usize) -> Vec<Value> {
     let mut out = vec![];

@@ -26,29 +26,14 @@ async fn the_contact_and_the_agents_hear_each_other_type_and_nobody_else_does() 
         let other_conv = other["conversation_id"].as_str().unwrap().to_string();
 
         let mut visitor = visitor_socket(&server, &token).await;
-        send_frame(
-            &mut visitor,
-            json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
-        )
-        .await;
-        frames_until(&mut visitor, "synced").await;
+        subscribe(&mut visitor, &conv, 0).await;
         let alex = agent(&server, "agent1@demo.test").await;
         let mut alex_ws = alex.socket(&server).await;
-        send_frame(
-            &mut alex_ws,
-            json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
-        )
-        .await;
-        frames_until(&mut alex_ws, "synced").await;
+        subscribe(&mut alex_ws, &conv, 0).await;
         // Another agent, connected but in another conversation.
         let sam = agent(&server, "agent2@demo.test").await;
         let mut sam_ws = sam.socket(&server).await;
-        send_frame(
-            &mut sam_ws,
-            json!({"type": "subscribe", "conversation_id": other_conv, "after_seq": 0}),
-        )
-        .await;
-        frames_until(&mut sam_ws, "synced").await;
+        subscribe(&mut sam_ws, &other_conv, 0).await;
 
         // The contact types: the agent in the room hears it, with the contact's name.
         send_frame(&mut visitor, typing(&conv, true)).await;
@@ -156,12 +141,7 @@ async fn an_agents_typing_shows_on_messenger_as_sender_actions() {
         let before = fake.calls().len();
 
         let mut ws = admin.socket(&server).await;
-        send_frame(
-            &mut ws,
-            json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
-        )
-        .await;
-        frames_until(&mut ws, "synced").await;
+        subscribe(&mut ws, &conv, 0).await;
         send_frame(&mut ws, typing(&conv, true)).await;
         let calls = fake.wait_calls(before + 1, 10).await;
         assert_eq!(calls[before].method, "POST", "{backend}");

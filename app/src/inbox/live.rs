@@ -38,19 +38,22 @@ fn load_folder(state: InboxState, socket: Socket) {
     leptos::task::spawn_local(async move {
         match super::list_conversations(view.folder, view.filter).await {
             Ok(rows) if state.view() == view => {
-                let unknown_post = rows
-                    .iter()
-                    .filter_map(|r| r.summary.post)
-                    .any(|id| !state.posts.with_untracked(|p| p.iter().any(|p| p.id == id)));
+                let posts: Vec<Uuid> = rows.iter().filter_map(|r| r.summary.post).collect();
                 state.finish_listing(generation, rows);
-                if unknown_post {
-                    load_setup(state);
-                }
+                learn_posts(state, posts);
             }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
         }
     });
+}
+
+/// Comments on a post the post filter does not list yet: read the posts again.
+fn learn_posts(state: InboxState, posts: impl IntoIterator<Item = Uuid>) {
+    let known = |id: Uuid| state.posts.with_untracked(|p| p.iter().any(|p| p.id == id));
+    if posts.into_iter().any(|id| !known(id)) {
+        load_setup(state);
+    }
 }
 
 fn load_setup(state: InboxState) {
@@ -189,15 +192,7 @@ pub fn boot(state: InboxState) {
         },
         move |frame| match frame {
             ServerFrame::Conversation { summary } => {
-                // A comment on a post the filter does not list yet.
-                if let Some(post) = summary.post {
-                    if !state
-                        .posts
-                        .with_untracked(|p| p.iter().any(|p| p.id == post))
-                    {
-                        load_setup(state);
-                    }
-                }
+                learn_posts(state, summary.post);
                 state.apply(RowUpdate::Summary(Box::new(summary)));
             }
             ServerFrame::Activity { activity } => {

@@ -117,3 +117,31 @@ pub fn delivery_of<'a>(messages: &'a [Value], id: &Value) -> &'a Value {
         .find(|m| &m["id"] == id)
         .expect("the message")["delivery"]
 }
+
+/// An agent deletes the contact's comment with this text from its post; returns the comment
+/// and the messages once it shows deleted.
+pub async fn delete_comment(
+    a: &AgentClient,
+    server: &TestServer,
+    conv: &str,
+    text: &str,
+) -> (Value, Vec<Value>) {
+    let comment = messages(a, server, conv)
+        .await
+        .into_iter()
+        .find(|m| m["body"] == text)
+        .unwrap_or_else(|| panic!("no comment {text:?}"));
+    let _: Value = call_ok(
+        &a.http,
+        server,
+        "inbox/delete-comment",
+        json!({"conversation_id": conv, "message_id": comment["id"]}),
+    )
+    .await;
+    let m = messages_until(a, server, conv, "comment removed", |m| {
+        m.iter()
+            .any(|x| x["id"] == comment["id"] && x["removed"] == true)
+    })
+    .await;
+    (comment, m)
+}

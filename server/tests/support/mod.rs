@@ -351,6 +351,16 @@ pub async fn next_of(ws: &mut Socket, kind: &str) -> Value {
     }
 }
 
+/// Follows a conversation from `after_seq`: the replay, up to and including `synced`.
+pub async fn subscribe(ws: &mut Socket, conversation: &str, after_seq: u64) -> Vec<Value> {
+    send_frame(
+        ws,
+        json!({"type": "subscribe", "conversation_id": conversation, "after_seq": after_seq}),
+    )
+    .await;
+    frames_until(ws, "synced").await
+}
+
 /// Asserts nothing of type `kind` arrives within `ms`.
 pub async fn assert_no_frame_of(ws: &mut Socket, kind: &str, ms: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);

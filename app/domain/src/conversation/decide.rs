@@ -398,6 +398,30 @@ fn note(text: String) -> Result<String, Refusal> {
         .map_err(Refusal::Message)
 }
 
+/// The contact's message (always public): it reopens a closed conversation for routing.
+fn contact_writes(
+    w: &mut Writer<'_>,
+    contact_id: Uuid,
+    name: &str,
+    body: String,
+    client_msg_id: Option<Uuid>,
+) -> Result<(), Refusal> {
+    if contact_id != w.state.contact_id {
+        return Err(Refusal::NotYourConversation);
+    }
+    if w.state.status == ConversationStatus::Closed {
+        w.event(Event::Reopened);
+        w.work(Work::Route);
+    }
+    let sender = Sender {
+        kind: SenderKind::Visitor,
+        id: None,
+        name: name.to_string(),
+    };
+    w.message(sender, body, Visibility::Public, client_msg_id);
+    Ok(())
+}
+
 /// An agent's message: a public one answers (and takes) a waiting chat; a closed one is
 /// refused (it reopens only when the contact writes).
 fn agent_writes(
@@ -464,52 +488,27 @@ pub fn decide(
             attachment,
             client_msg_id,
         } => {
-            if *contact_id != state.contact_id {
-                return Err(Refusal::NotYourConversation);
-            }
-            if state.status == S::Closed {
-                w.event(Event::Reopened);
-                w.work(Work::Route);
-            }
-            let sender = Sender {
-                kind: SenderKind::Visitor,
-                id: None,
-                name: name.clone(),
-            };
             w.attachment = Some(attachment.clone());
-            w.message(
-                sender,
+            contact_writes(
+                &mut w,
+                *contact_id,
+                name,
                 attachment.label(),
-                Visibility::Public,
                 *client_msg_id,
-            );
+            )?
         }
         Command::Append {
             author: Author::Contact { contact_id, name },
             body,
             client_msg_id,
             ..
-        } => {
-            if *contact_id != state.contact_id {
-                return Err(Refusal::NotYourConversation);
-            }
-            if state.status == S::Closed {
-                w.event(Event::Reopened);
-                w.work(Work::Route);
-            }
-            let sender = Sender {
-                kind: SenderKind::Visitor,
-                id: None,
-                name: name.clone(),
-            };
-            // A contact's message is always public.
-            w.message(
-                sender,
-                body.as_str().to_string(),
-                Visibility::Public,
-                *client_msg_id,
-            );
-        }
+        } => contact_writes(
+            &mut w,
+            *contact_id,
+            name,
+            body.as_str().to_string(),
+            *client_msg_id,
+        )?,
         Command::Append {
             author: Author::Agent(agent),
             body,

@@ -10,7 +10,7 @@ use crate::Engine;
 use sea_orm::EntityTrait;
 use std::time::Duration;
 use switchboard_channels::media::{Follow, MAX_MEDIA_BYTES};
-use switchboard_channels::{HttpRequest, MediaSource, Method};
+use switchboard_channels::{HttpRequest, MediaSource};
 use switchboard_domain::{Attachment, Channel};
 use uuid::Uuid;
 
@@ -104,12 +104,10 @@ impl Engine {
             tracing::warn!(error = %e, "fetching a file failed");
             EngineError::Provider(format!("{provider} could not be reached for the file."))
         };
-        debug_assert_eq!(request.method, Method::Get);
-        let mut builder = self.http().get(&request.url).timeout(MEDIA_TIMEOUT);
-        for (name, value) in request.headers.iter() {
-            builder = builder.header(name, value);
-        }
-        let mut response = builder.send().await.map_err(unreachable)?;
+        let mut response = self
+            .send(request, MEDIA_TIMEOUT)
+            .await
+            .map_err(unreachable)?;
         let status = response.status();
         if !status.is_success() {
             return Err(EngineError::Provider(match status.as_u16() {

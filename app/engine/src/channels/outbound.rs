@@ -452,12 +452,12 @@ impl Engine {
         .await
     }
 
-    /// Makes the provider call; a timeout or connection error is an `Err`.
-    pub(crate) async fn call(
+    /// Sends a provider call as the adapter built it; the answer's body is the caller's to read.
+    pub(crate) async fn send(
         &self,
         request: &HttpRequest,
         timeout: Duration,
-    ) -> std::result::Result<(u16, switchboard_channels::Headers, Vec<u8>), reqwest::Error> {
+    ) -> std::result::Result<reqwest::Response, reqwest::Error> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Delete => reqwest::Method::DELETE,
@@ -467,7 +467,16 @@ impl Engine {
         for (name, value) in request.headers.iter() {
             builder = builder.header(name, value);
         }
-        let response = builder.body(request.body.clone()).send().await?;
+        builder.body(request.body.clone()).send().await
+    }
+
+    /// Makes the provider call; a timeout or connection error is an `Err`.
+    pub(crate) async fn call(
+        &self,
+        request: &HttpRequest,
+        timeout: Duration,
+    ) -> std::result::Result<(u16, switchboard_channels::Headers, Vec<u8>), reqwest::Error> {
+        let response = self.send(request, timeout).await?;
         let status = response.status().as_u16();
         let headers = switchboard_channels::Headers::from_pairs(
             response.headers().iter().filter_map(|(k, v)| {

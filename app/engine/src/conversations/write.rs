@@ -307,38 +307,33 @@ impl Tx {
                     .await?;
             }
             // A contact's edit, deletion or hiding: the row reads as the thread now shows it.
+            // A contact's edit, deletion or hiding: the row reads as the domain says the
+            // message reads now.
             if let Event::ContactChanged {
                 message_id, change, ..
             } = e
             {
-                use switchboard_domain::{Altered, ContactChange};
-                let mut update = message::Entity::update_many();
-                update = match change {
-                    ContactChange::Edited { text } => update
-                        .col_expr(message::Column::Body, Expr::value(text.clone()))
-                        .col_expr(
-                            message::Column::Altered,
-                            Expr::cust(
-                                "CASE WHEN altered = 'hidden' THEN 'hidden' ELSE 'edited' END",
-                            ),
-                        ),
-                    ContactChange::Withdrawn => update
-                        .col_expr(message::Column::Body, Expr::value(""))
-                        .col_expr(message::Column::Attachment, Expr::value(None::<String>))
-                        .col_expr(message::Column::MediaSource, Expr::value(None::<String>))
-                        .col_expr(
-                            message::Column::Altered,
-                            Expr::value(Altered::Withdrawn.as_str()),
-                        ),
-                    ContactChange::Hidden => update.col_expr(
-                        message::Column::Altered,
-                        Expr::value(Altered::Hidden.as_str()),
-                    ),
-                    ContactChange::Unhidden => update.col_expr(
-                        message::Column::Altered,
-                        Expr::cust("CASE WHEN altered = 'hidden' THEN NULL ELSE altered END"),
-                    ),
+                let Some(row) = message::Entity::find_by_id(*message_id)
+                    .one(&self.txn)
+                    .await?
+                else {
+                    continue;
                 };
+                let withdrawn = matches!(change, switchboard_domain::ContactChange::Withdrawn);
+                let mut m = codec::message_of(row)?;
+                m.alter(change);
+                let mut update = message::Entity::update_many()
+                    .col_expr(message::Column::Body, Expr::value(m.body))
+                    .col_expr(
+                        message::Column::Altered,
+                        Expr::value(m.altered.map(|a| a.as_str())),
+                    );
+                if withdrawn {
+                    // Nothing is left to fetch either.
+                    update = update
+                        .col_expr(message::Column::Attachment, Expr::value(None::<String>))
+                        .col_expr(message::Column::MediaSource, Expr::value(None::<String>));
+                }
                 update
                     .filter(message::Column::Id.eq(*message_id))
                     .exec(&self.txn)
