@@ -283,3 +283,62 @@ test('the admin sees every channel with its webhook URL and masked credentials, 
   await telegram.locator('[data-testid=channel-test]').click();
   await expect(telegram.locator('[data-testid=channel-test-result]')).toHaveText('Connected: @switchboard_demo_bot.');
 });
+
+/** Posts a Telegram update to the server's webhook as Telegram would, with this secret. */
+async function telegramWebhook(url: string, secret: string, text: string): Promise<number> {
+  const now = Math.floor(Date.now() / 1000);
+  const update = {
+    update_id: 9000 + Math.floor(Math.random() * 1000),
+    message: { message_id: 1, date: now, text, chat: { id: 4242, type: 'private', first_name: 'Rita' }, from: { id: 4242, is_bot: false, first_name: 'Rita' } },
+  };
+  const res = await fetch(`${url}/webhooks/telegram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    body: JSON.stringify(update),
+  });
+  return res.status;
+}
+
+test('the admin connects their own Telegram bot in place of the simulator, and removes it again', async ({ server, admin, agent }) => {
+  await signIn(admin, server, 'admin@demo.test');
+  await visit(admin, `${server.url}/admin`);
+  await admin.locator('[data-testid=admin-tab-channels]').click();
+  const form = admin.locator('[data-testid=channel-settings][data-section=telegram]');
+  await expect(form.locator('[data-testid=settings-source]')).toHaveText('Simulator');
+  const token = form.locator('[data-testid=setting][data-var=SWITCHBOARD_TELEGRAM_BOT_TOKEN] [data-testid=setting-input]');
+  // A secret is never put in the page: the field is empty, its placeholder shows the end.
+  await expect(token).toHaveValue('');
+  await expect(token).toHaveAttribute('placeholder', /••••oken \(leave empty to keep\)/);
+  expect(await admin.content()).not.toContain('demo-telegram-bot-token');
+
+  // A malformed token is refused with the rule, and nothing changes.
+  await token.fill('not-a-token');
+  await form.locator('[data-testid=channel-settings-save]').click();
+  await expect(form.locator('[data-testid=channel-settings-error]')).toContainText('Bot token (Telegram) must look like <bot id>:<secret>');
+  await expect(admin.locator('[data-testid=channel-card][data-channel=telegram] [data-testid=channel-address]')).toHaveText('7000000000');
+
+  await token.fill('7100000002:my-own-bot-token');
+  await form.locator('[data-testid=setting][data-var=SWITCHBOARD_TELEGRAM_SECRET_TOKEN] [data-testid=setting-input]').fill('my-webhook-secret');
+  await form.locator('[data-testid=channel-settings-save]').click();
+  const saved = admin.locator('[data-testid=channel-settings][data-section=telegram]');
+  await expect(saved.locator('[data-testid=settings-source]')).toHaveText('Saved here');
+  await expect(admin.locator('[data-testid=channel-card][data-channel=telegram] [data-testid=channel-address]')).toHaveText('7100000002');
+  await expect(saved.locator('[data-testid=setting][data-var=SWITCHBOARD_TELEGRAM_BOT_TOKEN] [data-testid=setting-input]')).toHaveAttribute('placeholder', /••••oken/);
+  // The other channels stay on the simulator.
+  await expect(admin.locator('[data-testid=channel-settings][data-section=twilio] [data-testid=settings-source]')).toHaveText('Simulator');
+
+  // The webhook now checks the new secret, at once: the bot's message reaches the inbox.
+  expect(await telegramWebhook(server.url, 'demo-telegram-secret', 'old secret')).toBe(403);
+  expect(await telegramWebhook(server.url, 'my-webhook-secret', 'Hello from my own bot')).toBe(200);
+  await signIn(agent, server, 'agent1@demo.test');
+  await agent.locator('[data-testid=folder-queued]').click();
+  const row = agent.locator('[data-testid=conversation-row]').filter({ hasText: 'Rita' });
+  await expect(row).toContainText('Telegram');
+  await expect(row).toContainText('Hello from my own bot');
+
+  // Removed: the simulator's bot is back, and the saved secret no longer works.
+  await saved.locator('[data-testid=channel-settings-clear]').click();
+  await expect(admin.locator('[data-testid=channel-settings][data-section=telegram] [data-testid=settings-source]')).toHaveText('Simulator');
+  await expect(admin.locator('[data-testid=channel-card][data-channel=telegram] [data-testid=channel-address]')).toHaveText('7000000000');
+  expect(await telegramWebhook(server.url, 'my-webhook-secret', 'gone')).toBe(403);
+});

@@ -12,7 +12,6 @@ use axum::http::{header, HeaderMap, Method as HttpMethod, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::sync::Arc;
 use switchboard_channels::{Headers, Method, WebhookError, WebhookRequest};
 pub use switchboard_engine::channels::config::*;
 use switchboard_engine::channels::Template;
@@ -64,12 +63,12 @@ fn demo_templates() -> Vec<Template> {
         .collect()
 }
 /// The webhook routes. They take no session (providers have no cookie).
-pub fn routes(state: AppState, config: Arc<ChannelConfig>) -> Router {
+pub fn routes(state: AppState) -> Router {
     let hook = |endpoint: &'static str| {
-        let config = config.clone();
-        move |State(state): State<AppState>, req: Request| {
-            let config = config.clone();
-            async move { receive(state, &config, endpoint, req).await }
+        move |State(state): State<AppState>, req: Request| async move {
+            // The settings in effect now (an admin may have just changed them).
+            let channels = state.engine.channels();
+            receive(state, &channels.config, endpoint, req).await
         }
     };
     Router::new()

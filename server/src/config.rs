@@ -26,8 +26,12 @@ pub struct Config {
     pub test_silent_bus: bool,
     /// Test only: offers stay uncommitted this long, so assignments on several nodes overlap.
     pub test_hold_assignment: std::time::Duration,
-    /// Provider channels (SMS, WhatsApp, Messenger, Page comments, Instagram, Telegram).
+    /// Provider channels (SMS, WhatsApp, Messenger, Page comments, Instagram, Telegram) as
+    /// the environment sets them; admins may add to them from the admin page.
     pub channels: crate::channels::ChannelConfig,
+    /// Demo mode: the provider simulator's channels, under everything else (set at start,
+    /// when the address is known).
+    pub simulated_channels: Option<crate::channels::ChannelConfig>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -70,6 +74,7 @@ impl Config {
         };
         Ok(Self {
             channels: crate::channels::ChannelConfig::from_env()?,
+            simulated_channels: None,
             presence_ttl,
             test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
             test_hold_assignment: std::time::Duration::from_millis(

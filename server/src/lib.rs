@@ -44,7 +44,10 @@ fn engine_config(config: &Config) -> EngineConfig {
     let mut e = EngineConfig::new(config.database_url.clone());
     e.presence_ttl = config.presence_ttl;
     e.test_hold_assignment = config.test_hold_assignment;
-    e.channels = config.channels.accounts();
+    e.channels = switchboard_engine::channels::settings::Layers {
+        env: config.channels.clone(),
+        simulator: config.simulated_channels.clone(),
+    };
     e
 }
 
@@ -64,15 +67,16 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         );
         engine.bus().set_silent(true);
     }
-    let simulator = config.channels.simulator.as_ref().map(|origin| {
-        app::simulator::provider::Simulator::new(origin.clone(), config.channels.public_url.clone())
+    let channels = engine.channels();
+    let simulator = channels.config.simulator.as_ref().map(|origin| {
+        app::simulator::provider::Simulator::new(origin.clone(), channels.config.public_url.clone())
     });
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         engine,
         secret: Arc::new(secret),
         shutdown: CancellationToken::new(),
-        public_url: Arc::from(config.channels.public_url.as_str()),
+        public_url: Arc::from(channels.config.public_url.as_str()),
         simulator,
     })
 }
@@ -122,7 +126,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             axum::routing::post(app::widget::send_handler),
         )
         .with_state(state.clone());
-    let hooks = channels::routes(state.clone(), Arc::new(config.channels.clone()));
+    let hooks = channels::routes(state.clone());
     let simulator = Router::new()
         .route(
             "/simulator/api/{*call}",
@@ -182,7 +186,8 @@ pub struct Running {
 /// Starts the engine's workers and serves on `listener` until stopped.
 pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, StartError> {
     let addr = listener.local_addr()?;
-    // Demo mode with no channel configured: every channel goes to the provider simulator.
+    // Demo mode with no channel in the environment: the provider simulator connects every
+    // channel an admin has not saved settings for.
     let mut config = config.clone();
     if config.mode == Mode::Demo && !config.channels.any() {
         let host = if addr.ip().is_unspecified() {
@@ -190,7 +195,7 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
         } else {
             addr
         };
-        config.channels = channels::simulated(&format!("http://{host}"));
+        config.simulated_channels = Some(channels::simulated(&format!("http://{host}")));
     }
     let config = &config;
     let state = prepare(config).await?;

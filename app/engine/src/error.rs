@@ -31,6 +31,13 @@ pub enum Rule {
     UnknownTemplate(String),
     #[error("This template needs {expected} values, none of them empty.")]
     TemplateParameters { expected: usize },
+    /// Channel settings that don't make a working configuration: why, in plain words.
+    #[error("{0}")]
+    ChannelSettings(String),
+    #[error("{0} is set by the server's environment and cannot be changed here.")]
+    SetByEnvironment(String),
+    #[error("There is no setting {0}.")]
+    UnknownSetting(String),
 }
 
 impl Rule {
@@ -49,6 +56,9 @@ impl Rule {
             Rule::StartIdTaken => "start_id_taken",
             Rule::UnknownTemplate(_) => "unknown_template",
             Rule::TemplateParameters { .. } => "template_parameters",
+            Rule::ChannelSettings(_) => "channel_settings",
+            Rule::SetByEnvironment(_) => "set_by_environment",
+            Rule::UnknownSetting(_) => "unknown_setting",
         }
     }
 }

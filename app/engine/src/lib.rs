@@ -54,8 +54,9 @@ pub struct EngineConfig {
     /// Test only: keeps each offer's transaction open this long before committing, so that
     /// concurrent assignments on several nodes overlap for sure.
     pub test_hold_assignment: Duration,
-    /// Provider accounts to connect (SMS numbers, WhatsApp numbers, Pages, bots…).
-    pub channels: Vec<channels::ConnectedAccount>,
+    /// Provider channels as the environment (and, in demo mode, the simulator) give them;
+    /// what admins save goes on top.
+    pub channels: channels::settings::Layers,
 }
 
 impl EngineConfig {
@@ -67,7 +68,7 @@ impl EngineConfig {
             sweep_every: Duration::from_secs(1),
             serves: true,
             test_hold_assignment: Duration::ZERO,
-            channels: Vec::new(),
+            channels: Default::default(),
         }
     }
 }
@@ -86,8 +87,8 @@ struct Inner {
     committed: Mutex<Vec<delivery::dispatcher::Logged>>,
     /// SQLite: conversation states as the one writer last left them.
     states: Mutex<conversations::write::States>,
-    /// Connected provider accounts.
-    channels: channels::ChannelSet,
+    /// The channels in effect (swapped whole when an admin saves settings).
+    channels: std::sync::RwLock<Arc<channels::Live>>,
     /// Calls providers' APIs.
     http: reqwest::Client,
     /// Agents' typing as this node last showed it on providers (see `delivery::typing`).
@@ -123,7 +124,8 @@ impl Engine {
         } else {
             None
         };
-        let channels = channels::ChannelSet::new(config.channels.clone())?;
+        // What the environment gives must work on its own (saved settings come on top).
+        let channels = channels::settings::build(&config.channels, None)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
@@ -146,11 +148,12 @@ impl Engine {
                 visitors: Default::default(),
                 committed: Default::default(),
                 states: Default::default(),
-                channels,
+                channels: std::sync::RwLock::new(Arc::new(channels)),
                 http,
                 typing: Default::default(),
             }),
         };
+        engine.load_channels().await?;
         if engine.inner.config.serves {
             engine.record_accounts().await?;
         }
@@ -170,12 +173,10 @@ impl Engine {
         workers::supervise(&tracker, &token, "reactor", move |t| {
             e.clone().run_reactor(t)
         });
-        if self.polls() {
-            let e = self.clone();
-            workers::supervise(&tracker, &token, "polling", move |t| {
-                e.clone().run_polling(t)
-            });
-        }
+        let e = self.clone();
+        workers::supervise(&tracker, &token, "polling", move |t| {
+            e.clone().run_polling(t)
+        });
         let e = self.clone();
         workers::supervise(&tracker, &token, "timers", move |t| e.clone().run_timers(t));
         let e = self.clone();
@@ -187,6 +188,10 @@ impl Engine {
             e.clone().run_housekeeping(t)
         });
         if self.db().backend == Backend::Postgres {
+            let e = self.clone();
+            workers::supervise(&tracker, &token, "channel-settings", move |t| {
+                e.clone().run_channel_watch(t)
+            });
             let e = self.clone();
             workers::supervise(&tracker, &token, "bus", move |t| {
                 let pool = e.db().postgres_pool().cloned();
@@ -214,9 +219,13 @@ impl Engine {
         &self.inner.states
     }
 
-    /// The connected provider accounts.
-    pub fn channels(&self) -> &channels::ChannelSet {
-        &self.inner.channels
+    /// The channels in effect: connected accounts and their settings.
+    pub fn channels(&self) -> Arc<channels::Live> {
+        self.inner
+            .channels
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     pub(crate) fn inner_typing(&self) -> &Mutex<delivery::typing::Forwarded> {

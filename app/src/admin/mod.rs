@@ -71,11 +71,43 @@ pub async fn list_channels() -> Result<switchboard_wire::admin::ChannelsOverview
         async {
             crate::auth::ssr::require_admin().await?;
             let state = crate::state::AppState::from_context()?;
-            Ok(switchboard_wire::admin::ChannelsOverview {
-                accounts: state.engine.channel_accounts(),
-                public_url: state.public_url.to_string(),
-                simulated: state.simulator.is_some(),
-            })
+            Ok(state.engine.channels_overview())
+        }
+        .await,
+    )
+}
+
+/// Saves one provider's credentials (`section`: `twilio`, `meta`, `whatsapp`, `facebook`,
+/// `telegram`; `values` by variable name). An empty secret keeps the saved one. They apply at
+/// once, on every node within seconds. Settings the environment sets cannot be changed.
+#[server(endpoint = "admin/channels/save", input = Json, output = Json)]
+pub async fn save_channel_settings(
+    section: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<switchboard_wire::admin::ChannelsOverview, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_admin().await?;
+            let state = crate::state::AppState::from_context()?;
+            state.engine.save_channel_section(&section, &values).await?;
+            Ok(state.engine.channels_overview())
+        }
+        .await,
+    )
+}
+
+/// Removes what was saved for one provider: it disconnects (or, in demo mode, goes back to
+/// the simulator).
+#[server(endpoint = "admin/channels/clear", input = Json, output = Json)]
+pub async fn clear_channel_settings(
+    section: String,
+) -> Result<switchboard_wire::admin::ChannelsOverview, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_admin().await?;
+            let state = crate::state::AppState::from_context()?;
+            state.engine.clear_channel_section(&section).await?;
+            Ok(state.engine.channels_overview())
         }
         .await,
     )

@@ -394,12 +394,13 @@ mod tests {
     }
 }
 
-/// The messaging channels: each connected account, where to point the provider's webhook,
-/// and a connection test. Credentials come from the environment (or, in demo mode, the
-/// simulator) and are shown masked, never in full.
+/// The messaging channels: each provider's credentials (editable unless the environment sets
+/// them; secrets are never shown in full), each connected account with where to point the
+/// provider's webhook, and a connection test.
 #[component]
 fn Channels() -> impl IntoView {
-    let overview = RwSignal::new(None::<Result<switchboard_wire::admin::ChannelsOverview, String>>);
+    use switchboard_wire::admin::ChannelsOverview;
+    let overview = RwSignal::new(None::<Result<ChannelsOverview, String>>);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
@@ -408,6 +409,7 @@ fn Channels() -> impl IntoView {
             ));
         });
     });
+    let updated = Callback::new(move |o: ChannelsOverview| overview.set(Some(Ok(o))));
     view! {
         <section class="admin-section" data-testid="channels">
             <h2>"Messaging channels"</h2>
@@ -416,21 +418,177 @@ fn Channels() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="form-error">{e}</p> }.into_any(),
                 Some(Ok(o)) => {
                     let intro = if o.simulated {
-                        "Demo mode: every channel is connected to the built-in provider simulator. Open /simulator to play the customer."
+                        "Demo mode: every channel without saved credentials is connected to the built-in provider simulator. Open /simulator to play the customer."
                     } else {
-                        "Channels are configured from the server's environment (SWITCHBOARD_TWILIO_*, SWITCHBOARD_WHATSAPP_*, SWITCHBOARD_META_*, SWITCHBOARD_FACEBOOK_*, SWITCHBOARD_INSTAGRAM_*, SWITCHBOARD_TELEGRAM_*), so they are shown read-only here."
+                        "Enter each provider's credentials below; they apply at once. Settings the server's environment sets (SWITCHBOARD_TWILIO_*, SWITCHBOARD_META_*, …) are shown read-only."
                     };
                     let public_url = o.public_url.clone();
                     view! {
                         <p class="muted">{intro}</p>
-                        {o.accounts.is_empty().then(|| view! { <p data-testid="no-channels">"No channel is connected yet. Set the variables listed in the README and restart the server."</p> })}
+                        {o.problem.clone().map(|p| view! { <p class="form-error" role="alert" data-testid="channels-problem">{p}</p> })}
+                        <h3>"Connected accounts"</h3>
+                        {o.accounts.is_empty().then(|| view! { <p data-testid="no-channels">"No channel is connected yet. Enter a provider's credentials below."</p> })}
                         <div class="channel-cards">
                             {o.accounts.into_iter().map(|a| view! { <ChannelCard account=a public_url=public_url.clone()/> }).collect_view()}
+                        </div>
+                        <h3>"Credentials"</h3>
+                        <div class="channel-cards">
+                            {o.sections.into_iter().map(|s| view! { <ChannelSettings section=s updated=updated/> }).collect_view()}
                         </div>
                     }.into_any()
                 }
             }}
         </section>
+    }
+}
+
+/// One provider's credentials as a form. A secret's field starts empty (left empty, the saved
+/// one stays); what the environment sets is read-only.
+#[component]
+fn ChannelSettings(
+    section: switchboard_wire::admin::ChannelSection,
+    updated: Callback<switchboard_wire::admin::ChannelsOverview>,
+) -> impl IntoView {
+    use std::collections::BTreeMap;
+    use switchboard_wire::admin::SettingSource;
+    let id = section.id.clone();
+    let values = RwSignal::new(
+        section
+            .fields
+            .iter()
+            .filter(|f| f.source != SettingSource::Environment)
+            .map(|f| {
+                let shown = if f.secret {
+                    String::new()
+                } else {
+                    f.value.clone()
+                };
+                (f.var.clone(), shown)
+            })
+            .collect::<BTreeMap<String, String>>(),
+    );
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let editable = section.editable();
+    let saved = section.saved();
+    let source = if saved {
+        SettingSource::Saved
+    } else if section
+        .fields
+        .iter()
+        .any(|f| f.source == SettingSource::Environment)
+    {
+        SettingSource::Environment
+    } else if section
+        .fields
+        .iter()
+        .any(|f| f.source == SettingSource::Simulator)
+    {
+        SettingSource::Simulator
+    } else {
+        SettingSource::Unset
+    };
+    let save = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            busy.set(true);
+            status.set(None);
+            let (id, values) = (id.clone(), values.get_untracked());
+            leptos::task::spawn_local(async move {
+                match super::save_channel_settings(id, values).await {
+                    Ok(o) => {
+                        status.set(Some(Ok("Saved: in effect now.".into())));
+                        updated.run(o);
+                    }
+                    Err(e) => status.set(Some(Err(e.to_string()))),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let clear = {
+        let id = id.clone();
+        move |_| {
+            busy.set(true);
+            status.set(None);
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                match super::clear_channel_settings(id).await {
+                    Ok(o) => updated.run(o),
+                    Err(e) => status.set(Some(Err(e.to_string()))),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let fields = section
+        .fields
+        .into_iter()
+        .map(|f| {
+            let var = f.var.clone();
+            let locked = f.source == SettingSource::Environment;
+            let set = move |v: String| {
+                let var = var.clone();
+                values.update(|m| {
+                    m.insert(var, v);
+                })
+            };
+            let current = {
+                let var = f.var.clone();
+                move || values.with(|m| m.get(&var).cloned().unwrap_or_default())
+            };
+            let input = if locked {
+                view! { <input disabled prop:value=f.value.clone() data-testid="setting-input"/> }.into_any()
+            } else if !f.choices.is_empty() {
+                let options = f.choices.clone();
+                let current = current.clone();
+                view! {
+                    <select data-testid="setting-input" on:change=move |e| set(event_target_value(&e))>
+                        {options.into_iter().map(|c| {
+                            let is = {
+                                let (c, current) = (c.clone(), current.clone());
+                                move || current() == c || (current().is_empty() && c == "webhook")
+                            };
+                            view! { <option value=c.clone() selected=is>{c.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            } else if f.multiline {
+                view! { <textarea rows="3" data-testid="setting-input" prop:value=current on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
+            } else if f.secret {
+                let placeholder = if f.value.is_empty() {
+                    "Not set".to_string()
+                } else {
+                    format!("{} (leave empty to keep)", f.value)
+                };
+                view! { <input type="password" autocomplete="off" data-testid="setting-input" placeholder=placeholder prop:value=current on:input=move |e| set(event_target_value(&e))/> }.into_any()
+            } else {
+                view! { <input data-testid="setting-input" prop:value=current on:input=move |e| set(event_target_value(&e))/> }.into_any()
+            };
+            view! {
+                <label class="setting" data-testid="setting" data-var=f.var.clone() data-source=f.source.as_str()>
+                    <span>{f.label.clone()} {locked.then(|| view! { <span class="chip">"Set by the environment"</span> })}</span>
+                    {input}
+                    <small class="muted">{f.hint.clone()}</small>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="card channel-card settings" on:submit=save data-testid="channel-settings" data-section=id.clone()>
+            <h3>{section.title.clone()} <span class="chip" data-testid="settings-source">{source.label()}</span></h3>
+            <p class="muted">{section.about.clone()}</p>
+            {fields}
+            {move || status.get().map(|r| match r {
+                Ok(m) => view! { <p class="ok" data-testid="channel-settings-saved">{m}</p> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert" data-testid="channel-settings-error">{e}</p> }.into_any(),
+            })}
+            <div class="form-actions">
+                {editable.then(|| view! { <button type="submit" class="primary" data-testid="channel-settings-save" disabled=move || busy.get()>"Save"</button> })}
+                {saved.then(|| view! { <button type="button" class="ghost" data-testid="channel-settings-clear" disabled=move || busy.get() on:click=clear>"Remove saved credentials"</button> })}
+            </div>
+        </form>
     }
 }
 

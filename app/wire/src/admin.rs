@@ -55,8 +55,89 @@ pub struct ChannelsOverview {
     pub accounts: Vec<ChannelAccountInfo>,
     /// `SWITCHBOARD_PUBLIC_URL`: webhook URLs are built from it.
     pub public_url: String,
-    /// Demo mode: every channel is connected to the built-in provider simulator.
+    /// Demo mode: the channels not configured otherwise are connected to the built-in
+    /// provider simulator.
     pub simulated: bool,
+    /// The credentials, one section per provider, as the admin edits them.
+    pub sections: Vec<ChannelSection>,
+    /// Saved settings that could not be used (the server runs without them), in plain words.
+    pub problem: Option<String>,
+}
+
+/// Where a setting's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingSource {
+    /// The server's environment: read-only here.
+    Environment,
+    /// Saved from this page.
+    Saved,
+    /// Demo mode's provider simulator.
+    Simulator,
+    /// Not set.
+    Unset,
+}
+
+impl SettingSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            SettingSource::Environment => "Set by the environment",
+            SettingSource::Saved => "Saved here",
+            SettingSource::Simulator => "Simulator",
+            SettingSource::Unset => "Not set",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingSource::Environment => "environment",
+            SettingSource::Saved => "saved",
+            SettingSource::Simulator => "simulator",
+            SettingSource::Unset => "unset",
+        }
+    }
+}
+
+/// One provider's credentials on the admin page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSection {
+    /// `twilio`, `meta`, `whatsapp`, `facebook`, `telegram`.
+    pub id: String,
+    pub title: String,
+    /// What it connects, in a sentence.
+    pub about: String,
+    pub fields: Vec<ChannelField>,
+}
+
+impl ChannelSection {
+    /// Whether anything in it can be changed here (not everything comes from the environment).
+    pub fn editable(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.source != SettingSource::Environment)
+    }
+
+    /// Whether some of it was saved here (and so can be removed).
+    pub fn saved(&self) -> bool {
+        self.fields.iter().any(|f| f.source == SettingSource::Saved)
+    }
+}
+
+/// One setting: a secret's value is never sent, only its masked end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelField {
+    /// The environment variable that can set it (`SWITCHBOARD_TWILIO_AUTH_TOKEN`).
+    pub var: String,
+    pub label: String,
+    pub hint: String,
+    pub secret: bool,
+    /// Several lines (JSON).
+    pub multiline: bool,
+    /// A choice among these values, when not free text.
+    pub choices: Vec<String>,
+    /// The value; for a secret, only its end (empty when unset).
+    pub value: String,
+    pub source: SettingSource,
 }
 
 /// What a connection test found.

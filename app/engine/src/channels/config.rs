@@ -238,6 +238,61 @@ impl ChannelConfig {
         Ok(config)
     }
 
+    /// The variables that give this configuration (the inverse of `from_vars`, without the
+    /// public URL). API base URLs at their default and the default Telegram mode are left
+    /// out: they are not set.
+    pub fn to_vars(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut put = |name: &str, value: &str| {
+            out.insert(name.to_string(), value.to_string());
+        };
+        if let Some(t) = &self.twilio {
+            put("SWITCHBOARD_TWILIO_ACCOUNT_SID", &t.account_sid);
+            put("SWITCHBOARD_TWILIO_AUTH_TOKEN", &t.auth_token);
+            put("SWITCHBOARD_TWILIO_NUMBER", &t.number);
+        }
+        if self.twilio_api != TWILIO_API {
+            put("SWITCHBOARD_TWILIO_API_URL", &self.twilio_api);
+        }
+        if let Some(w) = &self.whatsapp {
+            put("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", &w.phone_number_id);
+            put("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", &w.access_token);
+            if !w.templates.is_empty() {
+                if let Ok(json) = serde_json::to_string(&w.templates) {
+                    put("SWITCHBOARD_WHATSAPP_TEMPLATES", &json);
+                }
+            }
+        }
+        if let Some(s) = &self.meta_app_secret {
+            put("SWITCHBOARD_META_APP_SECRET", s);
+        }
+        if let Some(t) = &self.meta_verify_token {
+            put("SWITCHBOARD_META_VERIFY_TOKEN", t);
+        }
+        if self.graph_api != GRAPH_API {
+            put("SWITCHBOARD_META_GRAPH_URL", &self.graph_api);
+        }
+        if let Some(f) = &self.facebook {
+            put("SWITCHBOARD_FACEBOOK_PAGE_ID", &f.page_id);
+            put("SWITCHBOARD_FACEBOOK_PAGE_TOKEN", &f.page_token);
+            if let Some(ig) = &f.instagram_account_id {
+                put("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID", ig);
+            }
+        }
+        if let Some(t) = &self.telegram {
+            put("SWITCHBOARD_TELEGRAM_BOT_TOKEN", &t.bot_token);
+            if t.polling {
+                put("SWITCHBOARD_TELEGRAM_MODE", "polling");
+            } else {
+                put("SWITCHBOARD_TELEGRAM_SECRET_TOKEN", &t.secret_token);
+            }
+        }
+        if self.telegram_api != TELEGRAM_API {
+            put("SWITCHBOARD_TELEGRAM_API_URL", &self.telegram_api);
+        }
+        out
+    }
+
     /// Whether any channel is connected.
     pub fn any(&self) -> bool {
         self.twilio.is_some()
@@ -408,6 +463,40 @@ mod tests {
         assert!(err.contains("<bot id>:<secret>"), "{err}");
         let err = parse(&[("SWITCHBOARD_TWILIO_API_URL", "api.twilio.com")]).unwrap_err();
         assert!(err.contains("SWITCHBOARD_TWILIO_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_configuration_reads_back_from_its_variables() {
+        let vars = [
+            ("SWITCHBOARD_TWILIO_ACCOUNT_SID", "AC1"),
+            ("SWITCHBOARD_TWILIO_AUTH_TOKEN", "tw"),
+            ("SWITCHBOARD_TWILIO_NUMBER", "+15550001111"),
+            ("SWITCHBOARD_TWILIO_API_URL", "http://127.0.0.1:9/twilio"),
+            ("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", "1065"),
+            ("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", "wa"),
+            (
+                "SWITCHBOARD_WHATSAPP_TEMPLATES",
+                r#"[{"name":"hello","language":"en_US","text":"Hi {{1}}"}]"#,
+            ),
+            ("SWITCHBOARD_META_APP_SECRET", "app"),
+            ("SWITCHBOARD_META_VERIFY_TOKEN", "verify"),
+            ("SWITCHBOARD_FACEBOOK_PAGE_ID", "123"),
+            ("SWITCHBOARD_FACEBOOK_PAGE_TOKEN", "page"),
+            ("SWITCHBOARD_INSTAGRAM_ACCOUNT_ID", "1784"),
+            ("SWITCHBOARD_TELEGRAM_BOT_TOKEN", "700:abc"),
+            ("SWITCHBOARD_TELEGRAM_MODE", "polling"),
+        ];
+        let c = parse(&vars).unwrap();
+        let back = c.to_vars();
+        assert_eq!(
+            back,
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        );
+        let again = ChannelConfig::from_vars(&|name| back.get(name).cloned()).unwrap();
+        assert_eq!(again, c);
+        assert!(ChannelConfig::default().to_vars().is_empty());
     }
 
     #[test]

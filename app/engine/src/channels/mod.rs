@@ -10,6 +10,7 @@ pub mod media;
 pub mod outbound;
 pub mod polling;
 pub mod posts;
+pub mod settings;
 pub mod status;
 
 use crate::error::{EngineError, Result};
@@ -17,6 +18,7 @@ use crate::store::entities::channel_account;
 use crate::Engine;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait};
+use std::sync::Arc;
 use switchboard_channels::{Account, ChannelAdapter};
 use switchboard_domain::Channel;
 use uuid::Uuid;
@@ -88,12 +90,12 @@ impl Connected {
 /// Every connected account. Built once at start; an account's address is unique per channel.
 #[derive(Default)]
 pub struct ChannelSet {
-    list: Vec<Connected>,
+    list: Vec<Arc<Connected>>,
 }
 
 impl ChannelSet {
     pub fn new(accounts: Vec<ConnectedAccount>) -> Result<Self> {
-        let mut list: Vec<Connected> = Vec::with_capacity(accounts.len());
+        let mut list: Vec<Arc<Connected>> = Vec::with_capacity(accounts.len());
         for a in accounts {
             let adapter = switchboard_channels::adapter(&a.adapter).ok_or_else(|| {
                 EngineError::Config(format!("unknown channel adapter {:?}", a.adapter))
@@ -113,31 +115,32 @@ impl ChannelSet {
                     a.adapter, a.account.address
                 )));
             }
-            list.push(Connected {
+            list.push(Arc::new(Connected {
                 adapter,
                 name: a.name,
                 account: a.account,
                 templates: a.templates,
                 poll: a.poll,
-            });
+            }));
         }
         Ok(Self { list })
     }
 
     /// The account a conversation runs on.
-    pub fn find(&self, channel: Channel, address: &str) -> Option<&Connected> {
+    pub fn find(&self, channel: Channel, address: &str) -> Option<Arc<Connected>> {
         self.list
             .iter()
             .find(|c| c.channel() == channel && c.account.address == address)
+            .cloned()
     }
 
     /// The account an event reached. Providers that don't name it (an empty address) reach the
     /// channel's only account.
-    pub fn reached(&self, channel: Channel, address: &str) -> Option<&Connected> {
+    pub fn reached(&self, channel: Channel, address: &str) -> Option<Arc<Connected>> {
         if address.is_empty() {
             let mut on_channel = self.list.iter().filter(|c| c.channel() == channel);
             return match (on_channel.next(), on_channel.next()) {
-                (Some(only), None) => Some(only),
+                (Some(only), None) => Some(only.clone()),
                 _ => None,
             };
         }
@@ -145,7 +148,7 @@ impl ChannelSet {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Connected> {
-        self.list.iter()
+        self.list.iter().map(|c| &**c)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -153,12 +156,51 @@ impl ChannelSet {
     }
 }
 
+/// The channels in effect: the accounts, and the settings they come from.
+pub struct Live {
+    pub set: ChannelSet,
+    pub config: config::ChannelConfig,
+    /// Each setting's value, by variable (secrets included: never sent to a browser).
+    pub values: std::collections::BTreeMap<String, String>,
+    /// Where each setting comes from, by variable.
+    pub sources: std::collections::BTreeMap<&'static str, switchboard_wire::admin::SettingSource>,
+    /// What admins saved, as stored (to notice another node's save).
+    pub(crate) saved_raw: Option<String>,
+    /// Saved settings that could not be used, in plain words.
+    pub problem: Option<String>,
+}
+
+impl std::ops::Deref for Live {
+    type Target = ChannelSet;
+
+    fn deref(&self) -> &ChannelSet {
+        &self.set
+    }
+}
+
+impl Live {
+    /// Where an account's settings come from.
+    pub fn source_of(&self, adapter: &str) -> switchboard_wire::admin::SettingSource {
+        let var = match adapter {
+            "twilio_sms" | "twilio_whatsapp" => "SWITCHBOARD_TWILIO_ACCOUNT_SID",
+            "whatsapp_cloud" => "SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID",
+            "messenger" | "page_comments" | "instagram" => "SWITCHBOARD_FACEBOOK_PAGE_ID",
+            _ => "SWITCHBOARD_TELEGRAM_BOT_TOKEN",
+        };
+        self.sources
+            .get(var)
+            .copied()
+            .unwrap_or(switchboard_wire::admin::SettingSource::Unset)
+    }
+}
+
 impl Engine {
-    /// Records the configured accounts as rows (what the inbox and admin pages list). Settings
-    /// keep the API base URL only: credentials from the environment stay in memory.
+    /// Records the connected accounts as rows (what the inbox and admin pages list). Their
+    /// settings keep the API base URL only: credentials stay with the channel settings.
     pub(crate) async fn record_accounts(&self) -> Result<()> {
         let now = crate::now();
-        for c in self.channels().iter() {
+        let live = self.channels();
+        for c in live.iter() {
             let settings = serde_json::json!({ "api_base": c.account.api_base }).to_string();
             channel_account::Entity::insert(channel_account::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -167,7 +209,7 @@ impl Engine {
                 address: Set(c.account.address.clone()),
                 name: Set(c.name.clone()),
                 settings: Set(settings),
-                source: Set("env".into()),
+                source: Set(live.source_of(c.adapter.id()).as_str().into()),
                 created_at: Set(now),
                 updated_at: Set(now),
             })

@@ -19,36 +19,68 @@ const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// With several nodes one polls: the holder of this PostgreSQL advisory lock (a provider lets
 /// one poller at a time; Telegram answers 409 to a second).
 const POLL_LOCK: i64 = 0x5357_4254_504f_4c4c; // "SWBTPOLL"
+/// How often the worker looks whether the channel settings changed.
+const RECHECK: Duration = Duration::from_secs(1);
 /// How often a standby node tries to take over polling.
 const STANDBY_RETRY: Duration = Duration::from_secs(3);
 
 impl Engine {
-    /// Whether any connected account polls (the worker runs only then).
-    pub(crate) fn polls(&self) -> bool {
-        self.channels().iter().any(|c| c.poll)
+    /// The accounts that poll, in the channels in effect.
+    fn polling_accounts(&self) -> Vec<String> {
+        self.channels()
+            .iter()
+            .filter(|c| c.poll && c.channel() == Channel::Telegram)
+            .map(|c| c.account.address.clone())
+            .collect()
     }
 
     /// The polling worker: one loop per polling account, until cancelled. With several nodes
     /// on PostgreSQL, only the node holding the polling lock polls; the others stand by and
     /// take over within seconds when it goes (its connection, and so its lock, goes with it).
+    /// When an admin changes the channel settings, the loops start again on the new ones.
     pub(crate) async fn run_polling(self, token: CancellationToken) {
-        let _lease = match self.db().postgres_pool() {
-            Some(pool) => match lead_polling(pool, &token).await {
-                Some(lease) => Some(lease),
-                None => return, // cancelled while standing by
-            },
-            None => None,
-        };
-        let accounts: Vec<String> = self
-            .channels()
-            .iter()
-            .filter(|c| c.poll && c.channel() == Channel::Telegram)
-            .map(|c| c.account.address.clone())
-            .collect();
-        let loops = accounts
-            .into_iter()
-            .map(|address| self.clone().poll_telegram(address, token.clone()));
-        futures::future::join_all(loops).await;
+        loop {
+            // Nothing polls: wait until something does (no lock, no connection held).
+            while self.polling_accounts().is_empty() {
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tokio::time::sleep(RECHECK) => {}
+                }
+            }
+            let _lease = match self.db().postgres_pool() {
+                Some(pool) => match lead_polling(pool, &token).await {
+                    Some(lease) => Some(lease),
+                    None => return, // cancelled while standing by
+                },
+                None => None,
+            };
+            let live = self.channels();
+            let round = token.child_token();
+            let loops = self
+                .polling_accounts()
+                .into_iter()
+                .map(|address| self.clone().poll_telegram(address, round.clone()));
+            let changed = async {
+                loop {
+                    tokio::time::sleep(RECHECK).await;
+                    if !std::sync::Arc::ptr_eq(&self.channels(), &live) {
+                        return;
+                    }
+                }
+            };
+            tokio::pin!(changed);
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = &mut changed => {}
+                // Every loop gave up (a refused token): wait for new settings.
+                _ = futures::future::join_all(loops) => tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = &mut changed => {}
+                },
+            }
+            round.cancel();
+            tracing::info!("channel settings changed: polling starts again");
+        }
     }
 
     async fn poll_telegram(self, address: String, token: CancellationToken) {

@@ -33,7 +33,7 @@ impl Engine {
     async fn connected_for(
         &self,
         conversation_id: Uuid,
-    ) -> Result<Option<(conversation_link::Model, &Connected)>> {
+    ) -> Result<Option<(conversation_link::Model, std::sync::Arc<Connected>)>> {
         let state = self
             .state(conversation_id)
             .await?
