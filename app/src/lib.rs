@@ -13,6 +13,8 @@ pub mod admin;
 pub mod auth;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod files;
 pub mod inbox;
 pub mod realtime;
 pub mod simulator;

@@ -32,9 +32,12 @@ pub struct Config {
     /// Demo mode: the provider simulator's channels, under everything else (set at start,
     /// when the address is known).
     pub simulated_channels: Option<crate::channels::ChannelConfig>,
+    /// Where uploaded files go: a folder (outside the web root) or `s3://bucket/prefix`.
+    pub files: String,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
+pub const DEFAULT_FILES: &str = "data/files";
 
 impl Config {
     pub fn from_env() -> Result<Self, String> {
@@ -75,6 +78,10 @@ impl Config {
         Ok(Self {
             channels: crate::channels::ChannelConfig::from_env()?,
             simulated_channels: None,
+            files: std::env::var("SWITCHBOARD_FILES")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_FILES.into()),
             presence_ttl,
             test_silent_bus: std::env::var("SWITCHBOARD_TEST_SILENT_BUS").is_ok_and(|v| v == "1"),
             test_hold_assignment: std::time::Duration::from_millis(

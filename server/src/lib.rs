@@ -44,6 +44,7 @@ fn engine_config(config: &Config) -> EngineConfig {
     let mut e = EngineConfig::new(config.database_url.clone());
     e.presence_ttl = config.presence_ttl;
     e.test_hold_assignment = config.test_hold_assignment;
+    e.files = Some(config.files.clone());
     e.channels = switchboard_engine::channels::settings::Layers {
         env: config.channels.clone(),
         simulator: config.simulated_channels.clone(),
@@ -96,10 +97,20 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/demo", get(demo_page))
         .route("/ws/visitor", get(socket::visitor_socket))
         .route("/ws/agent", get(socket::agent_socket))
+        .route(app::files::MEDIA_PATH, get(app::files::media_handler))
         .route(
-            app::inbox::media::MEDIA_PATH,
-            get(app::inbox::media::media_handler),
+            switchboard_wire::files::AGENT_UPLOAD_PATH,
+            axum::routing::post(app::files::agent_upload),
         )
+        .route(
+            switchboard_wire::files::VISITOR_UPLOAD_PATH,
+            axum::routing::post(app::files::visitor_upload),
+        )
+        .route(
+            &format!("{}/{{id}}", switchboard_wire::files::VISITOR_MEDIA_PATH),
+            get(app::files::visitor_media),
+        )
+        .route(app::files::SIGNED_PATH, get(app::files::signed_file))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -7,6 +7,7 @@
 
 pub mod contact;
 pub mod conversation;
+pub mod files;
 pub mod inbox;
 pub mod message;
 pub mod presence;

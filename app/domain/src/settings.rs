@@ -28,6 +28,9 @@ pub struct RoutingSettings {
     /// Idle time after which an Online agent is set Away.
     pub auto_away_secs: u32,
     pub bot: BotSettings,
+    /// Which files agents and visitors may send.
+    #[serde(default)]
+    pub files: crate::files::FileRules,
 }
 
 impl Default for RoutingSettings {
@@ -43,6 +46,7 @@ impl Default for RoutingSettings {
                 greeting: "Hi! How can we help you today?".into(),
                 answers: vec![],
             },
+            files: crate::files::FileRules::default(),
         }
     }
 }
@@ -68,6 +72,8 @@ pub enum SettingsError {
     AnswerTooLong,
     #[error("The chatbot can have at most {ANSWERS_MAX} answers.")]
     TooManyAnswers,
+    #[error(transparent)]
+    Files(#[from] crate::files::FileRulesError),
 }
 
 impl SettingsError {
@@ -80,6 +86,7 @@ impl SettingsError {
             SettingsError::AnswerIncomplete => "answer_incomplete",
             SettingsError::AnswerTooLong => "answer_too_long",
             SettingsError::TooManyAnswers => "too_many_answers",
+            SettingsError::Files(e) => e.code(),
         }
     }
 }
@@ -108,6 +115,7 @@ impl RoutingSettings {
 
     /// Checks an admin's edit; the error says what to fix.
     pub fn validate(&self) -> Result<(), SettingsError> {
+        self.files.validate()?;
         for (field, v) in [
             ("Queue time", self.queue_timeout_secs),
             ("Acceptance time", self.accept_timeout_secs),

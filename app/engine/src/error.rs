@@ -13,6 +13,8 @@ pub enum Rule {
     Message(#[from] MessageError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    File(#[from] switchboard_domain::files::FileRefusal),
     #[error("A name is required.")]
     NameMissing,
     #[error("A password needs at least {0} characters.")]
@@ -38,6 +40,8 @@ pub enum Rule {
     SetByEnvironment(String),
     #[error("There is no setting {0}.")]
     UnknownSetting(String),
+    #[error("That file was sent already; attach it again to send it once more.")]
+    FileSent,
 }
 
 impl Rule {
@@ -47,6 +51,7 @@ impl Rule {
             Rule::Contact(e) => e.code(),
             Rule::Message(e) => e.code(),
             Rule::Settings(e) => e.code(),
+            Rule::File(e) => e.code(),
             Rule::NameMissing => "name_missing",
             Rule::PasswordTooShort(_) => "password_too_short",
             Rule::CapacityOutOfRange(_) => "capacity_out_of_range",
@@ -59,6 +64,7 @@ impl Rule {
             Rule::ChannelSettings(_) => "channel_settings",
             Rule::SetByEnvironment(_) => "set_by_environment",
             Rule::UnknownSetting(_) => "unknown_setting",
+            Rule::FileSent => "file_sent",
         }
     }
 }
@@ -71,6 +77,7 @@ pub enum Missing {
     Account,
     Contact,
     Message,
+    File,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +176,7 @@ impl From<&EngineError> for switchboard_wire::ApiError {
                     Missing::Account => "No such account.",
                     Missing::Contact => "No such contact.",
                     Missing::Message => "No such message.",
+                    Missing::File => "No such file (or the link expired).",
                 }
                 .into(),
             ),

@@ -16,6 +16,7 @@ pub mod channels;
 pub mod conversations;
 pub mod delivery;
 pub mod error;
+pub mod files;
 pub mod outbox;
 pub mod reports;
 pub mod routing;
@@ -57,6 +58,9 @@ pub struct EngineConfig {
     /// Provider channels as the environment (and, in demo mode, the simulator) give them;
     /// what admins save goes on top.
     pub channels: channels::settings::Layers,
+    /// Where uploaded files go: a folder, or `s3://bucket/prefix`. None keeps them in memory
+    /// (tests of the engine alone).
+    pub files: Option<String>,
 }
 
 impl EngineConfig {
@@ -69,6 +73,7 @@ impl EngineConfig {
             serves: true,
             test_hold_assignment: Duration::ZERO,
             channels: Default::default(),
+            files: None,
         }
     }
 }
@@ -93,6 +98,8 @@ struct Inner {
     http: reqwest::Client,
     /// Agents' typing as this node last showed it on providers (see `delivery::typing`).
     typing: Mutex<delivery::typing::Forwarded>,
+    /// Where uploaded files are kept.
+    files: files::FileStore,
 }
 
 /// A handle to the engine; cheap to clone.
@@ -126,6 +133,10 @@ impl Engine {
         };
         // What the environment gives must work on its own (saved settings come on top).
         let channels = channels::settings::build(&config.channels, None)?;
+        let files = match &config.files {
+            Some(location) => files::FileStore::open(location)?,
+            None => files::FileStore::in_memory(),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
@@ -151,6 +162,7 @@ impl Engine {
                 channels: std::sync::RwLock::new(Arc::new(channels)),
                 http,
                 typing: Default::default(),
+                files,
             }),
         };
         engine.load_channels().await?;

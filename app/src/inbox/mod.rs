@@ -6,8 +6,6 @@
 mod list;
 #[cfg(feature = "hydrate")]
 mod live;
-#[cfg(feature = "ssr")]
-pub mod media;
 mod room;
 pub mod rows;
 mod state;
@@ -304,6 +302,47 @@ pub async fn send_agent_message(
             let message = state
                 .engine
                 .append(conversation_id, command)
+                .await?
+                .message()
+                .clone();
+            state
+                .engine
+                .mark_read(conversation_id, agent.id, message.seq)
+                .await?;
+            Ok(message)
+        }
+        .await,
+    )
+}
+
+/// Sends a file the agent uploaded (`POST /api/files`) in its conversation; `internal` makes
+/// it an internal note's file. Retrying with the same `client_msg_id` stores it once.
+#[server(endpoint = "inbox/send-file", input = Json, output = Json)]
+pub async fn send_agent_file(
+    conversation_id: Uuid,
+    file_id: Uuid,
+    client_msg_id: Uuid,
+    internal: bool,
+) -> Result<Message, ApiError> {
+    use switchboard_domain::Visibility;
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            let visibility = if internal {
+                Visibility::Internal
+            } else {
+                Visibility::Public
+            };
+            let message = state
+                .engine
+                .share_file(
+                    conversation_id,
+                    file_id,
+                    switchboard_engine::files::Sharer::Agent(agent_ref(&agent)),
+                    visibility,
+                    client_msg_id,
+                )
                 .await?
                 .message()
                 .clone();

@@ -21,7 +21,7 @@ pub use switchboard_wire::widget::{QueueInfo, VisitorChat, WidgetSetup};
 pub const PAGE: u64 = 50;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use crate::error::AppError;
     use crate::state::AppState;
     use switchboard_engine::conversations::{ContactRef, StartKind};
@@ -261,6 +261,37 @@ pub async fn send_visitor_message(
                 },
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// Sends a file the visitor uploaded (`POST /api/visitor/files`) in their conversation.
+/// Retrying with the same `client_msg_id` stores it once.
+#[server(endpoint = "visitor/send-file", input = Json, output = Json)]
+pub async fn send_visitor_file(
+    token: String,
+    conversation_id: Uuid,
+    file_id: Uuid,
+    client_msg_id: Uuid,
+) -> Result<Message, ApiError> {
+    use crate::error::respond;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let contact = ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state
+                .engine
+                .share_file(
+                    conversation_id,
+                    file_id,
+                    switchboard_engine::files::Sharer::Contact(contact),
+                    switchboard_domain::Visibility::Public,
+                    client_msg_id,
+                )
+                .await?
+                .message()
+                .clone())
         }
         .await,
     )

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod files;
 pub mod frames;
 pub mod inbox;
 pub mod widget;

@@ -111,6 +111,14 @@ impl TestServer {
     ) -> Self {
         let mut config = Config::from_env().expect("config");
         config.database_url = db_url.to_string();
+        // Nodes on one database share its files, as they would share a bucket.
+        config.files = std::env::temp_dir()
+            .join(format!(
+                "switchboard-files-{}",
+                Uuid::new_v5(&Uuid::NAMESPACE_URL, db_url.as_bytes()).simple()
+            ))
+            .display()
+            .to_string();
         config.mode = mode;
         config.secret = None;
         change(&mut config);

@@ -47,6 +47,14 @@ pub enum Command {
         attachment: Attachment,
         client_msg_id: Option<Uuid>,
     },
+    /// An agent sends a file (an internal one is a note's attachment): a message naming it,
+    /// which answers and takes a waiting chat like any public reply.
+    AgentShares {
+        agent: AgentRef,
+        attachment: Attachment,
+        visibility: Visibility,
+        client_msg_id: Option<Uuid>,
+    },
     /// Start chat, Accept or Put on hold: the agent takes it.
     Accept {
         agent: AgentRef,
@@ -515,6 +523,17 @@ pub fn decide(
             visibility,
             client_msg_id,
         } => agent_writes(&mut w, agent, body, *visibility, *client_msg_id, None)?,
+        Command::AgentShares {
+            agent,
+            attachment,
+            visibility,
+            client_msg_id,
+        } => {
+            let label = MessageBody::parse(&attachment.label()).map_err(Refusal::Message)?;
+            w.attachment = Some(attachment.clone());
+            agent_writes(&mut w, agent, &label, *visibility, *client_msg_id, None)?;
+            w.attachment = None;
+        }
         Command::AnswerComment {
             agent,
             body,
@@ -1325,6 +1344,39 @@ mod tests {
             panic!()
         };
         assert_eq!(message.visibility, Visibility::Public);
+    }
+
+    #[test]
+    fn an_agent_shares_a_file_as_a_reply_naming_it_and_refused_once_closed() {
+        let pdf = Attachment {
+            kind: crate::message::MediaKind::Document,
+            filename: Some("terms.pdf".into()),
+            mime: Some("application/pdf".into()),
+            size: Some(4096),
+        };
+        let share = |visibility| Command::AgentShares {
+            agent: agent(1),
+            attachment: pdf.clone(),
+            visibility,
+            client_msg_id: Some(Uuid::from_u128(6)),
+        };
+        // Queued: a public file answers and takes it, like a reply.
+        let (s, d) = apply(&chat(&[]), share(Visibility::Public));
+        assert_eq!(kinds(&d), vec!["assigned", "message_appended"]);
+        let Event::MessageAppended { message } = &d.events[1] else {
+            panic!()
+        };
+        assert_eq!(message.body, "terms.pdf");
+        assert_eq!(message.attachment.as_ref(), Some(&pdf));
+        assert_eq!(s.assignee, Some(Uuid::from_u128(1)));
+        // An internal one is a note with a file, and takes nothing.
+        let d = run(&chat(&[]), share(Visibility::Internal)).unwrap();
+        assert_eq!(kinds(&d), vec!["message_appended"]);
+        let closed = chat(&[Event::Closed { by: None }]);
+        assert_eq!(
+            run(&closed, share(Visibility::Public)),
+            Err(Refusal::ClosedForAgents)
+        );
     }
 
     #[test]

@@ -36,8 +36,28 @@ impl Engine {
             .conversation_id)
     }
 
-    /// Fetches a contact's file from the provider that holds it.
+    /// The conversation a message is in, and whether it is public (what a visitor may see).
+    pub async fn message_visibility(&self, message_id: Uuid) -> Result<(Uuid, bool)> {
+        let row = message::Entity::find_by_id(message_id)
+            .one(&self.db().read)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Message))?;
+        Ok((
+            row.conversation_id,
+            row.visibility == switchboard_domain::Visibility::Public.as_str(),
+        ))
+    }
+
+    /// A message's file: from our store, or fetched from the provider that holds it.
     pub async fn media(&self, message_id: Uuid) -> Result<Media> {
+        // A file uploaded here (an agent's or a web visitor's) is in our own store.
+        if let Some(file) = self.stored_file(message_id).await? {
+            return Ok(Media {
+                content_type: file.attachment.mime.clone(),
+                attachment: file.attachment,
+                bytes: file.bytes.to_vec(),
+            });
+        }
         let row = message::Entity::find_by_id(message_id)
             .one(&self.db().read)
             .await?

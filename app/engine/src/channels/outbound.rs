@@ -276,8 +276,37 @@ impl Engine {
                         return Ok(Sent::Done);
                     }
                 },
-                None => OutboundContent::Text {
-                    body: row.body.clone(),
+                None => match self.file_url(message_id, crate::now()).await? {
+                    // An agent's file: the provider fetches it by a signed, expiring URL.
+                    Some(url) => {
+                        let attachment: Option<switchboard_domain::Attachment> = row
+                            .attachment
+                            .as_deref()
+                            .map(serde_json::from_str)
+                            .transpose()
+                            .map_err(|e| {
+                                crate::EngineError::Corrupt(format!(
+                                    "messages.attachment {message_id}: {e}"
+                                ))
+                            })?;
+                        let a = attachment.unwrap_or(switchboard_domain::Attachment {
+                            kind: switchboard_domain::MediaKind::Other,
+                            filename: None,
+                            mime: None,
+                            size: None,
+                        });
+                        OutboundContent::Attachment {
+                            kind: outbound_kind(a.kind),
+                            url,
+                            mime: a.mime,
+                            size: a.size,
+                            caption: None,
+                            filename: a.filename,
+                        }
+                    }
+                    None => OutboundContent::Text {
+                        body: row.body.clone(),
+                    },
                 },
             },
         };
@@ -516,5 +545,18 @@ mod tests {
         );
         assert_eq!(sentence("Blocked."), "Blocked.");
         assert_eq!(sentence("  "), "The provider refused the message.");
+    }
+}
+
+/// How a provider is told what kind of file it fetches.
+fn outbound_kind(kind: switchboard_domain::MediaKind) -> switchboard_channels::AttachmentKind {
+    use switchboard_channels::AttachmentKind as K;
+    use switchboard_domain::MediaKind as M;
+    match kind {
+        M::Image => K::Image,
+        M::Video => K::Video,
+        M::Audio => K::Audio,
+        M::Sticker => K::Sticker,
+        M::Document | M::Other => K::Document,
     }
 }

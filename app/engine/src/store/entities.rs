@@ -531,3 +531,31 @@ pub mod provider_message {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A file an agent or visitor uploaded (the bytes are in the file store).
+pub mod file {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub conversation_id: Uuid,
+        /// `agent:<id>` or `contact:<id>`.
+        pub uploader: String,
+        pub filename: String,
+        pub mime: String,
+        pub size: i64,
+        pub kind: String,
+        pub storage_key: String,
+        /// The message that sent it; none until sent.
+        pub message_id: Option<Uuid>,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

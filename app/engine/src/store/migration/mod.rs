@@ -14,6 +14,7 @@ mod m010_removed_comments;
 mod m011_posts;
 mod m012_attachments;
 mod m013_contact_changes;
+mod m014_files;
 
 use sea_orm_migration::prelude::*;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m011_posts::Posts),
             Box::new(m012_attachments::Attachments),
             Box::new(m013_contact_changes::ContactChanges),
+            Box::new(m014_files::Files),
         ]
     }
 }
