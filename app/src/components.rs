@@ -120,6 +120,9 @@ pub fn MessageList(
                                         (!gone).then(|| attachment_view(m.id, &a))
                                     }).into_any()
                                 }
+                                (Some(a), Viewer::Visitor) => view! {
+                                    <crate::attachments::VisitorFile message_id=m.id attachment=a.clone()/>
+                                }.into_any(),
                                 _ => body_view(thread, m.seq).into_any(),
                             }}
                             {altered_tag(thread, m.seq)}
@@ -316,6 +319,12 @@ pub fn Composer(
     #[prop(into)] placeholder: Signal<String>,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(optional)] on_typing: Option<Callback<bool>>,
+    /// Offers "Attach a file"; the callback gets what was picked.
+    #[prop(optional)]
+    on_file: Option<Callback<crate::attachments::Picked>>,
+    /// A file is being uploaded.
+    #[prop(optional, into)]
+    uploading: Signal<bool>,
 ) -> impl IntoView {
     use crate::realtime::typing::Pulse;
     let text = RwSignal::new(String::new());
@@ -368,6 +377,7 @@ pub fn Composer(
                     }
                 }
             ></textarea>
+            {on_file.map(|on_file| view! { <crate::attachments::AttachButton on_file disabled busy=uploading/> })}
             <button type="submit" class="primary" data-testid="composer-send" disabled=move || disabled.get()>"Send"</button>
         </form>
     }

@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod components;
 pub mod error;

@@ -53,6 +53,10 @@ export class Server {
         SWITCHBOARD_ADDR: `127.0.0.1:${this._port}`,
         DATABASE_URL: this.database.startsWith('postgres') ? this.database : `sqlite://${this.database}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
+        // Nodes on one database share its files (as they would share a bucket).
+        SWITCHBOARD_FILES: this.database.startsWith('postgres')
+          ? path.join(os.tmpdir(), `switchboard-e2e-files-${this.database.split('/').pop()}`)
+          : path.join(this.database, 'files'),
         // Domain events are logged at info: the log printed with a failure tells what happened.
         RUST_LOG: process.env.E2E_RUST_LOG || 'info,sqlx=warn,sea_orm=warn,tower_sessions=warn',
       },

@@ -153,8 +153,7 @@ pub async fn save_settings(settings: RoutingSettings) -> Result<RoutingSettings,
         async {
             crate::auth::ssr::require_admin().await?;
             let state = crate::state::AppState::from_context()?;
-            state.engine.save_settings(&settings).await?;
-            Ok(settings)
+            Ok(state.engine.save_settings(&settings).await?)
         }
         .await,
     )

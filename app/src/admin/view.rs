@@ -226,7 +226,10 @@ fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
         leptos::task::spawn_local(async move {
             status.set(Some(
                 match super::save_settings(settings.get_untracked()).await {
-                    Ok(_) => Ok("Saved. New requests use these settings now.".into()),
+                    Ok(saved) => {
+                        settings.set(saved);
+                        Ok("Saved. New requests use these settings now.".into())
+                    }
                     Err(e) => Err(e.to_string()),
                 },
             ));
@@ -255,6 +258,17 @@ fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
             </label>
             <label>"Automatic Away after (seconds idle)"
                 <input type="number" prop:value=move || settings.get().auto_away_secs.to_string() on:input=num(|s| &mut s.auto_away_secs)/>
+            </label>
+            <h2>"Files in chats"</h2>
+            <label>"Allowed file types"
+                <input data-testid="file-types" prop:value=move || settings.with(|s| s.files.extensions.join(", "))
+                    on:change=move |e| settings.update(|s| s.files.extensions = event_target_value(&e).split([',', ' ']).filter(|x| !x.is_empty()).map(str::to_string).collect())/>
+            </label>
+            <small class="muted">{format!("Extensions agents and visitors may send; each file's content must match its extension. Known: {}.", switchboard_domain::files::known_extensions().join(", "))}</small>
+            <label>"Largest file (MB)"
+                <input type="number" min="1" max=switchboard_domain::files::MAX_FILE_BYTES / 1024 / 1024 data-testid="file-limit"
+                    prop:value=move || settings.with(|s| (s.files.max_bytes / 1024 / 1024).max(1).to_string())
+                    on:input=move |e| settings.update(|s| s.files.max_bytes = event_target_value(&e).parse::<u64>().unwrap_or(0) * 1024 * 1024)/>
             </label>
             <h2>"Chatbot"</h2>
             <label class="toggle">

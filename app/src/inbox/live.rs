@@ -392,6 +392,56 @@ pub fn send(state: InboxState, conversation_id: Uuid, body: String) {
     deliver(state, conversation_id, id, body);
 }
 
+/// Uploads a picked file and sends it (as a note's file while "Internal note" is ticked). A
+/// refused file says why in the room, naming the rule.
+pub fn send_file(
+    state: InboxState,
+    conversation_id: Uuid,
+    picked: crate::attachments::Picked,
+    uploading: RwSignal<bool>,
+) {
+    let internal = state.internal.get_untracked();
+    leptos::task::spawn_local(async move {
+        state.error.set(None);
+        uploading.set(true);
+        let result = async {
+            let up = crate::attachments::upload(
+                switchboard_wire::files::AGENT_UPLOAD_PATH,
+                conversation_id,
+                None,
+                &picked,
+            )
+            .await?;
+            let client_msg_id = new_uuid();
+            let mut attempt = 0u32;
+            loop {
+                match super::send_agent_file(conversation_id, up.id, client_msg_id, internal).await
+                {
+                    Err(e) if e.is_retryable() && attempt < 5 => {
+                        attempt += 1;
+                        gloo_timers::future::TimeoutFuture::new(500 << attempt).await;
+                    }
+                    other => break other,
+                }
+            }
+        }
+        .await;
+        let _ = uploading.try_set(false);
+        match result {
+            Ok(message) => {
+                if state.selected.get_untracked() == Some(conversation_id) {
+                    state.thread.update(|t| {
+                        t.apply(message);
+                    });
+                }
+            }
+            Err(e) => state
+                .error
+                .set(Some(format!("{} was not sent: {e}", picked.name))),
+        }
+    });
+}
+
 pub fn retry(state: InboxState, conversation_id: Uuid, id: Uuid) {
     let mut body = None;
     state.thread.update(|t| body = t.retry(id));

@@ -60,6 +60,13 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
     });
+    let uploading = RwSignal::new(false);
+    let on_file = Callback::new(move |picked: crate::attachments::Picked| {
+        #[cfg(feature = "hydrate")]
+        super::live::send_file(state, id, picked, uploading);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = picked;
+    });
     let on_typing = Callback::new(move |on: bool| {
         #[cfg(feature = "hydrate")]
         super::live::typing(state, id, on);
@@ -158,6 +165,8 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         <Composer
             on_send
             on_typing
+            on_file
+            uploading
             disabled=Signal::derive(move || (closed() || window_closed()) && !state.internal.get())
             placeholder=Signal::derive(move || {
                 if state.internal.get() { "Write a note only agents will see…".to_string() }

@@ -106,6 +106,9 @@ pub struct SimMessage {
     pub status: Option<String>,
     /// The provider refused it (the simulator was told to fail it).
     pub refused: Option<String>,
+    /// A file the business sent: the URL the provider fetched it from.
+    #[serde(default)]
+    pub media: Option<String>,
 }
 
 /// Everything the page shows.

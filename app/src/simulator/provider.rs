@@ -172,6 +172,18 @@ impl Simulator {
         text: &str,
         refused: Option<String>,
     ) -> u64 {
+        self.record_with(c, from_customer, text, refused, None)
+    }
+
+    /// As `record`, with the URL of a file the business sent.
+    fn record_with(
+        &self,
+        c: SimChannel,
+        from_customer: bool,
+        text: &str,
+        refused: Option<String>,
+        media: Option<String>,
+    ) -> u64 {
         let mut s = self.store();
         s.n += 1;
         let n = s.n;
@@ -185,6 +197,7 @@ impl Simulator {
             text: text.to_string(),
             status: None,
             refused,
+            media,
         });
         n
     }
@@ -491,6 +504,7 @@ impl Simulator {
                 text: "(you deleted your comment)".into(),
                 status: None,
                 refused: None,
+                media: None,
             });
         Ok(())
     }
@@ -623,7 +637,12 @@ impl Simulator {
                     .into_response();
             }
             let to = field("To").unwrap_or_default();
-            let body = field("Body").unwrap_or_default();
+            let media = field("MediaUrl");
+            let body = match (field("Body").filter(|b| !b.is_empty()), &media) {
+                (Some(b), _) => b,
+                (None, Some(url)) => file_label(url),
+                (None, None) => String::new(),
+            };
             let channel = if to.starts_with("whatsapp:") {
                 SimChannel::Whatsapp
             } else {
@@ -639,7 +658,7 @@ impl Simulator {
                 )
                     .into_response();
             }
-            let n = self.record(channel, false, &body, None);
+            let n = self.record_with(channel, false, &body, None, media);
             let sid = format!("SMsimout{n:023}");
             self.store().sent.insert(sid.clone(), (channel, n));
             self.receipts(channel, sid.clone(), field("StatusCallback"));
@@ -738,17 +757,23 @@ impl Simulator {
             let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
             return match (method.clone(), segments.as_slice()) {
                 (Method::POST, [_node, "messages"]) if json["messaging_product"] == "whatsapp" => {
-                    let text = json["text"]["body"]
-                        .as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| rendered_template(&json));
+                    let media = ["image", "document", "video", "audio"]
+                        .iter()
+                        .find_map(|k| json[*k]["link"].as_str().map(str::to_string));
+                    let text = match &media {
+                        Some(url) => file_label(url),
+                        None => json["text"]["body"]
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| rendered_template(&json)),
+                    };
                     let to = json["to"].as_str().unwrap_or_default().to_string();
                     if self.failing(SimChannel::Whatsapp) {
                         let reason = "Message failed to send because more than 24 hours have passed since the customer last replied to this number.";
                         self.record(SimChannel::Whatsapp, false, &text, Some(reason.into()));
                         return graph_error(131047, "Re-engagement message", Some(reason));
                     }
-                    let n = self.record(SimChannel::Whatsapp, false, &text, None);
+                    let n = self.record_with(SimChannel::Whatsapp, false, &text, None, media);
                     let wamid = format!("wamid.SIMOUT{n}");
                     self.store()
                         .sent
@@ -777,10 +802,14 @@ impl Simulator {
                             json!({"recipient_id": json["recipient"]["id"]}).to_string(),
                         );
                     }
-                    let text = json["message"]["text"]
+                    let media = json["message"]["attachment"]["payload"]["url"]
                         .as_str()
-                        .unwrap_or("[attachment]")
-                        .to_string();
+                        .map(str::to_string);
+                    let text = match (json["message"]["text"].as_str(), &media) {
+                        (Some(t), _) => t.to_string(),
+                        (None, Some(url)) => file_label(url),
+                        (None, None) => "[attachment]".to_string(),
+                    };
                     let recipient = &json["recipient"];
                     let channel = if let Some(comment) = recipient["comment_id"].as_str() {
                         if comment.contains('_') {
@@ -805,7 +834,7 @@ impl Simulator {
                         self.record(channel, false, &shown, Some(reason.into()));
                         return graph_error(551, reason, None);
                     }
-                    let n = self.record(channel, false, &shown, None);
+                    let n = self.record_with(channel, false, &shown, None, media);
                     let mid = format!("m_simout{n}");
                     self.store().sent.insert(mid.clone(), (channel, n));
                     self.receipts(channel, mid.clone(), None);
@@ -863,6 +892,30 @@ impl Simulator {
         if let Some(rest) = path.strip_prefix(demo::TELEGRAM_API_PATH) {
             let method_name = rest.rsplit('/').next().unwrap_or_default();
             return match method_name {
+                "sendPhoto" | "sendDocument" | "sendVideo" | "sendAudio" => {
+                    let url = ["photo", "document", "video", "audio"]
+                        .iter()
+                        .find_map(|k| json[*k].as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    let n = self.record_with(
+                        SimChannel::Telegram,
+                        false,
+                        &file_label(&url),
+                        None,
+                        Some(url),
+                    );
+                    let chat: i64 = customer_address(SimChannel::Telegram)
+                        .parse()
+                        .unwrap_or(4242);
+                    ok_json(telegram::fake::sent_message_json(
+                        n as i64,
+                        demo::TELEGRAM_BOT_ID.parse().unwrap_or(1),
+                        chat,
+                        now_ms() / 1000,
+                        "",
+                    ))
+                }
                 "sendMessage" => {
                     let text = json["text"].as_str().unwrap_or_default().to_string();
                     if self.failing(SimChannel::Telegram) {
@@ -1004,4 +1057,19 @@ pub async fn api_handler(
         )
             .into_response(),
     }
+}
+
+/// What the phone says of a file the business sent: its name, from the URL.
+fn file_label(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or_default();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let name: String = percent_decode(name);
+    format!("📎 {}", if name.is_empty() { "a file" } else { &name })
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }

@@ -133,6 +133,14 @@ pub fn SimulatorPage() -> impl IntoView {
                                         let who = if m.from_customer { "customer" } else { "business" };
                                         view! {
                                             <div class=if m.from_customer { "msg mine" } else { "msg theirs" } data-testid="sim-message" data-from=who>
+                                                {m.media.clone().map(|url| {
+                                                    let picture = [".jpg", ".jpeg", ".png", ".gif", ".webp"].iter().any(|e| url.split('?').next().unwrap_or_default().to_lowercase().ends_with(e));
+                                                    view! {
+                                                        <a href=url.clone() target="_blank" rel="noopener" data-testid="sim-media">
+                                                            {picture.then(|| view! { <img class="attachment-image" src=url.clone() alt=""/> })}
+                                                        </a>
+                                                    }
+                                                })}
                                                 <p class="body">{m.text.clone()}</p>
                                                 {m.status.clone().map(|s| view! { <span class="time" data-testid="sim-status">{s}</span> })}
                                                 {m.refused.clone().map(|r| view! { <span class="time failed" data-testid="sim-refused">"Refused by the provider: " {r}</span> })}

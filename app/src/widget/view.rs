@@ -89,6 +89,18 @@ pub fn WidgetPage() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
     });
+    // The widget's files are fetched with the token in a header.
+    provide_context(crate::attachments::VisitorToken(Signal::derive(
+        move || session.with(|s| s.as_ref().map(|s| s.token.clone())),
+    )));
+    let uploading = RwSignal::new(false);
+    let file_error = RwSignal::new(None::<String>);
+    let on_file = Callback::new(move |picked: crate::attachments::Picked| {
+        #[cfg(feature = "hydrate")]
+        hydrate_only::send_file(session, thread, picked, uploading, file_error);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = picked;
+    });
     let on_typing = Callback::new(move |on: bool| {
         #[cfg(feature = "hydrate")]
         hydrate_only::typing(session, link, on);
@@ -155,9 +167,12 @@ pub fn WidgetPage() -> impl IntoView {
                             hydrate_only::load_older(session, thread, has_older);
                         })/>
                         <TypingLine typing/>
+                        {move || file_error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="widget-file-error">{e}</p> })}
                         <Composer
                             on_send
                             on_typing
+                            on_file
+                            uploading
                             placeholder=Signal::derive(move || {
                                 session.with(|s| s.as_ref().map(|s| format!("Message as {}…", s.contact_name)).unwrap_or_default())
                             })
@@ -549,6 +564,58 @@ mod hydrate_only {
                     link.forget(id);
                 }
                 super::super::send_visitor_message(s.token, s.conversation_id, id, body).await
+            }
+        });
+    }
+
+    /// Uploads a picked file and sends it; a refused one says why, naming the rule.
+    pub fn send_file(
+        session: RwSignal<Option<ChatSession>>,
+        thread: RwSignal<Thread>,
+        picked: crate::attachments::Picked,
+        uploading: RwSignal<bool>,
+        file_error: RwSignal<Option<String>>,
+    ) {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            file_error.set(None);
+            uploading.set(true);
+            let result = async {
+                let up = crate::attachments::upload(
+                    switchboard_wire::files::VISITOR_UPLOAD_PATH,
+                    s.conversation_id,
+                    Some(&s.token),
+                    &picked,
+                )
+                .await?;
+                let client_msg_id = crate::realtime::client::new_uuid();
+                let mut attempt = 0u32;
+                loop {
+                    match super::super::send_visitor_file(
+                        s.token.clone(),
+                        s.conversation_id,
+                        up.id,
+                        client_msg_id,
+                    )
+                    .await
+                    {
+                        Err(e) if e.is_retryable() && attempt < 5 => {
+                            attempt += 1;
+                            gloo_timers::future::TimeoutFuture::new(500 << attempt).await;
+                        }
+                        other => break other,
+                    }
+                }
+            }
+            .await;
+            let _ = uploading.try_set(false);
+            match result {
+                Ok(message) => thread.update(|t| {
+                    t.apply(message);
+                }),
+                Err(e) => file_error.set(Some(format!("{} was not sent: {e}", picked.name))),
             }
         });
     }

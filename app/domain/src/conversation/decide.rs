@@ -172,6 +172,8 @@ pub enum Refusal {
     NoTemplates,
     #[error("This comment is deleted already (or being deleted).")]
     CommentAlreadyRemoved,
+    #[error("Files can't be sent under a post's comments; answer with text, or send it by private message from Messenger or Instagram.")]
+    NoFilesOnComments,
     #[error("{0}")]
     Message(MessageError),
 }
@@ -194,6 +196,7 @@ impl Refusal {
             Refusal::NotAComment => "not_a_comment",
             Refusal::NoTemplates => "no_templates",
             Refusal::CommentAlreadyRemoved => "comment_already_removed",
+            Refusal::NoFilesOnComments => "no_files_on_comments",
             Refusal::Message(e) => e.code(),
         }
     }
@@ -529,6 +532,9 @@ pub fn decide(
             visibility,
             client_msg_id,
         } => {
+            if state.post.is_some() && *visibility == Visibility::Public {
+                return Err(Refusal::NoFilesOnComments);
+            }
             let label = MessageBody::parse(&attachment.label()).map_err(Refusal::Message)?;
             w.attachment = Some(attachment.clone());
             agent_writes(&mut w, agent, &label, *visibility, *client_msg_id, None)?;

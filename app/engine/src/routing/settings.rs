@@ -25,7 +25,11 @@ impl Engine {
     }
 
     /// Saves settings. Switching to time-based routing offers what waits in the queue.
-    pub async fn save_settings(&self, settings: &RoutingSettings) -> Result<()> {
+    pub async fn save_settings(&self, settings: &RoutingSettings) -> Result<RoutingSettings> {
+        let settings = &RoutingSettings {
+            files: settings.files.clone().normalized(),
+            ..settings.clone()
+        };
         settings.validate()?;
         let value =
             serde_json::to_string(settings).map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -47,7 +51,8 @@ impl Engine {
             }
             tx.commit().await
         })
-        .await
+        .await?;
+        Ok(settings.clone())
     }
 
     /// Stores these settings unless some are stored already (the demo's first start).
