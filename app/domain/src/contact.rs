@@ -17,6 +17,10 @@ pub enum ContactError {
     EmailInvalid(String),
     #[error("“{0}” does not look like a phone number: use digits, optionally starting with + and the country code.")]
     PhoneInvalid(String),
+    #[error("Please enter a phone number.")]
+    PhoneMissing,
+    #[error("Start the number with + and its country code (such as +1 500 555 0006), so we can text it.")]
+    PhoneNeedsCountryCode,
 }
 
 impl ContactError {
@@ -28,6 +32,8 @@ impl ContactError {
             ContactError::EmailMissing => "email_missing",
             ContactError::EmailInvalid(_) => "email_invalid",
             ContactError::PhoneInvalid(_) => "phone_invalid",
+            ContactError::PhoneMissing => "phone_missing",
+            ContactError::PhoneNeedsCountryCode => "phone_needs_country_code",
         }
     }
 }

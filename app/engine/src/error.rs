@@ -42,6 +42,8 @@ pub enum Rule {
     UnknownSetting(String),
     #[error("That file was sent already; attach it again to send it once more.")]
     FileSent,
+    #[error("No {0} number is connected, so the chat can't move there.")]
+    NoChannel(String),
 }
 
 impl Rule {
@@ -65,6 +67,7 @@ impl Rule {
             Rule::SetByEnvironment(_) => "set_by_environment",
             Rule::UnknownSetting(_) => "unknown_setting",
             Rule::FileSent => "file_sent",
+            Rule::NoChannel(_) => "no_channel",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod reports;
 pub mod routing;
 pub mod store;
+pub mod switch;
 pub mod workers;
 
 pub use error::{EngineError, Missing, Result, Rule};

@@ -107,7 +107,9 @@ pub fn SimulatorPage() -> impl IntoView {
                     <main class="sim-body">
                         <p class="muted sim-intro">
                             "Play the customer: what you send here becomes the provider's real, signed webhook to Switchboard. "
-                            "Agents answer in the inbox; their replies go out through the provider API, which this page simulates."
+                            "Agents answer in the inbox; their replies go out through the provider API, which this page simulates. "
+                            "This phone's number is "<strong data-testid="sim-number">"+1 555 765 4321"</strong>
+                            ": give it to the web chat's “Switch to SMS” to go on chatting here."
                         </p>
                         <nav class="sim-channels">
                             {SimChannel::ALL.map(|c| view! {

@@ -1,6 +1,7 @@
 //! The visitor widget: pre-chat form, live thread, and the server functions behind them.
 //! The widget authenticates with a signed visitor token kept in the iframe's localStorage.
 
+mod switch;
 #[cfg(feature = "ssr")]
 pub mod token;
 mod view;
@@ -14,7 +15,7 @@ use switchboard_domain::Message;
 use switchboard_wire::inbox::MessagePage;
 use uuid::Uuid;
 
-pub use switchboard_wire::widget::{QueueInfo, VisitorChat, WidgetSetup};
+pub use switchboard_wire::widget::{QueueInfo, SwitchView, VisitorChat, WidgetSetup};
 
 /// How many messages the widget opens a conversation on; older ones load on request.
 #[cfg(feature = "ssr")]
@@ -106,6 +107,7 @@ pub(crate) mod ssr {
             .engine
             .message_page(conversation_id, None, false, super::PAGE)
             .await?;
+        let switch = state.engine.switch_view(conversation_id).await?;
         Ok(super::VisitorChat {
             token,
             conversation_id,
@@ -114,6 +116,9 @@ pub(crate) mod ssr {
             revision: summary.revision,
             messages: page.messages,
             has_older: page.has_older,
+            switch_to: state.engine.switch_targets(),
+            phone: summary.contact_phone,
+            switch: switch.to.is_some().then_some(switch),
         })
     }
 }
@@ -292,6 +297,60 @@ pub async fn send_visitor_file(
                 .await?
                 .message()
                 .clone())
+        }
+        .await,
+    )
+}
+
+/// Moves the visitor's chat to another channel (`to`: SMS) at `phone`: a welcome text goes
+/// out, and once the provider takes it the chat continues there (revertible for 10 seconds).
+#[server(endpoint = "visitor/switch", input = Json, output = Json)]
+pub async fn switch_chat(
+    token: String,
+    conversation_id: Uuid,
+    to: switchboard_domain::Channel,
+    phone: String,
+) -> Result<SwitchView, ApiError> {
+    use crate::error::respond;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let contact = ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state
+                .engine
+                .switch_channel(conversation_id, &contact, to, &phone)
+                .await?)
+        }
+        .await,
+    )
+}
+
+/// Brings the visitor's chat back to the web, within 10 seconds of the switch.
+#[server(endpoint = "visitor/switch-revert", input = Json, output = Json)]
+pub async fn revert_switch(token: String, conversation_id: Uuid) -> Result<SwitchView, ApiError> {
+    use crate::error::respond;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            let contact = ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state
+                .engine
+                .revert_switch(conversation_id, &contact)
+                .await?)
+        }
+        .await,
+    )
+}
+
+/// Where the visitor's chat switch stands (polled while the welcome is on its way).
+#[server(endpoint = "visitor/switch-status", input = Json, output = Json)]
+pub async fn switch_status(token: String, conversation_id: Uuid) -> Result<SwitchView, ApiError> {
+    use crate::error::respond;
+    respond(
+        async {
+            let state = crate::state::AppState::from_context()?;
+            ssr::owner(&state, &token, conversation_id).await?;
+            Ok(state.engine.switch_view(conversation_id).await?)
         }
         .await,
     )

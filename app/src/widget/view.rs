@@ -43,6 +43,9 @@ pub fn WidgetPage() -> impl IntoView {
     let bot = RwSignal::new(None::<switchboard_domain::BotSettings>);
     let queue = RwSignal::new(None::<super::QueueInfo>);
     let typing = RwSignal::new(Typing::default());
+    let switch_stage = RwSignal::new(super::switch::Stage::Idle);
+    let switch_to = RwSignal::new(Vec::<switchboard_domain::Channel>::new());
+    let phone = RwSignal::new(None::<String>);
 
     let adopt = move |chat: VisitorChat| {
         #[cfg(feature = "hydrate")]
@@ -55,6 +58,9 @@ pub fn WidgetPage() -> impl IntoView {
         }
         thread.set(t);
         has_older.set(chat.has_older);
+        switch_to.set(chat.switch_to);
+        phone.set(chat.phone);
+        switch_stage.set(super::switch::Stage::of(chat.switch));
         status.set(chat.status);
         status_revision.set_value(chat.revision);
         session.set(Some(ChatSession {
@@ -168,11 +174,19 @@ pub fn WidgetPage() -> impl IntoView {
                         })/>
                         <TypingLine typing/>
                         {move || file_error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="widget-file-error">{e}</p> })}
+                        <super::switch::SwitchPanel
+                            stage=switch_stage
+                            offered=switch_to
+                            session=Signal::derive(move || session.with(|s| s.as_ref().map(|s| (s.token.clone(), s.conversation_id))))
+                            phone
+                            open=Signal::derive(move || status.get() != ConversationStatus::Closed)
+                        />
                         <Composer
                             on_send
                             on_typing
                             on_file
                             uploading
+                            disabled=Signal::derive(move || switch_stage.with(|s| s.blocks_composer()))
                             placeholder=Signal::derive(move || {
                                 session.with(|s| s.as_ref().map(|s| format!("Message as {}…", s.contact_name)).unwrap_or_default())
                             })

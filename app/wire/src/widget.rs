@@ -17,6 +17,15 @@ pub struct VisitorChat {
     pub messages: Vec<Message>,
     /// Whether older public messages exist before the first of `messages`.
     pub has_older: bool,
+    /// Channels the visitor can move this chat to (Switch to SMS…).
+    #[serde(default)]
+    pub switch_to: Vec<switchboard_domain::Channel>,
+    /// The phone number the visitor gave, to offer when they switch.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Where a chat switch stands, if one is under way or can still be reverted.
+    #[serde(default)]
+    pub switch: Option<SwitchView>,
 }
 
 /// What the widget shows before a chat: the chatbot, and whether anyone is Online.
@@ -34,4 +43,19 @@ pub struct QueueInfo {
     pub position: Option<usize>,
     pub estimate: Option<WaitEstimate>,
     pub missed: bool,
+}
+
+/// Where the visitor's chat switch stands (the widget polls it while one is under way).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchView {
+    /// The conversation's active channel now.
+    pub active: switchboard_domain::Channel,
+    /// The channel the chat moved (or is moving) to; none when it is where it started.
+    pub to: Option<switchboard_domain::Channel>,
+    /// The number, as dialled.
+    pub address: Option<String>,
+    /// The welcome is on its way.
+    pub pending: bool,
+    /// How long the visitor may still go back, in milliseconds.
+    pub revert_ms_left: Option<i64>,
 }

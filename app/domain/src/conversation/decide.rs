@@ -2,6 +2,7 @@
 //! (or a typed refusal) and follow-up work; `evolve` applies one event to the state. The
 //! engine writes the new state, the events and the work in one transaction.
 
+use super::switch;
 use super::{Channel, ConversationState, ConversationStatus, Member, ParticipantRole};
 use crate::message::{
     Attachment, ContactChange, Delivery, DeliveryStatus, Message, MessageBody, MessageError,
@@ -54,6 +55,20 @@ pub enum Command {
         attachment: Attachment,
         visibility: Visibility,
         client_msg_id: Option<Uuid>,
+    },
+    /// The contact moves the live chat to another channel (`to`, where they are `address`);
+    /// `welcome` greets them there, through the provider.
+    SwitchChannel {
+        contact_id: Uuid,
+        to: Channel,
+        address: String,
+        welcome: MessageBody,
+    },
+    /// The contact goes back within the revert window; `goodbye` tells the other channel,
+    /// once, that the chat went back.
+    RevertSwitch {
+        contact_id: Uuid,
+        goodbye: MessageBody,
     },
     /// Start chat, Accept or Put on hold: the agent takes it.
     Accept {
@@ -172,6 +187,12 @@ pub enum Refusal {
     NoTemplates,
     #[error("This comment is deleted already (or being deleted).")]
     CommentAlreadyRemoved,
+    #[error("This chat can't move to {}.", .to.label())]
+    CannotSwitch { to: Channel },
+    #[error("The chat is already moving; wait for the text to go out.")]
+    SwitchPending,
+    #[error("The time to go back has passed.")]
+    NoRevert,
     #[error("Files can't be sent under a post's comments; answer with text, or send it by private message from Messenger or Instagram.")]
     NoFilesOnComments,
     #[error("{0}")]
@@ -196,6 +217,9 @@ impl Refusal {
             Refusal::NotAComment => "not_a_comment",
             Refusal::NoTemplates => "no_templates",
             Refusal::CommentAlreadyRemoved => "comment_already_removed",
+            Refusal::CannotSwitch { .. } => "cannot_switch",
+            Refusal::SwitchPending => "switch_pending",
+            Refusal::NoRevert => "no_revert",
             Refusal::NoFilesOnComments => "no_files_on_comments",
             Refusal::Message(e) => e.code(),
         }
@@ -273,6 +297,22 @@ pub enum Event {
         #[serde(default)]
         latest: bool,
     },
+    /// The active channel moved to `to` (the contact is `address` there); `welcome` greets
+    /// them on it.
+    ChannelSwitched {
+        from: Channel,
+        to: Channel,
+        address: String,
+        welcome: Uuid,
+    },
+    /// The provider took the welcome: the switch holds (revertible for a few seconds).
+    SwitchConfirmed,
+    /// The welcome could not go: back to the channel it came from.
+    SwitchFailed {
+        reason: String,
+    },
+    /// The contact went back to the channel it came from.
+    SwitchReverted,
 }
 
 impl Event {
@@ -293,6 +333,10 @@ impl Event {
             Event::DeliveryUpdated { .. } => "delivery_updated",
             Event::CommentRemoved { .. } => "comment_removed",
             Event::ContactChanged { .. } => "contact_changed",
+            Event::ChannelSwitched { .. } => "channel_switched",
+            Event::SwitchConfirmed => "switch_confirmed",
+            Event::SwitchFailed { .. } => "switch_failed",
+            Event::SwitchReverted => "switch_reverted",
         }
     }
 }
@@ -330,6 +374,11 @@ struct Writer<'a> {
     reply_to: Option<ReplyTo>,
     /// The template the next message is sent as.
     template: Option<TemplateRef>,
+    /// The channel the next messages go on, when not the active one (a switch's welcome).
+    channel: Option<Channel>,
+    /// The next messages go out through the provider though not an agent's (a switch's
+    /// welcome and goodbye).
+    send_system: bool,
     /// The file the next message carries.
     attachment: Option<Attachment>,
 }
@@ -349,9 +398,10 @@ impl Writer<'_> {
         self.next_seq += 1;
         // An agent's public message on a provider channel must go out through the provider:
         // it starts queued and the outbox gets the send, in the same transaction.
-        let deliver = sender.kind == SenderKind::Agent
+        let channel = self.channel.unwrap_or(self.state.active_channel);
+        let deliver = (sender.kind == SenderKind::Agent || self.send_system)
             && visibility.visible_to_contact()
-            && self.state.active_channel.via_provider();
+            && channel.via_provider();
         let message = Message {
             id: (self.new_id)(),
             conversation_id: self.state.id,
@@ -359,7 +409,7 @@ impl Writer<'_> {
             sender,
             body,
             visibility,
-            channel: self.state.active_channel,
+            channel,
             client_msg_id,
             created_at: self.now,
             delivery: deliver.then(Delivery::queued),
@@ -392,6 +442,27 @@ impl Writer<'_> {
 
     fn work(&mut self, w: Work) {
         self.decision.work.push(w);
+    }
+
+    /// A message from us that goes out on `channel` through its provider (a switch's welcome
+    /// or goodbye); its id.
+    fn send_on(&mut self, channel: Channel, text: String) -> Uuid {
+        self.channel = Some(channel);
+        self.send_system = true;
+        self.system(text, Visibility::Public);
+        self.send_system = false;
+        self.channel = None;
+        match self.decision.events.last() {
+            Some(Event::MessageAppended { message }) => message.id,
+            _ => Uuid::nil(),
+        }
+    }
+
+    /// A line in the timeline, on `channel`.
+    fn marker_on(&mut self, channel: Channel, text: String) {
+        self.channel = Some(channel);
+        self.system(text, Visibility::Public);
+        self.channel = None;
     }
 }
 
@@ -491,6 +562,8 @@ pub fn decide(
         reply_to: None,
         template: None,
         attachment: None,
+        channel: None,
+        send_system: false,
     };
     match command {
         Command::ContactShares {
@@ -787,6 +860,81 @@ pub fn decide(
                     delivery: next.clone(),
                 });
             }
+            // A switch's welcome decides the switch.
+            if let Some(sw) = state
+                .switch
+                .as_ref()
+                .filter(|sw| sw.pending() && sw.welcome == *message_id)
+            {
+                use crate::message::DeliveryStatus as D;
+                match next.status {
+                    D::Sent | D::Delivered | D::Read => w.event(Event::SwitchConfirmed),
+                    D::Failed => {
+                        let reason = next
+                            .reason
+                            .clone()
+                            .unwrap_or_else(|| "the provider refused it".into());
+                        w.event(Event::SwitchFailed {
+                            reason: reason.clone(),
+                        });
+                        w.marker_on(
+                            sw.from,
+                            format!(
+                                "We couldn't reach {} by {} ({}). The chat continues here.",
+                                switch::readable_number(&sw.address),
+                                sw.to.label(),
+                                reason.trim_end_matches('.')
+                            ),
+                        );
+                    }
+                    D::Queued => {}
+                }
+            }
+        }
+        Command::SwitchChannel {
+            contact_id,
+            to,
+            address,
+            welcome,
+        } => {
+            if *contact_id != state.contact_id {
+                return Err(Refusal::NotYourConversation);
+            }
+            if state.status == S::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            if state.switch.as_ref().is_some_and(|sw| sw.pending()) {
+                return Err(Refusal::SwitchPending);
+            }
+            if state.lead || *to == Channel::Web || !switch::switchable(state.active_channel, *to) {
+                return Err(Refusal::CannotSwitch { to: *to });
+            }
+            w.marker_on(state.active_channel, switch::marker(*to, address));
+            let welcome = w.send_on(*to, welcome.as_str().to_string());
+            w.event(Event::ChannelSwitched {
+                from: state.active_channel,
+                to: *to,
+                address: address.clone(),
+                welcome,
+            });
+        }
+        Command::RevertSwitch {
+            contact_id,
+            goodbye,
+        } => {
+            if *contact_id != state.contact_id {
+                return Err(Refusal::NotYourConversation);
+            }
+            let Some(sw) = state
+                .switch
+                .as_ref()
+                .filter(|sw| sw.to == state.active_channel && sw.revertible_at(now))
+            else {
+                return Err(Refusal::NoRevert);
+            };
+            w.send_on(sw.to, goodbye.as_str().to_string());
+            w.event(Event::SwitchReverted);
+            w.marker_on(sw.from, switch::marker(sw.from, ""));
         }
         Command::ContactChanged {
             message_id,
@@ -860,6 +1008,7 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         members: vec![],
         passed_by: vec![],
         post: new.post,
+        switch: None,
     };
     let mut w = Writer {
         state: &blank,
@@ -870,6 +1019,8 @@ pub fn start(new: NewConversation, now: Millis, new_id: &mut dyn FnMut() -> Uuid
         reply_to: None,
         template: None,
         attachment: new.attachment,
+        channel: None,
+        send_system: false,
     };
     w.event(Event::Started {
         contact_id: new.contact_id,
@@ -923,6 +1074,32 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
     s.revision += 1;
     s.updated_at = now;
     match event {
+        Event::ChannelSwitched {
+            from,
+            to,
+            address,
+            welcome,
+        } => {
+            s.active_channel = *to;
+            s.switch = Some(switch::ChannelSwitch {
+                from: *from,
+                to: *to,
+                address: address.clone(),
+                welcome: *welcome,
+                phase: switch::SwitchPhase::Pending,
+                requested_at: now,
+            });
+        }
+        Event::SwitchConfirmed => {
+            if let Some(sw) = s.switch.as_mut() {
+                sw.phase = switch::SwitchPhase::Confirmed { at: now };
+            }
+        }
+        Event::SwitchFailed { .. } | Event::SwitchReverted => {
+            if let Some(sw) = s.switch.take() {
+                s.active_channel = sw.from;
+            }
+        }
         Event::Started {
             contact_id,
             channel,
@@ -1350,6 +1527,288 @@ mod tests {
             panic!()
         };
         assert_eq!(message.visibility, Visibility::Public);
+    }
+
+    fn at(
+        s: &ConversationState,
+        c: Command,
+        now: Millis,
+    ) -> Result<(ConversationState, Decision), Refusal> {
+        let d = decide(s, &c, now, &mut ids())?;
+        let mut next = s.clone();
+        for e in &d.events {
+            evolve(&mut next, e, now);
+        }
+        Ok((next, d))
+    }
+
+    fn switch_to_sms() -> Command {
+        Command::SwitchChannel {
+            contact_id: Uuid::from_u128(7),
+            to: Channel::Sms,
+            address: "+15005550006".into(),
+            welcome: body("Hi Ada, reply to this text to continue your chat."),
+        }
+    }
+
+    fn revert() -> Command {
+        Command::RevertSwitch {
+            contact_id: Uuid::from_u128(7),
+            goodbye: body("This chat continues on the web."),
+        }
+    }
+
+    fn welcome_went(
+        s: &ConversationState,
+        status: DeliveryStatus,
+        reason: Option<&str>,
+    ) -> Command {
+        Command::RecordDelivery {
+            message_id: s.switch.as_ref().unwrap().welcome,
+            current: DeliveryStatus::Queued,
+            next: Delivery {
+                status,
+                reason: reason.map(str::to_string),
+            },
+        }
+    }
+
+    fn appended(d: &Decision) -> Vec<&Message> {
+        d.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageAppended { message } => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_switch_to_sms_greets_the_phone_holds_once_sent_and_reverts_within_ten_seconds() {
+        let open = chat(&[Event::Assigned {
+            agent: Uuid::from_u128(1),
+            by_reply: false,
+        }]);
+        let (pending, d) = at(&open, switch_to_sms(), NOW).unwrap();
+        assert_eq!(
+            kinds(&d),
+            vec!["message_appended", "message_appended", "channel_switched"]
+        );
+        let [marker, welcome] = appended(&d)[..] else {
+            panic!()
+        };
+        assert_eq!(marker.body, "Continued by SMS at +1 500 555 0006");
+        assert_eq!(
+            (marker.channel, marker.delivery.is_some()),
+            (Channel::Web, false)
+        );
+        assert_eq!(welcome.channel, Channel::Sms);
+        assert_eq!(welcome.delivery, Some(Delivery::queued()));
+        assert_eq!(
+            d.work,
+            vec![Work::Deliver {
+                message_id: welcome.id
+            }]
+        );
+        assert_eq!(pending.active_channel, Channel::Sms);
+        assert_eq!(
+            pending.assignee,
+            Some(Uuid::from_u128(1)),
+            "the agent's side is untouched"
+        );
+        // The agent's next reply goes out by SMS.
+        let (_, reply) = at(
+            &pending,
+            Command::Append {
+                author: Author::Agent(agent(1)),
+                body: body("Hi!"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(appended(&reply)[0].channel, Channel::Sms);
+        // Not revertible, nor switchable again, while the welcome is on its way.
+        assert_eq!(
+            at(&pending, revert(), NOW + 1).unwrap_err(),
+            Refusal::NoRevert
+        );
+        assert_eq!(
+            at(&pending, switch_to_sms(), NOW + 1).unwrap_err(),
+            Refusal::SwitchPending
+        );
+
+        // The provider took it: the switch holds, and can be reverted for ten seconds.
+        let (held, d) = at(
+            &pending,
+            welcome_went(&pending, DeliveryStatus::Sent, None),
+            NOW + 2_000,
+        )
+        .unwrap();
+        assert_eq!(kinds(&d), vec!["delivery_updated", "switch_confirmed"]);
+        assert_eq!(
+            held.switch.as_ref().unwrap().revert_until(),
+            Some(NOW + 12_000)
+        );
+        // A later receipt confirms nothing twice.
+        let (_, d) = at(
+            &held,
+            Command::RecordDelivery {
+                message_id: held.switch.as_ref().unwrap().welcome,
+                current: DeliveryStatus::Sent,
+                next: Delivery {
+                    status: DeliveryStatus::Delivered,
+                    reason: None,
+                },
+            },
+            NOW + 3_000,
+        )
+        .unwrap();
+        assert_eq!(kinds(&d), vec!["delivery_updated"]);
+        assert_eq!(
+            at(&held, revert(), NOW + 12_001).unwrap_err(),
+            Refusal::NoRevert
+        );
+        let (back, d) = at(&held, revert(), NOW + 12_000).unwrap();
+        assert_eq!(
+            kinds(&d),
+            vec!["message_appended", "switch_reverted", "message_appended"]
+        );
+        let [goodbye, marker] = appended(&d)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            (goodbye.channel, goodbye.delivery.is_some()),
+            (Channel::Sms, true),
+            "the phone is told once"
+        );
+        assert_eq!(
+            d.work,
+            vec![Work::Deliver {
+                message_id: goodbye.id
+            }]
+        );
+        assert_eq!(
+            (marker.channel, marker.body.as_str()),
+            (Channel::Web, "Continued in the web chat.")
+        );
+        assert_eq!(
+            (back.active_channel, back.switch.clone()),
+            (Channel::Web, None)
+        );
+        assert_eq!(
+            at(&back, revert(), NOW + 12_000).unwrap_err(),
+            Refusal::NoRevert
+        );
+
+        // Several switches in one chat.
+        let (again, _) = at(&back, switch_to_sms(), NOW + 20_000).unwrap();
+        let (again, _) = at(
+            &again,
+            welcome_went(&again, DeliveryStatus::Delivered, None),
+            NOW + 21_000,
+        )
+        .unwrap();
+        assert_eq!(again.active_channel, Channel::Sms);
+        // After the window it stays on SMS.
+        assert_eq!(
+            at(&again, revert(), NOW + 40_000).unwrap_err(),
+            Refusal::NoRevert
+        );
+    }
+
+    #[test]
+    fn a_failed_welcome_keeps_the_chat_on_the_web_and_says_why() {
+        let (pending, _) = at(&chat(&[]), switch_to_sms(), NOW).unwrap();
+        // An agent's own failing send does not decide the switch.
+        let (still, d) = at(
+            &pending,
+            Command::RecordDelivery {
+                message_id: Uuid::from_u128(5),
+                current: DeliveryStatus::Queued,
+                next: Delivery {
+                    status: DeliveryStatus::Failed,
+                    reason: Some("x".into()),
+                },
+            },
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(kinds(&d), vec!["delivery_updated"]);
+        assert!(still.switch.as_ref().unwrap().pending());
+        let (back, d) = at(
+            &still,
+            welcome_went(
+                &still,
+                DeliveryStatus::Failed,
+                Some("The number is unsubscribed."),
+            ),
+            NOW + 2,
+        )
+        .unwrap();
+        assert_eq!(
+            kinds(&d),
+            vec!["delivery_updated", "switch_failed", "message_appended"]
+        );
+        assert_eq!(appended(&d)[0].body, "We couldn't reach +1 500 555 0006 by SMS (The number is unsubscribed). The chat continues here.");
+        assert_eq!(
+            (back.active_channel, back.switch.clone()),
+            (Channel::Web, None)
+        );
+        // The contact writing meanwhile on the web loses nothing.
+        let (_, d) = at(
+            &pending,
+            Command::Append {
+                author: contact(),
+                body: body("still here"),
+                visibility: Visibility::Public,
+                client_msg_id: None,
+            },
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(appended(&d)[0].body, "still here");
+    }
+
+    #[test]
+    fn a_switch_is_refused_where_it_cannot_go() {
+        let s = chat(&[]);
+        let to = |to| Command::SwitchChannel {
+            contact_id: Uuid::from_u128(7),
+            to,
+            address: "+15005550006".into(),
+            welcome: body("hi"),
+        };
+        assert_eq!(
+            run(&s, to(Channel::Messenger)).unwrap_err(),
+            Refusal::CannotSwitch {
+                to: Channel::Messenger
+            }
+        );
+        assert_eq!(
+            run(&s, to(Channel::Web)).unwrap_err(),
+            Refusal::CannotSwitch { to: Channel::Web }
+        );
+        let stranger = Command::SwitchChannel {
+            contact_id: Uuid::from_u128(8),
+            to: Channel::Sms,
+            address: "+1".into(),
+            welcome: body("hi"),
+        };
+        assert_eq!(run(&s, stranger).unwrap_err(), Refusal::NotYourConversation);
+        let closed = chat(&[Event::Closed { by: None }]);
+        assert_eq!(
+            run(&closed, switch_to_sms()).unwrap_err(),
+            Refusal::AlreadyClosed
+        );
+        let mut lead = chat(&[]);
+        lead.lead = true;
+        assert_eq!(
+            run(&lead, switch_to_sms()).unwrap_err(),
+            Refusal::CannotSwitch { to: Channel::Sms }
+        );
+        assert!(run(&s, to(Channel::Whatsapp)).is_ok());
     }
 
     #[test]

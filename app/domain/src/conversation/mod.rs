@@ -6,6 +6,7 @@
 
 mod decide;
 mod state;
+pub mod switch;
 
 pub use decide::{
     decide, evolve, start, AgentRef, Author, Command, Decision, Event, NewConversation, Refusal,

@@ -52,6 +52,8 @@ pub struct ConversationState {
     pub post: Option<Uuid>,
     /// Agents who let it lapse or declined it in this round of routing.
     pub passed_by: Vec<Uuid>,
+    /// The chat switch in progress (or the last one, while it can still be reverted).
+    pub switch: Option<super::switch::ChannelSwitch>,
 }
 
 impl ConversationState {

@@ -360,6 +360,18 @@ impl Engine {
                 started.state
             }
         };
+        // The conversation's link says whose it is: a chat switch may have brought a number
+        // another contact also uses (merging them is the agent's call, never silent).
+        let (contact_id, contact_name) = if state.contact_id == contact_id {
+            (contact_id, contact_name)
+        } else {
+            let name = contact::Entity::find_by_id(state.contact_id)
+                .one(&tx.txn)
+                .await?
+                .map(|c| c.name)
+                .unwrap_or(contact_name);
+            (state.contact_id, name)
+        };
         for item in items {
             let client_msg_id = Some(item.client_msg_id());
             let command = match &item.file {

@@ -73,6 +73,11 @@ pub fn state_of(row: &conversation::Model) -> Result<ConversationState, EngineEr
         members: json::<Vec<Member>>(T, "members", &row.members)?,
         passed_by: json(T, "passed_by", &row.passed_by)?,
         post: row.post_id,
+        switch: row
+            .switch
+            .as_deref()
+            .map(|j| json(T, "switch", j))
+            .transpose()?,
     })
 }
 
@@ -102,6 +107,10 @@ pub fn row_of(s: &ConversationState) -> conversation::ActiveModel {
         members: Set(serde_json::to_string(&s.members).unwrap_or_else(|_| "[]".into())),
         passed_by: Set(serde_json::to_string(&s.passed_by).unwrap_or_else(|_| "[]".into())),
         post_id: Set(s.post),
+        switch: Set(s
+            .switch
+            .as_ref()
+            .and_then(|sw| serde_json::to_string(sw).ok())),
     }
 }
 
@@ -144,7 +153,8 @@ pub fn changes_of(
         revision,
         members,
         passed_by,
-        post_id
+        post_id,
+        switch
     );
     changes.id = NotSet;
     changes

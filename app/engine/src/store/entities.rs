@@ -118,6 +118,8 @@ pub mod conversation {
         pub passed_by: String,
         /// The post a comment conversation is about (`posts`).
         pub post_id: Option<Uuid>,
+        /// The chat switch in progress (the domain's JSON).
+        pub switch: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod m011_posts;
 mod m012_attachments;
 mod m013_contact_changes;
 mod m014_files;
+mod m015_switch;
 
 use sea_orm_migration::prelude::*;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m012_attachments::Attachments),
             Box::new(m013_contact_changes::ContactChanges),
             Box::new(m014_files::Files),
+            Box::new(m015_switch::Switch),
         ]
     }
 }

@@ -1,0 +1,194 @@
+//! Chat switch in the engine: the visitor moves a live web chat to SMS (and back). One
+//! transaction records the domain's decision (the timeline marker, the welcome queued for the
+//! provider, the new active channel), the conversation's address on the new channel (so the
+//! contact's replies land in this very conversation) and, if the number is new to us, the
+//! contact's identity on it. The welcome's delivery then decides the switch (see
+//! `switchboard_domain::conversation::switch`).
+
+use crate::conversations::contacts::ContactRef;
+use crate::conversations::write::{retrying, Lock, Tx};
+use crate::error::{EngineError, Missing, Result, Rule};
+use crate::store::entities::{channel_identity, conversation_link};
+use crate::Engine;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use switchboard_domain::conversation::switch::{readable_number, ChannelSwitch, SwitchPhase};
+use switchboard_domain::conversation::{decide, Command};
+use switchboard_domain::{Channel, MessageBody};
+use switchboard_wire::widget::SwitchView;
+use uuid::Uuid;
+
+/// What the contact reads on their phone first.
+fn welcome(name: &str) -> String {
+    let first = name.split_whitespace().next().unwrap_or_default();
+    let hello = if first.is_empty() {
+        "Hi!".to_string()
+    } else {
+        format!("Hi {first}!")
+    };
+    format!("{hello} This is the support team from your web chat: reply to this text to continue, we're right here.")
+}
+
+/// What the phone reads when the visitor goes back to the web.
+const GOODBYE: &str = "Our chat continues on the web, so you can ignore this number for now.";
+
+/// How the provider knows the contact on a channel, from their E.164 number.
+fn provider_address(channel: Channel, e164: &str) -> String {
+    match channel {
+        Channel::Whatsapp => e164.trim_start_matches('+').to_string(),
+        _ => e164.to_string(),
+    }
+}
+
+impl Engine {
+    /// The channels a web visitor can move their chat to now (an account is connected).
+    pub fn switch_targets(&self) -> Vec<Channel> {
+        let live = self.channels();
+        [Channel::Sms]
+            .into_iter()
+            .filter(|c| live.iter().any(|a| a.channel() == *c))
+            .collect()
+    }
+
+    /// The visitor moves their chat to `to` at `phone` (as typed: checked and normalised
+    /// here). The welcome goes out through the outbox; its delivery decides the switch.
+    pub async fn switch_channel(
+        &self,
+        conversation_id: Uuid,
+        contact: &ContactRef,
+        to: Channel,
+        phone: &str,
+    ) -> Result<SwitchView> {
+        let number =
+            switchboard_domain::conversation::switch::dialable(phone).map_err(Rule::Contact)?;
+        if !self.switch_targets().contains(&to) {
+            return Err(Rule::NoChannel(to.label().to_string()).into());
+        }
+        let account = self
+            .channels()
+            .iter()
+            .find(|a| a.channel() == to)
+            .map(|a| a.account.address.clone())
+            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
+        let address = provider_address(to, &number);
+        let welcome = MessageBody::parse(&welcome(&contact.name)).map_err(Rule::Message)?;
+        let state = retrying(|| async {
+            let now = crate::now();
+            let mut tx = Tx::begin(self).await?;
+            let state = tx
+                .load(conversation_id, Lock::Wait)
+                .await?
+                .ok_or(EngineError::NotFound(Missing::Conversation))?;
+            let command = Command::SwitchChannel {
+                contact_id: contact.id,
+                to,
+                address: number.clone(),
+                welcome: welcome.clone(),
+            };
+            let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
+            let outcome = tx.apply(&state, decision, now).await?;
+            // The contact's replies on the new channel land here (the newest link wins).
+            conversation_link::Entity::insert(conversation_link::ActiveModel {
+                conversation_id: Set(conversation_id),
+                channel: Set(to.as_str().into()),
+                account: Set(account.clone()),
+                contact_address: Set(address.clone()),
+                thread: Set(None),
+                last_inbound_at: Set(None),
+                created_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    conversation_link::Column::ConversationId,
+                    conversation_link::Column::Channel,
+                ])
+                .update_columns([
+                    conversation_link::Column::Account,
+                    conversation_link::Column::ContactAddress,
+                    conversation_link::Column::CreatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&tx.txn)
+            .await?;
+            // A number new to us becomes this contact's; one that is someone else's stays
+            // theirs (merging is the agent's call), and the link above still routes replies.
+            let known = channel_identity::Entity::find()
+                .filter(channel_identity::Column::Channel.eq(to.as_str()))
+                .filter(channel_identity::Column::Address.eq(address.as_str()))
+                .one(&tx.txn)
+                .await?;
+            if known.is_none() {
+                channel_identity::Entity::insert(channel_identity::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    contact_id: Set(contact.id),
+                    channel: Set(to.as_str().into()),
+                    address: Set(address.clone()),
+                    created_at: Set(now),
+                })
+                .exec_without_returning(&tx.txn)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(outcome.state)
+        })
+        .await?;
+        tracing::info!(conversation = %conversation_id, to = to.as_str(), "chat switch requested");
+        Ok(view_of(&state.switch, state.active_channel, crate::now()))
+    }
+
+    /// The visitor goes back to the web within the revert window.
+    pub async fn revert_switch(
+        &self,
+        conversation_id: Uuid,
+        contact: &ContactRef,
+    ) -> Result<SwitchView> {
+        let goodbye = MessageBody::parse(GOODBYE).map_err(Rule::Message)?;
+        let outcome = self
+            .execute(
+                conversation_id,
+                Command::RevertSwitch {
+                    contact_id: contact.id,
+                    goodbye,
+                },
+            )
+            .await?;
+        tracing::info!(conversation = %conversation_id, "chat switch reverted");
+        Ok(view_of(
+            &outcome.state.switch,
+            outcome.state.active_channel,
+            crate::now(),
+        ))
+    }
+
+    /// Where the visitor's switch stands.
+    pub async fn switch_view(&self, conversation_id: Uuid) -> Result<SwitchView> {
+        let state = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?;
+        Ok(view_of(&state.switch, state.active_channel, crate::now()))
+    }
+}
+
+fn view_of(switch: &Option<ChannelSwitch>, active: Channel, now: i64) -> SwitchView {
+    match switch.as_ref().filter(|s| s.to == active) {
+        None => SwitchView {
+            active,
+            to: None,
+            address: None,
+            pending: false,
+            revert_ms_left: None,
+        },
+        Some(s) => SwitchView {
+            active,
+            to: Some(s.to),
+            address: Some(readable_number(&s.address)),
+            pending: s.phase == SwitchPhase::Pending,
+            revert_ms_left: s
+                .revert_until()
+                .map(|until| until - now)
+                .filter(|left| *left > 0),
+        },
+    }
+}

@@ -1,0 +1,61 @@
+import { test, expect, openWidget, startChat, signIn, takeFromQueue, visit, send } from './fixtures';
+
+test('the visitor switches from web chat to SMS: the phone gets the welcome, the thread goes on in the same conversation', async ({ server, visitor, agent, agent2: phone }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Sam', 'Can we continue by text? I am heading out.');
+  await takeFromQueue(agent, 'Sam');
+
+  // Switch to SMS opens the phone field; the composer waits; Cancel closes it.
+  await widget.locator('[data-testid=switch-to-sms]').click();
+  await expect(widget.locator('[data-testid=composer-input]')).toBeDisabled();
+  await widget.locator('[data-testid=switch-cancel]').click();
+  await expect(widget.locator('[data-testid=switch-ask]')).toHaveCount(0);
+  await expect(widget.locator('[data-testid=composer-input]')).toBeEnabled();
+
+  await widget.locator('[data-testid=switch-to-sms]').click();
+  await widget.locator('[data-testid=switch-phone]').fill('555 765 4321');
+  await widget.locator('[data-testid=switch-send]').click();
+  await expect(widget.locator('[data-testid=switch-error]')).toContainText('Start the number with + and its country code');
+  await widget.locator('[data-testid=switch-phone]').fill('+1 (555) 765-4321');
+  await expect(widget.locator('[data-testid=switch-preview]')).toHaveText("We'll text +1 555 765 4321");
+  await widget.locator('[data-testid=switch-send]').click();
+  await expect(widget.locator('[data-testid=switch-done]')).toContainText('We texted you at +1 555 765 4321');
+  await expect(widget.locator('[data-testid=switch-revert]')).toBeVisible();
+
+  // The simulated phone got the welcome; its reply lands in the agent's same conversation.
+  await visit(phone, `${server.url}/simulator`);
+  await phone.locator('[data-testid=sim-channel-sms]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Sam! This is the support team' })).toHaveCount(1);
+  await phone.locator('[data-testid=sim-input]').fill('Texting you from the bus');
+  await phone.locator('[data-testid=sim-send]').click();
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Sam');
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Texting you from the bus' })).toHaveCount(1);
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Continued by SMS at +1 555 765 4321' })).toHaveCount(1);
+  // The agent answers as usual: it goes out by SMS to the phone.
+  await send(agent, 'No problem, we can go on here.');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'No problem, we can go on here.' })).toHaveCount(1);
+  // After 10 seconds the revert is gone.
+  await expect(widget.locator('[data-testid=switch-revert]')).toHaveCount(0, { timeout: 15_000 });
+});
+
+test('the visitor reverts the switch within 10 seconds: the phone is told once and the chat is back on the web', async ({ server, visitor, agent, agent2: phone }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Rae', 'Hello there');
+  await takeFromQueue(agent, 'Rae');
+  await widget.locator('[data-testid=switch-to-sms]').click();
+  await widget.locator('[data-testid=switch-phone]').fill('+15557654321');
+  await widget.locator('[data-testid=switch-send]').click();
+  await widget.locator('[data-testid=switch-revert]').click();
+  await expect(widget.locator('[data-testid=switch-notice]')).toHaveText('Back to the web chat: write here as before.');
+  await expect(widget.locator('[data-testid=switch-to-sms]')).toBeVisible();
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Continued in the web chat.' })).toHaveCount(1);
+  await visit(phone, `${server.url}/simulator`);
+  await phone.locator('[data-testid=sim-channel-sms]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Our chat continues on the web' })).toHaveCount(1);
+  // The agent's reply stays on the web.
+  await send(agent, 'Welcome back!');
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Welcome back!' })).toHaveCount(1);
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Welcome back!' })).toHaveCount(0);
+});

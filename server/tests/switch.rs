@@ -1,0 +1,325 @@
+//! Chat switch against the Twilio fake: the visitor moves a live web chat to SMS, the welcome
+//! goes out once, the phone's replies land in the same conversation and the agent's answers go
+//! out by SMS; a revert within the window tells the phone once and brings the chat back; a
+//! refused welcome keeps the chat on the web and says why. On SQLite and PostgreSQL.
+
+mod support;
+
+use serde_json::{json, Value};
+use server::channels::{ChannelConfig, Twilio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::channels::*;
+use support::providers::{Answer, FakeProvider, Got};
+use support::*;
+use switchboard_channels::twilio;
+
+const SID: &str = "AC00000000000000000000000000000005";
+const TOKEN: &str = "switch-twilio-token";
+const OUR_NUMBER: &str = "+15550005555";
+/// The number the fake refuses (an unsubscribed recipient).
+const REFUSED: &str = "+15550009999";
+
+async fn fake_twilio() -> FakeProvider {
+    let n = Arc::new(AtomicUsize::new(0));
+    FakeProvider::start(move |got: &Got| {
+        let i = n.fetch_add(1, Ordering::SeqCst);
+        let form = got.form();
+        let get = |k: &str| {
+            form.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        if get("To") == REFUSED {
+            return Answer::status(
+                400,
+                twilio::fake::error_json(21610, "Attempt to send to unsubscribed recipient", 400),
+            );
+        }
+        Answer::status(
+            201,
+            twilio::fake::message_created_json(
+                &format!("SMsw{i}"),
+                SID,
+                &get("From"),
+                &get("To"),
+                &get("Body"),
+                "queued",
+            ),
+        )
+    })
+    .await
+}
+
+fn config(fake: &FakeProvider) -> ChannelConfig {
+    ChannelConfig {
+        public_url: PUBLIC.into(),
+        twilio: Some(Twilio {
+            account_sid: SID.into(),
+            auth_token: TOKEN.into(),
+            number: OUR_NUMBER.into(),
+        }),
+        twilio_api: fake.url.clone(),
+        ..ChannelConfig::default()
+    }
+}
+
+fn sends_to(fake: &FakeProvider, to: &str) -> Vec<String> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.path.ends_with("/Messages.json"))
+        .filter_map(|c| {
+            let form = c.form();
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            (get("To").as_deref() == Some(to)).then(|| get("Body").unwrap_or_default())
+        })
+        .collect()
+}
+
+async fn until_sent(fake: &FakeProvider, to: &str, n: usize) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let sent = sends_to(fake, to);
+        if sent.len() >= n {
+            return sent;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {sent:?} went to {to}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn status(server: &TestServer, token: &str, conv: &str) -> Value {
+    call_ok(
+        &http(),
+        server,
+        "visitor/switch-status",
+        json!({"token": token, "conversation_id": conv}),
+    )
+    .await
+}
+
+async fn until_settled(server: &TestServer, token: &str, conv: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = status(server, token, conv).await;
+        if v["pending"] == false {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the switch never settled: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn sms_from(from: &str, sid: &str, body: &str) -> switchboard_channels::WebhookRequest {
+    let m = twilio::fake::InboundMessage {
+        account_sid: SID.into(),
+        message_sid: sid.into(),
+        from: from.into(),
+        to: OUR_NUMBER.into(),
+        body: body.into(),
+        ..Default::default()
+    };
+    twilio::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/twilio/sms"),
+        TOKEN,
+        &m.params(),
+        None,
+    )
+}
+
+#[tokio::test]
+async fn a_web_chat_moves_to_sms_and_the_thread_goes_on_in_the_same_conversation() {
+    for (backend, url) in databases().await {
+        let fake = fake_twilio().await;
+        let server = TestServer::start_with_channels(&url, config(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Zoe Park", "Can we continue by text?").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        assert_eq!(chat["switch_to"], json!(["sms"]), "{backend}");
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+
+        // A number without its country code is refused, naming the rule.
+        let (code, body) = call(
+            &http(),
+            &server,
+            "visitor/switch",
+            json!({"token": token, "conversation_id": conv, "to": "sms", "phone": "555 000 4444"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Invalid"]["code"].as_str()),
+            (422, Some("phone_needs_country_code")),
+            "{body}"
+        );
+
+        let view: Value = call_ok(&http(), &server, "visitor/switch", json!({"token": token, "conversation_id": conv, "to": "sms", "phone": "+1 (555) 000-4444"})).await;
+        assert_eq!(view["to"], "sms");
+        assert_eq!(view["address"], "+1 555 000 4444");
+        // The welcome goes out once; then the switch holds, revertible for 10 s.
+        let welcome = until_sent(&fake, "+15550004444", 1).await;
+        assert!(
+            welcome[0].starts_with("Hi Zoe! This is the support team"),
+            "{welcome:?}"
+        );
+        let held = until_settled(&server, &token, &conv).await;
+        assert_eq!(held["active"], "sms", "{backend}");
+        let left = held["revert_ms_left"].as_i64().expect("a revert window");
+        assert!(left > 0 && left <= 10_000, "{left}");
+        let (code, body) = call(
+            &http(),
+            &server,
+            "visitor/switch",
+            json!({"token": token, "conversation_id": conv, "to": "sms", "phone": "+15550004444"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Conflict"]["code"].as_str()),
+            (409, Some("cannot_switch")),
+            "{body}"
+        );
+
+        // The phone's reply lands in this very conversation; the agent's answer goes by SMS.
+        assert_eq!(
+            deliver_webhook(&server, &sms_from("+15550004444", "SMin1", "Texting now"))
+                .await
+                .0,
+            200
+        );
+        let m = messages_until(&agent1, &server, &conv, "the text", |m| {
+            m.iter().any(|x| x["body"] == "Texting now")
+        })
+        .await;
+        assert!(
+            m.iter()
+                .any(|x| x["body"] == "Continued by SMS at +1 555 000 4444"),
+            "{backend}: no marker"
+        );
+        let sent = reply(&agent1, &server, &conv, "Got it, replying by text").await;
+        assert_eq!(sent["channel"], "sms");
+        until_sent(&fake, "+15550004444", 2).await;
+        assert_eq!(
+            sends_to(&fake, "+15550004444")[1],
+            "Got it, replying by text"
+        );
+        assert_eq!(
+            until_sent(&fake, "+15550004444", 2).await.len(),
+            2,
+            "{backend}: the welcome went twice"
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_revert_brings_the_chat_back_and_a_refused_welcome_keeps_it_on_the_web() {
+    for (backend, url) in databases().await {
+        let fake = fake_twilio().await;
+        let server = TestServer::start_with_channels(&url, config(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+
+        // Revert within the window: the phone is told once, agent replies stay on the web.
+        let chat = start_chat(&server, "Ann", "hello").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        let _: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/switch",
+            json!({"token": token, "conversation_id": conv, "to": "sms", "phone": "+15550006666"}),
+        )
+        .await;
+        until_settled(&server, &token, &conv).await;
+        let back: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/switch-revert",
+            json!({"token": token, "conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(
+            (back["active"].as_str(), back["to"].as_str()),
+            (Some("web"), None),
+            "{backend}"
+        );
+        let texts = until_sent(&fake, "+15550006666", 2).await;
+        assert_eq!(
+            texts[1],
+            "Our chat continues on the web, so you can ignore this number for now."
+        );
+        let (code, body) = call(
+            &http(),
+            &server,
+            "visitor/switch-revert",
+            json!({"token": token, "conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Conflict"]["code"].as_str()),
+            (409, Some("no_revert")),
+            "{body}"
+        );
+        let web = reply(&agent1, &server, &conv, "Welcome back").await;
+        assert_eq!(web["channel"], "web");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            sends_to(&fake, "+15550006666").len(),
+            2,
+            "{backend}: a web reply went by SMS"
+        );
+
+        // A refused welcome: the chat stays on the web, and the thread says why.
+        let chat = start_chat(&server, "Bob", "hi").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        let _: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/switch",
+            json!({"token": token, "conversation_id": conv, "to": "sms", "phone": REFUSED}),
+        )
+        .await;
+        let settled = until_settled(&server, &token, &conv).await;
+        assert_eq!(
+            (settled["active"].as_str(), settled["to"].as_str()),
+            (Some("web"), None),
+            "{backend}: {settled}"
+        );
+        let m = messages(&agent1, &server, &conv).await;
+        let why = m
+            .iter()
+            .find(|x| {
+                x["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("We couldn't reach")
+            })
+            .expect("the reason in the thread");
+        assert!(why["body"].as_str().unwrap().contains("opted out"), "{why}");
+        // Another visitor cannot switch or revert this chat.
+        let other = start_chat(&server, "Eve", "x").await;
+        let (code, _) = call(&http(), &server, "visitor/switch", json!({"token": other["token"], "conversation_id": conv, "to": "sms", "phone": "+15550007777"})).await;
+        assert_eq!(code, 404);
+        server.stop().await;
+    }
+}
