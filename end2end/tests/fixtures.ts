@@ -188,13 +188,14 @@ export async function openWidget(page: Page, server: Server): Promise<FrameLocat
   return widget;
 }
 
-export async function startChat(widget: FrameLocator, name: string, message: string): Promise<void> {
+export async function startChat(widget: FrameLocator, name: string, message: string, phone?: string): Promise<void> {
   // The demo greets with the chatbot first; "Talk to an agent" leads to the form.
   await widget.locator('[data-testid=talk-to-agent]').click();
   const form = widget.locator('[data-testid=prechat-form]');
   await expect(form).toBeVisible();
   await form.locator('input[name=name]').fill(name);
   await form.locator('input[name=email]').fill(`${name.toLowerCase()}@example.com`);
+  if (phone) await form.locator('input[name=phone]').fill(phone);
   await form.locator('textarea[name=message]').fill(message);
   await form.locator('button[type=submit]').click();
   await expect(widget.locator('[data-testid=message]').filter({ hasText: message })).toHaveCount(1);

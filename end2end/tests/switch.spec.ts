@@ -59,3 +59,45 @@ test('the visitor reverts the switch within 10 seconds: the phone is told once a
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Welcome back!' })).toHaveCount(1);
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Welcome back!' })).toHaveCount(0);
 });
+
+test('the agent asks the visitor to switch to SMS: the widget opens the phone request and the switch follows', async ({ server, visitor, agent, agent2: phone }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Lia', 'I have to leave my desk soon');
+  await takeFromQueue(agent, 'Lia');
+  await agent.locator('[data-testid=ask-switch]').click();
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Alex Agent asked to continue by SMS.' })).toHaveCount(1);
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Alex Agent asked to continue by SMS.' })).toHaveCount(1);
+  await expect(widget.locator('[data-testid=switch-ask]')).toBeVisible();
+  await expect(widget.locator('[data-testid=composer-input]')).toBeDisabled();
+  await widget.locator('[data-testid=switch-phone]').fill('+15557654321');
+  await widget.locator('[data-testid=switch-send]').click();
+  await expect(widget.locator('[data-testid=switch-done]')).toContainText('We texted you at +1 555 765 4321');
+  // The chat is on SMS now: the button is gone from the room, the row says SMS.
+  await expect(agent.locator('[data-testid=ask-switch]')).toHaveCount(0);
+  await visit(phone, `${server.url}/simulator`);
+  await phone.locator('[data-testid=sim-channel-sms]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Lia!' })).toHaveCount(1);
+});
+
+test('the agent reconnects an ended web chat by SMS: the phone gets a text and its reply reopens the same conversation', async ({ server, visitor, agent, agent2: phone }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Kai', 'My order number is 1042', '+1 555 765 4321');
+  await takeFromQueue(agent, 'Kai');
+  await agent.locator('[data-testid=close-conversation]').click();
+  const reconnect = agent.locator('[data-testid=reconnect-sms]');
+  await expect(reconnect).toBeVisible();
+  await reconnect.click();
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Alex Agent reconnected by SMS at +1 555 765 4321' })).toHaveCount(1);
+  await expect(reconnect).toHaveCount(0);
+  await expect(agent.locator('[data-testid=composer-input]')).toBeEnabled();
+  await visit(phone, `${server.url}/simulator`);
+  await phone.locator('[data-testid=sim-channel-sms]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Kai! This is Alex Agent from support' })).toHaveCount(1);
+  await phone.locator('[data-testid=sim-input]').fill('Yes, still waiting for it');
+  await phone.locator('[data-testid=sim-send]').click();
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Yes, still waiting for it' })).toHaveCount(1);
+  await send(agent, 'It ships tomorrow.');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'It ships tomorrow.' })).toHaveCount(1);
+});

@@ -323,3 +323,195 @@ async fn a_revert_brings_the_chat_back_and_a_refused_welcome_keeps_it_on_the_web
         server.stop().await;
     }
 }
+
+async fn left(server: &TestServer, endpoint: &str, name: &str, phone: &str) -> Value {
+    call_ok(
+        &http(),
+        server,
+        endpoint,
+        json!({"name": name, "email": format!("{}@example.com", name.to_lowercase()), "phone": phone, "message": "Please call me back", "client_msg_id": uuid::Uuid::new_v4()}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_agent_reconnects_an_ended_chat_and_a_lead_by_sms() {
+    for (backend, url) in databases().await {
+        let fake = fake_twilio().await;
+        let server = TestServer::start_with_channels(&url, config(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let agent_id = me(&agent1, &server).await["id"].clone();
+
+        // An ended web chat whose contact gave a number: it reopens on SMS, assigned to us.
+        let chat = left(&server, "visitor/start", "Nina", "+1 555 000 8888").await;
+        let conv = chat["conversation_id"].as_str().unwrap().to_string();
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/close",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/reconnect",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        let sent = until_sent(&fake, "+15550008888", 1).await;
+        assert!(
+            sent[0].starts_with("Hi Nina! This is Alex Agent from support"),
+            "{sent:?}"
+        );
+        let s = summary(&agent1, &server, &conv).await;
+        assert_eq!(
+            (
+                s["status"].as_str(),
+                s["assignee_id"].clone(),
+                s["active_channel"].as_str()
+            ),
+            (Some("open"), agent_id.clone(), Some("sms")),
+            "{backend}: {s}"
+        );
+        assert_eq!(
+            deliver_webhook(
+                &server,
+                &sms_from("+15550008888", "SMre1", "Thanks for texting")
+            )
+            .await
+            .0,
+            200
+        );
+        messages_until(&agent1, &server, &conv, "the reply", |m| {
+            m.iter().any(|x| x["body"] == "Thanks for texting")
+        })
+        .await;
+        let (code, body) = call(
+            &agent1.http,
+            &server,
+            "inbox/reconnect",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Conflict"]["code"].as_str()),
+            (409, Some("still_going")),
+            "{body}"
+        );
+
+        // An offline lead with a number reconnects too.
+        let lead = left(&server, "visitor/leave-message", "Omar", "+15550003333").await;
+        let lead_id = lead["conversation_id"].as_str().unwrap().to_string();
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/reconnect",
+            json!({"conversation_id": lead_id, "to": "sms"}),
+        )
+        .await;
+        until_sent(&fake, "+15550003333", 1).await;
+        let s = summary(&agent1, &server, &lead_id).await;
+        assert_eq!(
+            (s["status"].as_str(), s["lead"].as_bool()),
+            (Some("open"), Some(false)),
+            "{backend}: {s}"
+        );
+
+        // No number: refused, naming why. A refused text ends it again and says why.
+        let nophone = left(&server, "visitor/leave-message", "Pia", "").await;
+        let (code, body) = call(
+            &agent1.http,
+            &server,
+            "inbox/reconnect",
+            json!({"conversation_id": nophone["conversation_id"], "to": "sms"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Invalid"]["code"].as_str()),
+            (422, Some("no_phone")),
+            "{body}"
+        );
+        let refused = left(&server, "visitor/leave-message", "Quin", REFUSED).await;
+        let rid = refused["conversation_id"].as_str().unwrap().to_string();
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/reconnect",
+            json!({"conversation_id": rid, "to": "sms"}),
+        )
+        .await;
+        let m = messages_until(&agent1, &server, &rid, "the reason", |m| {
+            m.iter().any(|x| {
+                x["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with("The chat stays ended.")
+            })
+        })
+        .await;
+        assert!(m
+            .iter()
+            .any(|x| x["body"].as_str().unwrap_or_default().contains("opted out")));
+        let s = summary(&agent1, &server, &rid).await;
+        assert_eq!(
+            (s["status"].as_str(), s["active_channel"].as_str()),
+            (Some("closed"), Some("web")),
+            "{backend}: {s}"
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_agents_invitation_to_switch_reaches_the_visitors_socket() {
+    for (backend, url) in databases().await {
+        let fake = fake_twilio().await;
+        let server = TestServer::start_with_channels(&url, config(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Ivy", "hello").await;
+        let conv = chat["conversation_id"].as_str().unwrap().to_string();
+        let mut ws = visitor_socket(&server, chat["token"].as_str().unwrap()).await;
+        subscribe(&mut ws, &conv, 0).await;
+        let (code, body) = call(
+            &agent1.http,
+            &server,
+            "inbox/ask-switch",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Conflict"]["code"].as_str()),
+            (409, Some("not_open")),
+            "{backend}: queued chats are not asked: {body}"
+        );
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/ask-switch",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        let invite = next_of(&mut ws, "switch_invite").await;
+        assert_eq!(
+            (invite["conversation_id"].as_str(), invite["to"].as_str()),
+            (Some(conv.as_str()), Some("sms")),
+            "{backend}"
+        );
+        server.stop().await;
+    }
+}

@@ -44,6 +44,8 @@ pub enum Rule {
     FileSent,
     #[error("No {0} number is connected, so the chat can't move there.")]
     NoChannel(String),
+    #[error("This contact left no phone number (with its country code) to text.")]
+    NoPhone,
 }
 
 impl Rule {
@@ -68,6 +70,7 @@ impl Rule {
             Rule::UnknownSetting(_) => "unknown_setting",
             Rule::FileSent => "file_sent",
             Rule::NoChannel(_) => "no_channel",
+            Rule::NoPhone => "no_phone",
         }
     }
 }

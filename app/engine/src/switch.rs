@@ -13,7 +13,7 @@ use crate::Engine;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use switchboard_domain::conversation::switch::{readable_number, ChannelSwitch, SwitchPhase};
-use switchboard_domain::conversation::{decide, Command};
+use switchboard_domain::conversation::{decide, AgentRef, Command};
 use switchboard_domain::{Channel, MessageBody};
 use switchboard_wire::widget::SwitchView;
 use uuid::Uuid;
@@ -27,6 +27,17 @@ fn welcome(name: &str) -> String {
         format!("Hi {first}!")
     };
     format!("{hello} This is the support team from your web chat: reply to this text to continue, we're right here.")
+}
+
+/// What the contact reads when an agent reconnects by text.
+fn reconnect_welcome(name: &str, agent: &str) -> String {
+    let first = name.split_whitespace().next().unwrap_or_default();
+    let hello = if first.is_empty() {
+        "Hi!".to_string()
+    } else {
+        format!("Hi {first}!")
+    };
+    format!("{hello} This is {agent} from support, following up on your chat with us. Reply to this text to continue.")
 }
 
 /// What the phone reads when the visitor goes back to the web.
@@ -61,6 +72,62 @@ impl Engine {
     ) -> Result<SwitchView> {
         let number =
             switchboard_domain::conversation::switch::dialable(phone).map_err(Rule::Contact)?;
+        let welcome = MessageBody::parse(&welcome(&contact.name)).map_err(Rule::Message)?;
+        let command = Command::SwitchChannel {
+            contact_id: contact.id,
+            to,
+            address: number.clone(),
+            welcome,
+        };
+        let state = self
+            .move_conversation(conversation_id, contact.id, to, &number, command)
+            .await?;
+        tracing::info!(conversation = %conversation_id, to = to.as_str(), "chat switch requested");
+        Ok(view_of(&state.switch, state.active_channel, crate::now()))
+    }
+
+    /// An agent reconnects an ended chat or a lead by SMS, at the number the contact gave: it
+    /// reopens assigned to them once the welcome goes out (and ends again if it cannot).
+    pub async fn reconnect(
+        &self,
+        conversation_id: Uuid,
+        agent: AgentRef,
+        to: Channel,
+    ) -> Result<()> {
+        let summary = self.summary(conversation_id).await?;
+        let phone = summary.contact_phone.clone().unwrap_or_default();
+        let number = switchboard_domain::conversation::switch::dialable(&phone)
+            .map_err(|_| Rule::NoPhone)?;
+        let welcome = MessageBody::parse(&reconnect_welcome(&summary.contact_name, &agent.name))
+            .map_err(Rule::Message)?;
+        let command = Command::Reconnect {
+            agent,
+            to,
+            address: number.clone(),
+            welcome,
+        };
+        let contact = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?
+            .contact_id;
+        self.move_conversation(conversation_id, contact, to, &number, command)
+            .await?;
+        tracing::info!(conversation = %conversation_id, to = to.as_str(), "reconnect requested");
+        Ok(())
+    }
+
+    /// One transaction: the domain's decision, the conversation's address on `to` (so the
+    /// contact's replies land here: the newest link wins) and, for a number new to us, the
+    /// contact's identity on it.
+    async fn move_conversation(
+        &self,
+        conversation_id: Uuid,
+        contact_id: Uuid,
+        to: Channel,
+        number: &str,
+        command: Command,
+    ) -> Result<switchboard_domain::conversation::ConversationState> {
         if !self.switch_targets().contains(&to) {
             return Err(Rule::NoChannel(to.label().to_string()).into());
         }
@@ -70,24 +137,16 @@ impl Engine {
             .find(|a| a.channel() == to)
             .map(|a| a.account.address.clone())
             .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
-        let address = provider_address(to, &number);
-        let welcome = MessageBody::parse(&welcome(&contact.name)).map_err(Rule::Message)?;
-        let state = retrying(|| async {
+        let address = provider_address(to, number);
+        retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
             let state = tx
                 .load(conversation_id, Lock::Wait)
                 .await?
                 .ok_or(EngineError::NotFound(Missing::Conversation))?;
-            let command = Command::SwitchChannel {
-                contact_id: contact.id,
-                to,
-                address: number.clone(),
-                welcome: welcome.clone(),
-            };
             let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
             let outcome = tx.apply(&state, decision, now).await?;
-            // The contact's replies on the new channel land here (the newest link wins).
             conversation_link::Entity::insert(conversation_link::ActiveModel {
                 conversation_id: Set(conversation_id),
                 channel: Set(to.as_str().into()),
@@ -121,7 +180,7 @@ impl Engine {
             if known.is_none() {
                 channel_identity::Entity::insert(channel_identity::ActiveModel {
                     id: Set(Uuid::now_v7()),
-                    contact_id: Set(contact.id),
+                    contact_id: Set(contact_id),
                     channel: Set(to.as_str().into()),
                     address: Set(address.clone()),
                     created_at: Set(now),
@@ -132,9 +191,22 @@ impl Engine {
             tx.commit().await?;
             Ok(outcome.state)
         })
-        .await?;
-        tracing::info!(conversation = %conversation_id, to = to.as_str(), "chat switch requested");
-        Ok(view_of(&state.switch, state.active_channel, crate::now()))
+        .await
+    }
+
+    /// An agent invites the visitor to move their web chat to `to`.
+    pub async fn ask_to_switch(
+        &self,
+        conversation_id: Uuid,
+        agent: AgentRef,
+        to: Channel,
+    ) -> Result<()> {
+        if !self.switch_targets().contains(&to) {
+            return Err(Rule::NoChannel(to.label().to_string()).into());
+        }
+        self.execute(conversation_id, Command::AskToSwitch { agent, to })
+            .await?;
+        Ok(())
     }
 
     /// The visitor goes back to the web within the revert window.

@@ -61,6 +61,7 @@ fn load_setup(state: InboxState) {
         if let Ok(setup) = super::inbox_setup().await {
             state.agents.set(setup.agents);
             state.posts.set(setup.posts);
+            state.switch_to.set(setup.switch_to);
             state.auto_away_secs.set(setup.auto_away_secs);
         }
     });

@@ -211,6 +211,7 @@ pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
                 auto_away_secs: settings.auto_away_secs,
                 mode: settings.mode,
                 posts: state.engine.posts().await?,
+                switch_to: state.engine.switch_targets(),
             })
         }
         .await,
@@ -351,6 +352,48 @@ pub async fn send_agent_file(
                 .mark_read(conversation_id, agent.id, message.seq)
                 .await?;
             Ok(message)
+        }
+        .await,
+    )
+}
+
+/// Invites the visitor of a web chat to move it to `to` (SMS): their widget opens the phone
+/// request, and the switch follows as if they had clicked "Switch to SMS".
+#[server(endpoint = "inbox/ask-switch", input = Json, output = Json)]
+pub async fn ask_to_switch(
+    conversation_id: Uuid,
+    to: switchboard_domain::Channel,
+) -> Result<(), ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            state
+                .engine
+                .ask_to_switch(conversation_id, agent_ref(&agent), to)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Reconnects an ended chat or a lead by SMS at the contact's number: it reopens assigned to
+/// the agent once the text goes out; if it cannot, the thread says why.
+#[server(endpoint = "inbox/reconnect", input = Json, output = Json)]
+pub async fn reconnect(
+    conversation_id: Uuid,
+    to: switchboard_domain::Channel,
+) -> Result<(), ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            state
+                .engine
+                .reconnect(conversation_id, agent_ref(&agent), to)
+                .await?;
+            Ok(())
         }
         .await,
     )

@@ -117,6 +117,27 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             <Show when=waiting>
                 <button class="primary" data-testid="room-accept" on:click=act("accept")>"Start chat"</button>
             </Show>
+            <Show when=move || closed() && summary.with(|s| s.as_ref().is_some_and(|s| s.contact_phone.is_some())) && state.switch_to.with(|c| c.contains(&switchboard_domain::Channel::Sms))>
+                <button class="primary" data-testid="reconnect-sms" title="Text the contact and reopen this conversation, assigned to you" on:click=move |_| {
+                    leptos::task::spawn_local(async move {
+                        state.error.set(None);
+                        match super::reconnect(id, switchboard_domain::Channel::Sms).await {
+                            Ok(()) => state.folder.set(super::Folder::Engaged),
+                            Err(e) => state.error.set(Some(e.to_string())),
+                        }
+                    });
+                }>"Reconnect by SMS"</button>
+            </Show>
+            <Show when=move || open() && summary.with(|s| s.as_ref().is_some_and(|s| s.active_channel == switchboard_domain::Channel::Web)) && state.switch_to.with(|c| c.contains(&switchboard_domain::Channel::Sms))>
+                <button class="ghost" data-testid="ask-switch" title="The visitor's widget asks for their number" on:click=move |_| {
+                    leptos::task::spawn_local(async move {
+                        state.error.set(None);
+                        if let Err(e) = super::ask_to_switch(id, switchboard_domain::Channel::Sms).await {
+                            state.error.set(Some(e.to_string()));
+                        }
+                    });
+                }>"Ask to switch to SMS"</button>
+            </Show>
             <Show when=open>
                 <button class="ghost" data-testid="transfer" on:click=toggle("transfer")>"Transfer"</button>
                 <button class="ghost" data-testid="invite" on:click=toggle("invite")>"Invite"</button>

@@ -40,6 +40,8 @@ pub(super) struct InboxState {
     pub agents: RwSignal<Vec<AgentInfo>>,
     /// Posts with comment conversations (for the post filter and room heads).
     pub posts: RwSignal<Vec<switchboard_wire::inbox::PostInfo>>,
+    /// Channels a web chat can move to ("Ask to switch to SMS").
+    pub switch_to: RwSignal<Vec<switchboard_domain::Channel>>,
     pub notices: RwSignal<Vec<Notice>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub auto_away_secs: RwSignal<u32>,
@@ -68,6 +70,7 @@ impl InboxState {
             error: RwSignal::new(None),
             agents: RwSignal::new(Vec::new()),
             posts: RwSignal::new(Vec::new()),
+            switch_to: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             auto_away_secs: RwSignal::new(300),
             now: RwSignal::new(0),

@@ -108,6 +108,12 @@ pub fn SwitchPanel(
         #[cfg(not(feature = "hydrate"))]
         let _ = (token, conversation_id);
     };
+    // Opened by an agent's invitation: offer the number the visitor gave.
+    Effect::new(move |_| {
+        if stage.get() == Stage::Asking && number.get_untracked().is_empty() {
+            number.set(phone.get_untracked().unwrap_or_default());
+        }
+    });
     // A switch under way when the widget opened (a reload): follow it.
     #[cfg(feature = "hydrate")]
     Effect::new(move |done: Option<bool>| {

@@ -83,6 +83,7 @@ pub fn WidgetPage() -> impl IntoView {
         bot,
         adopt,
         link,
+        switch_stage,
     );
     #[cfg(feature = "hydrate")]
     crate::realtime::typing::keep_fresh(typing);
@@ -401,6 +402,7 @@ mod hydrate_only {
         bot: RwSignal<Option<switchboard_domain::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
         link: StoredValue<Link, LocalStorage>,
+        switch_stage: RwSignal<super::super::switch::Stage>,
     ) {
         // Resume a previous chat from the stored token, or show the form.
         Effect::new(move |ran: Option<()>| {
@@ -494,6 +496,15 @@ mod hydrate_only {
                     } if id == conversation_id && revision >= status_revision.get_value() => {
                         status_revision.set_value(revision);
                         status.set(st);
+                    }
+                    // An agent asked to go on by SMS: open the phone request.
+                    ServerFrame::SwitchInvite {
+                        conversation_id: id,
+                        ..
+                    } if id == conversation_id
+                        && switch_stage.get_untracked() == super::super::switch::Stage::Idle =>
+                    {
+                        switch_stage.set(super::super::switch::Stage::Asking);
                     }
                     _ => {}
                 },

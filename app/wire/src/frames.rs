@@ -128,6 +128,12 @@ pub enum ServerFrame {
         status: ConversationStatus,
         revision: u64,
     },
+    /// An agent invites the visitor to move the chat to `to` (the widget opens its phone
+    /// request).
+    SwitchInvite {
+        conversation_id: Uuid,
+        to: switchboard_domain::Channel,
+    },
     /// An agent's presence changed (agents only).
     Presence {
         agent: Uuid,

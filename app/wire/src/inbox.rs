@@ -160,6 +160,9 @@ pub struct InboxContext {
     /// Posts with comment conversations, most recently commented first (for the post filter).
     #[serde(default)]
     pub posts: Vec<PostInfo>,
+    /// Channels a web chat can move to (an account is connected): "Ask to switch to SMS".
+    #[serde(default)]
+    pub switch_to: Vec<Channel>,
 }
 
 /// A Page or Instagram post that comment conversations are about.

@@ -70,6 +70,21 @@ pub enum Command {
         contact_id: Uuid,
         goodbye: MessageBody,
     },
+    /// An agent reconnects an ended chat or a lead on `to` (SMS) at the contact's number
+    /// `address`: it reopens assigned to them and `welcome` goes out; a failed welcome ends it
+    /// again.
+    Reconnect {
+        agent: AgentRef,
+        to: Channel,
+        address: String,
+        welcome: MessageBody,
+    },
+    /// An agent invites the contact to move the chat to `to` (a visitor action command: the
+    /// widget opens its phone request).
+    AskToSwitch {
+        agent: AgentRef,
+        to: Channel,
+    },
     /// Start chat, Accept or Put on hold: the agent takes it.
     Accept {
         agent: AgentRef,
@@ -193,6 +208,8 @@ pub enum Refusal {
     SwitchPending,
     #[error("The time to go back has passed.")]
     NoRevert,
+    #[error("Only an ended chat or a lead can be reconnected; this one is still going.")]
+    StillGoing,
     #[error("Files can't be sent under a post's comments; answer with text, or send it by private message from Messenger or Instagram.")]
     NoFilesOnComments,
     #[error("{0}")]
@@ -220,6 +237,7 @@ impl Refusal {
             Refusal::CannotSwitch { .. } => "cannot_switch",
             Refusal::SwitchPending => "switch_pending",
             Refusal::NoRevert => "no_revert",
+            Refusal::StillGoing => "still_going",
             Refusal::NoFilesOnComments => "no_files_on_comments",
             Refusal::Message(e) => e.code(),
         }
@@ -304,6 +322,9 @@ pub enum Event {
         to: Channel,
         address: String,
         welcome: Uuid,
+        /// An agent reconnected an ended chat or a lead.
+        #[serde(default)]
+        reconnect: bool,
     },
     /// The provider took the welcome: the switch holds (revertible for a few seconds).
     SwitchConfirmed,
@@ -313,6 +334,10 @@ pub enum Event {
     },
     /// The contact went back to the channel it came from.
     SwitchReverted,
+    /// An agent invited the contact to move the chat to `to`.
+    SwitchAsked {
+        to: Channel,
+    },
 }
 
 impl Event {
@@ -337,6 +362,7 @@ impl Event {
             Event::SwitchConfirmed => "switch_confirmed",
             Event::SwitchFailed { .. } => "switch_failed",
             Event::SwitchReverted => "switch_reverted",
+            Event::SwitchAsked { .. } => "switch_asked",
         }
     }
 }
@@ -877,15 +903,23 @@ pub fn decide(
                         w.event(Event::SwitchFailed {
                             reason: reason.clone(),
                         });
+                        let next = if sw.reconnect {
+                            "The chat stays ended."
+                        } else {
+                            "The chat continues here."
+                        };
                         w.marker_on(
                             sw.from,
                             format!(
-                                "We couldn't reach {} by {} ({}). The chat continues here.",
+                                "We couldn't reach {} by {} ({}). {next}",
                                 switch::readable_number(&sw.address),
                                 sw.to.label(),
                                 reason.trim_end_matches('.')
                             ),
                         );
+                        if sw.reconnect {
+                            w.event(Event::Closed { by: None });
+                        }
                     }
                     D::Queued => {}
                 }
@@ -916,7 +950,63 @@ pub fn decide(
                 to: *to,
                 address: address.clone(),
                 welcome,
+                reconnect: false,
             });
+        }
+        Command::Reconnect {
+            agent,
+            to,
+            address,
+            welcome,
+        } => {
+            if state.status != S::Closed {
+                return Err(Refusal::StillGoing);
+            }
+            if !matches!(to, Channel::Sms | Channel::Whatsapp) {
+                return Err(Refusal::CannotSwitch { to: *to });
+            }
+            w.event(Event::Reopened);
+            w.event(Event::Assigned {
+                agent: agent.id,
+                by_reply: false,
+            });
+            w.marker_on(
+                state.active_channel,
+                format!(
+                    "{} reconnected by {} at {}",
+                    agent.name,
+                    to.label(),
+                    switch::readable_number(address)
+                ),
+            );
+            let welcome = w.send_on(*to, welcome.as_str().to_string());
+            w.event(Event::ChannelSwitched {
+                from: state.active_channel,
+                to: *to,
+                address: address.clone(),
+                welcome,
+                reconnect: true,
+            });
+        }
+        Command::AskToSwitch { agent, to } => {
+            if state.status != S::Open {
+                return Err(Refusal::NotOpen);
+            }
+            if state.switch.as_ref().is_some_and(|sw| sw.pending()) {
+                return Err(Refusal::SwitchPending);
+            }
+            if state.lead
+                || state.active_channel != Channel::Web
+                || *to == Channel::Web
+                || !switch::switchable(state.active_channel, *to)
+            {
+                return Err(Refusal::CannotSwitch { to: *to });
+            }
+            w.system(
+                format!("{} asked to continue by {}.", agent.name, to.label()),
+                Visibility::Public,
+            );
+            w.event(Event::SwitchAsked { to: *to });
         }
         Command::RevertSwitch {
             contact_id,
@@ -1079,6 +1169,7 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
             to,
             address,
             welcome,
+            reconnect,
         } => {
             s.active_channel = *to;
             s.switch = Some(switch::ChannelSwitch {
@@ -1088,8 +1179,10 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
                 welcome: *welcome,
                 phase: switch::SwitchPhase::Pending,
                 requested_at: now,
+                reconnect: *reconnect,
             });
         }
+        Event::SwitchAsked { .. } => {}
         Event::SwitchConfirmed => {
             if let Some(sw) = s.switch.as_mut() {
                 sw.phase = switch::SwitchPhase::Confirmed { at: now };
@@ -1769,6 +1862,118 @@ mod tests {
         )
         .unwrap();
         assert_eq!(appended(&d)[0].body, "still here");
+    }
+
+    #[test]
+    fn an_agent_asks_the_visitor_to_switch_on_an_open_web_chat_only() {
+        let ask = || Command::AskToSwitch {
+            agent: agent(1),
+            to: Channel::Sms,
+        };
+        assert_eq!(run(&chat(&[]), ask()).unwrap_err(), Refusal::NotOpen);
+        let open = chat(&[Event::Assigned {
+            agent: Uuid::from_u128(1),
+            by_reply: false,
+        }]);
+        let (_, d) = apply(&open, ask());
+        assert_eq!(kinds(&d), vec!["message_appended", "switch_asked"]);
+        assert_eq!(appended(&d)[0].body, "Agent 1 asked to continue by SMS.");
+        assert_eq!(appended(&d)[0].visibility, Visibility::Public);
+        let (on_sms, _) = at(&open, switch_to_sms(), NOW).unwrap();
+        assert_eq!(run(&on_sms, ask()).unwrap_err(), Refusal::SwitchPending);
+        let web_only = Command::AskToSwitch {
+            agent: agent(1),
+            to: Channel::Web,
+        };
+        assert_eq!(
+            run(&open, web_only).unwrap_err(),
+            Refusal::CannotSwitch { to: Channel::Web }
+        );
+    }
+
+    #[test]
+    fn an_agent_reconnects_an_ended_chat_or_a_lead_by_sms_and_a_failed_welcome_ends_it_again() {
+        let reconnect = || Command::Reconnect {
+            agent: agent(2),
+            to: Channel::Sms,
+            address: "+15005550006".into(),
+            welcome: body("Hi Ada, it's support again."),
+        };
+        assert_eq!(
+            run(&chat(&[]), reconnect()).unwrap_err(),
+            Refusal::StillGoing
+        );
+        let ended = chat(&[Event::Closed { by: None }]);
+        let (open, d) = at(&ended, reconnect(), NOW).unwrap();
+        assert_eq!(
+            kinds(&d),
+            vec![
+                "reopened",
+                "assigned",
+                "message_appended",
+                "message_appended",
+                "channel_switched"
+            ]
+        );
+        assert!(
+            d.work.iter().all(|w| matches!(w, Work::Deliver { .. })),
+            "no routing: {:?}",
+            d.work
+        );
+        assert_eq!(
+            appended(&d)[0].body,
+            "Agent 2 reconnected by SMS at +1 500 555 0006"
+        );
+        assert_eq!(
+            (open.status, open.assignee, open.active_channel),
+            (
+                ConversationStatus::Open,
+                Some(Uuid::from_u128(2)),
+                Channel::Sms
+            )
+        );
+        let (held, _) = at(
+            &open,
+            welcome_went(&open, DeliveryStatus::Sent, None),
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(
+            (held.status, held.active_channel),
+            (ConversationStatus::Open, Channel::Sms)
+        );
+        // Refused by the provider: it ends again, and says why.
+        let (closed, d) = at(
+            &open,
+            welcome_went(&open, DeliveryStatus::Failed, Some("No such number.")),
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(
+            kinds(&d),
+            vec![
+                "delivery_updated",
+                "switch_failed",
+                "message_appended",
+                "closed"
+            ]
+        );
+        assert!(
+            appended(&d)[0]
+                .body
+                .ends_with("(No such number). The chat stays ended."),
+            "{}",
+            appended(&d)[0].body
+        );
+        assert_eq!(
+            (closed.status, closed.active_channel),
+            (ConversationStatus::Closed, Channel::Web)
+        );
+        // A lead (closed at once when left) reconnects too, and is a live chat after.
+        let mut lead = ended.clone();
+        lead.lead = true;
+        let (live, _) = at(&lead, reconnect(), NOW).unwrap();
+        assert!(!live.lead);
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct ChannelSwitch {
     pub welcome: Uuid,
     pub phase: SwitchPhase,
     pub requested_at: Millis,
+    /// An agent reconnected an ended chat or a lead this way: a failed welcome ends it again.
+    #[serde(default)]
+    pub reconnect: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +121,7 @@ mod tests {
             welcome: Uuid::nil(),
             phase: SwitchPhase::Pending,
             requested_at: 1_000,
+            reconnect: false,
         };
         assert!(!s.revertible_at(1_000), "not while the welcome is pending");
         s.phase = SwitchPhase::Confirmed { at: 2_000 };

@@ -254,6 +254,16 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                         );
                     }
                 }
+                // The visitor's widget opens its phone request.
+                Event::SwitchAsked { to } => {
+                    hub.to_contact(
+                        contact,
+                        &frame(&ServerFrame::SwitchInvite {
+                            conversation_id: conv,
+                            to: *to,
+                        }),
+                    );
+                }
                 other => {
                     moved.extend(d.moved_from.clone());
                     moved.push(d.placement.clone());
