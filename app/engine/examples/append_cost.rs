@@ -46,6 +46,7 @@ async fn main() {
             author: Author::Contact {
                 contact_id: contact.id,
                 name: "Ada".into(),
+                via: switchboard_domain::Channel::Web,
             },
             body: MessageBody::parse(&format!("m{i}")).unwrap(),
             visibility: Visibility::Public,

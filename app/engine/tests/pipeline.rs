@@ -233,6 +233,7 @@ async fn a_retried_send_is_stored_once_and_a_refusal_writes_nothing() {
         author: Author::Contact {
             contact_id: contact,
             name: "Bob".into(),
+            via: switchboard_domain::Channel::Web,
         },
         body: MessageBody::parse("again").unwrap(),
         visibility: Visibility::Public,

@@ -23,10 +23,13 @@ pub struct AgentRef {
 /// Who writes a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Author {
-    /// The conversation's contact; `contact_id` is who the caller authenticated.
+    /// The conversation's contact; `contact_id` is who the caller authenticated, `via` the
+    /// channel they wrote on (the web widget, or a provider's), which need not be the active
+    /// one while a chat switch is under way.
     Contact {
         contact_id: Uuid,
         name: String,
+        via: Channel,
     },
     Agent(AgentRef),
 }
@@ -608,17 +611,26 @@ pub fn decide(
             )?
         }
         Command::Append {
-            author: Author::Contact { contact_id, name },
+            author:
+                Author::Contact {
+                    contact_id,
+                    name,
+                    via,
+                },
             body,
             client_msg_id,
             ..
-        } => contact_writes(
-            &mut w,
-            *contact_id,
-            name,
-            body.as_str().to_string(),
-            *client_msg_id,
-        )?,
+        } => {
+            w.channel = Some(*via);
+            contact_writes(
+                &mut w,
+                *contact_id,
+                name,
+                body.as_str().to_string(),
+                *client_msg_id,
+            )?;
+            w.channel = None;
+        }
         Command::Append {
             author: Author::Agent(agent),
             body,
@@ -1326,6 +1338,7 @@ mod tests {
         Author::Contact {
             contact_id: Uuid::from_u128(7),
             name: "Ada".into(),
+            via: Channel::Web,
         }
     }
 
@@ -1601,6 +1614,7 @@ mod tests {
         let stranger = Author::Contact {
             contact_id: Uuid::from_u128(8),
             name: "Eve".into(),
+            via: Channel::Web,
         };
         let cmd = Command::Append {
             author: stranger,
@@ -1861,7 +1875,11 @@ mod tests {
             NOW + 1,
         )
         .unwrap();
-        assert_eq!(appended(&d)[0].body, "still here");
+        // …and it reads as written on the web, where it was.
+        assert_eq!(
+            (appended(&d)[0].body.as_str(), appended(&d)[0].channel),
+            ("still here", Channel::Web)
+        );
     }
 
     #[test]

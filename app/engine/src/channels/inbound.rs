@@ -385,6 +385,7 @@ impl Engine {
                     author: Author::Contact {
                         contact_id,
                         name: contact_name.clone(),
+                        via: channel,
                     },
                     body: body(&item.text)?,
                     visibility: Visibility::Public,

@@ -681,6 +681,7 @@ impl Engine {
             author: Author::Contact {
                 contact_id: contact.id,
                 name: contact.name,
+                via: switchboard_domain::Channel::Web,
             },
             body,
             visibility: switchboard_domain::Visibility::Public,
@@ -759,6 +760,7 @@ mod tests {
             author: Author::Contact {
                 contact_id: contact,
                 name: "Ada".into(),
+                via: switchboard_domain::Channel::Web,
             },
             body: MessageBody::parse(text).unwrap(),
             visibility: Visibility::Public,
