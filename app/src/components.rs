@@ -329,6 +329,35 @@ pub fn Composer(
     use crate::realtime::typing::Pulse;
     let text = RwSignal::new(String::new());
     let pulse = StoredValue::new(Pulse::default());
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    // An emoji goes where the cursor is (at the end when the box never had focus).
+    let on_pick = Callback::new(move |emoji: String| {
+        let current = text.get_untracked();
+        let at = area
+            .get_untracked()
+            .and_then(|el| el.selection_start().ok().flatten())
+            .map(|utf16| {
+                // The browser counts UTF-16 units; find the byte offset.
+                let mut units = 0u32;
+                current
+                    .char_indices()
+                    .find(|(_, c)| {
+                        let before = units;
+                        units += c.len_utf16() as u32;
+                        before >= utf16
+                    })
+                    .map_or(current.len(), |(i, _)| i)
+            })
+            .unwrap_or(current.len());
+        let mut next = current.clone();
+        next.insert_str(at, &emoji);
+        text.set(next);
+        if let Some(el) = area.get_untracked() {
+            let _ = el.focus();
+            let cursor = next_cursor(&current[..at], &emoji);
+            let _ = el.set_selection_range(cursor, cursor);
+        }
+    });
     let tell = move |change: Option<Option<bool>>| {
         if let (Some(cb), Some(Some(on))) = (on_typing, change) {
             cb.run(on);
@@ -363,6 +392,7 @@ pub fn Composer(
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <textarea
                 rows="2"
+                node_ref=area
                 data-testid="composer-input"
                 placeholder=move || placeholder.get()
                 prop:value=move || text.get()
@@ -377,10 +407,17 @@ pub fn Composer(
                     }
                 }
             ></textarea>
+            <crate::emoji::EmojiPicker on_pick disabled/>
             {on_file.map(|on_file| view! { <crate::attachments::AttachButton on_file disabled busy=uploading/> })}
             <button type="submit" class="primary" data-testid="composer-send" disabled=move || disabled.get()>"Send"</button>
         </form>
     }
+}
+
+/// Where the cursor goes after inserting `inserted` after `before` (UTF-16 units, as the
+/// browser counts).
+fn next_cursor(before: &str, inserted: &str) -> u32 {
+    (before.encode_utf16().count() + inserted.encode_utf16().count()) as u32
 }
 
 /// The browser's clock in milliseconds (0 on the server, where nobody types).

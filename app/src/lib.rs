@@ -13,6 +13,7 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod components;
+pub mod emoji;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod files;
