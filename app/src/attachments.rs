@@ -96,6 +96,35 @@ pub async fn upload(
     }
 }
 
+/// Uploads a picked file, then sends it with `send(file_id, client_msg_id)`, retried with
+/// backoff while the failure is worth a retry (the client id makes it stored once). The
+/// upload's refusal (a rule broken) comes back as is.
+#[cfg(feature = "hydrate")]
+pub async fn upload_and_send<F, Fut>(
+    path: &str,
+    conversation_id: Uuid,
+    token: Option<&str>,
+    picked: &Picked,
+    send: F,
+) -> Result<switchboard_domain::Message, crate::error::ApiError>
+where
+    F: Fn(Uuid, Uuid) -> Fut,
+    Fut: std::future::Future<Output = Result<switchboard_domain::Message, crate::error::ApiError>>,
+{
+    let up = upload(path, conversation_id, token, picked).await?;
+    let client_msg_id = crate::realtime::client::new_uuid();
+    let mut attempt = 0u32;
+    loop {
+        match send(up.id, client_msg_id).await {
+            Err(e) if e.is_retryable() && attempt < 5 => {
+                attempt += 1;
+                gloo_timers::future::TimeoutFuture::new(500 << attempt).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A file of the visitor's conversation, as the widget shows it: pictures as a thumbnail,
 /// anything else as a download link with its name and size.
 #[component]

@@ -222,15 +222,7 @@ pub fn media_url(message_id: uuid::Uuid) -> String {
 
 /// "340 KB", "1.2 MB".
 pub fn format_size(bytes: u64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < KB {
-        format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
-    } else {
-        format!("{:.1} MB", b / KB / KB)
-    }
+    switchboard_domain::files::human_size(bytes)
 }
 
 /// A message's file: pictures as a thumbnail opening the full size, audio and video with the

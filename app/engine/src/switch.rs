@@ -20,24 +20,22 @@ use uuid::Uuid;
 
 /// What the contact reads on their phone first.
 fn welcome(name: &str) -> String {
-    let first = name.split_whitespace().next().unwrap_or_default();
-    let hello = if first.is_empty() {
-        "Hi!".to_string()
-    } else {
-        format!("Hi {first}!")
-    };
+    let hello = hello(name);
     format!("{hello} This is the support team from your web chat: reply to this text to continue, we're right here.")
 }
 
 /// What the contact reads when an agent reconnects by text.
 fn reconnect_welcome(name: &str, agent: &str) -> String {
-    let first = name.split_whitespace().next().unwrap_or_default();
-    let hello = if first.is_empty() {
-        "Hi!".to_string()
-    } else {
-        format!("Hi {first}!")
-    };
+    let hello = hello(name);
     format!("{hello} This is {agent} from support, following up on your chat with us. Reply to this text to continue.")
+}
+
+/// "Hi Ada!" for "Ada Lovelace", "Hi!" without a name.
+fn hello(name: &str) -> String {
+    match name.split_whitespace().next() {
+        Some(first) => format!("Hi {first}!"),
+        None => "Hi!".to_string(),
+    }
 }
 
 /// What the phone reads when the visitor goes back to the web.

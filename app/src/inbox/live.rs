@@ -405,27 +405,15 @@ pub fn send_file(
     leptos::task::spawn_local(async move {
         state.error.set(None);
         uploading.set(true);
-        let result = async {
-            let up = crate::attachments::upload(
-                switchboard_wire::files::AGENT_UPLOAD_PATH,
-                conversation_id,
-                None,
-                &picked,
-            )
-            .await?;
-            let client_msg_id = new_uuid();
-            let mut attempt = 0u32;
-            loop {
-                match super::send_agent_file(conversation_id, up.id, client_msg_id, internal).await
-                {
-                    Err(e) if e.is_retryable() && attempt < 5 => {
-                        attempt += 1;
-                        gloo_timers::future::TimeoutFuture::new(500 << attempt).await;
-                    }
-                    other => break other,
-                }
-            }
-        }
+        let result = crate::attachments::upload_and_send(
+            switchboard_wire::files::AGENT_UPLOAD_PATH,
+            conversation_id,
+            None,
+            &picked,
+            |file_id, client_msg_id| {
+                super::send_agent_file(conversation_id, file_id, client_msg_id, internal)
+            },
+        )
         .await;
         let _ = uploading.try_set(false);
         match result {

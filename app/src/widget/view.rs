@@ -607,33 +607,20 @@ mod hydrate_only {
         leptos::task::spawn_local(async move {
             file_error.set(None);
             uploading.set(true);
-            let result = async {
-                let up = crate::attachments::upload(
-                    switchboard_wire::files::VISITOR_UPLOAD_PATH,
-                    s.conversation_id,
-                    Some(&s.token),
-                    &picked,
-                )
-                .await?;
-                let client_msg_id = crate::realtime::client::new_uuid();
-                let mut attempt = 0u32;
-                loop {
-                    match super::super::send_visitor_file(
+            let result = crate::attachments::upload_and_send(
+                switchboard_wire::files::VISITOR_UPLOAD_PATH,
+                s.conversation_id,
+                Some(&s.token),
+                &picked,
+                |file_id, client_msg_id| {
+                    super::super::send_visitor_file(
                         s.token.clone(),
                         s.conversation_id,
-                        up.id,
+                        file_id,
                         client_msg_id,
                     )
-                    .await
-                    {
-                        Err(e) if e.is_retryable() && attempt < 5 => {
-                            attempt += 1;
-                            gloo_timers::future::TimeoutFuture::new(500 << attempt).await;
-                        }
-                        other => break other,
-                    }
-                }
-            }
+                },
+            )
             .await;
             let _ = uploading.try_set(false);
             match result {
