@@ -65,7 +65,7 @@ test('the agent asks the visitor to switch to SMS: the widget opens the phone re
   const widget = await openWidget(visitor, server);
   await startChat(widget, 'Lia', 'I have to leave my desk soon');
   await takeFromQueue(agent, 'Lia');
-  await agent.locator('[data-testid=ask-switch]').click();
+  await agent.locator('[data-testid=ask-switch-sms]').click();
   await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Alex Agent asked to continue by SMS.' })).toHaveCount(1);
   await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Alex Agent asked to continue by SMS.' })).toHaveCount(1);
   await expect(widget.locator('[data-testid=switch-ask]')).toBeVisible();
@@ -74,7 +74,7 @@ test('the agent asks the visitor to switch to SMS: the widget opens the phone re
   await widget.locator('[data-testid=switch-send]').click();
   await expect(widget.locator('[data-testid=switch-done]')).toContainText('We texted you at +1 555 765 4321');
   // The chat is on SMS now: the button is gone from the room, the row says SMS.
-  await expect(agent.locator('[data-testid=ask-switch]')).toHaveCount(0);
+  await expect(agent.locator('[data-testid=ask-switch-sms]')).toHaveCount(0);
   await visit(phone, `${server.url}/simulator`);
   await phone.locator('[data-testid=sim-channel-sms]').click();
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Lia!' })).toHaveCount(1);

@@ -32,6 +32,7 @@ pub fn simulated(origin: &str) -> ChannelConfig {
             phone_number_id: demo::WHATSAPP_PHONE_NUMBER_ID.into(),
             access_token: demo::WHATSAPP_ACCESS_TOKEN.into(),
             templates: demo_templates(),
+            switch_template: Some(demo::SWITCH_TEMPLATE.into()),
         }),
         meta_app_secret: Some(demo::META_APP_SECRET.into()),
         meta_verify_token: Some(demo::META_VERIFY_TOKEN.into()),

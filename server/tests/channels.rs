@@ -45,6 +45,7 @@ fn channels(fake: &FakeProvider) -> ChannelConfig {
                 language: "en_US".into(),
                 text: "Hi {{1}}, your order {{2}} has an update.".into(),
             }],
+            switch_template: None,
         }),
         meta_app_secret: Some(APP_SECRET.into()),
         meta_verify_token: Some(VERIFY_TOKEN.into()),

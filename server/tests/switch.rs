@@ -515,3 +515,237 @@ async fn an_agents_invitation_to_switch_reaches_the_visitors_socket() {
         server.stop().await;
     }
 }
+
+const PHONE_ID: &str = "106540352242999";
+const APP_SECRET: &str = "switch-meta-secret";
+
+/// SMS and WhatsApp at one fake (Twilio's and the Graph API's answers), WhatsApp greeting a
+/// switched chat with the `chat_continue` template.
+async fn fake_both() -> FakeProvider {
+    let n = Arc::new(AtomicUsize::new(0));
+    FakeProvider::start(move |got: &Got| {
+        let i = n.fetch_add(1, Ordering::SeqCst);
+        if got.path.ends_with("/Messages.json") {
+            let form = got.form();
+            let get = |k: &str| {
+                form.iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            return Answer::status(
+                201,
+                twilio::fake::message_created_json(
+                    &format!("SMsw{i}"),
+                    SID,
+                    &get("From"),
+                    &get("To"),
+                    &get("Body"),
+                    "queued",
+                ),
+            );
+        }
+        let to = got.json()["to"].as_str().unwrap_or_default().to_string();
+        Answer::status(
+            200,
+            switchboard_channels::whatsapp::fake::send_success_json(&to, &format!("wamid.sw{i}")),
+        )
+    })
+    .await
+}
+
+fn config_both(fake: &FakeProvider) -> ChannelConfig {
+    ChannelConfig {
+        whatsapp: Some(server::channels::Whatsapp {
+            phone_number_id: PHONE_ID.into(),
+            access_token: "wa-switch-token".into(),
+            templates: vec![
+                switchboard_engine::channels::Template {
+                    name: "order_update".into(),
+                    language: "en_US".into(),
+                    text: "Hi {{1}}, order {{2}} shipped.".into(),
+                },
+                switchboard_engine::channels::Template {
+                    name: "chat_continue".into(),
+                    language: "en_US".into(),
+                    text: "Hi {{1}}, reply here to go on with your web chat.".into(),
+                },
+            ],
+            switch_template: Some("chat_continue".into()),
+        }),
+        meta_app_secret: Some(APP_SECRET.into()),
+        graph_api: format!("{}/v25.0", fake.url),
+        ..config(fake)
+    }
+}
+
+/// What went to `wa_id` on WhatsApp, as sent (JSON bodies).
+fn whatsapp_sends_to(fake: &FakeProvider, wa_id: &str) -> Vec<Value> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.path.ends_with(&format!("/{PHONE_ID}/messages")))
+        .map(|c| c.json())
+        .filter(|j| j["to"] == wa_id)
+        .collect()
+}
+
+async fn until_whatsapp(fake: &FakeProvider, wa_id: &str, n: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let sent = whatsapp_sends_to(fake, wa_id);
+        if sent.len() >= n {
+            return sent;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {sent:?} went to {wa_id}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn whatsapp_from(wa_id: &str, wamid: &str, body: &str) -> switchboard_channels::WebhookRequest {
+    use switchboard_channels::{meta, whatsapp};
+    let b = whatsapp::fake::Business {
+        waba_id: "102290129340999".into(),
+        phone_number_id: PHONE_ID.into(),
+        display_phone_number: "15550783999".into(),
+    };
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let body = b.body(vec![b.messages_change(
+        wa_id,
+        "Zoe",
+        vec![whatsapp::fake::text(wa_id, wamid, now_s, body)],
+    )]);
+    meta::fake::signed_request(
+        &format!("{PUBLIC}/webhooks/whatsapp"),
+        APP_SECRET,
+        meta::fake::body_bytes(&body),
+    )
+}
+
+#[tokio::test]
+async fn a_web_chat_moves_to_whatsapp_with_the_welcome_template_and_goes_on_when_the_visitor_answers(
+) {
+    for (backend, url) in databases().await {
+        let fake = fake_both().await;
+        let server = TestServer::start_with_channels(&url, config_both(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Zoe Park", "Can we go on by WhatsApp?").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        assert_eq!(chat["switch_to"], json!(["sms", "whatsapp"]), "{backend}");
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        let view: Value = call_ok(&http(), &server, "visitor/switch", json!({"token": token, "conversation_id": conv, "to": "whatsapp", "phone": "+1 555 000 7777"})).await;
+        assert_eq!(
+            (view["to"].as_str(), view["address"].as_str()),
+            (Some("whatsapp"), Some("+1 555 000 7777"))
+        );
+        // The welcome goes once, as the configured template with the first name.
+        let sent = until_whatsapp(&fake, "15550007777", 1).await;
+        assert_eq!(sent[0]["type"], "template", "{backend}: {}", sent[0]);
+        assert_eq!(sent[0]["template"]["name"], "chat_continue");
+        assert_eq!(
+            sent[0]["template"]["components"][0]["parameters"][0]["text"],
+            "Zoe"
+        );
+        let held = until_settled(&server, &token, &conv).await;
+        assert_eq!(held["active"], "whatsapp", "{backend}");
+        let m = messages(&agent1, &server, &conv).await;
+        assert!(
+            m.iter().any(
+                |x| x["body"] == "Hi Zoe, reply here to go on with your web chat."
+                    && x["channel"] == "whatsapp"
+            ),
+            "{backend}: the welcome reads as the template's text: {m:?}"
+        );
+
+        // The visitor answers on WhatsApp: same conversation; the agent's reply goes there.
+        assert_eq!(
+            deliver_webhook(
+                &server,
+                &whatsapp_from("15550007777", "wamid.in1", "Here now")
+            )
+            .await
+            .0,
+            200
+        );
+        messages_until(&agent1, &server, &conv, "the WhatsApp answer", |m| {
+            m.iter()
+                .any(|x| x["body"] == "Here now" && x["channel"] == "whatsapp")
+        })
+        .await;
+        let sent = reply(&agent1, &server, &conv, "Great, carrying on here").await;
+        assert_eq!(sent["channel"], "whatsapp");
+        let out = until_whatsapp(&fake, "15550007777", 2).await;
+        assert_eq!(
+            (out[1]["type"].as_str(), out[1]["text"]["body"].as_str()),
+            (Some("text"), Some("Great, carrying on here")),
+            "{backend}"
+        );
+        assert_eq!(whatsapp_sends_to(&fake, "15550007777").len(), 2);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_whatsapp_switch_reverted_before_the_visitor_answered_sends_no_free_text() {
+    for (backend, url) in databases().await {
+        let fake = fake_both().await;
+        let server = TestServer::start_with_channels(&url, config_both(&fake)).await;
+        let chat = start_chat(&server, "Ann", "hello").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        let _: Value = call_ok(&http(), &server, "visitor/switch", json!({"token": token, "conversation_id": conv, "to": "whatsapp", "phone": "+15550008888"})).await;
+        until_settled(&server, &token, &conv).await;
+        let back: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/switch-revert",
+            json!({"token": token, "conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(back["active"], "web", "{backend}");
+        // Give a goodbye the time to be (wrongly) sent: only the template went.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let sent = whatsapp_sends_to(&fake, "15550008888");
+        assert_eq!(sent.len(), 1, "{backend}: {sent:?}");
+        assert_eq!(sent[0]["type"], "template");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_is_offered_only_with_a_welcome_template() {
+    let fake = fake_both().await;
+    let mut cfg = config_both(&fake);
+    if let Some(w) = cfg.whatsapp.as_mut() {
+        w.switch_template = None;
+    }
+    let (_, url) = databases().await.remove(0);
+    let server = TestServer::start_with_channels(&url, cfg).await;
+    let chat = start_chat(&server, "Ann", "hello").await;
+    assert_eq!(chat["switch_to"], json!(["sms"]));
+    let (code, body) = call(
+        &http(),
+        &server,
+        "visitor/switch",
+        json!({"token": chat["token"], "conversation_id": chat["conversation_id"], "to": "whatsapp", "phone": "+15550008888"}),
+    )
+    .await;
+    assert_eq!(code, 422, "{body}");
+    server.stop().await;
+}

@@ -18,7 +18,7 @@ use switchboard_domain::{Channel, MessageBody};
 use switchboard_wire::widget::SwitchView;
 use uuid::Uuid;
 
-/// What the contact reads on their phone first.
+/// What the contact reads on their phone first (by SMS; WhatsApp's is the configured template).
 fn welcome(name: &str) -> String {
     let hello = hello(name);
     format!("{hello} This is the support team from your web chat: reply to this text to continue, we're right here.")
@@ -50,13 +50,50 @@ fn provider_address(channel: Channel, e164: &str) -> String {
 }
 
 impl Engine {
-    /// The channels a web visitor can move their chat to now (an account is connected).
+    /// The channels a web visitor can move their chat to now: an account is connected (and,
+    /// for WhatsApp, a welcome template is set: the business may write first only that way).
     pub fn switch_targets(&self) -> Vec<Channel> {
         let live = self.channels();
-        [Channel::Sms]
+        let whatsapp_welcome = live
+            .config
+            .whatsapp
+            .as_ref()
+            .is_some_and(|w| w.switch_welcome().is_some());
+        [Channel::Sms, Channel::Whatsapp]
             .into_iter()
             .filter(|c| live.iter().any(|a| a.channel() == *c))
+            .filter(|c| *c != Channel::Whatsapp || whatsapp_welcome)
             .collect()
+    }
+
+    /// The greeting on `to`: a text, or WhatsApp's welcome template with the first name.
+    fn switch_welcome(
+        &self,
+        to: Channel,
+        name: &str,
+    ) -> Result<(MessageBody, Option<switchboard_domain::TemplateRef>)> {
+        if to != Channel::Whatsapp {
+            let body = MessageBody::parse(&welcome(name)).map_err(Rule::Message)?;
+            return Ok((body, None));
+        }
+        let live = self.channels();
+        let template = live
+            .config
+            .whatsapp
+            .as_ref()
+            .and_then(|w| w.switch_welcome())
+            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
+        let first = name.split_whitespace().next().unwrap_or("there");
+        let parameters: Vec<String> = (0..template.parameters())
+            .map(|_| first.to_string())
+            .collect();
+        let body = MessageBody::parse(&template.render(&parameters)).map_err(Rule::Message)?;
+        let reference = switchboard_domain::TemplateRef {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            parameters,
+        };
+        Ok((body, Some(reference)))
     }
 
     /// The visitor moves their chat to `to` at `phone` (as typed: checked and normalised
@@ -70,12 +107,16 @@ impl Engine {
     ) -> Result<SwitchView> {
         let number =
             switchboard_domain::conversation::switch::dialable(phone).map_err(Rule::Contact)?;
-        let welcome = MessageBody::parse(&welcome(&contact.name)).map_err(Rule::Message)?;
+        if !self.switch_targets().contains(&to) {
+            return Err(Rule::NoChannel(to.label().to_string()).into());
+        }
+        let (welcome, template) = self.switch_welcome(to, &contact.name)?;
         let command = Command::SwitchChannel {
             contact_id: contact.id,
             to,
             address: number.clone(),
             welcome,
+            template,
         };
         let state = self
             .move_conversation(conversation_id, contact.id, to, &number, command)
@@ -213,7 +254,29 @@ impl Engine {
         conversation_id: Uuid,
         contact: &ContactRef,
     ) -> Result<SwitchView> {
-        let goodbye = MessageBody::parse(GOODBYE).map_err(Rule::Message)?;
+        // A channel with a reply window (WhatsApp) takes free text only once the contact wrote
+        // there: before they answered the welcome, the phone is not told.
+        let to = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?
+            .active_channel;
+        let last_inbound =
+            conversation_link::Entity::find_by_id((conversation_id, to.as_str().to_string()))
+                .one(&self.db().read)
+                .await?
+                .and_then(|l| l.last_inbound_at);
+        let writable = self.channels().iter().any(|a| {
+            a.channel() == to
+                && !matches!(
+                    a.adapter.capabilities().window(last_inbound, crate::now()),
+                    switchboard_channels::WindowStatus::Closed(_)
+                )
+        });
+        let goodbye = writable
+            .then(|| MessageBody::parse(GOODBYE))
+            .transpose()
+            .map_err(Rule::Message)?;
         let outcome = self
             .execute(
                 conversation_id,

@@ -128,15 +128,18 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                     });
                 }>"Reconnect by SMS"</button>
             </Show>
-            <Show when=move || open() && summary.with(|s| s.as_ref().is_some_and(|s| s.active_channel == switchboard_domain::Channel::Web)) && state.switch_to.with(|c| c.contains(&switchboard_domain::Channel::Sms))>
-                <button class="ghost" data-testid="ask-switch" title="The visitor's widget asks for their number" on:click=move |_| {
-                    leptos::task::spawn_local(async move {
-                        state.error.set(None);
-                        if let Err(e) = super::ask_to_switch(id, switchboard_domain::Channel::Sms).await {
-                            state.error.set(Some(e.to_string()));
-                        }
-                    });
-                }>"Ask to switch to SMS"</button>
+            <Show when=move || open() && summary.with(|s| s.as_ref().is_some_and(|s| s.active_channel == switchboard_domain::Channel::Web))>
+                <For each=move || state.switch_to.get() key=|c| *c let:to>
+                    <button class="ghost" data-testid=format!("ask-switch-{}", to.as_str())
+                        title="The visitor's widget asks for their number" on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            state.error.set(None);
+                            if let Err(e) = super::ask_to_switch(id, to).await {
+                                state.error.set(Some(e.to_string()));
+                            }
+                        });
+                    }>{format!("Ask to switch to {}", to.label())}</button>
+                </For>
             </Show>
             <Show when=open>
                 <button class="ghost" data-testid="transfer" on:click=toggle("transfer")>"Transfer"</button>

@@ -44,10 +44,13 @@ pub mod demo {
     pub const TELEGRAM_API_PATH: &str = "/simulator/api/telegram";
 
     /// The demo WhatsApp account's approved templates: name, language, text.
-    pub const TEMPLATES: [(&str, &str, &str); 2] = [
+    pub const TEMPLATES: [(&str, &str, &str); 3] = [
         ("follow_up", "en_US", "Hi {{1}}, this is the support team following up on your question. Reply to this message to continue the conversation."),
         ("order_update", "en_US", "Hi {{1}}, your order {{2}} has an update. Reply to this message and we'll tell you more."),
+        ("chat_continue", "en_US", "Hi {{1}}, this is the support team from your web chat. Reply to this message to go on chatting here on WhatsApp."),
     ];
+    /// The template that greets a visitor who moves their web chat to WhatsApp.
+    pub const SWITCH_TEMPLATE: &str = "chat_continue";
 }
 
 /// The simulated customer on each channel: their address there.

@@ -1,6 +1,7 @@
-//! The widget's chat switch: **Switch to SMS** opens a phone field (shown as it will be
-//! dialled) with Cancel, the composer waits meanwhile; once the welcome text went out, a
-//! confirmation with **Chat Switch Revert** stays for the 10 seconds the visitor may go back.
+//! The widget's chat switch: **Switch to SMS** (or **Switch to WhatsApp**) opens a phone field
+//! (shown as it will be dialled) with Cancel, the composer waits meanwhile; once the welcome
+//! went out, a confirmation with **Chat Switch Revert** stays for the 10 seconds the visitor
+//! may go back.
 
 use super::SwitchView;
 use leptos::prelude::*;
@@ -13,8 +14,8 @@ use uuid::Uuid;
 pub enum Stage {
     /// Nothing under way: the button, when a channel is offered.
     Idle,
-    /// The phone field is open (the composer waits).
-    Asking,
+    /// The phone field is open for moving to that channel (the composer waits).
+    Asking(Channel),
     /// Sent; the welcome text is on its way.
     Sending(SwitchView),
     /// The chat is on the other channel; revertible while `revert_ms_left` lasts.
@@ -32,7 +33,23 @@ impl Stage {
 
     /// The composer waits while the visitor types their number or the text is on its way.
     pub fn blocks_composer(&self) -> bool {
-        matches!(self, Stage::Asking | Stage::Sending(_))
+        matches!(self, Stage::Asking(_) | Stage::Sending(_))
+    }
+}
+
+/// How the phone is reached on `to`, for the visitor's eyes.
+fn wording(to: Channel) -> (&'static str, &'static str, &'static str) {
+    match to {
+        Channel::Whatsapp => (
+            "We'll message you on WhatsApp there, and you can go on chatting from your phone.",
+            "Message me",
+            "a WhatsApp message",
+        ),
+        _ => (
+            "We'll text you there, and you can go on chatting from your phone.",
+            "Text me",
+            "a text",
+        ),
     }
 }
 
@@ -49,19 +66,20 @@ pub fn SwitchPanel(
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let seconds_left = RwSignal::new(0i64);
-    let to = Channel::Sms;
     let preview = move || {
+        let whatsapp = stage.with(|s| *s == Stage::Asking(Channel::Whatsapp));
         number.with(|n| {
-            dialable(n)
-                .ok()
-                .map(|d| format!("We'll text {}", readable_number(&d)))
+            dialable(n).ok().map(|d| match whatsapp {
+                true => format!("We'll message {} on WhatsApp", readable_number(&d)),
+                false => format!("We'll text {}", readable_number(&d)),
+            })
         })
     };
-    let ask = move |_| {
+    let ask = move |to: Channel| {
         number.set(phone.get_untracked().unwrap_or_default());
         error.set(None);
         notice.set(None);
-        stage.set(Stage::Asking);
+        stage.set(Stage::Asking(to));
     };
     let cancel = move |_| {
         error.set(None);
@@ -79,6 +97,9 @@ pub fn SwitchPanel(
         let Some((token, conversation_id)) = session.get_untracked() else {
             return;
         };
+        let Stage::Asking(to) = stage.get_untracked() else {
+            return;
+        };
         error.set(None);
         let phone = number.get_untracked();
         #[cfg(feature = "hydrate")]
@@ -89,7 +110,7 @@ pub fn SwitchPanel(
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (token, conversation_id, phone);
+        let _ = (token, conversation_id, phone, to);
     };
     let revert = move |_| {
         let Some((token, conversation_id)) = session.get_untracked() else {
@@ -110,7 +131,7 @@ pub fn SwitchPanel(
     };
     // Opened by an agent's invitation: offer the number the visitor gave.
     Effect::new(move |_| {
-        if stage.get() == Stage::Asking && number.get_untracked().is_empty() {
+        if matches!(stage.get(), Stage::Asking(_)) && number.get_untracked().is_empty() {
             number.set(phone.get_untracked().unwrap_or_default());
         }
     });
@@ -131,31 +152,40 @@ pub fn SwitchPanel(
     view! {
         <div class="switch-panel" data-testid="switch-panel">
             {move || match stage.get() {
-                Stage::Idle => (open.get() && offered.with(|o| o.contains(&to))).then(|| view! {
-                    <button class="link switch-button" data-testid="switch-to-sms" on:click=ask>"Switch to SMS"</button>
+                Stage::Idle => open.get().then(|| view! {
+                    <div class="switch-offers">
+                        {offered.get().into_iter().map(|to| view! {
+                            <button class="link switch-button" data-testid=format!("switch-to-{}", to.as_str())
+                                on:click=move |_| ask(to)>{format!("Switch to {}", to.label())}</button>
+                        }).collect_view()}
+                    </div>
                 }.into_any()),
-                Stage::Asking => Some(view! {
+                Stage::Asking(to) => Some(view! {
                     <form class="switch-ask" data-testid="switch-ask" on:submit=submit>
                         <label>"Phone number"
                             <input type="tel" autocomplete="tel" data-testid="switch-phone" placeholder="+1 500 555 0006"
                                 prop:value=number on:input=move |e| number.set(event_target_value(&e))/>
                         </label>
                         <small class="muted" data-testid="switch-preview">{move || preview().unwrap_or_else(|| "With the country code, such as +1.".into())}</small>
-                        <p class="muted">"We'll text you there, and you can go on chatting from your phone."</p>
+                        <p class="muted">{wording(to).0}</p>
                         <div class="form-actions">
-                            <button type="submit" class="primary" data-testid="switch-send">"Text me"</button>
+                            <button type="submit" class="primary" data-testid="switch-send">{wording(to).1}</button>
                             <button type="button" class="ghost" data-testid="switch-cancel" on:click=cancel>"Cancel"</button>
                         </div>
                     </form>
                 }.into_any()),
                 Stage::Sending(v) => Some(view! {
-                    <p class="switch-status" data-testid="switch-sending">{format!("Sending a text to {}…", v.address.unwrap_or_default())}</p>
+                    <p class="switch-status" data-testid="switch-sending">{format!("Sending {} to {}…", wording(v.to.unwrap_or(Channel::Sms)).2, v.address.unwrap_or_default())}</p>
                 }.into_any()),
                 Stage::Switched(v) => {
                     let address = v.address.clone().unwrap_or_default();
+                    let done = match v.to {
+                        Some(Channel::Whatsapp) => format!("We messaged you on WhatsApp at {address}. Reply there to go on chatting on WhatsApp."),
+                        _ => format!("We texted you at {address}. Reply to that text to go on chatting by SMS."),
+                    };
                     Some(view! {
                         <div class="switch-status" data-testid="switch-done">
-                            <p>{format!("We texted you at {address}. Reply to that text to go on chatting by SMS.")}</p>
+                            <p>{done}</p>
                             <Show when=move || { seconds_left.get() > 0 }>
                                 <button class="ghost" data-testid="switch-revert" on:click=revert>
                                     {move || format!("Chat Switch Revert ({} s)", seconds_left.get())}
@@ -202,7 +232,7 @@ mod hydrate_only {
             if view.to.is_none() {
                 let _ = stage.try_set(Stage::Idle);
                 let _ = notice.try_set(Some(format!(
-                    "We couldn't text {address}, so the chat stays here (the reason is in the chat)."
+                    "We couldn't reach {address}, so the chat stays here (the reason is in the chat)."
                 )));
                 return;
             }

@@ -497,14 +497,14 @@ mod hydrate_only {
                         status_revision.set_value(revision);
                         status.set(st);
                     }
-                    // An agent asked to go on by SMS: open the phone request.
+                    // An agent asked to go on by SMS or WhatsApp: open the phone request.
                     ServerFrame::SwitchInvite {
                         conversation_id: id,
-                        ..
+                        to,
                     } if id == conversation_id
                         && switch_stage.get_untracked() == super::super::switch::Stage::Idle =>
                     {
-                        switch_stage.set(super::super::switch::Stage::Asking);
+                        switch_stage.set(super::super::switch::Stage::Asking(to));
                     }
                     _ => {}
                 },

@@ -60,18 +60,20 @@ pub enum Command {
         client_msg_id: Option<Uuid>,
     },
     /// The contact moves the live chat to another channel (`to`, where they are `address`);
-    /// `welcome` greets them there, through the provider.
+    /// `welcome` greets them there, through the provider: as `template` where the channel lets
+    /// the business write first only that way (WhatsApp), `welcome` then being its text.
     SwitchChannel {
         contact_id: Uuid,
         to: Channel,
         address: String,
         welcome: MessageBody,
+        template: Option<TemplateRef>,
     },
     /// The contact goes back within the revert window; `goodbye` tells the other channel,
-    /// once, that the chat went back.
+    /// once, that the chat went back (none where that channel would not take free text).
     RevertSwitch {
         contact_id: Uuid,
-        goodbye: MessageBody,
+        goodbye: Option<MessageBody>,
     },
     /// An agent reconnects an ended chat or a lead on `to` (SMS) at the contact's number
     /// `address`: it reopens assigned to them and `welcome` goes out; a failed welcome ends it
@@ -942,6 +944,7 @@ pub fn decide(
             to,
             address,
             welcome,
+            template,
         } => {
             if *contact_id != state.contact_id {
                 return Err(Refusal::NotYourConversation);
@@ -956,7 +959,9 @@ pub fn decide(
                 return Err(Refusal::CannotSwitch { to: *to });
             }
             w.marker_on(state.active_channel, switch::marker(*to, address));
+            w.template = template.clone();
             let welcome = w.send_on(*to, welcome.as_str().to_string());
+            w.template = None;
             w.event(Event::ChannelSwitched {
                 from: state.active_channel,
                 to: *to,
@@ -1034,7 +1039,9 @@ pub fn decide(
             else {
                 return Err(Refusal::NoRevert);
             };
-            w.send_on(sw.to, goodbye.as_str().to_string());
+            if let Some(goodbye) = goodbye {
+                w.send_on(sw.to, goodbye.as_str().to_string());
+            }
             w.event(Event::SwitchReverted);
             w.marker_on(sw.from, switch::marker(sw.from, ""));
         }
@@ -1655,13 +1662,14 @@ mod tests {
             to: Channel::Sms,
             address: "+15005550006".into(),
             welcome: body("Hi Ada, reply to this text to continue your chat."),
+            template: None,
         }
     }
 
     fn revert() -> Command {
         Command::RevertSwitch {
             contact_id: Uuid::from_u128(7),
-            goodbye: body("This chat continues on the web."),
+            goodbye: Some(body("This chat continues on the web.")),
         }
     }
 
@@ -1995,6 +2003,51 @@ mod tests {
     }
 
     #[test]
+    fn a_whatsapp_switch_greets_with_the_template_and_reverts_without_free_text() {
+        let s = chat(&[]);
+        let template = TemplateRef {
+            name: "chat_continue".into(),
+            language: "en_US".into(),
+            parameters: vec!["Ada".into()],
+        };
+        let (switched, d) = at(
+            &s,
+            Command::SwitchChannel {
+                contact_id: Uuid::from_u128(7),
+                to: Channel::Whatsapp,
+                address: "+15005550006".into(),
+                welcome: body("Hi Ada, reply here to continue your web chat."),
+                template: Some(template.clone()),
+            },
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(switched.active_channel, Channel::Whatsapp);
+        let sent = appended(&d);
+        // The marker stays on the web, plain; the welcome goes as the template, queued.
+        assert_eq!(sent.len(), 2);
+        assert_eq!((sent[0].channel, &sent[0].template), (Channel::Web, &None));
+        assert_eq!(sent[1].channel, Channel::Whatsapp);
+        assert_eq!(sent[1].template.as_ref(), Some(&template));
+        assert!(sent[1].delivery.is_some());
+        let went = welcome_went(&switched, DeliveryStatus::Sent, None);
+        let (confirmed, _) = at(&switched, went, NOW + 500).unwrap();
+        // Back to the web with no goodbye (WhatsApp would not take free text yet).
+        let (back, d) = at(
+            &confirmed,
+            Command::RevertSwitch {
+                contact_id: Uuid::from_u128(7),
+                goodbye: None,
+            },
+            NOW + 2_000,
+        )
+        .unwrap();
+        assert_eq!(back.active_channel, Channel::Web);
+        assert!(appended(&d).iter().all(|m| m.delivery.is_none()));
+        assert!(d.work.is_empty());
+    }
+
+    #[test]
     fn a_switch_is_refused_where_it_cannot_go() {
         let s = chat(&[]);
         let to = |to| Command::SwitchChannel {
@@ -2002,6 +2055,7 @@ mod tests {
             to,
             address: "+15005550006".into(),
             welcome: body("hi"),
+            template: None,
         };
         assert_eq!(
             run(&s, to(Channel::Messenger)).unwrap_err(),
@@ -2018,6 +2072,7 @@ mod tests {
             to: Channel::Sms,
             address: "+1".into(),
             welcome: body("hi"),
+            template: None,
         };
         assert_eq!(run(&s, stranger).unwrap_err(), Refusal::NotYourConversation);
         let closed = chat(&[Event::Closed { by: None }]);

@@ -25,6 +25,19 @@ pub struct Whatsapp {
     /// Approved templates (`SWITCHBOARD_WHATSAPP_TEMPLATES`, a JSON array of
     /// `{"name", "language", "text"}` with `{{1}}`, `{{2}}`… where the values go).
     pub templates: Vec<Template>,
+    /// The approved template (by name) that greets a visitor who moves their web chat to
+    /// WhatsApp (`SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE`): the business may write first only
+    /// that way. It takes at most one value, the visitor's first name. Without it, web chats
+    /// cannot move to WhatsApp.
+    pub switch_template: Option<String>,
+}
+
+impl Whatsapp {
+    /// The chat switch's welcome template, when one is set.
+    pub fn switch_welcome(&self) -> Option<&Template> {
+        let name = self.switch_template.as_deref()?;
+        self.templates.iter().find(|t| t.name == name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +165,7 @@ impl ChannelConfig {
                 format!("SWITCHBOARD_WHATSAPP_TEMPLATES must be a JSON array of {{\"name\", \"language\", \"text\"}}: {e}")
             })?,
         };
+        let switch_template = read(var, "SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE");
         let whatsapp = group(
             var,
             [
@@ -163,7 +177,26 @@ impl ChannelConfig {
             phone_number_id,
             access_token,
             templates,
+            switch_template,
         });
+        if let Some(w) = &whatsapp {
+            if let Some(name) = &w.switch_template {
+                match w.switch_welcome() {
+                    None => {
+                        return Err(format!(
+                            "SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE names {name:?}, which is not among the approved templates"
+                        ))
+                    }
+                    Some(t) if t.parameters() > 1 => {
+                        return Err(format!(
+                            "SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE: {name:?} takes {} values; the chat switch welcome may take one at most (the visitor's first name)",
+                            t.parameters()
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
         let facebook = group(
             var,
             [
@@ -261,6 +294,9 @@ impl ChannelConfig {
                 if let Ok(json) = serde_json::to_string(&w.templates) {
                     put("SWITCHBOARD_WHATSAPP_TEMPLATES", &json);
                 }
+            }
+            if let Some(name) = &w.switch_template {
+                put("SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE", name);
             }
         }
         if let Some(s) = &self.meta_app_secret {
@@ -552,6 +588,38 @@ mod tests {
         assert!(parse(&bad)
             .unwrap_err()
             .contains("SWITCHBOARD_WHATSAPP_TEMPLATES"));
+    }
+
+    #[test]
+    fn the_switch_welcome_must_be_an_approved_template_with_one_value_at_most() {
+        let with = |templates: &str, name: &str| {
+            parse(&[
+                ("SWITCHBOARD_WHATSAPP_PHONE_NUMBER_ID", "1"),
+                ("SWITCHBOARD_WHATSAPP_ACCESS_TOKEN", "t"),
+                ("SWITCHBOARD_WHATSAPP_TEMPLATES", templates),
+                ("SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE", name),
+                ("SWITCHBOARD_META_APP_SECRET", "a"),
+            ])
+        };
+        let two = r#"[{"name":"hello","language":"en","text":"Hi {{1}}"},{"name":"order","language":"en","text":"{{1}} {{2}}"}]"#;
+        let c = with(two, "hello").unwrap();
+        let w = c.whatsapp.as_ref().unwrap();
+        assert_eq!(w.switch_welcome().map(|t| t.name.as_str()), Some("hello"));
+        // It round-trips through the variables admins save.
+        assert_eq!(
+            c.to_vars()
+                .get("SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE")
+                .map(String::as_str),
+            Some("hello")
+        );
+        assert!(with(two, "missing")
+            .unwrap_err()
+            .contains("not among the approved templates"));
+        assert!(with(two, "order").unwrap_err().contains("one at most"));
+        assert_eq!(
+            with(two, " ").unwrap().whatsapp.unwrap().switch_template,
+            None
+        );
     }
 
     #[test]

@@ -109,6 +109,7 @@ pub const SECTIONS: &[Section] = &[
                 multiline: true,
                 ..text("SWITCHBOARD_WHATSAPP_TEMPLATES", "Approved templates", "A JSON list of {\"name\", \"language\", \"text\"}, with {{1}}, {{2}}… where the values go.", "whatsapp")
             },
+            text("SWITCHBOARD_WHATSAPP_SWITCH_TEMPLATE", "Chat switch welcome", "The name of an approved template above, with one value at most (the visitor's first name): it greets a visitor who moves their web chat to WhatsApp. Empty: web chats can't move to WhatsApp.", "whatsapp"),
         ],
     },
     Section {
