@@ -749,3 +749,130 @@ async fn whatsapp_is_offered_only_with_a_welcome_template() {
     assert_eq!(code, 422, "{body}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_agent_chooses_which_of_the_contacts_channels_replies_go_on() {
+    for (backend, url) in databases().await {
+        let fake = fake_both().await;
+        let server = TestServer::start_with_channels(&url, config_both(&fake)).await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Kim Lee", "hello").await;
+        let (conv, token) = (
+            chat["conversation_id"].as_str().unwrap().to_string(),
+            chat["token"].as_str().unwrap().to_string(),
+        );
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        let chips = |v: &Value| -> Vec<(String, String, bool)> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["channel"].as_str().unwrap().to_string(),
+                        c["address"].as_str().unwrap().to_string(),
+                        c["active"].as_bool().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let before: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/contact-channels",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(
+            chips(&before),
+            vec![("web".into(), "Web chat".into(), true)],
+            "{backend}"
+        );
+        let _: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/switch",
+            json!({"token": token, "conversation_id": conv, "to": "sms", "phone": "+15550005151"}),
+        )
+        .await;
+        until_settled(&server, &token, &conv).await;
+        let after: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/contact-channels",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(
+            chips(&after),
+            vec![
+                ("web".into(), "Web chat".into(), false),
+                ("sms".into(), "+1 555 000 5151".into(), true)
+            ],
+            "{backend}"
+        );
+
+        // Back to the web by the agent's choice: the reply stays off the phone.
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/reply-channel",
+            json!({"conversation_id": conv, "to": "web"}),
+        )
+        .await;
+        let sent = reply(&agent1, &server, &conv, "Answering here on the web").await;
+        assert_eq!(sent["channel"], "web", "{backend}");
+        let m = messages(&agent1, &server, &conv).await;
+        assert!(
+            m.iter()
+                .any(|x| x["body"] == "Alex Agent continued on the web chat"),
+            "{backend}: {:?}",
+            bodies(&m)
+        );
+        // And to SMS again: the next reply is texted.
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/reply-channel",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        let sent = reply(&agent1, &server, &conv, "And now by text").await;
+        assert_eq!(sent["channel"], "sms", "{backend}");
+        let texts = until_sent(&fake, "+15550005151", 2).await;
+        assert_eq!(texts[1], "And now by text");
+        assert_eq!(sends_to(&fake, "+15550005151").len(), 2, "{backend}");
+
+        // A channel the contact is not known on, or the one in use: refused, nothing changes.
+        let (code, body) = call(
+            &agent1.http,
+            &server,
+            "inbox/reply-channel",
+            json!({"conversation_id": conv, "to": "whatsapp"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Invalid"]["code"].as_str()),
+            (422, Some("no_channel")),
+            "{body}"
+        );
+        let (code, body) = call(
+            &agent1.http,
+            &server,
+            "inbox/reply-channel",
+            json!({"conversation_id": conv, "to": "sms"}),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Conflict"]["code"].as_str()),
+            (409, Some("cannot_switch")),
+            "{body}"
+        );
+        server.stop().await;
+    }
+}

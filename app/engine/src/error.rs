@@ -46,6 +46,8 @@ pub enum Rule {
     NoChannel(String),
     #[error("This contact left no phone number (with its country code) to text.")]
     NoPhone,
+    #[error("{0}")]
+    ChannelUnavailable(String),
 }
 
 impl Rule {
@@ -71,6 +73,7 @@ impl Rule {
             Rule::FileSent => "file_sent",
             Rule::NoChannel(_) => "no_channel",
             Rule::NoPhone => "no_phone",
+            Rule::ChannelUnavailable(_) => "channel_unavailable",
         }
     }
 }

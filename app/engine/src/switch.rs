@@ -15,6 +15,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use switchboard_domain::conversation::switch::{readable_number, ChannelSwitch, SwitchPhase};
 use switchboard_domain::conversation::{decide, AgentRef, Command};
 use switchboard_domain::{Channel, MessageBody};
+use switchboard_wire::inbox::ContactChannel;
 use switchboard_wire::widget::SwitchView;
 use uuid::Uuid;
 
@@ -323,5 +324,150 @@ fn view_of(switch: &Option<ChannelSwitch>, active: Channel, now: i64) -> SwitchV
                 .map(|until| until - now)
                 .filter(|left| *left > 0),
         },
+    }
+}
+
+impl Engine {
+    /// The ways a conversation's contact is known (their identities, and the addresses this
+    /// conversation is linked to), the active one marked, each with why replies cannot move
+    /// there when they cannot.
+    pub async fn contact_channels(&self, conversation_id: Uuid) -> Result<Vec<ContactChannel>> {
+        let state = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?;
+        let db = &self.db().read;
+        let identities = channel_identity::Entity::find()
+            .filter(channel_identity::Column::ContactId.eq(state.contact_id))
+            .all(db)
+            .await?;
+        let links = conversation_link::Entity::find()
+            .filter(conversation_link::Column::ConversationId.eq(conversation_id))
+            .all(db)
+            .await?;
+        let live = self.channels();
+        let mut out: Vec<ContactChannel> = vec![];
+        for channel in Channel::ALL {
+            let link = links.iter().find(|l| l.channel == channel.as_str());
+            let address = match (channel, link) {
+                (_, Some(l)) => Some(l.contact_address.clone()),
+                (Channel::Web, None) if state.active_channel == Channel::Web => Some(String::new()),
+                _ => identities
+                    .iter()
+                    .filter(|i| i.channel == channel.as_str())
+                    .max_by_key(|i| i.created_at)
+                    .map(|i| i.address.clone()),
+            };
+            let Some(address) = address else { continue };
+            let unavailable = if channel == Channel::Web {
+                None
+            } else if channel == Channel::PageComment || link.is_some_and(|l| l.thread.is_some()) {
+                Some("Comments are answered where they were written.".to_string())
+            } else if !live.iter().any(|a| a.channel() == channel) {
+                Some(format!("No {} account is connected.", channel.label()))
+            } else {
+                None
+            };
+            out.push(ContactChannel {
+                channel,
+                address: match channel {
+                    Channel::Web => "Web chat".to_string(),
+                    Channel::Sms | Channel::Whatsapp => {
+                        let e164 = match address.starts_with('+') {
+                            true => address.clone(),
+                            false => format!("+{address}"),
+                        };
+                        readable_number(&e164)
+                    }
+                    _ => address,
+                },
+                active: channel == state.active_channel,
+                unavailable,
+            });
+        }
+        Ok(out)
+    }
+
+    /// An agent moves the conversation's replies to another way its contact is known, in one
+    /// transaction with the conversation's address there (an identity of the contact becomes a
+    /// link of this conversation, so their answers on it land here too).
+    pub async fn choose_reply_channel(
+        &self,
+        conversation_id: Uuid,
+        agent: AgentRef,
+        to: Channel,
+    ) -> Result<()> {
+        let choice = self
+            .contact_channels(conversation_id)
+            .await?
+            .into_iter()
+            .find(|c| c.channel == to)
+            .ok_or(Rule::NoChannel(to.label().to_string()))?;
+        if let Some(why) = choice.unavailable {
+            return Err(Rule::ChannelUnavailable(why).into());
+        }
+        let state = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?;
+        let command = Command::ChooseChannel {
+            agent,
+            to,
+            address: choice.address.clone(),
+        };
+        if to == Channel::Web {
+            self.execute(conversation_id, command).await?;
+            return Ok(());
+        }
+        let identity = channel_identity::Entity::find()
+            .filter(channel_identity::Column::ContactId.eq(state.contact_id))
+            .filter(channel_identity::Column::Channel.eq(to.as_str()))
+            .all(&self.db().read)
+            .await?
+            .into_iter()
+            .max_by_key(|i| i.created_at);
+        let account = self
+            .channels()
+            .iter()
+            .find(|a| a.channel() == to)
+            .map(|a| a.account.address.clone())
+            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
+        retrying(|| async {
+            let now = crate::now();
+            let mut tx = Tx::begin(self).await?;
+            let state = tx
+                .load(conversation_id, Lock::Wait)
+                .await?
+                .ok_or(EngineError::NotFound(Missing::Conversation))?;
+            let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
+            tx.apply(&state, decision, now).await?;
+            // The link stays as it is when there is one (its reply window included).
+            if let Some(identity) = &identity {
+                conversation_link::Entity::insert(conversation_link::ActiveModel {
+                    conversation_id: Set(conversation_id),
+                    channel: Set(to.as_str().into()),
+                    account: Set(account.clone()),
+                    contact_address: Set(identity.address.clone()),
+                    thread: Set(None),
+                    last_inbound_at: Set(None),
+                    created_at: Set(now),
+                })
+                .on_conflict(
+                    OnConflict::columns([
+                        conversation_link::Column::ConversationId,
+                        conversation_link::Column::Channel,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&tx.txn)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(conversation = %conversation_id, to = to.as_str(), "reply channel chosen");
+        Ok(())
     }
 }

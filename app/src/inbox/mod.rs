@@ -378,6 +378,41 @@ pub async fn ask_to_switch(
     )
 }
 
+/// The ways the conversation's contact is known, the one replies go on marked.
+#[server(endpoint = "inbox/contact-channels", input = Json, output = Json)]
+pub async fn contact_channels(
+    conversation_id: Uuid,
+) -> Result<Vec<switchboard_wire::inbox::ContactChannel>, ApiError> {
+    crate::error::respond(
+        async {
+            crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            Ok(state.engine.contact_channels(conversation_id).await?)
+        }
+        .await,
+    )
+}
+
+/// Replies go on `to` from now on: another way the contact is known.
+#[server(endpoint = "inbox/reply-channel", input = Json, output = Json)]
+pub async fn choose_reply_channel(
+    conversation_id: Uuid,
+    to: switchboard_domain::Channel,
+) -> Result<(), ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            state
+                .engine
+                .choose_reply_channel(conversation_id, agent_ref(&agent), to)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Reconnects an ended chat or a lead by SMS at the contact's number: it reopens assigned to
 /// the agent once the text goes out; if it cannot, the thread says why.
 #[server(endpoint = "inbox/reconnect", input = Json, output = Json)]

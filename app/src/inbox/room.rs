@@ -5,7 +5,7 @@ use super::state::InboxState;
 use crate::components::{format_time, Composer, MessageList, TypingLine, Viewer};
 use leptos::prelude::*;
 use switchboard_domain::ConversationStatus;
-use switchboard_wire::inbox::{ChannelStatus, ReplyWindowState, TemplateInfo};
+use switchboard_wire::inbox::{ChannelStatus, ContactChannel, ReplyWindowState, TemplateInfo};
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
 
@@ -31,6 +31,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     let channel = RwSignal::new(None::<ChannelStatus>);
     // The channel's window moves with the contact's messages: read it again when one comes.
     Effect::new(move |_| {
+        let _active = summary.with(|s| s.as_ref().map(|s| s.active_channel));
         let _inbound = state.thread.with(|t| {
             t.messages()
                 .filter(|m| m.sender.kind == switchboard_domain::SenderKind::Visitor)
@@ -43,6 +44,28 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
             }
         });
     });
+    // The ways the contact is known, read again when the conversation changes.
+    let chips = RwSignal::new(Vec::<ContactChannel>::new());
+    Effect::new(move |_| {
+        let _changed = summary.with(|s| s.as_ref().map(|s| (s.active_channel, s.revision)));
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Ok(c) = super::contact_channels(id).await {
+                let _ = chips.try_set(c);
+            }
+        });
+    });
+    let choose = move |to: switchboard_domain::Channel| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            state.error.set(None);
+            if let Err(e) = super::choose_reply_channel(id, to).await {
+                state.error.set(Some(e.to_string()));
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = to;
+    };
     let window_closed = move || {
         channel.with(|c| {
             matches!(
@@ -103,6 +126,26 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                         parts.join(" · ")
                     })}
                 </span>
+                <div class="channel-chips" data-testid="channel-chips" role="group" aria-label="Reply on">
+                    <For each=move || chips.get() key=|c| (c.channel, c.address.clone(), c.active, c.unavailable.clone()) let:c>
+                        {
+                            let to = c.channel;
+                            let title = match (&c.unavailable, c.active) {
+                                (Some(why), _) => why.clone(),
+                                (None, true) => format!("Replies go on {}", to.label()),
+                                (None, false) => format!("Reply on {} from now on", to.label()),
+                            };
+                            view! {
+                                <button class="channel-chip" class:active=c.active aria-pressed=c.active.to_string()
+                                    data-testid=format!("chip-{}", to.as_str()) title=title
+                                    disabled=c.active || c.unavailable.is_some() || closed()
+                                    on:click=move |_| choose(to)>
+                                    <strong>{to.label()}</strong>" "{c.address.clone()}
+                                </button>
+                            }
+                        }
+                    </For>
+                </div>
                 {move || post().map(|p| view! {
                     <span class="muted post-ref" data-testid="room-post">
                         " · On "

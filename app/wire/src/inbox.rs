@@ -228,3 +228,16 @@ pub struct TemplateInfo {
     pub text: String,
     pub parameters: usize,
 }
+
+/// One way a conversation's contact is known (a chip over the room), the one replies go on
+/// marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactChannel {
+    pub channel: Channel,
+    /// As it reads: "+1 555 765 4321", a Telegram id, "Web chat".
+    pub address: String,
+    /// Replies go on it now.
+    pub active: bool,
+    /// Why replies cannot move to it, when they cannot (no account connected, a comment thread).
+    pub unavailable: Option<String>,
+}

@@ -84,6 +84,13 @@ pub enum Command {
         address: String,
         welcome: MessageBody,
     },
+    /// An agent chooses the channel their replies go on: another way the contact is known
+    /// (`address` there, as it reads), within that channel's rules.
+    ChooseChannel {
+        agent: AgentRef,
+        to: Channel,
+        address: String,
+    },
     /// An agent invites the contact to move the chat to `to` (a visitor action command: the
     /// widget opens its phone request).
     AskToSwitch {
@@ -343,6 +350,11 @@ pub enum Event {
     SwitchAsked {
         to: Channel,
     },
+    /// An agent chose the channel replies go on.
+    ReplyChannelChosen {
+        from: Channel,
+        to: Channel,
+    },
 }
 
 impl Event {
@@ -368,6 +380,7 @@ impl Event {
             Event::SwitchFailed { .. } => "switch_failed",
             Event::SwitchReverted => "switch_reverted",
             Event::SwitchAsked { .. } => "switch_asked",
+            Event::ReplyChannelChosen { .. } => "reply_channel_chosen",
         }
     }
 }
@@ -1005,6 +1018,31 @@ pub fn decide(
                 reconnect: true,
             });
         }
+        Command::ChooseChannel { agent, to, address } => {
+            if state.status == S::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            if state.switch.as_ref().is_some_and(|sw| sw.pending()) {
+                return Err(Refusal::SwitchPending);
+            }
+            if state.lead || *to == state.active_channel || *to == Channel::PageComment {
+                return Err(Refusal::CannotSwitch { to: *to });
+            }
+            let marker = match to {
+                Channel::Web => format!("{} continued on the web chat", agent.name),
+                _ => format!(
+                    "{} continued by {} at {}",
+                    agent.name,
+                    to.label(),
+                    switch::readable_number(address)
+                ),
+            };
+            w.marker_on(state.active_channel, marker);
+            w.event(Event::ReplyChannelChosen {
+                from: state.active_channel,
+                to: *to,
+            });
+        }
         Command::AskToSwitch { agent, to } => {
             if state.status != S::Open {
                 return Err(Refusal::NotOpen);
@@ -1202,6 +1240,10 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
             });
         }
         Event::SwitchAsked { .. } => {}
+        Event::ReplyChannelChosen { to, .. } => {
+            s.active_channel = *to;
+            s.switch = None;
+        }
         Event::SwitchConfirmed => {
             if let Some(sw) = s.switch.as_mut() {
                 sw.phase = switch::SwitchPhase::Confirmed { at: now };
@@ -2045,6 +2087,49 @@ mod tests {
         assert_eq!(back.active_channel, Channel::Web);
         assert!(appended(&d).iter().all(|m| m.delivery.is_none()));
         assert!(d.work.is_empty());
+    }
+
+    #[test]
+    fn an_agent_chooses_the_reply_channel_among_the_contacts_ways() {
+        let s = chat(&[]);
+        let choose = |to, address: &str| Command::ChooseChannel {
+            agent: AgentRef {
+                id: Uuid::from_u128(1),
+                name: "Sam".into(),
+            },
+            to,
+            address: address.into(),
+        };
+        let (on_sms, d) = at(&s, choose(Channel::Sms, "+15005550006"), NOW).unwrap();
+        assert_eq!(on_sms.active_channel, Channel::Sms);
+        let m = appended(&d);
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            (m[0].body.as_str(), m[0].channel, m[0].delivery.is_none()),
+            (
+                "Sam continued by SMS at +1 500 555 0006",
+                Channel::Web,
+                true
+            )
+        );
+        // Back to the web; the same channel twice, a comment thread or a closed chat: refused.
+        let (back, _) = at(&on_sms, choose(Channel::Web, ""), NOW + 1).unwrap();
+        assert_eq!(back.active_channel, Channel::Web);
+        assert_eq!(
+            run(&back, choose(Channel::Web, "")).unwrap_err(),
+            Refusal::CannotSwitch { to: Channel::Web }
+        );
+        assert_eq!(
+            run(&back, choose(Channel::PageComment, "x")).unwrap_err(),
+            Refusal::CannotSwitch {
+                to: Channel::PageComment
+            }
+        );
+        let closed = chat(&[Event::Closed { by: None }]);
+        assert_eq!(
+            run(&closed, choose(Channel::Sms, "+15005550006")).unwrap_err(),
+            Refusal::AlreadyClosed
+        );
     }
 
     #[test]
