@@ -101,3 +101,39 @@ test('the agent reconnects an ended web chat by SMS: the phone gets a text and i
   await send(agent, 'It ships tomorrow.');
   await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'It ships tomorrow.' })).toHaveCount(1);
 });
+
+test('the visitor moves to WhatsApp: the welcome template reaches the phone, the answer lands in the same conversation, and the agent brings replies back to the web with a chip', async ({ server, visitor, agent, agent2: phone }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Wes', 'Could we go on in WhatsApp?');
+  await takeFromQueue(agent, 'Wes');
+  await expect(agent.locator('[data-testid=chip-web]')).toHaveAttribute('aria-pressed', 'true');
+
+  await widget.locator('[data-testid=switch-to-whatsapp]').click();
+  await expect(widget.locator('[data-testid=composer-input]')).toBeDisabled();
+  await widget.locator('[data-testid=switch-phone]').fill('+1 555 765 4321');
+  await expect(widget.locator('[data-testid=switch-preview]')).toHaveText("We'll message +1 555 765 4321 on WhatsApp");
+  await widget.locator('[data-testid=switch-send]').click();
+  await expect(widget.locator('[data-testid=switch-done]')).toContainText('We messaged you on WhatsApp at +1 555 765 4321');
+
+  // The phone gets the approved template, with the visitor's first name; its answer lands here.
+  await visit(phone, `${server.url}/simulator`);
+  await phone.locator('[data-testid=sim-channel-whatsapp]').click();
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Hi Wes, this is the support team from your web chat' })).toHaveCount(1);
+  await phone.locator('[data-testid=sim-input]').fill('Hi, WhatsApp works better');
+  await phone.locator('[data-testid=sim-send]').click();
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Wes');
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Hi, WhatsApp works better' })).toHaveCount(1);
+  await expect(agent.locator('[data-testid=chip-whatsapp]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(agent.locator('[data-testid=chip-whatsapp]')).toContainText('+1 555 765 4321');
+  await send(agent, 'Great, talk here.');
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Great, talk here.' })).toHaveCount(1);
+
+  // The agent moves replies back to the web chat: the widget gets them, the phone does not.
+  await agent.locator('[data-testid=chip-web]').click();
+  await expect(agent.locator('[data-testid=chip-web]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(agent.locator('[data-testid=message]').filter({ hasText: 'continued on the web chat' })).toHaveCount(1);
+  await send(agent, 'Also here in the browser.');
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Also here in the browser.' })).toHaveCount(1);
+  await expect(phone.locator('[data-testid=sim-message][data-from=business]').filter({ hasText: 'Also here in the browser.' })).toHaveCount(0);
+});
