@@ -79,9 +79,14 @@ fn sends_to(fake: &FakeProvider, to: &str) -> Vec<String> {
 }
 
 async fn until_sent(fake: &FakeProvider, to: &str, n: usize) -> Vec<String> {
+    until_n(|| sends_to(fake, to), n, to).await
+}
+
+/// Waits (15 s at most) until `sent` holds `n` sends to `to`.
+async fn until_n<T: std::fmt::Debug>(sent: impl Fn() -> Vec<T>, n: usize, to: &str) -> Vec<T> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let sent = sends_to(fake, to);
+        let sent = sent();
         if sent.len() >= n {
             return sent;
         }
@@ -590,18 +595,7 @@ fn whatsapp_sends_to(fake: &FakeProvider, wa_id: &str) -> Vec<Value> {
 }
 
 async fn until_whatsapp(fake: &FakeProvider, wa_id: &str, n: usize) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let sent = whatsapp_sends_to(fake, wa_id);
-        if sent.len() >= n {
-            return sent;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {sent:?} went to {wa_id}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_n(|| whatsapp_sends_to(fake, wa_id), n, wa_id).await
 }
 
 fn whatsapp_from(wa_id: &str, wamid: &str, body: &str) -> switchboard_channels::WebhookRequest {

@@ -171,12 +171,7 @@ impl Engine {
         if !self.switch_targets().contains(&to) {
             return Err(Rule::NoChannel(to.label().to_string()).into());
         }
-        let account = self
-            .channels()
-            .iter()
-            .find(|a| a.channel() == to)
-            .map(|a| a.account.address.clone())
-            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
+        let account = self.account_on(to)?;
         let address = provider_address(to, number);
         retrying(|| async {
             let now = crate::now();
@@ -187,28 +182,15 @@ impl Engine {
                 .ok_or(EngineError::NotFound(Missing::Conversation))?;
             let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
             let outcome = tx.apply(&state, decision, now).await?;
-            conversation_link::Entity::insert(conversation_link::ActiveModel {
-                conversation_id: Set(conversation_id),
-                channel: Set(to.as_str().into()),
-                account: Set(account.clone()),
-                contact_address: Set(address.clone()),
-                thread: Set(None),
-                last_inbound_at: Set(None),
-                created_at: Set(now),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    conversation_link::Column::ConversationId,
-                    conversation_link::Column::Channel,
-                ])
-                .update_columns([
-                    conversation_link::Column::Account,
-                    conversation_link::Column::ContactAddress,
-                    conversation_link::Column::CreatedAt,
-                ])
-                .to_owned(),
+            link(
+                &tx,
+                conversation_id,
+                to,
+                &account,
+                &address,
+                now,
+                Replace::Yes,
             )
-            .exec_without_returning(&tx.txn)
             .await?;
             // A number new to us becomes this contact's; one that is someone else's stays
             // theirs (merging is the agent's call), and the link above still routes replies.
@@ -426,12 +408,7 @@ impl Engine {
             .await?
             .into_iter()
             .max_by_key(|i| i.created_at);
-        let account = self
-            .channels()
-            .iter()
-            .find(|a| a.channel() == to)
-            .map(|a| a.account.address.clone())
-            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?;
+        let account = self.account_on(to)?;
         retrying(|| async {
             let now = crate::now();
             let mut tx = Tx::begin(self).await?;
@@ -443,24 +420,15 @@ impl Engine {
             tx.apply(&state, decision, now).await?;
             // The link stays as it is when there is one (its reply window included).
             if let Some(identity) = &identity {
-                conversation_link::Entity::insert(conversation_link::ActiveModel {
-                    conversation_id: Set(conversation_id),
-                    channel: Set(to.as_str().into()),
-                    account: Set(account.clone()),
-                    contact_address: Set(identity.address.clone()),
-                    thread: Set(None),
-                    last_inbound_at: Set(None),
-                    created_at: Set(now),
-                })
-                .on_conflict(
-                    OnConflict::columns([
-                        conversation_link::Column::ConversationId,
-                        conversation_link::Column::Channel,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
+                link(
+                    &tx,
+                    conversation_id,
+                    to,
+                    &account,
+                    &identity.address,
+                    now,
+                    Replace::No,
                 )
-                .exec_without_returning(&tx.txn)
                 .await?;
             }
             tx.commit().await?;
@@ -470,4 +438,60 @@ impl Engine {
         tracing::info!(conversation = %conversation_id, to = to.as_str(), "reply channel chosen");
         Ok(())
     }
+}
+
+impl Engine {
+    /// The connected account on `to` a conversation moving there goes through.
+    fn account_on(&self, to: Channel) -> Result<String> {
+        Ok(self
+            .channels()
+            .iter()
+            .find(|a| a.channel() == to)
+            .map(|a| a.account.address.clone())
+            .ok_or_else(|| Rule::NoChannel(to.label().to_string()))?)
+    }
+}
+
+/// Whether a conversation's newer address on a channel replaces the one it has.
+#[derive(PartialEq)]
+enum Replace {
+    Yes,
+    No,
+}
+
+/// The conversation's address on `to`, so the contact's messages there land in it.
+async fn link(
+    tx: &Tx,
+    conversation_id: Uuid,
+    to: Channel,
+    account: &str,
+    address: &str,
+    now: i64,
+    replace: Replace,
+) -> Result<()> {
+    let mut conflict = OnConflict::columns([
+        conversation_link::Column::ConversationId,
+        conversation_link::Column::Channel,
+    ]);
+    match replace {
+        Replace::Yes => conflict.update_columns([
+            conversation_link::Column::Account,
+            conversation_link::Column::ContactAddress,
+            conversation_link::Column::CreatedAt,
+        ]),
+        Replace::No => conflict.do_nothing(),
+    };
+    conversation_link::Entity::insert(conversation_link::ActiveModel {
+        conversation_id: Set(conversation_id),
+        channel: Set(to.as_str().into()),
+        account: Set(account.to_string()),
+        contact_address: Set(address.to_string()),
+        thread: Set(None),
+        last_inbound_at: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict(conflict)
+    .exec_without_returning(&tx.txn)
+    .await?;
+    Ok(())
 }

@@ -533,6 +533,19 @@ fn sentence(reason: &str) -> String {
     s
 }
 
+/// How a provider is told what kind of file it fetches.
+fn outbound_kind(kind: switchboard_domain::MediaKind) -> switchboard_channels::AttachmentKind {
+    use switchboard_channels::AttachmentKind as K;
+    use switchboard_domain::MediaKind as M;
+    match kind {
+        M::Image => K::Image,
+        M::Video => K::Video,
+        M::Audio => K::Audio,
+        M::Sticker => K::Sticker,
+        M::Document | M::Other => K::Document,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sentence;
@@ -545,18 +558,5 @@ mod tests {
         );
         assert_eq!(sentence("Blocked."), "Blocked.");
         assert_eq!(sentence("  "), "The provider refused the message.");
-    }
-}
-
-/// How a provider is told what kind of file it fetches.
-fn outbound_kind(kind: switchboard_domain::MediaKind) -> switchboard_channels::AttachmentKind {
-    use switchboard_channels::AttachmentKind as K;
-    use switchboard_domain::MediaKind as M;
-    match kind {
-        M::Image => K::Image,
-        M::Video => K::Video,
-        M::Audio => K::Audio,
-        M::Sticker => K::Sticker,
-        M::Document | M::Other => K::Document,
     }
 }
