@@ -115,6 +115,9 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     };
     view! {
         <div class="thread-head">
+            // On a phone the room takes the screen: back to the list.
+            <button class="ghost room-back" data-testid="room-back" aria-label="Back to the list"
+                on:click=move |_| state.selected.set(None)>"‹"</button>
             <div>
                 <h2 data-testid="thread-title">{field(|s| s.contact_name.clone())}</h2>
                 <span class="muted">

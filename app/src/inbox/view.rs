@@ -37,7 +37,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
 
     let logout = ServerAction::<Logout>::new();
     view! {
-        <div class="inbox" data-testid="inbox">
+        <div class="inbox" class:has-room=move || state.selected.get().is_some() data-testid="inbox">
             <header class="topbar">
                 <span class="brand">"Switchboard"</span>
                 <ConnectionBadge state=state.conn/>
