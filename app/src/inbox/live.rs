@@ -139,6 +139,15 @@ fn read_up_to(state: InboxState, id: Uuid, seq: u64) {
     });
 }
 
+/// The browser tab's title: `* (n)` while chats are unread.
+pub fn title(unread: usize) -> String {
+    if unread > 0 {
+        format!("* ({unread}) Inbox · Switchboard")
+    } else {
+        "Inbox · Switchboard".into()
+    }
+}
+
 pub fn boot(state: InboxState) {
     let socket: Socket = state.socket;
     load_setup(state);
@@ -163,16 +172,12 @@ pub fn boot(state: InboxState) {
 
     // Unread chats show in the browser tab title.
     Effect::new(move |_| {
-        let unread = state.rows.with(|rows| rows.unread());
-        let title = if unread > 0 {
-            format!("* ({unread}) Inbox · Switchboard")
-        } else {
-            "Inbox · Switchboard".into()
-        };
+        let title = title(state.rows.with(|rows| rows.unread()));
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             doc.set_title(&title);
         }
     });
+    super::alerts::live::boot(state);
 
     let live = LiveSocket::start(
         socket_url("/ws/agent"),
@@ -197,6 +202,7 @@ pub fn boot(state: InboxState) {
                 state.apply(RowUpdate::Summary(Box::new(summary)));
             }
             ServerFrame::Activity { activity } => {
+                super::alerts::live::on_activity(state, &activity);
                 let applied = state.apply(RowUpdate::Activity(activity));
                 // A delta for a row the list misses: the listing is stale.
                 if applied == Applied::UnknownRow {

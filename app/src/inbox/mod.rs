@@ -3,6 +3,7 @@
 //! filters, rows), `room` (the open conversation), `state` (what they share), `rows` (how
 //! live updates merge into a listing) and `live` (the browser's side: socket, actions).
 
+mod alerts;
 mod list;
 #[cfg(feature = "hydrate")]
 mod live;

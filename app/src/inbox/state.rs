@@ -47,6 +47,8 @@ pub(super) struct InboxState {
     pub auto_away_secs: RwSignal<u32>,
     /// Ticks every second in the browser, for countdowns.
     pub now: RwSignal<i64>,
+    /// The agent's alert choices (sound, desktop notifications), kept in this browser.
+    pub alerts: RwSignal<super::alerts::AlertPrefs>,
     /// Who is typing in the open room.
     pub typing: RwSignal<crate::realtime::typing::Typing>,
     /// The agent's socket (see `live`).
@@ -75,6 +77,7 @@ impl InboxState {
             auto_away_secs: RwSignal::new(300),
             now: RwSignal::new(0),
             typing: RwSignal::new(Default::default()),
+            alerts: RwSignal::new(Default::default()),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }

@@ -44,6 +44,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
                 <SearchBox/>
                 <span class="spacer"></span>
                 {is_admin.then(|| view! { <a class="ghost" href="/admin" data-testid="admin-link">"Admin"</a> })}
+                <super::alerts::AlertSettings/>
                 <PresencePicker/>
                 <span class="me" data-testid="me">{agent.name.clone()} " · " {agent.role.as_str()}</span>
                 <ActionForm action=logout attr:class="inline">
