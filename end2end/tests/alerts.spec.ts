@@ -95,3 +95,28 @@ test('a visitor message in another conversation alerts: sound, a notification pe
   expect(await notes(agent)).toHaveLength(0);
   expect(await tones(agent)).toBe(0);
 });
+
+test('conversations stay open as tabs, each with how long the visitor has waited for an answer', async ({ server, visitor, agent, agent2: visitor2 }) => {
+  await signIn(agent, server);
+  const one = await openWidget(visitor, server);
+  await startChat(one, 'Ivy', 'Waiting here');
+  await takeFromQueue(agent, 'Ivy');
+  const two = await openWidget(visitor2, server);
+  await startChat(two, 'Max', 'Me too');
+  await takeFromQueue(agent, 'Max');
+  const tab = (name: string) => agent.locator('[data-testid=room-tab]').filter({ hasText: name });
+  await expect(agent.locator('[data-testid=room-tab]')).toHaveCount(2);
+  await expect(tab('Max')).toHaveClass(/active/);
+
+  // Ivy writes again, unanswered: her tab counts the wait.
+  await send(one, 'Still waiting');
+  await expect(tab('Ivy').locator('[data-testid=tab-waited]')).toHaveText(/^\d+ s$/);
+  // Back to Ivy by her tab; the answer clears the wait.
+  await tab('Ivy').locator('button').first().click();
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Ivy');
+  await send(agent, 'Sorry, here now');
+  await expect(tab('Ivy').locator('[data-testid=tab-waited]')).toHaveCount(0);
+  // Closing the open tab shows the other one.
+  await tab('Ivy').locator('[data-testid=tab-close]').click();
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Max');
+});

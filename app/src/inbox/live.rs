@@ -170,6 +170,27 @@ pub fn boot(state: InboxState) {
         current
     });
 
+    // The open conversation stays at hand as a tab (once its row, and so its name, is known).
+    Effect::new(move |_| {
+        let Some(id) = state.selected.get() else {
+            return;
+        };
+        if state
+            .tabs
+            .with_untracked(|t| t.iter().any(|(t, _)| *t == id))
+        {
+            return;
+        }
+        if let Some(name) = state.summary_of(id).map(|s| s.contact_name) {
+            state.tabs.update(|tabs| {
+                tabs.push((id, name));
+                if tabs.len() > super::state::MAX_TABS {
+                    tabs.remove(0);
+                }
+            });
+        }
+    });
+
     // Unread chats show in the browser tab title.
     Effect::new(move |_| {
         let title = title(state.rows.with(|rows| rows.unread()));

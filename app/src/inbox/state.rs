@@ -47,6 +47,8 @@ pub(super) struct InboxState {
     pub auto_away_secs: RwSignal<u32>,
     /// Ticks every second in the browser, for countdowns.
     pub now: RwSignal<i64>,
+    /// Conversations kept open as tabs over the room (id, contact name), oldest first.
+    pub tabs: RwSignal<Vec<(Uuid, String)>>,
     /// The agent's alert choices (sound, desktop notifications), kept in this browser.
     pub alerts: RwSignal<super::alerts::AlertPrefs>,
     /// Who is typing in the open room.
@@ -78,6 +80,7 @@ impl InboxState {
             now: RwSignal::new(0),
             typing: RwSignal::new(Default::default()),
             alerts: RwSignal::new(Default::default()),
+            tabs: RwSignal::new(Vec::new()),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }
@@ -175,4 +178,30 @@ impl InboxState {
 pub(super) fn countdown(deadline: i64, now: i64) -> String {
     let secs = ((deadline - now).max(0) + 999) / 1000;
     format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// How many conversations stay open as tabs; opening one more closes the oldest.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) const MAX_TABS: usize = 8;
+
+/// "12 s", "4 min", "2 h 05 min": how long the visitor has waited for an answer.
+pub(super) fn waited(since: i64, now: i64) -> String {
+    let secs = ((now - since).max(0)) / 1000;
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_wait_reads_in_seconds_minutes_then_hours() {
+        use super::waited;
+        assert_eq!(waited(0, 12_400), "12 s");
+        assert_eq!(waited(0, 4 * 60_000 + 59_000), "4 min");
+        assert_eq!(waited(0, 2 * 3_600_000 + 5 * 60_000), "2 h 05 min");
+        assert_eq!(waited(10_000, 0), "0 s");
+    }
 }

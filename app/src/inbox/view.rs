@@ -65,6 +65,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
                 <ConversationList/>
             </aside>
             <section class="thread">
+                <RoomTabs/>
                 // Keyed on the id only: row updates must not re-create the pane (and its draft).
                 {move || match state.selected.get() {
                     None => view! { <div class="empty">"Pick a conversation on the left."</div> }.into_any(),
@@ -122,5 +123,43 @@ fn Notices() -> impl IntoView {
                 }
             />
         </div>
+    }
+}
+
+/// The conversations the agent keeps open, as tabs over the room: each with how long the
+/// visitor's last message has waited for an answer.
+#[component]
+fn RoomTabs() -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    view! {
+        <Show when=move || state.tabs.with(|t| t.len() > 1)>
+            <nav class="room-tabs" data-testid="room-tabs">
+                <For each=move || state.tabs.get() key=|(id, _)| *id let:tab>
+                    {
+                        let (id, name) = tab;
+                        let waiting = move || {
+                            let s = state.summary_of(id)?;
+                            (s.last_sender == Some(switchboard_domain::SenderKind::Visitor)
+                                && s.status != switchboard_domain::ConversationStatus::Closed)
+                                .then(|| super::state::waited(s.last_message_at, state.now.get()))
+                        };
+                        view! {
+                            <span class="room-tab" class:active=move || state.selected.get() == Some(id) data-testid="room-tab">
+                                <button class="link" on:click=move |_| state.selected.set(Some(id))>
+                                    <span class="name">{name.clone()}</span>
+                                    {move || waiting().map(|w| view! { <span class="waited" data-testid="tab-waited" title="Since the visitor's last unanswered message">{w}</span> })}
+                                </button>
+                                <button class="link close" data-testid="tab-close" aria-label="Close tab" on:click=move |_| {
+                                    state.tabs.update(|t| t.retain(|(t, _)| *t != id));
+                                    if state.selected.get_untracked() == Some(id) {
+                                        state.selected.set(state.tabs.with_untracked(|t| t.last().map(|(t, _)| *t)));
+                                    }
+                                }>"×"</button>
+                            </span>
+                        }
+                    }
+                </For>
+            </nav>
+        </Show>
     }
 }
