@@ -72,6 +72,7 @@ pub(super) fn AlertSettings() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

@@ -162,4 +162,5 @@ fn RoomTabs() -> impl IntoView {
             </nav>
         </Show>
     }
+    .into_any()
 }
