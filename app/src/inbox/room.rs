@@ -141,7 +141,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                             view! {
                                 <button class="channel-chip" class:active=c.active aria-pressed=c.active.to_string()
                                     data-testid=format!("chip-{}", to.as_str()) title=title
-                                    disabled=c.active || c.unavailable.is_some() || closed()
+                                    disabled={ let fixed = c.active || c.unavailable.is_some(); move || fixed || closed() }
                                     on:click=move |_| choose(to)>
                                     <strong>{to.label()}</strong>" "{c.address.clone()}
                                 </button>
