@@ -13,23 +13,101 @@ pub enum Viewer {
 }
 
 pub fn format_time(millis: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_date(millis);
-        return format!("{:02}:{:02}", d.0, d.1);
-    }
-    #[allow(unreachable_code)]
-    {
-        let secs = millis.div_euclid(1000);
-        format!("{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60)
+    let d = local(millis);
+    format!("{:02}:{:02}", d.hour, d.minute)
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "2 Dec 2026, 14:05".
+pub fn format_day_time(millis: i64) -> String {
+    let d = local(millis);
+    format!(
+        "{} {} {}, {:02}:{:02}",
+        d.day,
+        MONTHS[d.month as usize % 12],
+        d.year,
+        d.hour,
+        d.minute
+    )
+}
+
+/// A message's time: "14:05" today, "2 Dec, 14:05" earlier this year, "2 Dec 2025, 14:05"
+/// before that.
+pub fn format_stamp(millis: i64, now: i64) -> String {
+    let (d, today) = (local(millis), local(now));
+    if (d.year, d.month, d.day) == (today.year, today.month, today.day) {
+        format_time(millis)
+    } else if d.year == today.year {
+        format!(
+            "{} {}, {:02}:{:02}",
+            d.day,
+            MONTHS[d.month as usize % 12],
+            d.hour,
+            d.minute
+        )
+    } else {
+        format_day_time(millis)
     }
 }
 
+/// Now, in unix milliseconds, by the reader's clock.
+pub fn clock_now() -> i64 {
+    #[cfg(feature = "hydrate")]
+    return js_sys::Date::now() as i64;
+    #[cfg(not(feature = "hydrate"))]
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A moment as the reader's clock shows it (the browser's local time; UTC on the server).
+struct Local {
+    year: i64,
+    /// 0 for January.
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+}
+
 #[cfg(feature = "hydrate")]
-fn js_date(millis: i64) -> (u32, u32) {
+fn local(millis: i64) -> Local {
     // The browser's local time, without pulling in a date library.
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
-    (d.get_hours(), d.get_minutes())
+    Local {
+        year: i64::from(d.get_full_year()),
+        month: d.get_month(),
+        day: d.get_date(),
+        hour: d.get_hours(),
+        minute: d.get_minutes(),
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn local(millis: i64) -> Local {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let secs = millis.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Local {
+        year,
+        month: month - 1,
+        day,
+        hour: (rest / 3600) as u32,
+        minute: ((rest / 60) % 60) as u32,
+    }
 }
 
 fn bubble_class(m: &Message, viewer: Viewer) -> &'static str {
@@ -126,7 +204,7 @@ pub fn MessageList(
                                 _ => body_view(thread, m.seq).into_any(),
                             }}
                             {altered_tag(thread, m.seq)}
-                            <span class="time">{format_time(m.created_at)}</span>
+                            <span class="time" title=format_day_time(m.created_at)>{format_stamp(m.created_at, clock_now())}</span>
                             {(viewer == Viewer::Agent && m.delivery.is_some()).then(|| delivery_line(thread, m.seq))}
                             {
                                 let (seq, id) = (m.seq, m.id);
@@ -317,9 +395,15 @@ pub fn Composer(
     /// A file is being uploaded.
     #[prop(optional, into)]
     uploading: Signal<bool>,
+    /// The text being written, when its owner wants to read or set it (canned responses).
+    #[prop(optional)]
+    draft: Option<RwSignal<String>>,
+    /// Sees each key first; `true` when it took the key (a suggestion list's arrows and Enter).
+    #[prop(optional)]
+    on_key: Option<Callback<leptos::ev::KeyboardEvent, bool>>,
 ) -> impl IntoView {
     use crate::realtime::typing::Pulse;
-    let text = RwSignal::new(String::new());
+    let text = draft.unwrap_or_else(|| RwSignal::new(String::new()));
     let pulse = StoredValue::new(Pulse::default());
     let area = NodeRef::<leptos::html::Textarea>::new();
     // An emoji goes where the cursor is (at the end when the box never had focus).
@@ -393,6 +477,10 @@ pub fn Composer(
                 on:input=move |ev| input(event_target_value(&ev))
                 on:blur=move |_| tell(pulse.try_update_value(Pulse::stop))
                 on:keydown=move |ev| {
+                    if on_key.is_some_and(|k| k.run(ev.clone())) {
+                        ev.prevent_default();
+                        return;
+                    }
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         send();
@@ -471,4 +559,21 @@ where
             }
         }
     });
+}
+
+#[cfg(all(test, not(feature = "hydrate")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_the_day_they_are_on() {
+        // 2026-12-02 14:05:00 UTC and 2025-02-28 23:59:00 UTC.
+        let t = 1_796_220_300_000;
+        assert_eq!(format_time(t), "14:05");
+        assert_eq!(format_day_time(t), "2 Dec 2026, 14:05");
+        assert_eq!(format_stamp(t, t + 60_000), "14:05");
+        assert_eq!(format_stamp(t - 86_400_000, t), "1 Dec, 14:05");
+        assert_eq!(format_stamp(1_740_787_140_000, t), "28 Feb 2025, 23:59");
+        assert_eq!(format_day_time(951_782_400_000), "29 Feb 2000, 00:00");
+    }
 }

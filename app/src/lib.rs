@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod canned;
 pub mod components;
 pub mod emoji;
 pub mod error;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/widget") view=widget::WidgetPage/>
                 <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/responses") view=canned::CannedPage ssr=SsrMode::Async/>
                 <Route path=path!("/simulator") view=simulator::SimulatorPage/>
             </Routes>
         </Router>

@@ -48,6 +48,14 @@ pub enum Rule {
     NoPhone,
     #[error("{0}")]
     ChannelUnavailable(String),
+    #[error(transparent)]
+    Canned(#[from] switchboard_domain::canned::CannedError),
+    #[error("A library holds at most {0} responses; remove some first.")]
+    CannedLibraryFull(u64),
+    #[error("Pick two different contacts to merge.")]
+    MergeSame,
+    #[error("{0} was merged into another contact already.")]
+    AlreadyMerged(String),
 }
 
 impl Rule {
@@ -74,6 +82,10 @@ impl Rule {
             Rule::NoChannel(_) => "no_channel",
             Rule::NoPhone => "no_phone",
             Rule::ChannelUnavailable(_) => "channel_unavailable",
+            Rule::Canned(e) => e.code(),
+            Rule::CannedLibraryFull(_) => "canned_library_full",
+            Rule::MergeSame => "merge_same",
+            Rule::AlreadyMerged(_) => "already_merged",
         }
     }
 }
@@ -87,6 +99,7 @@ pub enum Missing {
     Contact,
     Message,
     File,
+    Canned,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +116,9 @@ pub enum EngineError {
     /// Not signed in, or the account is deactivated.
     #[error("not signed in")]
     Unauthorized,
+    /// Signed in, but this is not theirs to do (the shared library is the admins' to keep).
+    #[error("forbidden")]
+    Forbidden,
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     /// A stored value the code does not know: never guessed, always reported.
@@ -169,6 +185,7 @@ impl From<&EngineError> for switchboard_wire::ApiError {
         use switchboard_wire::ApiError;
         match e {
             EngineError::Unauthorized => ApiError::Unauthorized,
+            EngineError::Forbidden => ApiError::Forbidden,
             // Someone else's conversation does not exist for you.
             EngineError::Refused(r @ Refusal::NotYourConversation) => {
                 ApiError::NotFound(r.to_string())
@@ -186,6 +203,7 @@ impl From<&EngineError> for switchboard_wire::ApiError {
                     Missing::Contact => "No such contact.",
                     Missing::Message => "No such message.",
                     Missing::File => "No such file (or the link expired).",
+                    Missing::Canned => "No such canned response.",
                 }
                 .into(),
             ),

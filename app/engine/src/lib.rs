@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod bus;
+pub mod canned;
 pub mod channels;
 pub mod conversations;
 pub mod delivery;

@@ -14,6 +14,7 @@ enum Tab {
     Routing,
     Reports,
     Channels,
+    Responses,
 }
 
 #[component]
@@ -56,6 +57,7 @@ fn Admin() -> impl IntoView {
                 {tab_btn(Tab::Routing, "Routing")}
                 {tab_btn(Tab::Reports, "Reports")}
                 {tab_btn(Tab::Channels, "Channels")}
+                {tab_btn(Tab::Responses, "Responses")}
             </nav>
             <main class="admin-body">
                 {move || match tab.get() {
@@ -63,6 +65,7 @@ fn Admin() -> impl IntoView {
                     Tab::Routing => view! { <Routing/> }.into_any(),
                     Tab::Reports => view! { <Reports/> }.into_any(),
                     Tab::Channels => view! { <Channels/> }.into_any(),
+                    Tab::Responses => view! { <crate::canned::CannedManager admin=true shared_first=true/> }.into_any(),
                 }}
             </main>
         </div>

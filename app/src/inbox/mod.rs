@@ -4,6 +4,7 @@
 //! live updates merge into a listing) and `live` (the browser's side: socket, actions).
 
 mod alerts;
+mod contacts;
 mod list;
 #[cfg(feature = "hydrate")]
 mod live;

@@ -28,6 +28,10 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     let waiting = move || summary.with(|s| s.as_ref().is_some_and(|s| s.waiting_for(me)));
     let open = move || status() == Some(ConversationStatus::Open);
     let panel = RwSignal::new(None::<&'static str>);
+    let contact = Signal::derive(move || summary.with(|s| s.as_ref().map(|s| s.contact_id)));
+    // A suggested contact to review in the merge panel; bumped after a merge.
+    let merge_with = RwSignal::new(None::<Uuid>);
+    let merged = RwSignal::new(0u32);
     let channel = RwSignal::new(None::<ChannelStatus>);
     // The channel's window moves with the contact's messages: read it again when one comes.
     Effect::new(move |_| {
@@ -48,6 +52,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     let chips = RwSignal::new(Vec::<ContactChannel>::new());
     Effect::new(move |_| {
         let _changed = summary.with(|s| s.as_ref().map(|s| (s.active_channel, s.revision)));
+        let _merged = merged.get();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             if let Ok(c) = super::contact_channels(id).await {
@@ -83,6 +88,10 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = body;
     });
+    let draft = RwSignal::new(String::new());
+    let canned = crate::canned::CannedState::new(id, draft, on_send, state.error);
+    let replies_blocked =
+        Signal::derive(move || (closed() || window_closed()) && !state.internal.get());
     let uploading = RwSignal::new(false);
     let on_file = Callback::new(move |picked: crate::attachments::Picked| {
         #[cfg(feature = "hydrate")]
@@ -191,16 +200,43 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                 <button class="ghost" data-testid="transfer" on:click=toggle("transfer")>"Transfer"</button>
                 <button class="ghost" data-testid="invite" on:click=toggle("invite")>"Invite"</button>
             </Show>
+            <button class="ghost" data-testid="previous-open" on:click=toggle("previous")>"Previous chats"</button>
+            <button class="ghost" data-testid="merge-open" title="The same person wrote from somewhere else: file them as one contact"
+                on:click=move |_| {
+                    merge_with.set(None);
+                    panel.update(|p| *p = if *p == Some("merge") { None } else { Some("merge") });
+                }>"Merge"</button>
             <button class="ghost" data-testid="details" on:click=toggle("details")>"Details"</button>
             <Show when=move || !closed()>
                 <button class="ghost" data-testid="close-conversation" on:click=act("close")>"Close"</button>
             </Show>
         </div>
         {move || state.error.get().map(|e| view! { <p class="form-error banner" role="alert" data-testid="room-error">{e}</p> })}
+        <super::contacts::MergePrompt contact refresh=merged on_review=Callback::new(move |other| {
+            merge_with.set(Some(other));
+            panel.set(Some("merge"));
+        })/>
         {move || match panel.get() {
             Some("transfer") => view! { <TransferPanel id on_done=Callback::new(move |_| panel.set(None))/> }.into_any(),
             Some("invite") => view! { <InvitePanel id on_done=Callback::new(move |_| panel.set(None))/> }.into_any(),
             Some("details") => view! { <Details summary/> }.into_any(),
+            // Not following the contact: the merge itself may move this conversation to the
+            // other contact before its answer comes, and the panel must see it through.
+            Some("merge") => match contact.get_untracked() {
+                Some(c) => view! {
+                    <super::contacts::MergePanel contact=c with=merge_with.get_untracked() on_done=Callback::new(move |done: bool| {
+                        panel.set(None);
+                        if done {
+                            merged.update(|n| *n += 1);
+                        }
+                    })/>
+                }.into_any(),
+                None => ().into_any(),
+            },
+            Some("previous") => match contact.get_untracked() {
+                Some(c) => view! { <super::contacts::PreviousChats contact=c current=id/> }.into_any(),
+                None => ().into_any(),
+            },
             _ => ().into_any(),
         }}
         <MessageList thread=state.thread viewer=Viewer::Agent on_retry has_older=state.has_older comments=Signal::derive(comments) on_remove=Callback::new(move |message_id| {
@@ -222,6 +258,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                     on:change=move |e| state.internal.set(event_target_checked(&e))/>
                 "Internal note (agents only)"
             </label>
+            <crate::canned::CannedPicker canned disabled=replies_blocked/>
             <Show when=move || comments() && !state.internal.get()>
                 <span class="reply-as" data-testid="reply-as">
                     "Answer the comment "
@@ -232,12 +269,15 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                 </span>
             </Show>
         </div>
+        <crate::canned::CannedSuggestions canned/>
         <Composer
             on_send
             on_typing
             on_file
             uploading
-            disabled=Signal::derive(move || (closed() || window_closed()) && !state.internal.get())
+            draft
+            on_key=Callback::new(move |ev: leptos::ev::KeyboardEvent| canned.on_key(&ev))
+            disabled=replies_blocked
             placeholder=Signal::derive(move || {
                 if state.internal.get() { "Write a note only agents will see…".to_string() }
                 else if closed() { "This conversation is closed.".to_string() }

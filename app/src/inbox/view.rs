@@ -43,6 +43,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
                 <ConnectionBadge state=state.conn/>
                 <SearchBox/>
                 <span class="spacer"></span>
+                <a class="ghost" href="/responses" data-testid="responses-link" title="Canned responses">"Responses"</a>
                 {is_admin.then(|| view! { <a class="ghost" href="/admin" data-testid="admin-link">"Admin"</a> })}
                 <super::alerts::AlertSettings/>
                 <PresencePicker/>

@@ -45,18 +45,19 @@ pub(crate) mod ssr {
         token: &str,
         conversation_id: Uuid,
     ) -> Result<ContactRef, AppError> {
-        let contact = contact_of_token(state, token).await?;
-        if !state
-            .engine
-            .conversation_of_contact(conversation_id, contact.id)
-            .await?
-        {
-            return Err(switchboard_engine::EngineError::NotFound(
-                switchboard_engine::Missing::Conversation,
-            )
-            .into());
+        let visitor_id =
+            super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
+        match state.engine.owner_of(visitor_id, conversation_id).await? {
+            Some(contact) => Ok(contact),
+            // A token whose visitor we never knew, or someone else's conversation.
+            None => match state.engine.contact_of_visitor(visitor_id).await? {
+                None => Err(AppError::Unauthorized),
+                Some(_) => Err(switchboard_engine::EngineError::NotFound(
+                    switchboard_engine::Missing::Conversation,
+                )
+                .into()),
+            },
         }
-        Ok(contact)
     }
 
     /// Stores a visitor's message (once per `client_msg_id`).
@@ -64,14 +65,32 @@ pub(crate) mod ssr {
         state: &AppState,
         args: super::SendVisitorMessage,
     ) -> Result<switchboard_domain::Message, AppError> {
+        use switchboard_domain::conversation::Refusal;
+        use switchboard_engine::EngineError;
         let body = switchboard_domain::MessageBody::parse(&args.body)?;
+        // The domain checks the conversation is theirs; only a refusal looks again (the
+        // token's contact may have been merged into another since it was remembered).
         let contact = contact_of_token(state, &args.token).await?;
-        Ok(state
+        let written = match state
             .engine
-            .contact_writes(args.conversation_id, contact, body, args.client_msg_id)
-            .await?
-            .message()
-            .clone())
+            .contact_writes(
+                args.conversation_id,
+                contact,
+                body.clone(),
+                args.client_msg_id,
+            )
+            .await
+        {
+            Err(EngineError::Refused(Refusal::NotYourConversation)) => {
+                let contact = owner(state, &args.token, args.conversation_id).await?;
+                state
+                    .engine
+                    .contact_writes(args.conversation_id, contact, body, args.client_msg_id)
+                    .await?
+            }
+            other => other?,
+        };
+        Ok(written.message().clone())
     }
 
     /// Starts a chat or leaves a lead from the widget's form, and issues the visitor token.
@@ -209,7 +228,12 @@ pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError>
                 Err(AppError::Unauthorized) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            match state.engine.latest_conversation_of(contact.id).await? {
+            let visitor_id = token::verify(&state.secret, &token).ok_or(AppError::Unauthorized)?;
+            match state
+                .engine
+                .latest_conversation_of(visitor_id, contact.id)
+                .await?
+            {
                 Some(summary) => Ok(Some(ssr::chat_view(&state, token, summary.id).await?)),
                 None => Ok(None),
             }

@@ -241,3 +241,33 @@ pub struct ContactChannel {
     /// Why replies cannot move to it, when they cannot (no account connected, a comment thread).
     pub unavailable: Option<String>,
 }
+
+/// One way a contact is known, as a contact card lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactIdentity {
+    pub channel: Channel,
+    /// As it reads: "+1 555 765 4321", a PSID, "Web chat".
+    pub address: String,
+}
+
+/// A contact as the merge dialog reviews it, side by side with another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCard {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub identities: Vec<ContactIdentity>,
+    pub conversations: u32,
+    /// When they last wrote or were written to, in any conversation.
+    pub last_active: Option<Millis>,
+    pub created_at: Millis,
+}
+
+/// Another contact that may be the same person: they share a phone number or an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeCandidate {
+    pub card: ContactCard,
+    pub same_email: bool,
+    pub same_phone: bool,
+}

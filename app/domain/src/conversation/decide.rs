@@ -91,6 +91,14 @@ pub enum Command {
         to: Channel,
         address: String,
     },
+    /// An agent merged this conversation's contact (`from_name`) into another contact
+    /// (`into`): the conversation moves there with its whole history.
+    MergeContact {
+        agent: AgentRef,
+        from_name: String,
+        into: Uuid,
+        into_name: String,
+    },
     /// An agent invites the contact to move the chat to `to` (a visitor action command: the
     /// widget opens its phone request).
     AskToSwitch {
@@ -224,6 +232,8 @@ pub enum Refusal {
     StillGoing,
     #[error("Files can't be sent under a post's comments; answer with text, or send it by private message from Messenger or Instagram.")]
     NoFilesOnComments,
+    #[error("This conversation already belongs to that contact.")]
+    SameContact,
     #[error("{0}")]
     Message(MessageError),
 }
@@ -251,6 +261,7 @@ impl Refusal {
             Refusal::NoRevert => "no_revert",
             Refusal::StillGoing => "still_going",
             Refusal::NoFilesOnComments => "no_files_on_comments",
+            Refusal::SameContact => "same_contact",
             Refusal::Message(e) => e.code(),
         }
     }
@@ -355,6 +366,11 @@ pub enum Event {
         from: Channel,
         to: Channel,
     },
+    /// The contact was merged into another one: the conversation is theirs now.
+    ContactMerged {
+        from: Uuid,
+        into: Uuid,
+    },
 }
 
 impl Event {
@@ -381,6 +397,7 @@ impl Event {
             Event::SwitchReverted => "switch_reverted",
             Event::SwitchAsked { .. } => "switch_asked",
             Event::ReplyChannelChosen { .. } => "reply_channel_chosen",
+            Event::ContactMerged { .. } => "contact_merged",
         }
     }
 }
@@ -1043,6 +1060,28 @@ pub fn decide(
                 to: *to,
             });
         }
+        Command::MergeContact {
+            agent,
+            from_name,
+            into,
+            into_name,
+        } => {
+            if *into == state.contact_id {
+                return Err(Refusal::SameContact);
+            }
+            // Agents only: the visitor never learns how we file them.
+            w.system(
+                format!(
+                    "{} merged the contact {from_name} into {into_name}",
+                    agent.name
+                ),
+                Visibility::Internal,
+            );
+            w.event(Event::ContactMerged {
+                from: state.contact_id,
+                into: *into,
+            });
+        }
         Command::AskToSwitch { agent, to } => {
             if state.status != S::Open {
                 return Err(Refusal::NotOpen);
@@ -1243,6 +1282,9 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
         Event::ReplyChannelChosen { to, .. } => {
             s.active_channel = *to;
             s.switch = None;
+        }
+        Event::ContactMerged { into, .. } => {
+            s.contact_id = *into;
         }
         Event::SwitchConfirmed => {
             if let Some(sw) = s.switch.as_mut() {
@@ -2130,6 +2172,51 @@ mod tests {
             run(&closed, choose(Channel::Sms, "+15005550006")).unwrap_err(),
             Refusal::AlreadyClosed
         );
+    }
+
+    #[test]
+    fn a_merged_contacts_conversation_moves_to_the_kept_contact_with_a_note_for_agents() {
+        let closed = chat(&[Event::Closed { by: None }]);
+        let merge = |into: u128| Command::MergeContact {
+            agent: agent(1),
+            from_name: "Ada".into(),
+            into: Uuid::from_u128(into),
+            into_name: "Ada Lovelace".into(),
+        };
+        // Any conversation moves, a closed one too, and stays as it was otherwise.
+        let (moved, d) = apply(&closed, merge(8));
+        assert_eq!(moved.contact_id, Uuid::from_u128(8));
+        assert_eq!(moved.status, Closed);
+        assert_eq!(moved.placement().contact_id, Uuid::from_u128(8));
+        assert_eq!(kinds(&d), ["message_appended", "contact_merged"]);
+        let m = appended(&d);
+        assert_eq!(
+            (m[0].body.as_str(), m[0].visibility, m[0].delivery.is_none()),
+            (
+                "Agent 1 merged the contact Ada into Ada Lovelace",
+                Visibility::Internal,
+                true
+            )
+        );
+        assert!(d.work.is_empty());
+        // The contact's own messages are checked against the new contact from now on.
+        let write = |contact: u128| Command::Append {
+            author: Author::Contact {
+                contact_id: Uuid::from_u128(contact),
+                name: "Ada".into(),
+                via: Channel::Web,
+            },
+            body: body("still here"),
+            visibility: Visibility::Public,
+            client_msg_id: None,
+        };
+        assert_eq!(
+            run(&moved, write(7)).unwrap_err(),
+            Refusal::NotYourConversation
+        );
+        assert!(run(&moved, write(8)).is_ok());
+        // Into the contact it already belongs to: refused.
+        assert_eq!(run(&moved, merge(8)).unwrap_err(), Refusal::SameContact);
     }
 
     #[test]

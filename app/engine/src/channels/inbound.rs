@@ -491,6 +491,7 @@ impl Engine {
             email: Set(None),
             phone: Set(phone),
             created_at: Set(now),
+            merged_into: Set(None),
         }
         .insert(&tx.txn)
         .await?;

@@ -43,9 +43,10 @@ pub struct WebStart {
     pub first: Message,
 }
 
-/// Remembered visitor → contact answers. A web identity never moves to another contact and
-/// contacts are not renamed, so an answer stays true; the map is bounded by being emptied
-/// when full. (When contacts become editable or mergeable, that write must clear it.)
+/// Remembered visitor → contact answers; the map is bounded by being emptied when full. A web
+/// identity moves only when its contact is merged into another: the merge forgets that
+/// contact's answers on its node, and every node's dispatcher does when it reads the merge
+/// (an answer that went stale meanwhile is caught where it is used: see `owner_of`).
 #[derive(Default)]
 pub(crate) struct VisitorCache(std::sync::Mutex<HashMap<Uuid, ContactRef>>);
 
@@ -62,6 +63,19 @@ impl VisitorCache {
                 map.clear();
             }
             map.insert(visitor, contact.clone());
+        }
+    }
+
+    fn forget(&self, visitor: Uuid) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&visitor);
+        }
+    }
+
+    /// Forgets every visitor of a contact (merged into another).
+    pub(crate) fn forget_contact(&self, contact: Uuid) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, c| c.id != contact);
         }
     }
 }
@@ -132,6 +146,7 @@ impl Engine {
                 email: Set(Some(details.email.clone())),
                 phone: Set(details.phone.clone()),
                 created_at: Set(now),
+                merged_into: Set(None),
             }
             .insert(&tx.txn)
             .await?;
@@ -160,6 +175,14 @@ impl Engine {
                 &mut Uuid::now_v7,
             );
             tx.insert_started(&started, now).await?;
+            conversation::Entity::update_many()
+                .col_expr(
+                    conversation::Column::VisitorId,
+                    sea_orm::sea_query::Expr::value(Some(visitor_id)),
+                )
+                .filter(conversation::Column::Id.eq(started.state.id))
+                .exec(&tx.txn)
+                .await?;
             tx.commit().await?;
             let first = started
                 .events
@@ -203,16 +226,21 @@ impl Engine {
         if person.and_then(|c| c.email).as_deref() != Some(details.email.as_str()) {
             return Err(EngineError::Invalid(crate::error::Rule::StartIdTaken));
         }
-        let identity = channel_identity::Entity::find()
-            .filter(channel_identity::Column::ContactId.eq(conv.contact_id))
-            .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
-            .one(db)
-            .await?
-            .ok_or_else(|| {
-                EngineError::Corrupt("web conversation without a web identity".into())
-            })?;
-        let visitor_id = Uuid::parse_str(&identity.address)
-            .map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?;
+        let visitor_id = match conv.visitor_id {
+            Some(v) => v,
+            None => {
+                let identity = channel_identity::Entity::find()
+                    .filter(channel_identity::Column::ContactId.eq(conv.contact_id))
+                    .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| {
+                        EngineError::Corrupt("web conversation without a web identity".into())
+                    })?;
+                Uuid::parse_str(&identity.address)
+                    .map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?
+            }
+        };
         Ok(Some(WebStart {
             visitor_id,
             conversation_id: conv.id,
@@ -233,6 +261,66 @@ impl Engine {
             .one(&self.db().read)
             .await?
             .is_some_and(|c| c == contact_id))
+    }
+
+    /// The contact a web visitor speaks for in this conversation, if it is theirs. An answer
+    /// remembered from before their contact was merged is read again once.
+    pub async fn owner_of(
+        &self,
+        visitor_id: Uuid,
+        conversation_id: Uuid,
+    ) -> Result<Option<ContactRef>> {
+        for fresh in [false, true] {
+            if fresh {
+                self.visitors().forget(visitor_id);
+            }
+            let Some(contact) = self.contact_of_visitor(visitor_id).await? else {
+                return Ok(None);
+            };
+            if self
+                .conversation_of_contact(conversation_id, contact.id)
+                .await?
+            {
+                return Ok(Some(contact));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The contact in use for `contact_id`: itself, or the one it was merged into.
+    pub async fn current_contact(&self, contact_id: Uuid) -> Result<Option<Uuid>> {
+        let row: Option<(Uuid, Option<Uuid>)> = contact::Entity::find_by_id(contact_id)
+            .select_only()
+            .column(contact::Column::Id)
+            .column(contact::Column::MergedInto)
+            .into_tuple()
+            .one(&self.db().read)
+            .await?;
+        Ok(row.map(|(id, merged)| merged.unwrap_or(id)))
+    }
+
+    /// A contact's conversations, the latest first (previous chats, and a merged contact's
+    /// whole history).
+    pub async fn contact_conversations(
+        &self,
+        contact_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<ConversationSummary>> {
+        let db = &self.db().read;
+        let rows = conversation::Entity::find()
+            .filter(conversation::Column::ContactId.eq(contact_id))
+            .order_by_desc(conversation::Column::LastMessageAt)
+            .order_by_desc(conversation::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?;
+        let mut summaries = summaries_of(db, &rows).await?;
+        summaries.sort_by(|a, b| {
+            b.last_message_at
+                .cmp(&a.last_message_at)
+                .then(b.id.cmp(&a.id))
+        });
+        Ok(summaries)
     }
 
     /// Contacts whose name, email or phone contains `query` (case-insensitive), each with
@@ -261,6 +349,7 @@ impl Engine {
         }
         let contacts = contact::Entity::find()
             .filter(cond)
+            .filter(contact::Column::MergedInto.is_null())
             .order_by_asc(contact::Column::Name)
             .limit(limit)
             .all(db)

@@ -307,15 +307,43 @@ impl Engine {
         })
     }
 
-    /// The contact's most recent conversation.
+    /// The conversation a web visitor's widget resumes: the latest they began. (A chat begun
+    /// before conversations remembered their visitor: the contact's latest begun on the web.)
     pub async fn latest_conversation_of(
         &self,
+        visitor_id: Uuid,
         contact_id: Uuid,
     ) -> Result<Option<ConversationSummary>> {
+        let db = &self.db().read;
+        let own = conversation::Entity::find()
+            .filter(conversation::Column::VisitorId.eq(visitor_id))
+            .order_by_desc(conversation::Column::CreatedAt)
+            .one(db)
+            .await?;
+        if let Some(r) = own {
+            return Ok(summaries_of(db, std::slice::from_ref(&r)).await?.pop());
+        }
+        // A contact merged with others has their SMS or Messenger conversations too.
+        let web_started = message::Entity::find()
+            .select_only()
+            .column(message::Column::ConversationId)
+            .filter(message::Column::Seq.eq(1))
+            .filter(message::Column::Channel.eq(switchboard_domain::Channel::Web.as_str()))
+            .filter(
+                message::Column::ConversationId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(conversation::Column::Id)
+                        .from(conversation::Entity)
+                        .and_where(conversation::Column::ContactId.eq(contact_id))
+                        .to_owned(),
+                ),
+            );
+        let web_started = sea_orm::QueryTrait::into_query(web_started);
         let row = conversation::Entity::find()
             .filter(conversation::Column::ContactId.eq(contact_id))
+            .filter(conversation::Column::Id.in_subquery(web_started))
             .order_by_desc(conversation::Column::CreatedAt)
-            .one(&self.db().read)
+            .one(db)
             .await?;
         match row {
             Some(r) => Ok(summaries_of(&self.db().read, std::slice::from_ref(&r))

@@ -256,7 +256,8 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                 }
                 // The visitor's widget opens its phone request.
                 Event::SwitchAsked { to } => {
-                    hub.to_contact(
+                    hub.to_visitor(
+                        conv,
                         contact,
                         &frame(&ServerFrame::SwitchInvite {
                             conversation_id: conv,
@@ -265,6 +266,10 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                     );
                 }
                 other => {
+                    if let Event::ContactMerged { from, .. } = other {
+                        // This node's remembered visitors of that contact are someone else's now.
+                        engine.visitors().forget_contact(*from);
+                    }
                     moved.extend(d.moved_from.clone());
                     moved.push(d.placement.clone());
                     rest.push(other);
@@ -280,7 +285,8 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
             Err(EngineError::NotFound(_)) => continue,
             Err(e) => return Err(e),
         };
-        hub.to_contact(
+        hub.to_visitor(
+            conv,
             contact,
             &frame(&ServerFrame::Status {
                 conversation_id: conv,

@@ -297,6 +297,32 @@ impl Hub {
         });
     }
 
+    /// To the conversation's contact: their sockets, and visitor sockets streaming it (one
+    /// opened under a contact since merged into this one).
+    pub fn to_visitor(&self, conversation: Uuid, contact: Uuid, frame: &Arc<str>) {
+        self.with(|r| {
+            let mut ids: Vec<u64> = r
+                .contacts
+                .get(&contact)
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect();
+            for id in r.streams.get(&conversation).into_iter().flatten() {
+                let visitor = matches!(
+                    r.sockets.get(id).map(|e| e.listener),
+                    Some(Listener::Visitor { .. })
+                );
+                if visitor && !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+            for id in ids {
+                r.push(id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
     pub fn to_contact(&self, contact: Uuid, frame: &Arc<str>) {
         self.with(|r| {
             for id in r.contacts.get(&contact).into_iter().flatten() {

@@ -175,6 +175,11 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
             .state(conversation_id)
             .await
             .map_err(End::Failed)?;
+        if let (Some(s), Peer::Visitor { contact_id }) = (&state, self.peer) {
+            if s.contact_id != contact_id {
+                self.follow_merge().await.map_err(End::Failed)?;
+            }
+        }
         let state = match (state, self.peer) {
             (Some(s), Peer::Visitor { contact_id }) if s.contact_id == contact_id => s,
             (Some(s), Peer::Agent { .. }) => s,
@@ -250,6 +255,24 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         }
     }
 
+    /// A socket opened before its contact was merged into another speaks for the kept
+    /// contact from then on. Whether it moved.
+    async fn follow_merge(&mut self) -> crate::Result<bool> {
+        let Peer::Visitor { contact_id } = self.peer else {
+            return Ok(false);
+        };
+        match self.engine.current_contact(contact_id).await? {
+            Some(current) if current != contact_id => {
+                self.peer = Peer::Visitor {
+                    contact_id: current,
+                };
+                self.sender_name = None;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// This peer's name as the other parties see it.
     async fn own_name(&mut self) -> crate::Result<String> {
         if let Some(name) = &self.sender_name {
@@ -312,12 +335,13 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         body: String,
     ) -> Result<(), End> {
         use crate::conversations::{Appended, ContactRef};
+        use switchboard_domain::conversation::Refusal;
         use switchboard_domain::MessageBody;
         let failed = |e: &crate::EngineError| ServerFrame::SendFailed {
             client_msg_id,
             error: e.into(),
         };
-        let Peer::Visitor { contact_id } = self.peer else {
+        let Peer::Visitor { .. } = self.peer else {
             let error = switchboard_wire::ApiError::Forbidden;
             return self
                 .send(&ServerFrame::SendFailed {
@@ -330,19 +354,35 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
             Ok(b) => b,
             Err(e) => return self.send(&failed(&e.into())).await,
         };
-        let name = match self.own_name().await {
-            Ok(name) => name,
-            Err(e) => return self.send(&failed(&e)).await,
-        };
-        let contact = ContactRef {
-            id: contact_id,
-            name,
-        };
-        match self
-            .engine
-            .contact_writes(conversation_id, contact, body, client_msg_id)
-            .await
-        {
+        let mut written = Err(crate::EngineError::Refused(Refusal::NotYourConversation));
+        for attempt in 0..2 {
+            // The second time only if the contact was merged into another meanwhile.
+            if attempt == 1 && !matches!(self.follow_merge().await, Ok(true)) {
+                break;
+            }
+            let name = match self.own_name().await {
+                Ok(name) => name,
+                Err(e) => return self.send(&failed(&e)).await,
+            };
+            let Peer::Visitor { contact_id } = self.peer else {
+                break;
+            };
+            let contact = ContactRef {
+                id: contact_id,
+                name,
+            };
+            written = self
+                .engine
+                .contact_writes(conversation_id, contact, body.clone(), client_msg_id)
+                .await;
+            if !matches!(
+                written,
+                Err(crate::EngineError::Refused(Refusal::NotYourConversation))
+            ) {
+                break;
+            }
+        }
+        match written {
             // The dispatcher brings it to this socket as a `message` frame.
             Ok(Appended::New(_)) if self.cursors.contains_key(&conversation_id) => Ok(()),
             Ok(Appended::New(message) | Appended::Duplicate(message)) => {

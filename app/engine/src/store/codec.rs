@@ -111,6 +111,8 @@ pub fn row_of(s: &ConversationState) -> conversation::ActiveModel {
             .switch
             .as_ref()
             .and_then(|sw| serde_json::to_string(sw).ok())),
+        // Not the domain's: written once at a web start.
+        visitor_id: sea_orm::ActiveValue::NotSet,
     }
 }
 
@@ -154,7 +156,8 @@ pub fn changes_of(
         members,
         passed_by,
         post_id,
-        switch
+        switch,
+        visitor_id
     );
     changes.id = NotSet;
     changes

@@ -46,6 +46,8 @@ pub mod contact {
         pub email: Option<String>,
         pub phone: Option<String>,
         pub created_at: i64,
+        /// The contact this one was merged into; none for a contact in use.
+        pub merged_into: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -120,6 +122,9 @@ pub mod conversation {
         pub post_id: Option<Uuid>,
         /// The chat switch in progress (the domain's JSON).
         pub switch: Option<String>,
+        /// The web visitor who began it (a web chat; set once). Their widget resumes it, even
+        /// after their contact was merged with others.
+        pub visitor_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -554,6 +559,29 @@ pub mod file {
         /// The message that sent it; none until sent.
         pub message_id: Option<Uuid>,
         pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A canned response: the team's (`owner_key` nil) or one agent's.
+pub mod canned_response {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "canned_responses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub owner_key: Uuid,
+        pub title: String,
+        pub shortcut: String,
+        pub body: String,
+        pub created_at: i64,
+        pub updated_at: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ mod m012_attachments;
 mod m013_contact_changes;
 mod m014_files;
 mod m015_switch;
+mod m016_merged_contacts;
+mod m017_canned;
 
 use sea_orm_migration::prelude::*;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m013_contact_changes::ContactChanges),
             Box::new(m014_files::Files),
             Box::new(m015_switch::Switch),
+            Box::new(m016_merged_contacts::MergedContacts),
+            Box::new(m017_canned::Canned),
         ]
     }
 }
