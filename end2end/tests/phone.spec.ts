@@ -1,4 +1,4 @@
-import { test, expect, openWidget, startChat, signIn, send, row } from './fixtures';
+import { test, expect, openWidget, startChat, signIn, send, row, setPresence, configureRouting } from './fixtures';
 
 test('on a phone-sized screen (390x844) the agent goes from the list to the room and back, takes and answers a chat', async ({ server, visitor, agent }) => {
   await agent.setViewportSize({ width: 390, height: 844 });
@@ -39,4 +39,41 @@ test('on a phone-sized screen (390x844) the agent goes from the list to the room
   await row(agent, 'Pia').click();
   await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Pia');
   await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Yes, right here.' })).toHaveCount(1);
+});
+
+test('on a phone-sized screen the agent holds one offered chat, declines another, and answers with a canned response', async ({ server, visitor, agent, agent2: visitor2, admin }) => {
+  await signIn(admin, server, 'admin@demo.test');
+  await setPresence(admin, 'offline');
+  await configureRouting(admin, server, { mode: 'time_based', accept: 60 });
+  await agent.setViewportSize({ width: 390, height: 844 });
+  await signIn(agent, server);
+  const saved = await agent.request.post(`${server.url}/api/canned/save`, {
+    data: { id: null, shared: false, title: 'On my way', shortcut: 'otw', text: 'Thanks {visitor_name}, looking into it now.' },
+  });
+  expect(saved.ok()).toBeTruthy();
+
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Hal', 'Hold me');
+  await expect(row(agent, 'Hal').locator('[data-testid=hold]')).toBeVisible({ timeout: 15_000 });
+  await row(agent, 'Hal').locator('[data-testid=hold]').click();
+  await expect(row(agent, 'Hal')).toHaveAttribute('data-status', 'open');
+  await expect(agent.locator('.sidebar')).toBeVisible();
+
+  const widget2 = await openWidget(visitor2, server);
+  await startChat(widget2, 'Dee', 'Decline me');
+  await expect(row(agent, 'Dee').locator('[data-testid=decline]')).toBeVisible({ timeout: 15_000 });
+  await row(agent, 'Dee').locator('[data-testid=decline]').click();
+  await expect(row(agent, 'Dee')).toHaveCount(0);
+
+  await agent.locator('[data-testid=folder-engaged]').click();
+  await row(agent, 'Hal').click();
+  await expect(agent.locator('[data-testid=thread-title]')).toHaveText('Hal');
+  await agent.locator('[data-testid=canned-open]').click();
+  await expect(agent.locator('[data-testid=canned-pop]')).toBeInViewport();
+  await agent.locator('[data-testid=canned-item] [data-testid=canned-insert]').click();
+  await expect(agent.locator('[data-testid=composer-input]')).toHaveValue('Thanks Hal, looking into it now.');
+  await agent.locator('[data-testid=composer-input]').press('Enter');
+  await expect(widget.locator('[data-testid=message]').filter({ hasText: 'Thanks Hal, looking into it now.' })).toHaveCount(1);
+  const overflow = await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
 });
