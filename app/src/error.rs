@@ -58,6 +58,30 @@ mod server {
         }
     }
 
+    /// A server function that failed before its body ran (its arguments could not be read)
+    /// is answered by the framework with 500 whatever the error: give it the status of the
+    /// `ApiError` it carries (400 for unreadable input), as `respond` does for the rest.
+    pub async fn server_fn_status(res: axum::response::Response) -> axum::response::Response {
+        use axum::http::StatusCode;
+        if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+            || !res
+                .headers()
+                .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+        {
+            return res;
+        }
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+        };
+        if let Ok(api) = serde_json::from_slice::<ApiError>(&bytes) {
+            if let Ok(status) = StatusCode::from_u16(api.http_status()) {
+                parts.status = status;
+            }
+        }
+        axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+    }
+
     /// The one place a server function's result meets HTTP: the error becomes an
     /// `ApiError` and the response gets its status code.
     pub fn respond<T>(result: Result<T, AppError>) -> Result<T, ApiError> {

@@ -5,6 +5,7 @@
 
 pub mod channels;
 pub mod config;
+pub mod origin;
 pub mod seed;
 
 use app::auth::session_store::DbSessionStore;
@@ -126,6 +127,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::map_response(app::error::server_fn_status))
         .with_state(state.clone());
     // The widget's endpoints are anonymous (a visitor token, never a session), so they skip
     // the session layer: no cookie parsing, no session handle, per message a visitor sends.
@@ -145,7 +147,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .with_state(state.clone());
     let widget = routes.clone();
-    let agents = routes.layer(sessions);
+    // Refused before the session is even read: another site's page acting with the cookie.
+    let agents = routes
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            origin::Origins::new(&state.public_url),
+            origin::same_origin,
+        ));
     Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
         let path = req.uri().path();
         let service = if path == app::widget::SEND_PATH && req.method() == axum::http::Method::POST

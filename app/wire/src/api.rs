@@ -81,11 +81,30 @@ impl server_fn::error::FromServerFnError for ApiError {
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Args(m) => ApiError::BadRequest(format!("Bad request: {m}")),
-            E::MissingArg(m) => ApiError::BadRequest(format!("Bad request: missing {m}")),
+            E::Args(m) => ApiError::BadRequest(unreadable(&m)),
+            E::MissingArg(m) => ApiError::BadRequest(format!("The request misses {}.", clip(&m))),
+            // On the server, what cannot be decoded is the caller's request; in the browser,
+            // it is an answer that did not arrive whole.
+            #[cfg(feature = "server")]
+            E::Deserialization(m) => ApiError::BadRequest(unreadable(&m)),
             other => ApiError::Transport(other.to_string()),
         }
     }
+}
+
+/// Input a caller sent is never echoed at length.
+const ECHO_MAX_CHARS: usize = 160;
+
+fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(ECHO_MAX_CHARS).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn unreadable(reason: &str) -> String {
+    format!("The request could not be read: {}", clip(reason))
 }
 
 #[cfg(test)]

@@ -1,0 +1,220 @@
+//! Hardening: what an attacker (or a broken client) sends gets a clear refusal, never a fault
+//! of ours. On SQLite and PostgreSQL.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+/// Every server function, by endpoint (as `/api/<endpoint>`).
+const ENDPOINTS: &[&str] = &[
+    "inbox/list",
+    "inbox/accept",
+    "inbox/decline",
+    "inbox/transfer",
+    "inbox/invite",
+    "inbox/presence",
+    "inbox/agents",
+    "inbox/setup",
+    "inbox/search",
+    "inbox/conversation",
+    "inbox/history",
+    "inbox/send",
+    "inbox/send-file",
+    "inbox/ask-switch",
+    "inbox/contact-channels",
+    "inbox/reply-channel",
+    "inbox/reconnect",
+    "inbox/delete-comment",
+    "inbox/channel-status",
+    "inbox/send-template",
+    "inbox/answer-comment",
+    "inbox/close",
+    "inbox/read",
+    "inbox/contact-card",
+    "inbox/merge-candidates",
+    "inbox/merge-contacts",
+    "inbox/contact-conversations",
+    "canned/list",
+    "canned/save",
+    "canned/delete",
+    "canned/use",
+    "visitor/start",
+    "visitor/leave-message",
+    "visitor/send",
+    "visitor/resume",
+    "visitor/history",
+    "visitor/switch",
+    "visitor/switch-revert",
+    "visitor/switch-status",
+];
+
+/// Raw bodies a broken client might send.
+fn bodies() -> Vec<(&'static str, String)> {
+    vec![
+        ("empty object", "{}".into()),
+        ("not json", "this is not json".into()),
+        (
+            "wrong types",
+            json!({"conversation_id": 5, "query": [], "token": {}, "auto": "yes", "id": true})
+                .to_string(),
+        ),
+        ("an array", "[1,2,3]".into()),
+        (
+            "bad uuid",
+            json!({"conversation_id": "not-a-uuid", "contact_id": "x", "id": "x"}).to_string(),
+        ),
+        (
+            "huge number",
+            json!({"before_seq": 1e300, "after_seq": -1}).to_string(),
+        ),
+    ]
+}
+
+async fn post_raw(
+    client: &reqwest::Client,
+    server: &TestServer,
+    endpoint: &str,
+    body: &str,
+) -> (u16, String) {
+    let res = client
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn malformed_server_function_input_is_a_bad_request_never_a_fault() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let mut faults = vec![];
+        for endpoint in ENDPOINTS {
+            for (what, body) in bodies() {
+                for (who, client) in [("anonymous", &http()), ("admin", &admin.http)] {
+                    let (code, text) = post_raw(client, &server, endpoint, &body).await;
+                    if code >= 500 {
+                        faults.push(format!("{endpoint} ({what}, {who}): {code} {text}"));
+                    }
+                    if code == 400 {
+                        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                        assert!(v["BadRequest"].is_string(), "{endpoint} ({what}): {text}");
+                    }
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{backend}: {}", faults.join("\n"));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn another_sites_page_cannot_act_with_an_agents_session() {
+    let (_, url) = databases().await.remove(0);
+    let server = TestServer::start(&url).await;
+    let admin = agent(&server, "admin@demo.test").await;
+    let own = format!("http://{}", server.addr);
+    let presence = |origin: Option<&'static str>,
+                    fetch_site: Option<&'static str>,
+                    content_type: &'static str| {
+        let mut req = admin
+            .http
+            .post(server.url("/api/inbox/presence"))
+            .header("content-type", content_type)
+            .header("accept", "application/json")
+            .body(json!({"presence": "away", "auto": false}).to_string());
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = fetch_site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req
+    };
+    // A foreign page's POST (JSON, or text/plain to dodge a preflight) is refused.
+    for (origin, site, ct) in [
+        (
+            Some("https://evil.example"),
+            Some("cross-site"),
+            "application/json",
+        ),
+        (
+            Some("https://evil.example"),
+            Some("cross-site"),
+            "text/plain",
+        ),
+        (Some("null"), None, "application/json"),
+        (None, Some("cross-site"), "application/json"),
+    ] {
+        let res = presence(origin, site, ct).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{origin:?} {site:?} {ct}");
+    }
+    let presence_now = || async {
+        let id = me(&admin, &server).await["id"].clone();
+        agents(&admin, &server)
+            .await
+            .into_iter()
+            .find(|a| a["id"] == id)
+            .unwrap()["presence"]
+            .clone()
+    };
+    assert_eq!(presence_now().await, "online", "nothing changed");
+    // Our own page's is served.
+    let own_origin: &'static str = Box::leak(own.clone().into_boxed_str());
+    let res = presence(Some(own_origin), Some("same-origin"), "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(presence_now().await, "away");
+    // Signing in from a foreign page is refused too (login CSRF).
+    let res = http()
+        .post(server.url("/api/auth/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "admin@demo.test"), ("password", "switchboard")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+
+    // The agent socket: only from our origin.
+    let cookie = admin.cookie(&server);
+    let upgrade = |origin: &str| {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = server.ws_url("/ws/agent").into_client_request().unwrap();
+        req.headers_mut()
+            .insert("cookie", cookie.as_deref().unwrap().parse().unwrap());
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        req
+    };
+    match tokio_tungstenite::connect_async(upgrade("https://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status().as_u16(), 403)
+        }
+        other => panic!(
+            "a foreign page opened the agent socket: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(upgrade(&own))
+        .await
+        .expect("own origin");
+    assert_eq!(next_frame(&mut ws).await["role"], "agent");
+
+    // The widget takes any origin, by design.
+    let res = http()
+        .post(server.url("/api/visitor/start"))
+        .header("origin", "https://customer-site.example")
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"name": "Vi", "email": "vi@example.com", "phone": "", "message": "hi", "client_msg_id": uuid::Uuid::new_v4()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    server.stop().await;
+}
