@@ -41,7 +41,7 @@ test('on a phone-sized screen (390x844) the agent goes from the list to the room
   await expect(agent.locator('[data-testid=message]').filter({ hasText: 'Yes, right here.' })).toHaveCount(1);
 });
 
-test('on a phone-sized screen the agent holds one offered chat, declines another, and answers with a canned response', async ({ server, visitor, agent, agent2: visitor2, admin }) => {
+test('on a phone-sized screen the agent holds one offered chat, declines another, and answers with a canned response', async ({ server, visitor, agent, agent2, admin, browser }) => {
   await signIn(admin, server, 'admin@demo.test');
   await setPresence(admin, 'offline');
   await configureRouting(admin, server, { mode: 'time_based', accept: 60 });
@@ -59,11 +59,16 @@ test('on a phone-sized screen the agent holds one offered chat, declines another
   await expect(row(agent, 'Hal')).toHaveAttribute('data-status', 'open');
   await expect(agent.locator('.sidebar')).toBeVisible();
 
-  const widget2 = await openWidget(visitor2, server);
+  const ctx = await browser.newContext();
+  const widget2 = await openWidget(await ctx.newPage(), server);
   await startChat(widget2, 'Dee', 'Decline me');
   await expect(row(agent, 'Dee').locator('[data-testid=decline]')).toBeVisible({ timeout: 15_000 });
+  // A colleague comes online: the declined chat goes to them.
+  await signIn(agent2, server, 'agent2@demo.test');
   await row(agent, 'Dee').locator('[data-testid=decline]').click();
   await expect(row(agent, 'Dee')).toHaveCount(0);
+  await expect(row(agent2, 'Dee').locator('[data-testid=accept]')).toHaveCount(1);
+  await ctx.close();
 
   await agent.locator('[data-testid=folder-engaged]').click();
   await row(agent, 'Hal').click();

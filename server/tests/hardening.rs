@@ -218,3 +218,101 @@ async fn another_sites_page_cannot_act_with_an_agents_session() {
     assert_eq!(res.status().as_u16(), 200);
     server.stop().await;
 }
+
+/// Waits (10 s at most) for the socket to be closed with `code`, skipping other frames.
+async fn closed_with(ws: &mut Socket, code: u16) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                assert_eq!(u16::from(frame.code), code, "{frame:?}");
+                return;
+            }
+            Ok(Some(Ok(Message::Close(None)))) | Ok(None) => panic!("closed without a code"),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(e))) => panic!("socket error: {e}"),
+            Err(_) => panic!("still open after 10 s"),
+        }
+    }
+}
+
+/// The socket answers a ping: still open.
+async fn still_open(ws: &mut Socket) {
+    send_frame(ws, json!({"type": "ping"})).await;
+    assert_eq!(next_of(ws, "pong").await["type"], "pong");
+}
+
+#[tokio::test]
+async fn an_agents_sockets_close_when_they_sign_out_or_are_deactivated_on_every_node() {
+    for (backend, url) in databases().await {
+        let a = TestServer::start(&url).await;
+        // On PostgreSQL the second browser uses another node: the closing crosses the bus.
+        let b = if backend == "postgres" {
+            Some(TestServer::start(&url).await)
+        } else {
+            None
+        };
+        let admin = agent(&a, "admin@demo.test").await;
+        let laptop = agent(&a, "agent1@demo.test").await;
+        let mut on_laptop = laptop.socket(&a).await;
+        let phone = match &b {
+            Some(b) => agent(b, "agent1@demo.test").await,
+            None => agent(&a, "agent1@demo.test").await,
+        };
+        let mut on_phone = match &b {
+            Some(b) => phone.socket(b).await,
+            None => phone.socket(&a).await,
+        };
+
+        // Signing out on the laptop closes the laptop's socket only.
+        let res = laptop
+            .http
+            .post(a.url("/api/auth/logout"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{}",
+            res.status()
+        );
+        closed_with(&mut on_laptop, 4401).await;
+        still_open(&mut on_phone).await;
+
+        // Deactivated by an admin: every socket of theirs closes, on the other node too, and
+        // none opens again.
+        let agent1 = agents(&admin, &a)
+            .await
+            .into_iter()
+            .find(|x| x["email"] == "agent1@demo.test")
+            .unwrap();
+        let _: Value = call_ok(
+            &admin.http,
+            &a,
+            "admin/agents/update",
+            json!({"id": agent1["id"], "role": "agent", "capacity": 3, "active": false}),
+        )
+        .await;
+        closed_with(&mut on_phone, 4401).await;
+        let endpoint: &dyn Fn(&str) -> String = match &b {
+            Some(b) => &|p| b.ws_url(p),
+            None => &|p| a.ws_url(p),
+        };
+        let refused = connect_ws(
+            &endpoint("/ws/agent"),
+            phone.cookie(b.as_ref().unwrap_or(&a)).as_deref(),
+        )
+        .await;
+        assert!(
+            refused.is_err(),
+            "{backend}: a deactivated agent opened a socket"
+        );
+        if let Some(b) = b {
+            b.stop().await;
+        }
+        a.stop().await;
+    }
+}

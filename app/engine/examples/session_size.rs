@@ -18,6 +18,7 @@ async fn main() {
         Peer::Visitor {
             contact_id: uuid::Uuid::nil(),
         },
+        None,
         sink,
         stream,
         Default::default(),

@@ -212,6 +212,8 @@ impl Engine {
             tx.commit().await
         })
         .await?;
+        // Their sockets check again: a deactivated agent's close, on every node.
+        self.access_changed(id).await?;
         self.agents()
             .await?
             .into_iter()

@@ -111,6 +111,7 @@ impl Client {
         let task = tokio::spawn(session::run(
             engine.clone(),
             peer,
+            None,
             outbound,
             inbound,
             shutdown.clone(),
@@ -590,6 +591,7 @@ async fn frames_that_arrive_together_leave_in_one_write() {
     let task = tokio::spawn(session::run(
         engine.clone(),
         Peer::Agent { id: a.id },
+        None,
         sink,
         inbound,
         shutdown.clone(),

@@ -59,8 +59,9 @@ pub async fn logout() -> Result<(), ApiError> {
             let session: tower_sessions::Session = leptos_axum::extract()
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            if let Ok(agent) = ssr::require_agent().await {
-                let state = crate::state::AppState::from_context()?;
+            let agent = ssr::require_agent().await.ok();
+            let state = crate::state::AppState::from_context()?;
+            if let Some(agent) = &agent {
                 state
                     .engine
                     .set_presence(
@@ -73,6 +74,10 @@ pub async fn logout() -> Result<(), ApiError> {
                 .flush()
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
+            // This session's sockets close, on every node.
+            if let Some(agent) = agent {
+                state.engine.access_changed(agent.id).await?;
+            }
             leptos_axum::redirect("/login");
             Ok(())
         }

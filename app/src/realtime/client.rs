@@ -171,7 +171,15 @@ impl LiveSocket {
         onmessage.forget();
 
         let this = self.clone();
-        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |_e: CloseEvent| {
+        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+            if e.code() == switchboard_wire::frames::CLOSE_SIGNED_OUT {
+                // The agent's session ended (signed out elsewhere, or deactivated).
+                this.stop();
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().assign("/login");
+                }
+                return;
+            }
             this.schedule_reconnect(generation);
         });
         ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));

@@ -37,6 +37,7 @@ pub async fn visitor_socket(
             Peer::Visitor {
                 contact_id: contact.id,
             },
+            None,
         ),
         Ok(None) => AppError::Unauthorized.into_response(),
         Err(e) => AppError::from(e).into_response(),
@@ -49,7 +50,10 @@ pub async fn agent_socket(
     session: tower_sessions::Session,
 ) -> Response {
     match agent_of_session(&state.engine, &session).await {
-        Ok(agent) => upgrade(ws, state, Peer::Agent { id: agent.id }),
+        Ok(agent) => {
+            let credential = session.id().map(|id| id.to_string());
+            upgrade(ws, state, Peer::Agent { id: agent.id }, credential)
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -72,7 +76,12 @@ fn inbound(msg: Result<WsMessage, axum::Error>) -> Inbound {
     }
 }
 
-fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
+fn upgrade(
+    ws: WebSocketUpgrade,
+    state: AppState,
+    peer: Peer,
+    credential: Option<String>,
+) -> Response {
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
@@ -83,6 +92,7 @@ fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
             session::run(
                 state.engine.clone(),
                 peer,
+                credential,
                 Box::pin(sink),
                 stream.map(inbound),
                 state.shutdown.clone(),

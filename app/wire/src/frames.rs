@@ -45,6 +45,9 @@ pub enum ClientFrame {
 
 /// While someone keeps typing, their client repeats `typing` this often.
 pub const TYPING_REFRESH_SECS: u64 = 3;
+/// The close code of an agent's socket whose session ended (signed out, or the account was
+/// deactivated): the inbox goes to the sign-in page rather than reconnecting.
+pub const CLOSE_SIGNED_OUT: u16 = 4401;
 /// A typing indicator not refreshed within this is cleared by the receiver (a lost `false`).
 pub const TYPING_TTL_SECS: u64 = 7;
 

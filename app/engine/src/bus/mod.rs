@@ -149,7 +149,11 @@ impl Bus {
         let mut listener = loop {
             match PgListener::connect_with(&pool).await {
                 Ok(mut l) => match l
-                    .listen_all([CHANNEL, crate::delivery::typing::TYPING_CHANNEL])
+                    .listen_all([
+                        CHANNEL,
+                        crate::delivery::typing::TYPING_CHANNEL,
+                        crate::delivery::access::ACCESS_CHANNEL,
+                    ])
                     .await
                 {
                     Ok(()) => break l,
@@ -178,6 +182,12 @@ impl Bus {
                         hub.resync_all();
                         self.signals
                             .wake(&[Note::work(), Note::Agent { a: Uuid::nil() }]);
+                    }
+                    if n.channel() == crate::delivery::access::ACCESS_CHANNEL {
+                        if let Ok(agent) = Uuid::parse_str(n.payload()) {
+                            hub.recheck_agent(agent);
+                        }
+                        continue;
                     }
                     if n.channel() == crate::delivery::typing::TYPING_CHANNEL {
                         if let Ok(note) = serde_json::from_str(n.payload()) {

@@ -29,6 +29,8 @@ pub enum Push {
     Frame(Arc<str>),
     /// Live updates may have been missed: catch up every stream from the database.
     Resync,
+    /// The agent's access changed: check at once whether this socket may stay open.
+    Recheck,
 }
 
 /// Who a socket serves.
@@ -327,6 +329,15 @@ impl Hub {
         self.with(|r| {
             for id in r.contacts.get(&contact).into_iter().flatten() {
                 r.push(*id, Push::Frame(frame.clone()));
+            }
+        });
+    }
+
+    /// Every socket of this agent checks its access again (see `access`).
+    pub fn recheck_agent(&self, agent: Uuid) {
+        self.with(|r| {
+            for id in r.agents.get(&agent).into_iter().flatten() {
+                r.push(*id, Push::Recheck);
             }
         });
     }

@@ -1,6 +1,7 @@
 //! Delivery: this node's sockets (`hub`, with the inbox-view index in `views`), the
 //! `dispatcher` that fans committed events out to them, and one socket's `session`.
 
+pub mod access;
 pub mod dispatcher;
 pub mod hub;
 pub mod session;

@@ -62,6 +62,8 @@ pub const CLOSE_RESTARTING: u16 = 1012;
 enum End {
     /// The client left, went silent, or could not be written to.
     Gone,
+    /// The agent signed out, or their account was deactivated.
+    SignedOut,
     Failed(crate::EngineError),
     Shutdown,
 }
@@ -79,6 +81,8 @@ struct Session<W> {
     typing: HashMap<Uuid, (bool, Instant)>,
     /// Frames fed to the sink and not flushed yet.
     unflushed: bool,
+    /// The browser session an agent's socket was opened with.
+    credential: Option<Arc<str>>,
 }
 
 fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
@@ -273,6 +277,26 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         }
     }
 
+    /// An agent's socket stays open only while its session and account do.
+    async fn recheck(&mut self) -> Result<(), End> {
+        let Peer::Agent { id } = self.peer else {
+            return Ok(());
+        };
+        match self
+            .engine
+            .agent_may_stay(id, self.credential.as_deref())
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(End::SignedOut),
+            // The database is away: keep the socket; the next check decides.
+            Err(e) => {
+                tracing::warn!(error = %e, agent = %id, "could not check the socket's access");
+                Ok(())
+            }
+        }
+    }
+
     /// This peer's name as the other parties see it.
     async fn own_name(&mut self) -> crate::Result<String> {
         if let Some(name) = &self.sender_name {
@@ -419,6 +443,7 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 }
             }
             Push::Resync => self.resync().await,
+            Push::Recheck => self.recheck().await,
         }
     }
 
@@ -436,10 +461,12 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 }
 
 /// Runs one socket until the client leaves, goes silent, or the server shuts down (then it
-/// gets close code 1012 and reconnects, to this node or another).
+/// gets close code 1012 and reconnects, to this node or another). `credential`: the browser
+/// session an agent's socket was opened with; the socket closes when it ends.
 pub async fn run<W, R>(
     engine: Engine,
     peer: Peer,
+    credential: Option<String>,
     sink: W,
     mut stream: R,
     shutdown: CancellationToken,
@@ -463,6 +490,7 @@ pub async fn run<W, R>(
         sender_name: None,
         typing: HashMap::new(),
         unflushed: false,
+        credential: credential.map(Arc::from),
     };
     // Heavy awaits are boxed: the session's future is allocated per open socket, and its size
     // is that of its largest state.
@@ -479,6 +507,10 @@ pub async fn run<W, R>(
     let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
     let mut last_heard = Instant::now();
     let mut watchdog = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+    let mut access = tokio::time::interval_at(
+        Instant::now() + super::access::RECHECK_EVERY,
+        super::access::RECHECK_EVERY,
+    );
     let mailbox = membership.mailbox.clone();
 
     let mut outcome = session.send(&ServerFrame::Welcome { role }).await;
@@ -514,12 +546,17 @@ pub async fn run<W, R>(
             _ = watchdog.tick() => {
                 if last_heard.elapsed() > silence_limit { Err(End::Gone) } else { Ok(()) }
             }
+            _ = access.tick(), if session.is_agent() => Box::pin(session.recheck()).await,
         };
     }
     let close = match outcome {
         Err(End::Shutdown) => Outbound::Close {
             code: CLOSE_RESTARTING,
             reason: "server restarting",
+        },
+        Err(End::SignedOut) => Outbound::Close {
+            code: switchboard_wire::frames::CLOSE_SIGNED_OUT,
+            reason: "signed out",
         },
         Err(End::Failed(e)) => {
             tracing::warn!(error = %e, "websocket session failed");
