@@ -54,7 +54,12 @@ mod server {
             let api = ApiError::from(self);
             let status = axum::http::StatusCode::from_u16(api.http_status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(api)).into_response()
+            let mut res = (status, axum::Json(&api)).into_response();
+            if let ApiError::RateLimited { retry_after_secs } = api {
+                res.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+            }
+            res
         }
     }
 
@@ -90,6 +95,9 @@ mod server {
             if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 if let Ok(status) = axum::http::StatusCode::from_u16(api.http_status()) {
                     opts.set_status(status);
+                }
+                if let ApiError::RateLimited { retry_after_secs } = api {
+                    opts.insert_header(axum::http::header::RETRY_AFTER, retry_after_secs.into());
                 }
             }
             api

@@ -34,6 +34,9 @@ pub struct Config {
     pub simulated_channels: Option<crate::channels::ChannelConfig>,
     /// Where uploaded files go: a folder (outside the web root) or `s3://bucket/prefix`.
     pub files: String,
+    /// The header a trusted reverse proxy puts the client's address in (such as
+    /// `X-Forwarded-For`); unset: the connection's address is the client's.
+    pub trusted_ip_header: Option<axum::http::HeaderName>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -75,7 +78,15 @@ impl Config {
             },
             Err(_) => std::time::Duration::from_secs(15),
         };
+        let trusted_ip_header = match std::env::var("SWITCHBOARD_TRUSTED_IP_HEADER") {
+            Ok(h) if !h.trim().is_empty() => Some(
+                axum::http::HeaderName::from_bytes(h.trim().as_bytes())
+                    .map_err(|e| format!("SWITCHBOARD_TRUSTED_IP_HEADER={h:?}: {e}"))?,
+            ),
+            _ => None,
+        };
         Ok(Self {
+            trusted_ip_header,
             channels: crate::channels::ChannelConfig::from_env()?,
             simulated_channels: None,
             files: std::env::var("SWITCHBOARD_FILES")

@@ -80,6 +80,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         shutdown: CancellationToken::new(),
         public_url: Arc::from(channels.config.public_url.as_str()),
         simulator,
+        trusted_ip_header: config.trusted_ip_header.clone(),
     })
 }
 
@@ -242,7 +243,7 @@ async fn accept(
 ) -> JoinSet<()> {
     let mut connections = JoinSet::new();
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = accepting.cancelled() => return connections,
             accepted = listener.accept() => match accepted {
                 Ok(c) => c,
@@ -260,7 +261,11 @@ async fn accept(
         connections.spawn(async move {
             let service =
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    app.clone().oneshot(req.map(axum::body::Body::new))
+                    let mut req = req.map(axum::body::Body::new);
+                    // Who is calling, for the per-address limits.
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    app.clone().oneshot(req)
                 });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)

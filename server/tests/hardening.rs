@@ -316,3 +316,243 @@ async fn an_agents_sockets_close_when_they_sign_out_or_are_deactivated_on_every_
         a.stop().await;
     }
 }
+
+#[tokio::test]
+async fn names_with_direction_tricks_are_refused_and_refusals_never_echo_input_at_length() {
+    let (_, url) = databases().await.remove(0);
+    let server = TestServer::start(&url).await;
+    let start = |name: String, email: String| json!({"name": name, "email": email, "phone": "", "message": "hi", "client_msg_id": uuid::Uuid::new_v4()});
+    // "Eve" followed by a right-to-left override: shown in the inbox it reads backwards.
+    for name in ["Eve\u{202E}lyn", "Ada\nAdmin", "Bo\u{2066}b"] {
+        let (code, body) = call(
+            &http(),
+            &server,
+            "visitor/start",
+            start(name.into(), "e@x.io".into()),
+        )
+        .await;
+        assert_eq!(
+            (code, body["Invalid"]["code"].as_str()),
+            (422, Some("name_invalid")),
+            "{name:?}: {body}"
+        );
+    }
+    let long = format!("{}@", "x".repeat(100_000));
+    let res = http()
+        .post(server.url("/api/visitor/start"))
+        .json(&start("Ada".into(), long))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.len() < 400, "echoed {} bytes", text.len());
+    assert!(text.contains("email_invalid"), "{text}");
+
+    let admin = agent(&server, "admin@demo.test").await;
+    let (code, body) = call(&admin.http, &server, "admin/agents/create", json!({
+        "email": "new@demo.test", "name": "New\u{202E}gent", "password": "longpassword", "role": "agent", "capacity": 2
+    })).await;
+    assert_eq!(
+        (code, body["Invalid"]["code"].as_str()),
+        (422, Some("name_invalid")),
+        "{body}"
+    );
+    server.stop().await;
+}
+
+async fn login_from(
+    server: &TestServer,
+    ip: Option<&str>,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let mut req = http()
+        .post(server.url("/api/auth/login"))
+        .header("accept", "application/json");
+    if let Some(ip) = ip {
+        req = req.header("x-forwarded-for", format!("10.9.8.7, {ip}"));
+    }
+    req.form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn start_from(server: &TestServer, ip: Option<&str>, n: usize) -> reqwest::Response {
+    let mut req = http().post(server.url("/api/visitor/start"));
+    if let Some(ip) = ip {
+        req = req.header("x-forwarded-for", ip);
+    }
+    req.json(&json!({"name": format!("V{n}"), "email": format!("v{n}@example.com"), "phone": "", "message": "hi", "client_msg_id": uuid::Uuid::new_v4()}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header")
+}
+
+#[tokio::test]
+async fn password_guessing_and_chat_floods_are_limited_per_address_and_per_account() {
+    let (_, url) = databases().await.remove(0);
+    let server = TestServer::start_configured(&url, |c| {
+        c.trusted_ip_header = Some(axum::http::HeaderName::from_static("x-forwarded-for"));
+    })
+    .await;
+    // One address guessing across accounts: 20 tries, then it waits.
+    for i in 0..20 {
+        let res = login_from(
+            &server,
+            Some("203.0.113.7"),
+            &format!("nobody{i}@x.io"),
+            "wrong-password",
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 422, "try {i}");
+    }
+    let res = login_from(
+        &server,
+        Some("203.0.113.7"),
+        "admin@demo.test",
+        "switchboard",
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 429);
+    assert!((1..=6).contains(&retry_after(&res)));
+    let body: Value = res.json().await.unwrap();
+    assert!(body["RateLimited"]["retry_after_secs"].is_u64(), "{body}");
+    // Another address is not held back by it.
+    let res = login_from(
+        &server,
+        Some("203.0.113.8"),
+        "admin@demo.test",
+        "switchboard",
+    )
+    .await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+
+    // One account guessed from many addresses: five wrong passwords, then even the right one
+    // waits; other accounts do not.
+    for i in 0..5 {
+        let res = login_from(
+            &server,
+            Some(&format!("198.51.100.{i}")),
+            "agent1@demo.test",
+            "wrong-password",
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 422);
+    }
+    let res = login_from(
+        &server,
+        Some("198.51.100.99"),
+        "agent1@demo.test",
+        "switchboard",
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(retry_after(&res) > 200);
+    let res = login_from(
+        &server,
+        Some("198.51.100.99"),
+        "agent2@demo.test",
+        "switchboard",
+    )
+    .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+
+    // Starting chats (or leaving messages): 10 per address, then it waits.
+    for n in 0..10 {
+        assert_eq!(
+            start_from(&server, Some("192.0.2.1"), n)
+                .await
+                .status()
+                .as_u16(),
+            200,
+            "chat {n}"
+        );
+    }
+    let res = start_from(&server, Some("192.0.2.1"), 10).await;
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(retry_after(&res) >= 1);
+    assert_eq!(
+        start_from(&server, Some("192.0.2.2"), 11)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_deactivated_agents_chats_go_back_to_the_queue_and_the_visitor_is_told() {
+    for (backend, url) in databases().await {
+        let server = TestServer::start(&url).await;
+        let admin = agent(&server, "admin@demo.test").await;
+        let agent1 = agent(&server, "agent1@demo.test").await;
+        let chat = start_chat(&server, "Nell", "Still there?").await;
+        let conv = chat["conversation_id"].as_str().unwrap();
+        let _: Value = call_ok(
+            &agent1.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(summary(&admin, &server, conv).await["status"], "open");
+
+        let id = me(&agent1, &server).await["id"].clone();
+        let _: Value = call_ok(
+            &admin.http,
+            &server,
+            "admin/agents/update",
+            json!({"id": id, "role": "agent", "capacity": 3, "active": false}),
+        )
+        .await;
+        let s = summary(&admin, &server, conv).await;
+        assert_eq!(
+            (s["status"].as_str(), &s["assignee_id"]),
+            (Some("queued"), &Value::Null),
+            "{backend}: {s}"
+        );
+        let page: Value = call_ok(
+            &http(),
+            &server,
+            "visitor/history",
+            json!({"token": chat["token"], "conversation_id": conv, "before_seq": 1000}),
+        )
+        .await;
+        assert!(
+            page["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| {
+                    m["body"]
+                == "Alex Agent is no longer available. Another agent will be with you shortly."
+                }),
+            "{backend}: {page}"
+        );
+        // Another agent can take it.
+        let agent2 = agent(&server, "agent2@demo.test").await;
+        let _: Value = call_ok(
+            &agent2.http,
+            &server,
+            "inbox/accept",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        server.stop().await;
+    }
+}

@@ -11,6 +11,8 @@ pub enum ContactError {
     NameMissing,
     #[error("Your name can be at most {NAME_MAX_CHARS} characters.")]
     NameTooLong,
+    #[error("A name can't hold control or text-direction characters.")]
+    NameInvalid,
     #[error("Please enter an email address.")]
     EmailMissing,
     #[error("“{0}” does not look like an email address.")]
@@ -29,6 +31,7 @@ impl ContactError {
         match self {
             ContactError::NameMissing => "name_missing",
             ContactError::NameTooLong => "name_too_long",
+            ContactError::NameInvalid => "name_invalid",
             ContactError::EmailMissing => "email_missing",
             ContactError::EmailInvalid(_) => "email_invalid",
             ContactError::PhoneInvalid(_) => "phone_invalid",
@@ -58,6 +61,9 @@ impl ContactDetails {
         if name.chars().count() > NAME_MAX_CHARS {
             return Err(ContactError::NameTooLong);
         }
+        if name.chars().any(forbidden_in_names) {
+            return Err(ContactError::NameInvalid);
+        }
         let email = parse_email(email)?;
         let phone = parse_phone(phone)?;
         Ok(Self {
@@ -66,6 +72,36 @@ impl ContactDetails {
             phone,
         })
     }
+}
+
+/// Characters no name may hold: controls (newlines, escapes) and the invisible marks that
+/// reverse how text reads (a name that makes "Alice" look like "ecilA", or moves what follows).
+pub fn forbidden_in_names(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
+/// A name from elsewhere (a provider's profile): what no name may hold taken out.
+pub fn clean_name(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !forbidden_in_names(*c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// What a refusal repeats of the input: at most this many characters.
+const ECHO_MAX_CHARS: usize = 64;
+
+fn echo(raw: &str) -> String {
+    let mut out: String = raw.chars().take(ECHO_MAX_CHARS).collect();
+    if out.len() < raw.len() {
+        out.push('…');
+    }
+    out
 }
 
 pub fn parse_email(raw: &str) -> Result<String, ContactError> {
@@ -88,7 +124,7 @@ pub fn parse_email(raw: &str) -> Result<String, ContactError> {
     if valid {
         Ok(email)
     } else {
-        Err(ContactError::EmailInvalid(raw.trim().to_string()))
+        Err(ContactError::EmailInvalid(echo(raw.trim())))
     }
 }
 
@@ -104,14 +140,14 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, ContactError> {
             '+' if i == 0 => out.push('+'),
             '0'..='9' => out.push(c),
             ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return Err(ContactError::PhoneInvalid(trimmed.to_string())),
+            _ => return Err(ContactError::PhoneInvalid(echo(trimmed))),
         }
     }
     let digits = out.trim_start_matches('+').len();
     if (7..=15).contains(&digits) {
         Ok(Some(out))
     } else {
-        Err(ContactError::PhoneInvalid(trimmed.to_string()))
+        Err(ContactError::PhoneInvalid(echo(trimmed)))
     }
 }
 
@@ -134,6 +170,35 @@ mod tests {
             ContactDetails::parse("Ada", "a@b.co", "  ").unwrap().phone,
             None
         );
+    }
+
+    #[test]
+    fn names_hold_no_control_or_direction_characters_and_refusals_echo_little() {
+        for bad in [
+            "Ada\nLovelace",
+            "Ada\u{202E}ecalevol",
+            "Eve\u{2066}x",
+            "A\u{0007}",
+        ] {
+            assert_eq!(
+                ContactDetails::parse(bad, "a@b.co", ""),
+                Err(ContactError::NameInvalid),
+                "{bad:?}"
+            );
+        }
+        assert!(ContactDetails::parse("Zoë 李 O'Neil-Smith", "a@b.co", "").is_ok());
+        assert_eq!(clean_name(" Eve\u{202E}lyn\n "), "Evelyn");
+        let long = format!("{}@", "x".repeat(10_000));
+        match parse_email(&long) {
+            Err(ContactError::EmailInvalid(echoed)) => {
+                assert_eq!(echoed.chars().count(), ECHO_MAX_CHARS + 1)
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_phone(&"9".repeat(5000)) {
+            Err(ContactError::PhoneInvalid(echoed)) => assert!(echoed.chars().count() <= 65),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

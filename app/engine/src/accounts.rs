@@ -63,6 +63,46 @@ pub fn profile_of(row: &account::Model) -> Result<AgentProfile> {
     })
 }
 
+/// Every chat a deactivated agent holds, is offered or sits in: released (back to routing,
+/// or out of the room), in the caller's transaction.
+async fn release_chats_of(tx: &mut Tx, agent: &account::Model, now: i64) -> Result<()> {
+    use crate::conversations::write::Lock;
+    use crate::store::entities::conversation;
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
+    use switchboard_domain::conversation::{decide, AgentRef, Command};
+    let ids: Vec<Uuid> = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::Id)
+        .filter(
+            conversation::Column::Status
+                .ne(switchboard_domain::ConversationStatus::Closed.as_str()),
+        )
+        .filter(
+            Condition::any()
+                .add(conversation::Column::AssigneeId.eq(agent.id))
+                .add(conversation::Column::OfferedTo.eq(agent.id))
+                .add(conversation::Column::Members.contains(agent.id.to_string())),
+        )
+        .order_by_asc(conversation::Column::Id)
+        .into_tuple()
+        .all(&tx.txn)
+        .await?;
+    let command = Command::Release {
+        agent: AgentRef {
+            id: agent.id,
+            name: agent.name.clone(),
+        },
+    };
+    for id in ids {
+        let Some(state) = tx.load(id, Lock::Wait).await? else {
+            continue;
+        };
+        let decision = decide(&state, &command, now, &mut Uuid::now_v7)?;
+        tx.apply(&state, decision, now).await?;
+    }
+    Ok(())
+}
+
 /// A concurrent-chat limit an admin may set.
 pub fn capacity_in_range(capacity: u32) -> Result<u32> {
     if (1..=CAPACITY_MAX).contains(&capacity) {
@@ -98,6 +138,13 @@ impl Engine {
         let name = name.trim();
         if name.is_empty() {
             return Err(Rule::NameMissing.into());
+        }
+        use switchboard_domain::contact::{forbidden_in_names, NAME_MAX_CHARS};
+        if name.chars().count() > NAME_MAX_CHARS {
+            return Err(switchboard_domain::ContactError::NameTooLong.into());
+        }
+        if name.chars().any(forbidden_in_names) {
+            return Err(switchboard_domain::ContactError::NameInvalid.into());
         }
         if password.chars().count() < PASSWORD_MIN_CHARS {
             return Err(Rule::PasswordTooShort(PASSWORD_MIN_CHARS).into());
@@ -145,8 +192,16 @@ impl Engine {
 
     /// Checks credentials. The same answer for an unknown email and a wrong password, so the
     /// form does not reveal who has an account.
+    /// Refused for a while after [`crate::limits::FAILURES_PER_ACCOUNT`] wrong passwords; a
+    /// few hashes run at once, more wait their turn.
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<AgentProfile> {
         let email = email.trim().to_lowercase();
+        self.limits().login_failures.check(&email)?;
+        let _turn = self.limits().hashing_turn().await?;
+        let failed = || {
+            self.limits().login_failures.failed(&email);
+            Err(Rule::BadCredentials.into())
+        };
         let row = account::Entity::find()
             .filter(account::Column::Email.eq(&email))
             .one(&self.db().read)
@@ -154,10 +209,10 @@ impl Engine {
         let Some(row) = row else {
             // Spend about the time of a real check, so timing does not reveal who has an account.
             let _ = hash_password(password.to_string()).await;
-            return Err(Rule::BadCredentials.into());
+            return failed();
         };
         if !row.active || !verify_password(password.to_string(), row.password_hash.clone()).await {
-            return Err(Rule::BadCredentials.into());
+            return failed();
         }
         profile_of(&row)
     }
@@ -204,9 +259,10 @@ impl Engine {
                 .exec(&tx.txn)
                 .await?;
             if !active {
-                // A deactivated agent takes no chats.
+                // A deactivated agent takes no chats, and the ones they had go to others.
                 tx.presence(&row, PresenceCommand::Choose(Presence::Offline), now)
                     .await?;
+                release_chats_of(&mut tx, &row, now).await?;
             }
             tx.enqueue(None, &[Work::DrainQueue], now).await?;
             tx.commit().await

@@ -116,6 +116,9 @@ pub enum EngineError {
     /// Not signed in, or the account is deactivated.
     #[error("not signed in")]
     Unauthorized,
+    /// Too many tries: come back in `retry_after_secs`.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Signed in, but this is not theirs to do (the shared library is the admins' to keep).
     #[error("forbidden")]
     Forbidden,
@@ -186,6 +189,9 @@ impl From<&EngineError> for switchboard_wire::ApiError {
         match e {
             EngineError::Unauthorized => ApiError::Unauthorized,
             EngineError::Forbidden => ApiError::Forbidden,
+            EngineError::RateLimited { retry_after_secs } => ApiError::RateLimited {
+                retry_after_secs: *retry_after_secs,
+            },
             // Someone else's conversation does not exist for you.
             EngineError::Refused(r @ Refusal::NotYourConversation) => {
                 ApiError::NotFound(r.to_string())

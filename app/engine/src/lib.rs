@@ -18,6 +18,7 @@ pub mod conversations;
 pub mod delivery;
 pub mod error;
 pub mod files;
+pub mod limits;
 pub mod outbox;
 pub mod reports;
 pub mod routing;
@@ -90,6 +91,8 @@ struct Inner {
     sqlite_claim: Mutex<Option<std::fs::File>>,
     /// Which contact a web visitor is (asked on every visitor request; never changes).
     visitors: conversations::contacts::VisitorCache,
+    /// How often a client may try things (this node's count).
+    limits: limits::Limits,
     /// SQLite: log rows just committed, for the dispatcher (see `delivery::dispatcher`).
     committed: Mutex<Vec<delivery::dispatcher::Logged>>,
     /// SQLite: conversation states as the one writer last left them.
@@ -159,6 +162,7 @@ impl Engine {
                 config,
                 sqlite_claim: Mutex::new(sqlite_claim),
                 visitors: Default::default(),
+                limits: Default::default(),
                 committed: Default::default(),
                 states: Default::default(),
                 channels: std::sync::RwLock::new(Arc::new(channels)),
@@ -219,6 +223,10 @@ impl Engine {
             });
         }
         Workers { token, tracker }
+    }
+
+    pub fn limits(&self) -> &limits::Limits {
+        &self.inner.limits
     }
 
     pub(crate) fn visitors(&self) -> &conversations::contacts::VisitorCache {

@@ -22,6 +22,9 @@ pub async fn login(
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
+            state
+                .limit_this_request(&state.engine.limits().login_ip)
+                .await?;
             let profile = state.engine.authenticate(&email, &password).await?;
             let session: tower_sessions::Session = leptos_axum::extract()
                 .await

@@ -102,6 +102,9 @@ pub(crate) mod ssr {
         use switchboard_domain::{ContactDetails, MessageBody};
         let (name, email, phone, message) = form;
         let state = AppState::from_context()?;
+        state
+            .limit_this_request(&state.engine.limits().starts_ip)
+            .await?;
         let details = ContactDetails::parse(&name, &email, &phone)?;
         let body = MessageBody::parse(&message)?;
         let started = state

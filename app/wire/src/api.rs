@@ -20,6 +20,9 @@ pub enum ApiError {
     /// The request is fine but the conversation's state refuses it now (`already_taken`…).
     #[error("{message}")]
     Conflict { code: String, message: String },
+    /// Too many tries in a short time: come back after `retry_after_secs`.
+    #[error("Too many attempts: please wait {retry_after_secs} s and try again.")]
+    RateLimited { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The call itself failed (network, encoding): worth a retry.
@@ -53,6 +56,7 @@ impl ApiError {
             ApiError::BadRequest(_) => 400,
             ApiError::Invalid { .. } => 422,
             ApiError::Conflict { .. } => 409,
+            ApiError::RateLimited { .. } => 429,
             ApiError::Internal => 500,
             ApiError::Transport(_) | ApiError::Upstream(_) => 502,
         }

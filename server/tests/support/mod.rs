@@ -99,6 +99,11 @@ impl TestServer {
         Self::launch_with(db_url, "127.0.0.1:0", Mode::Demo, |c| c.channels = channels).await
     }
 
+    /// Starts with the configuration changed by `change`.
+    pub async fn start_configured(db_url: &str, change: impl FnOnce(&mut Config)) -> Self {
+        Self::launch_with(db_url, "127.0.0.1:0", Mode::Demo, change).await
+    }
+
     async fn launch(db_url: &str, addr: &str, mode: Mode) -> Self {
         Self::launch_with(db_url, addr, mode, |_| {}).await
     }

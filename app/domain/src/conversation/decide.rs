@@ -105,6 +105,11 @@ pub enum Command {
         agent: AgentRef,
         to: Channel,
     },
+    /// The agent can no longer take part (an admin deactivated them): a chat they hold goes
+    /// back to routing, an offer to them is withdrawn, and they leave any room they were in.
+    Release {
+        agent: AgentRef,
+    },
     /// Start chat, Accept or Put on hold: the agent takes it.
     Accept {
         agent: AgentRef,
@@ -366,6 +371,11 @@ pub enum Event {
         from: Channel,
         to: Channel,
     },
+    /// The agent left for good (deactivated): out of the room, and the chat they held waits
+    /// for someone else.
+    Released {
+        agent: Uuid,
+    },
     /// The contact was merged into another one: the conversation is theirs now.
     ContactMerged {
         from: Uuid,
@@ -398,6 +408,7 @@ impl Event {
             Event::SwitchAsked { .. } => "switch_asked",
             Event::ReplyChannelChosen { .. } => "reply_channel_chosen",
             Event::ContactMerged { .. } => "contact_merged",
+            Event::Released { .. } => "released",
         }
     }
 }
@@ -744,6 +755,32 @@ pub fn decide(
                 format!("{} joined the chat.", agent.name),
                 Visibility::Public,
             );
+        }
+        Command::Release { agent } => {
+            let held = state.assignee == Some(agent.id) && state.status == S::Open;
+            let offered = state.offered_to == Some(agent.id) && state.status == S::Offered;
+            let member = state.members.iter().any(|m| m.agent == agent.id);
+            if offered {
+                w.event(Event::Declined {
+                    agent: agent.id,
+                    withdrawn: true,
+                });
+                w.work(Work::Route);
+            } else if held || member {
+                if held {
+                    w.system(
+                        format!(
+                            "{} is no longer available. Another agent will be with you shortly.",
+                            agent.name
+                        ),
+                        Visibility::Public,
+                    );
+                }
+                w.event(Event::Released { agent: agent.id });
+                if held {
+                    w.work(Work::Route);
+                }
+            }
         }
         Command::Decline { agent } => match state.status {
             S::Offered if state.offered_to == Some(*agent) => {
@@ -1285,6 +1322,16 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
         }
         Event::ContactMerged { into, .. } => {
             s.contact_id = *into;
+        }
+        Event::Released { agent } => {
+            s.members.retain(|m| m.agent != *agent);
+            if s.assignee == Some(*agent) {
+                s.assignee = None;
+                s.status = S::Queued;
+                s.queued_at = now;
+                s.deadline = None;
+                pass(&mut s.passed_by, *agent);
+            }
         }
         Event::SwitchConfirmed => {
             if let Some(sw) = s.switch.as_mut() {
@@ -2172,6 +2219,48 @@ mod tests {
             run(&closed, choose(Channel::Sms, "+15005550006")).unwrap_err(),
             Refusal::AlreadyClosed
         );
+    }
+
+    #[test]
+    fn a_deactivated_agents_chats_go_back_to_routing_and_their_offers_are_withdrawn() {
+        let release = |n: u128| Command::Release { agent: agent(n) };
+        // Held: back in the queue, routed again, the visitor told; never offered back to them.
+        let held = chat(&[assigned_to(1)]);
+        let (next, d) = apply(&held, release(1));
+        assert_eq!(kinds(&d), ["message_appended", "released"]);
+        assert_eq!((next.status, next.assignee), (Queued, None));
+        assert!(next.members.is_empty() && next.passed_by.contains(&Uuid::from_u128(1)));
+        assert_eq!(d.work, [Work::Route]);
+        assert_eq!(
+            appended(&d)[0].body.as_str(),
+            "Agent 1 is no longer available. Another agent will be with you shortly."
+        );
+        // Offered to them: withdrawn and routed again.
+        let offered = chat(&[offered_to(1)]);
+        let (next, d) = apply(&offered, release(1));
+        assert_eq!((next.status, next.offered_to), (Queued, None));
+        assert_eq!(d.work, [Work::Route]);
+        // Invited into a colleague's chat: they leave the room, the chat goes on.
+        let invited = chat(&[
+            assigned_to(2),
+            Event::Invited {
+                agent: Uuid::from_u128(1),
+                by: Uuid::from_u128(2),
+            },
+        ]);
+        let (next, d) = apply(&invited, release(1));
+        assert_eq!(kinds(&d), ["released"]);
+        assert_eq!(
+            (next.status, next.assignee),
+            (Open, Some(Uuid::from_u128(2)))
+        );
+        assert_eq!(next.members.len(), 1);
+        // Nothing of theirs: nothing happens.
+        assert!(run(&chat(&[assigned_to(2)]), release(1))
+            .unwrap()
+            .events
+            .is_empty());
+        assert!(run(&chat(&[]), release(1)).unwrap().events.is_empty());
     }
 
     #[test]

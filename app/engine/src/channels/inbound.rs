@@ -480,6 +480,13 @@ impl Engine {
             .clone()
             .or_else(|| m.from.username.clone())
             .or(profile)
+            // A provider's profile name is shown as any name: nothing that reverses text.
+            .map(|n| switchboard_domain::contact::clean_name(&n))
+            .map(|n| {
+                n.chars()
+                    .take(switchboard_domain::contact::NAME_MAX_CHARS)
+                    .collect::<String>()
+            })
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| m.from.address.clone());
         let phone =
