@@ -534,14 +534,10 @@ async fn a_deactivated_agents_chats_go_back_to_the_queue_and_the_visitor_is_told
         )
         .await;
         assert!(
-            page["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|m| {
-                    m["body"]
-                == "Alex Agent is no longer available. Another agent will be with you shortly."
-                }),
+            page["messages"].as_array().unwrap().iter().any(|m| {
+                m["body"]
+                    == "Alex Agent is no longer available. Another agent will be with you shortly."
+            }),
             "{backend}: {page}"
         );
         // Another agent can take it.

@@ -97,11 +97,7 @@ pub fn clean_name(raw: &str) -> String {
 const ECHO_MAX_CHARS: usize = 64;
 
 fn echo(raw: &str) -> String {
-    let mut out: String = raw.chars().take(ECHO_MAX_CHARS).collect();
-    if out.len() < raw.len() {
-        out.push('…');
-    }
-    out
+    crate::clip(raw, ECHO_MAX_CHARS)
 }
 
 pub fn parse_email(raw: &str) -> Result<String, ContactError> {

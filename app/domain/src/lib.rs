@@ -30,3 +30,12 @@ pub use thread::{Applied, PendingMessage, PendingState, Thread};
 
 /// Milliseconds since the unix epoch; the only clock type in the core.
 pub type Millis = i64;
+
+/// At most `max_chars` of a text, with "…" when cut (what a refusal may repeat of an input).
+pub fn clip(text: &str, max_chars: usize) -> String {
+    let mut out: String = text.chars().take(max_chars).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}

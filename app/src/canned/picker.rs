@@ -157,8 +157,8 @@ fn focus_composer() {
 /// The first line of a text, shortened for a list.
 fn preview(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
-    let mut out: String = line.chars().take(90).collect();
-    if out.len() < text.len() {
+    let mut out = switchboard_domain::clip(line, 90);
+    if line.len() < text.trim_end().len() && !out.ends_with('…') {
         out.push('…');
     }
     out

@@ -100,11 +100,7 @@ impl server_fn::error::FromServerFnError for ApiError {
 const ECHO_MAX_CHARS: usize = 160;
 
 fn clip(text: &str) -> String {
-    let mut out: String = text.chars().take(ECHO_MAX_CHARS).collect();
-    if out.len() < text.len() {
-        out.push('…');
-    }
-    out
+    switchboard_domain::clip(text, ECHO_MAX_CHARS)
 }
 
 fn unreadable(reason: &str) -> String {
