@@ -53,6 +53,45 @@ pub fn format_stamp(millis: i64, now: i64) -> String {
     }
 }
 
+/// The day a moment falls on, by the reader's clock (for day separators).
+pub fn day_of(millis: i64) -> (i64, u32, u32) {
+    let d = local(millis);
+    (d.year, d.month, d.day)
+}
+
+/// "Today", "Yesterday", or "Wed 2 Dec 2026".
+pub fn day_label(millis: i64, now: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let day = day_of(millis);
+    if day == day_of(now) {
+        return "Today".into();
+    }
+    if day == day_of(now - 86_400_000) {
+        return "Yesterday".into();
+    }
+    let d = local(millis);
+    // Days since 1970-01-01 (a Thursday), by the reader's calendar.
+    let days = days_from_civil(d.year, d.month + 1, d.day);
+    format!(
+        "{} {} {} {}",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        d.day,
+        MONTHS[d.month as usize % 12],
+        d.year
+    )
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm; `month` from 1).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Now, in unix milliseconds, by the reader's clock.
 pub fn clock_now() -> i64 {
     #[cfg(feature = "hydrate")]
@@ -179,7 +218,21 @@ pub fn MessageList(
                 children=move |m: Message| {
                     let class = bubble_class(&m, viewer);
                     let show_name = m.sender.kind != SenderKind::System;
+                    // A day's first message carries the day above it (older pages may move it).
+                    let (seq, at) = (m.seq, m.created_at);
+                    let day = move || {
+                        let first = thread.with(|t| {
+                            t.messages()
+                                .rev()
+                                .find(|x| x.seq < seq)
+                                .is_none_or(|prev| day_of(prev.created_at) != day_of(at))
+                        });
+                        first.then(|| view! {
+                            <div class="day" role="separator" data-testid="day-separator">{day_label(at, clock_now())}</div>
+                        })
+                    };
                     view! {
+                        {day}
                         <div class=class data-seq=m.seq data-testid="message">
                             {show_name.then(|| view! { <span class="who">{m.sender.name.clone()}</span> })}
                             {(m.visibility == Visibility::Internal).then(|| view! { <span class="tag">"Internal note"</span> })}
@@ -575,5 +628,10 @@ mod tests {
         assert_eq!(format_stamp(t - 86_400_000, t), "1 Dec, 14:05");
         assert_eq!(format_stamp(1_740_787_140_000, t), "28 Feb 2025, 23:59");
         assert_eq!(format_day_time(951_782_400_000), "29 Feb 2000, 00:00");
+        assert_eq!(day_label(t, t + 1000), "Today");
+        assert_eq!(day_label(t - 86_400_000, t), "Yesterday");
+        assert_eq!(day_label(t - 2 * 86_400_000, t), "Mon 30 Nov 2026");
+        assert_eq!(day_label(951_782_400_000, t), "Tue 29 Feb 2000");
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
     }
 }

@@ -25,7 +25,8 @@ test('a long conversation opens on its latest 50 messages, with author and time,
   const shown = await list.locator('.body').allTextContents();
   expect(shown[0]).toBe('Message 12');
   expect(shown[48]).toBe('Message 60');
-  // Who wrote it and when.
+  // The day above its first message; who wrote each and when.
+  await expect(agent.locator('[data-testid=day-separator]')).toHaveText(['Today']);
   const last = list.last();
   await expect(last.locator('.who')).toHaveText('Lena');
   await expect(last.locator('.time')).toHaveText(/^\d\d:\d\d$/);
@@ -34,6 +35,7 @@ test('a long conversation opens on its latest 50 messages, with author and time,
   // Scrolling to the top brings the older ones, and the reader stays where they were.
   await agent.locator('[data-testid=messages]').evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
   await expect(list).toHaveCount(60);
+  await expect(agent.locator('[data-testid=day-separator]')).toHaveText(['Today']);
   expect(await agent.locator('[data-testid=messages]').evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
   const bodies = await list.locator('.body').allTextContents();
   expect(bodies.filter((b) => b.startsWith('Message ')).map((b) => Number(b.split(' ')[1]))).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
