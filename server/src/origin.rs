@@ -35,7 +35,8 @@ impl Origins {
         match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
             Some(origin) => {
                 let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-                origin == *self.public || self_origin(headers).is_some_and(|own| own == origin)
+                origin == *self.public
+                    || own_origin(headers, &origin).is_some_and(|own| own == origin)
             }
             // No Origin: not a browser's cross-site request, unless the browser says so.
             None => !matches!(
@@ -56,15 +57,11 @@ fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The origin the request was addressed to, in either scheme (TLS may end at a proxy).
-fn self_origin(headers: &HeaderMap) -> Option<String> {
+/// The origin the request was addressed to, in the scheme `origin` names (TLS may end at a
+/// proxy).
+fn own_origin(headers: &HeaderMap, origin: &str) -> Option<String> {
     let host = headers
         .get(header::HOST)?
-        .to_str()
-        .ok()?
-        .to_ascii_lowercase();
-    let origin = headers
-        .get(header::ORIGIN)?
         .to_str()
         .ok()?
         .to_ascii_lowercase();

@@ -314,13 +314,8 @@ impl Engine {
             .limit(limit)
             .all(db)
             .await?;
-        let mut summaries = summaries_of(db, &rows).await?;
-        summaries.sort_by(|a, b| {
-            b.last_message_at
-                .cmp(&a.last_message_at)
-                .then(b.id.cmp(&a.id))
-        });
-        Ok(summaries)
+        // In the rows' order.
+        summaries_of(db, &rows).await
     }
 
     /// Contacts whose name, email or phone contains `query` (case-insensitive), each with

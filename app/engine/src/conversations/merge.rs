@@ -6,7 +6,6 @@
 //! before) at the kept one. Nothing is merged without an agent confirming it: contacts that
 //! share a phone number or an email are only suggested.
 
-use super::contacts::ContactRef;
 use super::write::{retrying, Lock, Tx};
 use crate::error::{EngineError, Missing, Result, Rule};
 use crate::store::entities::{channel_identity, contact, conversation};
@@ -49,15 +48,15 @@ impl Engine {
         else {
             return Ok(vec![]);
         };
+        if me.email.is_none() && me.phone.is_none() {
+            return Ok(vec![]);
+        }
         let mut same = Condition::any();
         if let Some(email) = &me.email {
             same = same.add(contact::Column::Email.eq(email.as_str()));
         }
         if let Some(phone) = &me.phone {
             same = same.add(contact::Column::Phone.eq(phone.as_str()));
-        }
-        if me.email.is_none() && me.phone.is_none() {
-            return Ok(vec![]);
         }
         let rows = contact::Entity::find()
             .filter(same)
@@ -157,21 +156,6 @@ impl Engine {
         self.visitors().forget_contact(merge);
         tracing::info!(%keep, %merge, conversations = moved, "contacts merged");
         self.contact_card(keep).await
-    }
-
-    /// The contact a stale reference names now (a merged contact's successor), as commands
-    /// name them.
-    pub async fn contact_ref(&self, contact_id: Uuid) -> Result<Option<ContactRef>> {
-        let Some(current) = self.current_contact(contact_id).await? else {
-            return Ok(None);
-        };
-        Ok(contact::Entity::find_by_id(current)
-            .one(&self.db().read)
-            .await?
-            .map(|c| ContactRef {
-                id: c.id,
-                name: c.name,
-            }))
     }
 }
 

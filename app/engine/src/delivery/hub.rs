@@ -325,14 +325,6 @@ impl Hub {
         });
     }
 
-    pub fn to_contact(&self, contact: Uuid, frame: &Arc<str>) {
-        self.with(|r| {
-            for id in r.contacts.get(&contact).into_iter().flatten() {
-                r.push(*id, Push::Frame(frame.clone()));
-            }
-        });
-    }
-
     /// Every socket of this agent checks its access again (see `access`).
     pub fn recheck_agent(&self, agent: Uuid) {
         self.with(|r| {
