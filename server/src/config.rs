@@ -5,10 +5,55 @@ use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Seeds demo accounts into an empty database.
+    /// Seeds demo accounts into an empty database, serves `/demo` and the channel simulator.
     Demo,
-    /// No demo data; create the first admin with `server create-admin`.
+    /// No demo data, no `/demo`, no simulator; create the first admin with
+    /// `server create-admin`.
     Production,
+}
+
+impl Mode {
+    /// `SWITCHBOARD_MODE` as set (or not) for a server listening on `addr`: unset means demo
+    /// only on a loopback address, where nobody else can reach the demo accounts.
+    pub fn resolve(setting: Option<&str>, addr: &SocketAddr) -> Result<Self, String> {
+        match setting.map(str::trim) {
+            None | Some("") => Ok(if addr.ip().is_loopback() {
+                Mode::Demo
+            } else {
+                Mode::Production
+            }),
+            Some("demo") => Ok(Mode::Demo),
+            Some("production") => Ok(Mode::Production),
+            Some(other) => Err(format!(
+                "SWITCHBOARD_MODE must be demo or production, not {:?}",
+                clip(other)
+            )),
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    switchboard_domain::clip(s, 64)
+}
+
+/// Reads a number of seconds in `range` from `var`, or `default`.
+fn seconds(
+    var: &str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<std::time::Duration, String> {
+    match std::env::var(var) {
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(std::time::Duration::from_secs(n)),
+            _ => Err(format!(
+                "{var} must be a number of seconds from {} to {}, not {:?}",
+                range.start(),
+                range.end(),
+                clip(&v)
+            )),
+        },
+        Err(_) => Ok(std::time::Duration::from_secs(default)),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -18,7 +63,12 @@ pub struct Config {
     pub mode: Mode,
     /// Overrides the visitor-token key stored in the database.
     pub secret: Option<String>,
+    /// Forces the session cookie `Secure`; it is anyway when the public URL is https.
     pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub session_idle: std::time::Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_lifetime: std::time::Duration,
     pub leptos_options: LeptosOptions,
     /// How long a node's hold on its agents' presence lasts without renewal.
     pub presence_ttl: std::time::Duration,
@@ -41,6 +91,11 @@ pub struct Config {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
 pub const DEFAULT_FILES: &str = "data/files";
+const DAY: u64 = 24 * 3600;
+/// A working day and a night: an agent who left yesterday signs in again.
+pub const DEFAULT_SESSION_IDLE: u64 = 12 * 3600;
+/// A week, however busy.
+pub const DEFAULT_SESSION_LIFETIME: u64 = 7 * DAY;
 
 impl Config {
     pub fn from_env() -> Result<Self, String> {
@@ -56,28 +111,27 @@ impl Config {
                 .map_err(|e| format!("SWITCHBOARD_ADDR={a:?}: {e}"))?,
             Err(_) => leptos_options.site_addr,
         };
-        let mode = match std::env::var("SWITCHBOARD_MODE").as_deref() {
-            Ok("production") => Mode::Production,
-            Ok("demo") | Err(_) => Mode::Demo,
-            Ok(other) => {
-                return Err(format!(
-                    "SWITCHBOARD_MODE must be demo or production, not {other:?}"
-                ))
-            }
-        };
+        let mode = Mode::resolve(std::env::var("SWITCHBOARD_MODE").ok().as_deref(), &addr)?;
         let secret = std::env::var("SWITCHBOARD_SECRET")
             .ok()
             .filter(|s| !s.is_empty());
         if secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("SWITCHBOARD_SECRET must be at least 32 characters".into());
         }
-        let presence_ttl = match std::env::var("SWITCHBOARD_PRESENCE_TTL_SECS") {
-            Ok(v) => match v.parse::<u64>() {
-                Ok(n) if (2..=600).contains(&n) => std::time::Duration::from_secs(n),
-                _ => return Err(format!("SWITCHBOARD_PRESENCE_TTL_SECS must be a number of seconds from 2 to 600, not {v:?}")),
-            },
-            Err(_) => std::time::Duration::from_secs(15),
-        };
+        let presence_ttl = seconds("SWITCHBOARD_PRESENCE_TTL_SECS", 2..=600, 15)?;
+        let session_idle = seconds(
+            "SWITCHBOARD_SESSION_IDLE_SECS",
+            60..=30 * DAY,
+            DEFAULT_SESSION_IDLE,
+        )?;
+        let session_lifetime = seconds(
+            "SWITCHBOARD_SESSION_LIFETIME_SECS",
+            60..=90 * DAY,
+            DEFAULT_SESSION_LIFETIME,
+        )?;
+        if session_lifetime < session_idle {
+            return Err("SWITCHBOARD_SESSION_LIFETIME_SECS must not be shorter than SWITCHBOARD_SESSION_IDLE_SECS".into());
+        }
         let trusted_ip_header = match std::env::var("SWITCHBOARD_TRUSTED_IP_HEADER") {
             Ok(h) if !h.trim().is_empty() => Some(
                 axum::http::HeaderName::from_bytes(h.trim().as_bytes())
@@ -108,7 +162,30 @@ impl Config {
             secret,
             secure_cookies: std::env::var("SWITCHBOARD_SECURE_COOKIES")
                 .is_ok_and(|v| v == "1" || v == "true"),
+            session_idle,
+            session_lifetime,
             leptos_options,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_only_on_loopback_unless_asked() {
+        let local: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let local6: SocketAddr = "[::1]:3000".parse().unwrap();
+        let public: SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let lan: SocketAddr = "192.168.1.5:3000".parse().unwrap();
+        assert_eq!(Mode::resolve(None, &local), Ok(Mode::Demo));
+        assert_eq!(Mode::resolve(None, &local6), Ok(Mode::Demo));
+        assert_eq!(Mode::resolve(Some(""), &local), Ok(Mode::Demo));
+        assert_eq!(Mode::resolve(None, &public), Ok(Mode::Production));
+        assert_eq!(Mode::resolve(None, &lan), Ok(Mode::Production));
+        assert_eq!(Mode::resolve(Some("demo"), &public), Ok(Mode::Demo));
+        assert_eq!(Mode::resolve(Some("production"), &local), Ok(Mode::Production));
+        assert!(Mode::resolve(Some("Demo!"), &local).is_err());
     }
 }

@@ -87,16 +87,27 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
 /// The whole HTTP surface. Starts nothing.
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.engine.clone()))
-        .with_name("switchboard_session")
-        .with_secure(config.secure_cookies)
-        .with_same_site(SameSite::Lax)
-        .with_http_only(true)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(
+        state.engine.clone(),
+        config.session_idle,
+        config.session_lifetime,
+    ))
+    // Each request moves the idle end (the store skips writes that change next to nothing).
+    .with_always_save(true)
+    .with_name("switchboard_session")
+    .with_secure(secure_cookies(config, &state.public_url))
+    .with_same_site(SameSite::Lax)
+    .with_http_only(true)
+    .with_expiry(Expiry::OnInactivity(
+        time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::days(1)),
+    ));
 
-    let routes = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/demo", get(demo_page))
+    let mut plain = Router::new().route("/healthz", get(healthz));
+    // The stand-in customer site exists for the demo only.
+    if config.mode == Mode::Demo {
+        plain = plain.route("/demo", get(demo_page));
+    }
+    let routes = plain
         .route("/ws/visitor", get(socket::visitor_socket))
         .route("/ws/agent", get(socket::agent_socket))
         .route(app::files::MEDIA_PATH, get(app::files::media_handler))
@@ -183,11 +194,21 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The session cookie is `Secure` whenever the public URL (as configured, or as in effect)
+/// is https, or when forced.
+pub fn secure_cookies(config: &Config, public_url: &str) -> bool {
+    let https = |url: &str| {
+        url.get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    };
+    config.secure_cookies || https(&config.channels.public_url) || https(public_url)
+}
+
 /// A stand-in customer website that embeds the widget exactly as any site would.
 async fn demo_page() -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "no-cache")],
-        Html(include_str!("../../public/demo.html")),
+        Html(include_str!("demo.html")),
     )
 }
 
@@ -224,7 +245,12 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
     let accepting = CancellationToken::new();
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
-    tracing::info!("Switchboard listening on http://{addr}");
+    match config.mode {
+        Mode::Demo => tracing::info!(
+            "Switchboard listening on http://{addr} (demo mode: demo accounts, /demo and the channel simulator)"
+        ),
+        Mode::Production => tracing::info!("Switchboard listening on http://{addr}"),
+    }
     Ok(Running {
         addr,
         state,

@@ -38,6 +38,10 @@ pub async fn login(
                 .insert(ssr::SESSION_ACCOUNT_KEY, profile.id)
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
+            session
+                .insert(ssr::SESSION_SIGNED_IN_KEY, switchboard_engine::now())
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             // Online on sign-in, unless the agent chose otherwise on the form.
             let presence =
                 switchboard_domain::Presence::parse(presence.as_deref().unwrap_or("online"))

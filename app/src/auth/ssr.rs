@@ -8,6 +8,8 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 pub const SESSION_ACCOUNT_KEY: &str = "account_id";
+/// When the agent signed in (Unix milliseconds): the session's lifetime counts from it.
+pub const SESSION_SIGNED_IN_KEY: &str = "signed_in_at";
 
 /// The signed-in, active agent of this session (role and status read afresh).
 pub async fn agent_of_session(
