@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(Mode::resolve(None, &public), Ok(Mode::Production));
         assert_eq!(Mode::resolve(None, &lan), Ok(Mode::Production));
         assert_eq!(Mode::resolve(Some("demo"), &public), Ok(Mode::Demo));
-        assert_eq!(Mode::resolve(Some("production"), &local), Ok(Mode::Production));
+        assert_eq!(
+            Mode::resolve(Some("production"), &local),
+            Ok(Mode::Production)
+        );
         assert!(Mode::resolve(Some("Demo!"), &local).is_err());
     }
 }

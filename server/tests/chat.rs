@@ -261,7 +261,7 @@ async fn messages_flow_live_both_ways_and_notes_stay_internal() {
             "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "Let me check.", "internal": false
         })).await;
         let got = next_message(&mut visitor_ws).await;
-        assert_eq!(got, reply, "{backend}");
+        assert_eq!(got, seen_by_the_other_side(&reply), "{backend}");
         assert_eq!(got["sender"]["kind"], "agent");
 
         // An internal note reaches agents only.
@@ -714,7 +714,11 @@ async fn a_visitor_writes_on_the_socket_and_the_agent_gets_it_once() {
             (Some("on the socket"), Some(2)),
             "{backend}"
         );
-        assert_eq!(next_message(&mut agent_ws).await, echoed, "{backend}");
+        assert_eq!(
+            next_message(&mut agent_ws).await,
+            seen_by_the_other_side(&echoed),
+            "{backend}"
+        );
 
         // The widget's HTTP fallback with the same id (an answer that got lost): stored once.
         let again: Value = call_ok(&http(), &server, "visitor/send", json!({

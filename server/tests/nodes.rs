@@ -556,7 +556,8 @@ async fn a_commit_whose_notification_is_lost_is_still_delivered() {
     let sent: Value = call_ok(&agent1.http, &a, "inbox/send", json!({"conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "never announced", "internal": false})).await;
     let got = messages(&mut visitor_ws, 2).await;
     assert_eq!(
-        got[1], sent,
+        got[1],
+        seen_by_the_other_side(&sent),
         "found by node B's dispatcher in the event log"
     );
     let row = loop {

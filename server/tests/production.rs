@@ -27,7 +27,10 @@ async fn production_mode_has_no_demo_accounts_no_demo_page_and_no_simulator() {
             simulator.status()
         );
         let status = login(&client, &server, "admin@demo.test", PASSWORD).await;
-        assert_eq!(status, 422, "{backend}: the demo admin signs in in production");
+        assert_eq!(
+            status, 422,
+            "{backend}: the demo admin signs in in production"
+        );
         server.stop().await;
 
         // The same database in demo mode (on loopback): the demo is all there.
@@ -36,7 +39,10 @@ async fn production_mode_has_no_demo_accounts_no_demo_page_and_no_simulator() {
         assert_eq!(demo.status(), 200, "{backend}: /demo in demo mode");
         assert!(demo.text().await.unwrap().contains("widget.js"));
         let status = login(&http(), &server, "admin@demo.test", PASSWORD).await;
-        assert!(status == 200 || status == 302, "{backend}: demo sign-in {status}");
+        assert!(
+            status == 200 || status == 302,
+            "{backend}: demo sign-in {status}"
+        );
         server.stop().await;
     }
 }
@@ -66,7 +72,10 @@ async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
     let server = TestServer::start(&url).await;
     let plain = session_cookie(&sign_in(&http(), &server).await);
     assert!(!plain.contains("Secure"), "plain http, yet: {plain}");
-    assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax"), "{plain}");
+    assert!(
+        plain.contains("HttpOnly") && plain.contains("SameSite=Lax"),
+        "{plain}"
+    );
     server.stop().await;
 
     let server = TestServer::start_configured(&url, |c| {
@@ -98,7 +107,10 @@ async fn a_session_ends_when_idle_and_after_its_lifetime_even_when_used() {
         sign_in(&idle, &server).await;
         assert!(signed_in(&idle, &server).await, "{backend}");
         tokio::time::sleep(Duration::from_millis(2600)).await;
-        assert!(!signed_in(&idle, &server).await, "{backend}: idle session lives on");
+        assert!(
+            !signed_in(&idle, &server).await,
+            "{backend}: idle session lives on"
+        );
 
         // Used every 0.7 s, the session lives past the idle time, up to its lifetime.
         let busy = http();

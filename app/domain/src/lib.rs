@@ -22,7 +22,7 @@ pub use conversation::{Channel, ConversationStatus, DisplayStatus, ParticipantRo
 pub use inbox::{Filter, Folder, InboxView, Scope};
 pub use message::{
     Altered, Attachment, ContactChange, Delivery, DeliveryStatus, Direction, MediaKind, Message,
-    MessageBody, MessageError, ReplyTo, Sender, SenderKind, TemplateRef, Visibility,
+    MessageBody, MessageError, Reader, ReplyTo, Sender, SenderKind, TemplateRef, Visibility,
 };
 pub use routing::{AgentLoad, MissedPolicy, Presence, RoutingMode, WaitEstimate};
 pub use settings::{BotAnswer, BotSettings, RoutingSettings};

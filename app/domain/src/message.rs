@@ -67,6 +67,25 @@ pub struct Sender {
     pub name: String,
 }
 
+/// Who reads a message: the team (agents) or the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Team,
+    Contact,
+}
+
+impl Message {
+    /// The message as `reader` gets it: the id its client chose stays with the side that
+    /// wrote it (to match its own sends), and is nobody else's business.
+    pub fn for_reader(mut self, reader: Reader) -> Self {
+        let theirs = (self.sender.kind == SenderKind::Visitor) == (reader == Reader::Contact);
+        if !theirs {
+            self.client_msg_id = None;
+        }
+        self
+    }
+}
+
 /// A stored message. `seq` is its place in the conversation: 1, 2, 3… with no gaps across
 /// all visibilities, assigned when the message is written to the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

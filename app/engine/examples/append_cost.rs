@@ -31,11 +31,12 @@ async fn main() {
             &MessageBody::parse("hi").unwrap(),
             Uuid::new_v4(),
             StartKind::Chat,
+            None,
         )
         .await
         .unwrap();
     let contact = engine
-        .contact_of_visitor(s.visitor_id)
+        .contact_of_visitor(s.visitor_id, switchboard_engine::now())
         .await
         .unwrap()
         .unwrap();
@@ -62,7 +63,10 @@ async fn main() {
     );
     let (t0, c0) = (Instant::now(), cpu());
     for _ in 0..n {
-        engine.contact_of_visitor(s.visitor_id).await.unwrap();
+        engine
+            .contact_of_visitor(s.visitor_id, switchboard_engine::now())
+            .await
+            .unwrap();
     }
     println!(
         "contact lookup: {:.0} µs wall, {:.0} µs CPU",

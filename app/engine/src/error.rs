@@ -29,6 +29,8 @@ pub enum Rule {
     BadCredentials,
     #[error("That message id is already taken; please send again.")]
     StartIdTaken,
+    #[error("The form expired; please send again.")]
+    StartExpired,
     #[error("There is no approved template named {0} for this account.")]
     UnknownTemplate(String),
     #[error("This template needs {expected} values, none of them empty.")]
@@ -56,6 +58,8 @@ pub enum Rule {
     MergeSame,
     #[error("{0} was merged into another contact already.")]
     AlreadyMerged(String),
+    #[error("This contact never chatted from the website, so there is no widget to sign out of.")]
+    NoWidgetVisitor,
 }
 
 impl Rule {
@@ -73,6 +77,7 @@ impl Rule {
             Rule::ReportRange => "report_range",
             Rule::BadCredentials => "bad_credentials",
             Rule::StartIdTaken => "start_id_taken",
+            Rule::StartExpired => "start_expired",
             Rule::UnknownTemplate(_) => "unknown_template",
             Rule::TemplateParameters { .. } => "template_parameters",
             Rule::ChannelSettings(_) => "channel_settings",
@@ -86,6 +91,7 @@ impl Rule {
             Rule::CannedLibraryFull(_) => "canned_library_full",
             Rule::MergeSame => "merge_same",
             Rule::AlreadyMerged(_) => "already_merged",
+            Rule::NoWidgetVisitor => "no_widget_visitor",
         }
     }
 }

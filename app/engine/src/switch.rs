@@ -206,6 +206,8 @@ impl Engine {
                     channel: Set(to.as_str().into()),
                     address: Set(address.clone()),
                     created_at: Set(now),
+                    start_key: Set(None),
+                    revoked_before: Set(None),
                 })
                 .exec_without_returning(&tx.txn)
                 .await?;

@@ -39,11 +39,12 @@ async fn start_unrouted(engine: &Engine, name: &str) -> (Uuid, Uuid) {
             &MessageBody::parse("hello").unwrap(),
             Uuid::new_v4(),
             StartKind::Chat,
+            None,
         )
         .await
         .unwrap();
     let contact = engine
-        .contact_of_visitor(s.visitor_id)
+        .contact_of_visitor(s.visitor_id, switchboard_engine::now())
         .await
         .unwrap()
         .unwrap()

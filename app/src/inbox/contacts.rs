@@ -58,6 +58,23 @@ pub async fn merge_contacts(keep: Uuid, merge: Uuid) -> Result<ContactCard, ApiE
     )
 }
 
+/// Signs the conversation's contact out of the chat widget on every device (a shared
+/// computer, a leaked link): their widget tokens stop working and open widgets close.
+#[server(endpoint = "inbox/sign-out-visitor", input = Json, output = Json)]
+pub async fn sign_out_visitor(conversation_id: Uuid) -> Result<(), ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_agent().await?;
+            let state = crate::state::AppState::from_context()?;
+            Ok(state
+                .engine
+                .sign_out_visitor(crate::auth::ssr::agent_ref(&agent), conversation_id)
+                .await?)
+        }
+        .await,
+    )
+}
+
 /// A contact's conversations, the latest first.
 #[server(endpoint = "inbox/contact-conversations", input = Json, output = Json)]
 pub async fn contact_conversations(contact_id: Uuid) -> Result<Vec<ConversationSummary>, ApiError> {

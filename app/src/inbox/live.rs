@@ -306,6 +306,12 @@ pub fn boot(state: InboxState) {
             }
             _ => {}
         },
+        // The session ended (signed out elsewhere, or deactivated).
+        || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign("/login");
+            }
+        },
     );
     socket.set_value(Some(live));
 

@@ -381,6 +381,43 @@ fn Details(summary: Memo<Option<ConversationSummary>>) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            // Outside the summary's re-render: the note it writes changes the summary.
+            {summary.get_untracked().map(|s| view! { <WidgetSignOut id=s.id/> })}
+        </div>
+    }
+}
+
+/// Signs the contact out of the chat widget on every device, after a confirmation.
+#[component]
+fn WidgetSignOut(id: Uuid) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let asking = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let confirm = move |_| {
+        leptos::task::spawn_local(async move {
+            state.error.set(None);
+            match super::contacts::sign_out_visitor(id).await {
+                Ok(()) => done.set(true),
+                Err(e) => state.error.set(Some(e.to_string())),
+            }
+            asking.set(false);
+        });
+    };
+    view! {
+        <div class="widget-sign-out">
+            <Show when=move || !done.get() fallback=|| view! {
+                <p class="muted" data-testid="signed-out">"Signed out: their widget starts afresh."</p>
+            }>
+                <Show when=move || asking.get() fallback=move || view! {
+                    <button class="ghost" data-testid="sign-out-visitor"
+                        title="A shared computer, a link that leaked: their chat widget forgets them on every device"
+                        on:click=move |_| asking.set(true)>"Sign out of the widget"</button>
+                }>
+                    <p>"Their chat widget forgets them on every device; they can start a new chat."</p>
+                    <button class="danger" data-testid="sign-out-confirm" on:click=confirm>"Sign out"</button>
+                    <button class="ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </Show>
+            </Show>
         </div>
     }
 }

@@ -13,6 +13,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 type OnOpen = Rc<dyn Fn(&LiveSocket)>;
 type OnFrame = Rc<dyn Fn(ServerFrame)>;
+type OnSignedOut = Rc<dyn Fn()>;
 
 struct Inner {
     url: String,
@@ -25,6 +26,7 @@ struct Inner {
     state: RwSignal<ConnState>,
     on_open: OnOpen,
     on_frame: OnFrame,
+    on_signed_out: OnSignedOut,
 }
 
 #[derive(Clone)]
@@ -75,11 +77,16 @@ fn js_sys_random() -> f64 {
 }
 
 impl LiveSocket {
+    /// `on_signed_out`: the server closed the socket for good ([`CLOSE_SIGNED_OUT`]: the
+    /// session or token ended); the socket stops reconnecting.
+    ///
+    /// [`CLOSE_SIGNED_OUT`]: switchboard_wire::frames::CLOSE_SIGNED_OUT
     pub fn start(
         url: String,
         state: RwSignal<ConnState>,
         on_open: impl Fn(&LiveSocket) + 'static,
         on_frame: impl Fn(ServerFrame) + 'static,
+        on_signed_out: impl Fn() + 'static,
     ) -> Self {
         let live = LiveSocket {
             inner: Rc::new(RefCell::new(Inner {
@@ -92,6 +99,7 @@ impl LiveSocket {
                 state,
                 on_open: Rc::new(on_open),
                 on_frame: Rc::new(on_frame),
+                on_signed_out: Rc::new(on_signed_out),
             })),
         };
         live.open();
@@ -173,11 +181,9 @@ impl LiveSocket {
         let this = self.clone();
         let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
             if e.code() == switchboard_wire::frames::CLOSE_SIGNED_OUT {
-                // The agent's session ended (signed out elsewhere, or deactivated).
                 this.stop();
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().assign("/login");
-                }
+                let on_signed_out = this.inner.borrow().on_signed_out.clone();
+                on_signed_out();
                 return;
             }
             this.schedule_reconnect(generation);

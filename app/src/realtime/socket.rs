@@ -1,5 +1,6 @@
-//! The websocket endpoints: authenticate at the upgrade (a visitor token, or an agent's
-//! session), then hand the socket to the engine's session, which knows nothing of axum.
+//! The websocket endpoints: authenticate (an agent's session at the upgrade; a visitor token
+//! in the socket's first frame), then hand the socket to the engine's session, which knows
+//! nothing of axum.
 
 use crate::auth::ssr::agent_of_session;
 use crate::error::AppError;
@@ -9,7 +10,11 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use futures::{future, SinkExt, StreamExt};
 use serde::Deserialize;
-use switchboard_engine::delivery::session::{self, Inbound, Outbound, Peer};
+use switchboard_engine::delivery::session::{self, Credential, Inbound, Outbound, Peer};
+use switchboard_wire::frames::{ClientFrame, CLOSE_SIGNED_OUT};
+
+/// Close code 1013 (try again later): the token could not be checked just now.
+const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// Measured: axum's default 128 KiB read buffer costs ~135 KiB per idle socket; 4 KiB
 /// costs ~9.5 KiB. Frames from clients are small.
@@ -17,9 +22,33 @@ const READ_BUFFER_BYTES: usize = 4096;
 const WRITE_BUFFER_BYTES: usize = 4096;
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// How long a visitor socket may take to send its `hello`.
+const HELLO_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Deserialize)]
 pub struct VisitorQuery {
-    token: String,
+    /// Older clients put the token here; the widget sends it in its first frame instead.
+    token: Option<String>,
+}
+
+/// Who a visitor token speaks for: the peer and the credential the socket keeps checking.
+async fn visitor_of_token(state: &AppState, token: &str) -> Result<(Peer, Credential), AppError> {
+    let t = crate::widget::ssr::verified(state, token)?;
+    let contact = state
+        .engine
+        .contact_of_visitor(t.visitor_id, t.issued_at)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok((
+        Peer::Visitor {
+            contact_id: contact.id,
+        },
+        Credential::VisitorToken {
+            visitor: t.visitor_id,
+            issued_at: t.issued_at,
+            expires_at: t.expires_at(),
+        },
+    ))
 }
 
 pub async fn visitor_socket(
@@ -27,21 +56,36 @@ pub async fn visitor_socket(
     State(state): State<AppState>,
     Query(q): Query<VisitorQuery>,
 ) -> Response {
-    let Some(visitor_id) = crate::widget::token::verify(&state.secret, &q.token) else {
-        return AppError::Unauthorized.into_response();
-    };
-    match state.engine.contact_of_visitor(visitor_id).await {
-        Ok(Some(contact)) => upgrade(
-            ws,
-            state,
-            Peer::Visitor {
-                contact_id: contact.id,
-            },
-            None,
-        ),
-        Ok(None) => AppError::Unauthorized.into_response(),
-        Err(e) => AppError::from(e).into_response(),
+    if let Some(token) = q.token {
+        return match visitor_of_token(&state, &token).await {
+            Ok((peer, credential)) => upgrade(ws, state, peer, Some(credential)),
+            Err(e) => e.into_response(),
+        };
     }
+    configured(ws).on_upgrade(move |socket: WebSocket| async move {
+        let (mut sink, mut stream) = socket.split();
+        let first = tokio::time::timeout(HELLO_WITHIN, stream.next()).await;
+        let hello = match first {
+            Ok(Some(Ok(WsMessage::Text(text)))) => serde_json::from_str::<ClientFrame>(&text).ok(),
+            _ => None,
+        };
+        let who = match hello {
+            Some(ClientFrame::Hello { token }) => visitor_of_token(&state, &token).await,
+            _ => Err(AppError::Unauthorized),
+        };
+        match who {
+            Ok((peer, credential)) => serve(state, peer, Some(credential), sink, stream).await,
+            Err(e) => {
+                let (code, reason) = match e {
+                    AppError::Unauthorized => {
+                        (CLOSE_SIGNED_OUT, "unknown, expired or revoked token")
+                    }
+                    _ => (CLOSE_TRY_AGAIN, "try again later"),
+                };
+                let _ = sink.send(outbound(Outbound::Close { code, reason })).await;
+            }
+        }
+    })
 }
 
 pub async fn agent_socket(
@@ -51,7 +95,7 @@ pub async fn agent_socket(
 ) -> Response {
     match agent_of_session(&state.engine, &session).await {
         Ok(agent) => {
-            let credential = session.id().map(|id| id.to_string());
+            let credential = session.id().map(|id| Credential::Session(id.to_string()));
             upgrade(ws, state, Peer::Agent { id: agent.id }, credential)
         }
         Err(e) => e.into_response(),
@@ -76,27 +120,40 @@ fn inbound(msg: Result<WsMessage, axum::Error>) -> Inbound {
     }
 }
 
+fn configured(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_message_size(MAX_FRAME_BYTES)
+}
+
 fn upgrade(
     ws: WebSocketUpgrade,
     state: AppState,
     peer: Peer,
-    credential: Option<String>,
+    credential: Option<Credential>,
 ) -> Response {
-    ws.read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| async move {
-            let (sink, stream) = socket.split();
-            let sink =
-                sink.with(|out: Outbound| future::ready(Ok::<_, axum::Error>(outbound(out))));
-            session::run(
-                state.engine.clone(),
-                peer,
-                credential,
-                Box::pin(sink),
-                stream.map(inbound),
-                state.shutdown.clone(),
-            )
-            .await;
-        })
+    configured(ws).on_upgrade(move |socket: WebSocket| async move {
+        let (sink, stream) = socket.split();
+        serve(state, peer, credential, sink, stream).await;
+    })
+}
+
+/// Runs the engine's session on an authenticated socket.
+async fn serve(
+    state: AppState,
+    peer: Peer,
+    credential: Option<Credential>,
+    sink: futures::stream::SplitSink<WebSocket, WsMessage>,
+    stream: futures::stream::SplitStream<WebSocket>,
+) {
+    let sink = sink.with(|out: Outbound| future::ready(Ok::<_, axum::Error>(outbound(out))));
+    session::run(
+        state.engine.clone(),
+        peer,
+        credential,
+        Box::pin(sink),
+        stream.map(inbound),
+        state.shutdown.clone(),
+    )
+    .await;
 }

@@ -28,13 +28,18 @@ pub(crate) mod ssr {
     use switchboard_engine::conversations::{ContactRef, StartKind};
     use uuid::Uuid;
 
-    /// The contact a token speaks for.
+    /// A genuine, unexpired token's contents, or 401.
+    pub fn verified(state: &AppState, token: &str) -> Result<super::token::VisitorToken, AppError> {
+        super::token::verify(&state.secret, token, switchboard_engine::now())
+            .ok_or(AppError::Unauthorized)
+    }
+
+    /// The contact a token speaks for (not revoked).
     pub async fn contact_of_token(state: &AppState, token: &str) -> Result<ContactRef, AppError> {
-        let visitor_id =
-            super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
+        let t = verified(state, token)?;
         state
             .engine
-            .contact_of_visitor(visitor_id)
+            .contact_of_visitor(t.visitor_id, t.issued_at)
             .await?
             .ok_or(AppError::Unauthorized)
     }
@@ -45,12 +50,19 @@ pub(crate) mod ssr {
         token: &str,
         conversation_id: Uuid,
     ) -> Result<ContactRef, AppError> {
-        let visitor_id =
-            super::token::verify(&state.secret, token).ok_or(AppError::Unauthorized)?;
-        match state.engine.owner_of(visitor_id, conversation_id).await? {
+        let t = verified(state, token)?;
+        match state
+            .engine
+            .owner_of(t.visitor_id, t.issued_at, conversation_id)
+            .await?
+        {
             Some(contact) => Ok(contact),
-            // A token whose visitor we never knew, or someone else's conversation.
-            None => match state.engine.contact_of_visitor(visitor_id).await? {
+            // A token whose visitor we never knew (or revoked), or someone else's conversation.
+            None => match state
+                .engine
+                .contact_of_visitor(t.visitor_id, t.issued_at)
+                .await?
+            {
                 None => Err(AppError::Unauthorized),
                 Some(_) => Err(switchboard_engine::EngineError::NotFound(
                     switchboard_engine::Missing::Conversation,
@@ -94,9 +106,11 @@ pub(crate) mod ssr {
     }
 
     /// Starts a chat or leaves a lead from the widget's form, and issues the visitor token.
+    /// `nonce`: the one `visitor/config` handed out; a retried start must bring it again.
     pub async fn start(
         form: (String, String, String, String),
         client_msg_id: Uuid,
+        nonce: Option<String>,
         kind: StartKind,
     ) -> Result<super::VisitorChat, AppError> {
         use switchboard_domain::{ContactDetails, MessageBody};
@@ -107,13 +121,22 @@ pub(crate) mod ssr {
             .await?;
         let details = ContactDetails::parse(&name, &email, &phone)?;
         let body = MessageBody::parse(&message)?;
+        let now = switchboard_engine::now();
+        let start_key = match nonce.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(super::token::start_key(&state.secret, n, now).ok_or(
+                switchboard_engine::EngineError::Invalid(
+                    switchboard_engine::error::Rule::StartExpired,
+                ),
+            )?),
+        };
         let started = state
             .engine
-            .start_web_conversation(&details, &body, client_msg_id, kind)
+            .start_web_conversation(&details, &body, client_msg_id, kind, start_key.as_deref())
             .await?;
         chat_view(
             &state,
-            super::token::issue(&state.secret, started.visitor_id),
+            super::token::issue(&state.secret, started.visitor_id, now),
             started.conversation_id,
         )
         .await
@@ -153,12 +176,16 @@ pub async fn start_chat(
     phone: String,
     message: String,
     client_msg_id: Uuid,
+    /// What `visitor/config` handed out: a retried start must bring the same.
+    #[server(default)]
+    start_nonce: Option<String>,
 ) -> Result<VisitorChat, ApiError> {
     use switchboard_engine::conversations::StartKind;
     crate::error::respond(
         ssr::start(
             (name, email, phone, message),
             client_msg_id,
+            start_nonce,
             StartKind::Chat,
         )
         .await,
@@ -173,12 +200,16 @@ pub async fn leave_message(
     phone: String,
     message: String,
     client_msg_id: Uuid,
+    /// What `visitor/config` handed out: a retried start must bring the same.
+    #[server(default)]
+    start_nonce: Option<String>,
 ) -> Result<VisitorChat, ApiError> {
     use switchboard_engine::conversations::StartKind;
     crate::error::respond(
         ssr::start(
             (name, email, phone, message),
             client_msg_id,
+            start_nonce,
             StartKind::Lead,
         )
         .await,
@@ -196,6 +227,7 @@ pub async fn widget_config() -> Result<WidgetSetup, ApiError> {
             Ok(WidgetSetup {
                 bot: settings.bot.enabled.then_some(settings.bot),
                 agents_online: state.engine.anyone_online().await?,
+                start_nonce: token::nonce(&state.secret, switchboard_engine::now()),
             })
         }
         .await,
@@ -218,8 +250,8 @@ pub async fn queue_status(token: String, conversation_id: Uuid) -> Result<QueueI
     )
 }
 
-/// The visitor's latest conversation with its latest messages, or `None` for an unknown
-/// token (the widget then shows the pre-chat form).
+/// The visitor's latest conversation with its latest messages and a renewed token, or `None`
+/// for an unknown, expired or revoked token (the widget then shows the pre-chat form).
 #[server(endpoint = "visitor/resume", input = Json, output = Json)]
 pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError> {
     use crate::error::{respond, AppError};
@@ -231,13 +263,16 @@ pub async fn resume_chat(token: String) -> Result<Option<VisitorChat>, ApiError>
                 Err(AppError::Unauthorized) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let visitor_id = token::verify(&state.secret, &token).ok_or(AppError::Unauthorized)?;
+            let t = ssr::verified(&state, &token)?;
+            // In use, so renewed: a visitor who comes back within a token's lifetime keeps
+            // their chat however long ago it began.
+            let renewed = token::issue(&state.secret, t.visitor_id, switchboard_engine::now());
             match state
                 .engine
-                .latest_conversation_of(visitor_id, contact.id)
+                .latest_conversation_of(t.visitor_id, contact.id)
                 .await?
             {
-                Some(summary) => Ok(Some(ssr::chat_view(&state, token, summary.id).await?)),
+                Some(summary) => Ok(Some(ssr::chat_view(&state, renewed, summary.id).await?)),
                 None => Ok(None),
             }
         }

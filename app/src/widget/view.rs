@@ -75,14 +75,12 @@ pub fn WidgetPage() -> impl IntoView {
     let link = StoredValue::new_local(hydrate_only::Link::default());
     #[cfg(feature = "hydrate")]
     hydrate_only::boot(
-        phase,
+        (phase, bot),
         session,
         (status, status_revision),
         (thread, typing),
-        conn,
-        bot,
+        (conn, link),
         adopt,
-        link,
         switch_stage,
     );
     #[cfg(feature = "hydrate")]
@@ -241,8 +239,10 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let sent = RwSignal::new(false);
-    // One id for this start, reused on retries so a double submit makes one conversation.
+    // One id for this start, reused on retries so a double submit makes one conversation,
+    // with the nonce the server handed out for it (a retry must bring the same).
     let start_id = StoredValue::new(None::<Uuid>);
+    let start_nonce = StoredValue::new(None::<String>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -264,12 +264,22 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
                     phone.get_untracked(),
                     message.get_untracked(),
                 );
+                let nonce = match start_nonce.get_value() {
+                    Some(nonce) => Some(nonce),
+                    None => super::widget_config().await.ok().map(|s| s.start_nonce),
+                };
+                start_nonce.set_value(nonce.clone());
                 let result = if offline {
-                    super::leave_message(n, e, p, m, id).await
+                    super::leave_message(n, e, p, m, id, nonce).await
                 } else {
-                    super::start_chat(n, e, p, m, id).await
+                    super::start_chat(n, e, p, m, id, nonce).await
                 };
                 busy.set(false);
+                // A form left open past its nonce's life: the next try starts afresh.
+                if matches!(&result, Err(e) if e.code() == Some("start_expired")) {
+                    start_nonce.set_value(None);
+                    start_id.set_value(None);
+                }
                 match result {
                     Ok(chat) if offline => {
                         if let Some(storage) =
@@ -285,7 +295,7 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (start_id, on_started, sent);
+        let _ = (start_id, start_nonce, on_started, sent);
     };
 
     view! {
@@ -394,14 +404,15 @@ mod hydrate_only {
     }
 
     pub fn boot(
-        phase: RwSignal<Phase>,
+        (phase, bot): (
+            RwSignal<Phase>,
+            RwSignal<Option<switchboard_domain::BotSettings>>,
+        ),
         session: RwSignal<Option<ChatSession>>,
         (status, status_revision): (RwSignal<ConversationStatus>, StoredValue<u64>),
         (thread, typing): (RwSignal<Thread>, RwSignal<Typing>),
-        conn: RwSignal<ConnState>,
-        bot: RwSignal<Option<switchboard_domain::BotSettings>>,
+        (conn, link): (RwSignal<ConnState>, StoredValue<Link, LocalStorage>),
         adopt: impl Fn(VisitorChat) + Copy + 'static,
-        link: StoredValue<Link, LocalStorage>,
         switch_stage: RwSignal<super::super::switch::Stage>,
     ) {
         // Resume a previous chat from the stored token, or show the form.
@@ -417,21 +428,21 @@ mod hydrate_only {
                 return;
             };
             leptos::task::spawn_local(async move {
-                match super::super::resume_chat(token).await {
-                    Ok(Some(chat)) => adopt(chat),
-                    Ok(None) => {
-                        if let Some(s) =
-                            web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-                        {
-                            let _ = s.remove_item(TOKEN_KEY);
+                let mut failures = 0u32;
+                loop {
+                    match super::super::resume_chat(token.clone()).await {
+                        Ok(Some(chat)) => adopt(chat),
+                        Ok(None) => forget_chat(phase, bot),
+                        // Keep the token: the server may just be restarting. Try again, a
+                        // little later each time (1 s, 2 s, 4 s… at most 30 s).
+                        Err(_) => {
+                            failures += 1;
+                            let wait = 1000u32 << failures.saturating_sub(1).min(5);
+                            gloo_timers::future::TimeoutFuture::new(wait.min(30_000)).await;
+                            continue;
                         }
-                        choose_entry(phase, bot);
                     }
-                    // Keep the token: the server may just be restarting. Try again shortly.
-                    Err(_) => {
-                        gloo_timers::future::TimeoutFuture::new(2000).await;
-                        let _ = web_sys::window().map(|w| w.location().reload());
-                    }
+                    break;
                 }
             });
         });
@@ -443,14 +454,18 @@ mod hydrate_only {
                 return;
             }
             let conversation_id = s.conversation_id;
-            let url = socket_url(&format!("/ws/visitor?token={}", s.token));
+            // The token goes in the first frame, never in the URL (which proxies log).
+            let token = s.token;
             let live = LiveSocket::start(
-                url,
+                socket_url("/ws/visitor"),
                 conn,
                 move |live| {
                     link.with_value(|l| l.synced.set(false));
                     typing.update(Typing::reset);
                     let after_seq = thread.with_untracked(|t| t.watermark());
+                    live.send(&ClientFrame::Hello {
+                        token: token.clone(),
+                    });
                     live.send(&ClientFrame::Subscribe {
                         conversation_id,
                         after_seq,
@@ -508,6 +523,12 @@ mod hydrate_only {
                     }
                     _ => {}
                 },
+                // Signed out by an agent (or the token expired): a new visitor from here.
+                move || {
+                    link.with_value(|l| *l.socket.borrow_mut() = None);
+                    session.set(None);
+                    forget_chat(phase, bot);
+                },
             );
             link.with_value(|l| *l.socket.borrow_mut() = Some(live));
         });
@@ -518,6 +539,15 @@ mod hydrate_only {
 
     /// A new visitor meets the chatbot (if enabled), the pre-chat form, or, with nobody
     /// Online, the offline form.
+    /// The stored chat is no more (unknown, expired or revoked token): forget it and start
+    /// as a new visitor.
+    fn forget_chat(phase: RwSignal<Phase>, bot: RwSignal<Option<switchboard_domain::BotSettings>>) {
+        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = s.remove_item(TOKEN_KEY);
+        }
+        choose_entry(phase, bot);
+    }
+
     fn choose_entry(
         phase: RwSignal<Phase>,
         bot: RwSignal<Option<switchboard_domain::BotSettings>>,

@@ -12,6 +12,11 @@ pub const HEARTBEAT_SECS: u64 = 15;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
+    /// Visitors: the first frame on `/ws/visitor`, with the visitor token (kept out of the
+    /// URL, which proxies and logs keep). Ignored after the first.
+    Hello {
+        token: String,
+    },
     /// Start (or resume) a conversation's stream: everything after `after_seq`, then live.
     Subscribe {
         conversation_id: Uuid,

@@ -33,6 +33,8 @@ pub struct VisitorChat {
 pub struct WidgetSetup {
     pub bot: Option<BotSettings>,
     pub agents_online: bool,
+    /// For the start: ties a retried start to this widget (see `visitor/start`).
+    pub start_nonce: String,
 }
 
 /// Where a waiting visitor stands.

@@ -120,6 +120,21 @@ impl Server {
         wait_for(&mut ws, &[r#""type":"welcome""#]).await?;
         Ok(ws)
     }
+
+    /// A visitor's socket as the widget opens it: the token in the first frame.
+    pub async fn visitor_socket(&self, token: &str) -> Result<Ws, String> {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async(format!("{}/ws/visitor", self.ws_base()))
+                .await
+                .map_err(|e| format!("/ws/visitor: {e}"))?;
+        ws.send(Message::text(
+            json!({"type": "hello", "token": token}).to_string(),
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+        wait_for(&mut ws, &[r#""type":"welcome""#]).await?;
+        Ok(ws)
+    }
 }
 
 /// Reads frames until one contains every needle (20 s bound).

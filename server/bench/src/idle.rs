@@ -31,9 +31,7 @@ pub async fn run(args: &Args) -> Result<bool, String> {
     let before = pid.and_then(procfs::rss_kib);
     let mut sockets = Vec::with_capacity(n);
     for chat in &chats {
-        let mut ws = server
-            .socket(&format!("/ws/visitor?token={}", chat.token), None)
-            .await?;
+        let mut ws = server.visitor_socket(&chat.token).await?;
         subscribe(&mut ws, &chat.conversation_id, chat.last_seq).await?;
         sockets.push(ws);
     }

@@ -225,12 +225,11 @@ pub async fn run(args: &Args) -> Result<bool, String> {
     let mut queues = vec![];
     let mut senders = vec![];
     for c in &conversations {
-        let (path, cookie) = if to_agent {
-            ("/ws/agent".to_string(), c.cookie.as_deref())
+        let mut ws = if to_agent {
+            server.socket("/ws/agent", c.cookie.as_deref()).await?
         } else {
-            (format!("/ws/visitor?token={}", c.token), None)
+            server.visitor_socket(&c.token).await?
         };
-        let mut ws = server.socket(&path, cookie).await?;
         subscribe(&mut ws, &c.id, c.after_seq).await?;
         receivers.push(tokio::spawn(receive(
             ws,
@@ -240,9 +239,7 @@ pub async fn run(args: &Args) -> Result<bool, String> {
             stop.clone(),
         )));
         // The visitor keeps its own socket open too, as the widget does (and writes on it).
-        let mut own = server
-            .socket(&format!("/ws/visitor?token={}", c.token), None)
-            .await?;
+        let mut own = server.visitor_socket(&c.token).await?;
         subscribe(&mut own, &c.id, c.after_seq).await?;
         let (mut own_tx, mut own_rx) = own.split();
         let refusals = tally.clone();

@@ -260,16 +260,31 @@ pub async fn agent(server: &impl Endpoint, email: &str) -> AgentClient {
     a
 }
 
+/// A visitor socket as the widget opens it: the token in the first frame.
 pub async fn visitor_socket(server: &impl Endpoint, token: &str) -> Socket {
-    let mut ws = connect_ws(&server.ws_url(&format!("/ws/visitor?token={token}")), None)
+    let mut ws = connect_ws(&server.ws_url("/ws/visitor"), None)
         .await
         .expect("visitor socket");
+    send_frame(&mut ws, json!({"type": "hello", "token": token})).await;
     let welcome = next_frame(&mut ws).await;
-    assert_eq!(welcome["role"], "visitor");
+    assert_eq!(welcome["role"], "visitor", "{welcome}");
     ws
 }
 
-/// Starts a visitor chat; returns the whole `VisitorChat` JSON.
+/// A message as the side that did not write it gets it: without its client's id.
+pub fn seen_by_the_other_side(message: &Value) -> Value {
+    let mut m = message.clone();
+    m["client_msg_id"] = Value::Null;
+    m
+}
+
+/// A start nonce, as the widget gets it with its configuration.
+pub async fn start_nonce(server: &impl Endpoint) -> String {
+    let setup: Value = call_ok(&http(), server, "visitor/config", json!({})).await;
+    setup["start_nonce"].as_str().expect("a nonce").to_string()
+}
+
+/// Starts a visitor chat as the widget does; returns the whole `VisitorChat` JSON.
 pub async fn start_chat(server: &impl Endpoint, name: &str, first: &str) -> Value {
     call_ok(
         &http(),
@@ -281,6 +296,7 @@ pub async fn start_chat(server: &impl Endpoint, name: &str, first: &str) -> Valu
             "phone": "",
             "message": first,
             "client_msg_id": Uuid::new_v4(),
+            "start_nonce": start_nonce(server).await,
         }),
     )
     .await

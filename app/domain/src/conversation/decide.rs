@@ -99,6 +99,11 @@ pub enum Command {
         into: Uuid,
         into_name: String,
     },
+    /// An agent signs the contact out of the chat widget on every device: the visitor
+    /// tokens issued so far stop working (a shared computer, a token that leaked).
+    SignOutVisitor {
+        agent: AgentRef,
+    },
     /// An agent invites the contact to move the chat to `to` (a visitor action command: the
     /// widget opens its phone request).
     AskToSwitch {
@@ -381,6 +386,10 @@ pub enum Event {
         from: Uuid,
         into: Uuid,
     },
+    /// The contact's widget tokens issued until now were revoked: their open widgets close.
+    VisitorSignedOut {
+        contact: Uuid,
+    },
 }
 
 impl Event {
@@ -409,6 +418,7 @@ impl Event {
             Event::ReplyChannelChosen { .. } => "reply_channel_chosen",
             Event::ContactMerged { .. } => "contact_merged",
             Event::Released { .. } => "released",
+            Event::VisitorSignedOut { .. } => "visitor_signed_out",
         }
     }
 }
@@ -1119,6 +1129,16 @@ pub fn decide(
                 into: *into,
             });
         }
+        Command::SignOutVisitor { agent } => {
+            // Agents only: the widget just closes.
+            w.system(
+                format!("{} signed the visitor out of the chat widget", agent.name),
+                Visibility::Internal,
+            );
+            w.event(Event::VisitorSignedOut {
+                contact: state.contact_id,
+            });
+        }
         Command::AskToSwitch { agent, to } => {
             if state.status != S::Open {
                 return Err(Refusal::NotOpen);
@@ -1315,7 +1335,7 @@ pub fn evolve(s: &mut ConversationState, event: &Event, now: Millis) {
                 reconnect: *reconnect,
             });
         }
-        Event::SwitchAsked { .. } => {}
+        Event::SwitchAsked { .. } | Event::VisitorSignedOut { .. } => {}
         Event::ReplyChannelChosen { to, .. } => {
             s.active_channel = *to;
             s.switch = None;
@@ -2261,6 +2281,27 @@ mod tests {
             .events
             .is_empty());
         assert!(run(&chat(&[]), release(1)).unwrap().events.is_empty());
+    }
+
+    #[test]
+    fn signing_a_web_visitor_out_leaves_a_note_for_agents_and_changes_nothing_else() {
+        let open = chat(&[]);
+        let (after, d) = apply(&open, Command::SignOutVisitor { agent: agent(1) });
+        assert_eq!(kinds(&d), ["message_appended", "visitor_signed_out"]);
+        let m = appended(&d);
+        assert_eq!(
+            (m[0].body.as_str(), m[0].visibility),
+            (
+                "Agent 1 signed the visitor out of the chat widget",
+                Visibility::Internal
+            )
+        );
+        assert_eq!((after.status, after.assignee), (open.status, open.assignee));
+        assert!(d.work.is_empty());
+        // A closed chat too: a token outlives the chat it began.
+        let closed = chat(&[Event::Closed { by: None }]);
+        let (after, _) = apply(&closed, Command::SignOutVisitor { agent: agent(1) });
+        assert_eq!(after.status, closed.status);
     }
 
     #[test]

@@ -508,6 +508,8 @@ impl Engine {
             channel: Set(channel.as_str().into()),
             address: Set(m.from.address.clone()),
             created_at: Set(now),
+            start_key: Set(None),
+            revoked_before: Set(None),
         }
         .insert(&tx.txn)
         .await?;

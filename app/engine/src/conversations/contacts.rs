@@ -43,26 +43,34 @@ pub struct WebStart {
     pub first: Message,
 }
 
-/// Remembered visitor → contact answers; the map is bounded by being emptied when full. A web
-/// identity moves only when its contact is merged into another: the merge forgets that
-/// contact's answers on its node, and every node's dispatcher does when it reads the merge
-/// (an answer that went stale meanwhile is caught where it is used: see `owner_of`).
+/// Remembered visitor → contact answers (with when the visitor's tokens were last revoked);
+/// the map is bounded by being emptied when full. A web identity moves only when its contact
+/// is merged into another, and is revoked only when an agent signs the visitor out: both
+/// forget that contact's answers on their node, and every node's dispatcher does when it
+/// reads the event (an answer that went stale meanwhile is caught where it is used: see
+/// `owner_of`, and the sockets' recheck).
 #[derive(Default)]
-pub(crate) struct VisitorCache(std::sync::Mutex<HashMap<Uuid, ContactRef>>);
+pub(crate) struct VisitorCache(std::sync::Mutex<HashMap<Uuid, Known>>);
+
+#[derive(Clone)]
+struct Known {
+    contact: ContactRef,
+    revoked_before: Option<i64>,
+}
 
 const VISITORS_KEPT: usize = 100_000;
 
 impl VisitorCache {
-    fn get(&self, visitor: Uuid) -> Option<ContactRef> {
+    fn get(&self, visitor: Uuid) -> Option<Known> {
         self.0.lock().ok()?.get(&visitor).cloned()
     }
 
-    fn put(&self, visitor: Uuid, contact: &ContactRef) {
+    fn put(&self, visitor: Uuid, known: &Known) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= VISITORS_KEPT {
                 map.clear();
             }
-            map.insert(visitor, contact.clone());
+            map.insert(visitor, known.clone());
         }
     }
 
@@ -75,22 +83,42 @@ impl VisitorCache {
     /// Forgets every visitor of a contact (merged into another).
     pub(crate) fn forget_contact(&self, contact: Uuid) {
         if let Ok(mut map) = self.0.lock() {
-            map.retain(|_, c| c.id != contact);
+            map.retain(|_, k| k.contact.id != contact);
         }
     }
 }
 
+#[derive(sea_orm::FromQueryResult)]
+struct KnownRow {
+    id: Uuid,
+    name: String,
+    revoked_before: Option<i64>,
+}
+
 impl Engine {
-    /// The contact a web visitor id belongs to.
-    pub async fn contact_of_visitor(&self, visitor_id: Uuid) -> Result<Option<ContactRef>> {
-        if let Some(known) = self.visitors().get(visitor_id) {
-            return Ok(Some(known));
-        }
+    /// The contact a web visitor's token speaks for: `None` for a visitor we never knew, or
+    /// a token issued (at `issued_at`, Unix ms) before an agent signed the visitor out.
+    pub async fn contact_of_visitor(
+        &self,
+        visitor_id: Uuid,
+        issued_at: i64,
+    ) -> Result<Option<ContactRef>> {
+        let known = match self.visitors().get(visitor_id) {
+            Some(known) => Some(known),
+            None => self.read_visitor(visitor_id).await?,
+        };
+        Ok(known
+            .filter(|k| k.revoked_before.is_none_or(|before| issued_at >= before))
+            .map(|k| k.contact))
+    }
+
+    async fn read_visitor(&self, visitor_id: Uuid) -> Result<Option<Known>> {
         // One query: the identity's contact.
-        let found: Option<crate::store::Named> = contact::Entity::find()
+        let found: Option<KnownRow> = contact::Entity::find()
             .select_only()
             .column(contact::Column::Id)
             .column(contact::Column::Name)
+            .column(channel_identity::Column::RevokedBefore)
             .join_rev(
                 sea_orm::JoinType::InnerJoin,
                 channel_identity::Entity::belongs_to(contact::Entity)
@@ -103,14 +131,76 @@ impl Engine {
             .into_model()
             .one(&self.db().read)
             .await?;
-        let found = found.map(|n| ContactRef {
-            id: n.id,
-            name: n.name,
+        let found = found.map(|n| Known {
+            contact: ContactRef {
+                id: n.id,
+                name: n.name,
+            },
+            revoked_before: n.revoked_before,
         });
-        if let Some(c) = &found {
-            self.visitors().put(visitor_id, c);
+        if let Some(k) = &found {
+            self.visitors().put(visitor_id, k);
         }
         Ok(found)
+    }
+
+    /// Whether a visitor's socket may stay open: its token still speaks for someone (which
+    /// contact, after a merge, the socket follows on its own). A sign-out forgets the
+    /// remembered answers on every node before their sockets check.
+    pub async fn visitor_may_stay(&self, visitor_id: Uuid, issued_at: i64) -> Result<bool> {
+        Ok(self
+            .contact_of_visitor(visitor_id, issued_at)
+            .await?
+            .is_some())
+    }
+
+    /// Signs the conversation's contact out of the chat widget on every device: tokens
+    /// issued until now stop working, open widgets close (on every node), and agents get a
+    /// note. One transaction.
+    pub async fn sign_out_visitor(
+        &self,
+        agent: switchboard_domain::conversation::AgentRef,
+        conversation_id: Uuid,
+    ) -> Result<()> {
+        use super::write::Lock;
+        use switchboard_domain::conversation::{decide, Command};
+        let contact = retrying(|| {
+            let agent = agent.clone();
+            async move {
+                let now = crate::now();
+                let mut tx = Tx::begin(self).await?;
+                let state = tx
+                    .load(conversation_id, Lock::Wait)
+                    .await?
+                    .ok_or(EngineError::NotFound(crate::Missing::Conversation))?;
+                let revoked = channel_identity::Entity::update_many()
+                    .col_expr(
+                        channel_identity::Column::RevokedBefore,
+                        Expr::value(Some(now + 1)),
+                    )
+                    .filter(channel_identity::Column::ContactId.eq(state.contact_id))
+                    .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
+                    .exec(&tx.txn)
+                    .await?
+                    .rows_affected;
+                if revoked == 0 {
+                    return Err(crate::error::Rule::NoWidgetVisitor.into());
+                }
+                let decision = decide(
+                    &state,
+                    &Command::SignOutVisitor { agent },
+                    now,
+                    &mut Uuid::now_v7,
+                )?;
+                tx.apply(&state, decision, now).await?;
+                tx.commit().await?;
+                Ok(state.contact_id)
+            }
+        })
+        .await?;
+        self.visitors().forget_contact(contact);
+        tracing::info!(conversation = %conversation_id, %contact, "visitor signed out of the widget");
+        Ok(())
     }
 
     /// A contact's name (as their messages carry it).
@@ -124,15 +214,18 @@ impl Engine {
 
     /// Starts a web conversation for a new visitor: contact, web identity, conversation, first
     /// message, events and routing work in one transaction. A retry with the same
-    /// `client_msg_id` and email returns the conversation already made.
+    /// `client_msg_id`, email and `start_key` (the hash of the nonce the widget was given)
+    /// returns the conversation already made; without the same key, it is refused: a first
+    /// message's id and the email are no way into someone else's chat.
     pub async fn start_web_conversation(
         &self,
         details: &ContactDetails,
         first: &MessageBody,
         client_msg_id: Uuid,
         kind: StartKind,
+        start_key: Option<&str>,
     ) -> Result<WebStart> {
-        if let Some(existing) = self.find_started(details, client_msg_id).await? {
+        if let Some(existing) = self.find_started(details, client_msg_id, start_key).await? {
             return Ok(existing);
         }
         retrying(|| async {
@@ -156,6 +249,8 @@ impl Engine {
                 channel: Set(Channel::Web.as_str().into()),
                 address: Set(visitor_id.to_string()),
                 created_at: Set(now),
+                start_key: Set(start_key.map(str::to_owned)),
+                revoked_before: Set(None),
             }
             .insert(&tx.txn)
             .await?;
@@ -203,11 +298,13 @@ impl Engine {
         .await
     }
 
-    /// A start already stored under this client id, if the same person (email) asks again.
+    /// A start already stored under this client id, if the same widget (the same start key)
+    /// asks again for the same person (email).
     async fn find_started(
         &self,
         details: &ContactDetails,
         client_msg_id: Uuid,
+        start_key: Option<&str>,
     ) -> Result<Option<WebStart>> {
         let db = &self.db().read;
         let Some(first) = message::Entity::find()
@@ -226,21 +323,21 @@ impl Engine {
         if person.and_then(|c| c.email).as_deref() != Some(details.email.as_str()) {
             return Err(EngineError::Invalid(crate::error::Rule::StartIdTaken));
         }
-        let visitor_id = match conv.visitor_id {
-            Some(v) => v,
-            None => {
-                let identity = channel_identity::Entity::find()
-                    .filter(channel_identity::Column::ContactId.eq(conv.contact_id))
-                    .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()))
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| {
-                        EngineError::Corrupt("web conversation without a web identity".into())
-                    })?;
-                Uuid::parse_str(&identity.address)
-                    .map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?
-            }
-        };
+        let mut identity = channel_identity::Entity::find()
+            .filter(channel_identity::Column::ContactId.eq(conv.contact_id))
+            .filter(channel_identity::Column::Channel.eq(Channel::Web.as_str()));
+        if let Some(visitor) = conv.visitor_id {
+            identity = identity.filter(channel_identity::Column::Address.eq(visitor.to_string()));
+        }
+        let identity = identity.one(db).await?.ok_or_else(|| {
+            EngineError::Corrupt("web conversation without a web identity".into())
+        })?;
+        // Hashes of random nonces: comparing them in constant time would protect nothing.
+        if start_key.is_none() || identity.start_key.as_deref() != start_key {
+            return Err(EngineError::Invalid(crate::error::Rule::StartIdTaken));
+        }
+        let visitor_id = Uuid::parse_str(&identity.address)
+            .map_err(|e| EngineError::Corrupt(format!("channel_identities.address: {e}")))?;
         Ok(Some(WebStart {
             visitor_id,
             conversation_id: conv.id,
@@ -268,13 +365,14 @@ impl Engine {
     pub async fn owner_of(
         &self,
         visitor_id: Uuid,
+        issued_at: i64,
         conversation_id: Uuid,
     ) -> Result<Option<ContactRef>> {
         for fresh in [false, true] {
             if fresh {
                 self.visitors().forget(visitor_id);
             }
-            let Some(contact) = self.contact_of_visitor(visitor_id).await? else {
+            let Some(contact) = self.contact_of_visitor(visitor_id, issued_at).await? else {
                 return Ok(None);
             };
             if self

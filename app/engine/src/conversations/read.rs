@@ -264,12 +264,13 @@ impl Engine {
         if !include_internal {
             q = q.filter(message::Column::Visibility.eq(Visibility::Public.as_str()));
         }
+        let reader = reader_of(include_internal);
         q.order_by_asc(message::Column::Seq)
             .limit(limit)
             .all(&self.db().read)
             .await?
             .into_iter()
-            .map(codec::message_of)
+            .map(|row| Ok(codec::message_of(row)?.for_reader(reader)))
             .collect()
     }
 
@@ -298,10 +299,11 @@ impl Engine {
         let has_older = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         rows.reverse();
+        let reader = reader_of(include_internal);
         Ok(MessagePage {
             messages: rows
                 .into_iter()
-                .map(codec::message_of)
+                .map(|row| Ok(codec::message_of(row)?.for_reader(reader)))
                 .collect::<Result<_>>()?,
             has_older,
         })
@@ -351,5 +353,14 @@ impl Engine {
                 .pop()),
             None => Ok(None),
         }
+    }
+}
+
+/// Who reads messages: the team sees internal notes, the contact never does.
+fn reader_of(include_internal: bool) -> switchboard_domain::Reader {
+    if include_internal {
+        switchboard_domain::Reader::Team
+    } else {
+        switchboard_domain::Reader::Contact
     }
 }

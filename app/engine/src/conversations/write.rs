@@ -785,6 +785,7 @@ mod tests {
                 &MessageBody::parse("hi").unwrap(),
                 Uuid::new_v4(),
                 kind,
+                None,
             )
             .await
             .unwrap();

@@ -4,6 +4,7 @@
 //! delivered. On PostgreSQL it takes only rows of transactions older than every running one
 //! (`pg_snapshot_xmin`), so a transaction that commits late can never be skipped.
 
+use super::hub::MessageFrames;
 use crate::error::Result;
 use crate::routing::presence::PresenceChanged;
 use crate::store::entities::{agent_event, conversation_event};
@@ -156,6 +157,28 @@ async fn read_conversation_events(engine: &Engine, after: Cursor) -> Result<Read
 }
 
 /// Fans out one batch of conversation events, grouped by conversation.
+/// A message frame for agents and one for the contact: the id the sending client chose goes
+/// only to its own side.
+fn message_frames(message: &switchboard_domain::Message) -> MessageFrames {
+    use switchboard_domain::Reader;
+    let as_read_by = |reader| {
+        frame(&ServerFrame::Message {
+            message: message.clone().for_reader(reader),
+        })
+    };
+    if message.client_msg_id.is_none() {
+        let same = as_read_by(Reader::Team);
+        return MessageFrames {
+            team: same.clone(),
+            contact: same,
+        };
+    }
+    MessageFrames {
+        team: as_read_by(Reader::Team),
+        contact: as_read_by(Reader::Contact),
+    }
+}
+
 async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
     let hub = engine.hub();
     let mut order: Vec<Uuid> = vec![];
@@ -178,14 +201,7 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
             match &d.event {
                 Event::MessageAppended { message } => {
                     let public = message.visibility.visible_to_contact();
-                    hub.message(
-                        conv,
-                        message.seq,
-                        public,
-                        &frame(&ServerFrame::Message {
-                            message: message.clone(),
-                        }),
-                    );
+                    hub.message(conv, message.seq, public, &message_frames(message));
                     if hub.has_agents() {
                         let activity = Activity {
                             conversation_id: conv,
@@ -266,9 +282,17 @@ async fn fan_out_conversations(engine: &Engine, rows: &[Logged]) -> Result<()> {
                     );
                 }
                 other => {
-                    if let Event::ContactMerged { from, .. } = other {
+                    match other {
                         // This node's remembered visitors of that contact are someone else's now.
-                        engine.visitors().forget_contact(*from);
+                        Event::ContactMerged { from, .. } => {
+                            engine.visitors().forget_contact(*from)
+                        }
+                        // Their tokens were revoked: forget them, and their widgets check.
+                        Event::VisitorSignedOut { contact } => {
+                            engine.visitors().forget_contact(*contact);
+                            hub.recheck_visitors(*contact);
+                        }
+                        _ => {}
                     }
                     moved.extend(d.moved_from.clone());
                     moved.push(d.placement.clone());
@@ -561,6 +585,7 @@ mod tests {
                     &MessageBody::parse("hi").unwrap(),
                     Uuid::new_v4(),
                     kind,
+                    None,
                 )
                 .await
                 .unwrap();

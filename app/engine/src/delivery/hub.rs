@@ -33,6 +33,12 @@ pub enum Push {
     Recheck,
 }
 
+/// A message's frame as each side reads it (the same text when nothing differs).
+pub struct MessageFrames {
+    pub team: Arc<str>,
+    pub contact: Arc<str>,
+}
+
 /// Who a socket serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listener {
@@ -230,10 +236,12 @@ impl Hub {
     }
 
     /// A message to the sockets streaming its conversation (visitors only if public).
-    pub fn message(&self, conversation: Uuid, seq: u64, public: bool, frame: &Arc<str>) {
+    pub fn message(&self, conversation: Uuid, seq: u64, public: bool, frames: &MessageFrames) {
         self.with(|r| {
             for id in r.streams.get(&conversation).into_iter().flatten() {
-                if public || r.is_agent(*id) {
+                let agent = r.is_agent(*id);
+                if public || agent {
+                    let frame = if agent { &frames.team } else { &frames.contact };
                     r.push(
                         *id,
                         Push::Message {
@@ -334,6 +342,15 @@ impl Hub {
         });
     }
 
+    /// A contact was signed out of the widget: their sockets check their tokens again.
+    pub fn recheck_visitors(&self, contact: Uuid) {
+        self.with(|r| {
+            for id in r.contacts.get(&contact).into_iter().flatten() {
+                r.push(*id, Push::Recheck);
+            }
+        });
+    }
+
     pub fn to_agent(&self, agent: Uuid, frame: &Arc<str>) {
         self.with(|r| {
             for id in r.agents.get(&agent).into_iter().flatten() {
@@ -387,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn internal_messages_never_reach_a_visitor_socket() {
+    fn internal_messages_never_reach_a_visitor_socket_and_each_side_gets_its_own_frame() {
         let hub = Hub::default();
         let conv = Uuid::from_u128(5);
         let visitor = hub.join(Listener::Visitor {
@@ -398,12 +415,20 @@ mod tests {
         });
         hub.subscribe(visitor.id, conv);
         hub.subscribe(agent.id, conv);
-        hub.message(conv, 1, true, &frame("public"));
-        hub.message(conv, 2, false, &frame("note"));
-        assert!(matches!(next(&visitor), Some(Push::Message { seq: 1, .. })));
+        let frames = |s: &str| MessageFrames {
+            team: frame(&format!("{s} for agents")),
+            contact: frame(&format!("{s} for the contact")),
+        };
+        hub.message(conv, 1, true, &frames("public"));
+        hub.message(conv, 2, false, &frames("note"));
+        let text = |p: Option<Push>| match p {
+            Some(Push::Message { frame, .. }) => frame.to_string(),
+            other => panic!("expected a message, got {other:?}"),
+        };
+        assert_eq!(text(next(&visitor)), "public for the contact");
         assert!(next(&visitor).is_none(), "the note stays with agents");
-        assert!(matches!(next(&agent), Some(Push::Message { seq: 1, .. })));
-        assert!(matches!(next(&agent), Some(Push::Message { seq: 2, .. })));
+        assert_eq!(text(next(&agent)), "public for agents");
+        assert_eq!(text(next(&agent)), "note for agents");
     }
 
     #[test]

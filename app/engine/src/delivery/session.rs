@@ -81,8 +81,21 @@ struct Session<W> {
     typing: HashMap<Uuid, (bool, Instant)>,
     /// Frames fed to the sink and not flushed yet.
     unflushed: bool,
-    /// The browser session an agent's socket was opened with.
-    credential: Option<Arc<str>>,
+    /// What the socket was opened with, checked again now and then.
+    credential: Option<Arc<Credential>>,
+}
+
+/// What a socket was opened with: it closes when that ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An agent's browser session (its id).
+    Session(String),
+    /// A visitor's token: whose, issued when, valid until when (Unix ms).
+    VisitorToken {
+        visitor: Uuid,
+        issued_at: i64,
+        expires_at: i64,
+    },
 }
 
 fn error_frame(code: &str, message: impl Into<String>) -> ServerFrame {
@@ -252,6 +265,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 typing,
             }) => Box::pin(self.typing(conversation_id, typing)).await,
             Ok(ClientFrame::Ping) => self.send(&ServerFrame::Pong).await,
+            // The socket was authenticated before the session began.
+            Ok(ClientFrame::Hello { .. }) => Ok(()),
             Err(_) => {
                 self.send(&error_frame("bad_frame", "That frame could not be read."))
                     .await
@@ -279,19 +294,39 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 
     /// An agent's socket stays open only while its session and account do.
     async fn recheck(&mut self) -> Result<(), End> {
-        let Peer::Agent { id } = self.peer else {
-            return Ok(());
+        let verdict = match (self.peer, self.credential.as_deref()) {
+            (
+                Peer::Visitor { .. },
+                Some(Credential::VisitorToken {
+                    visitor,
+                    issued_at,
+                    expires_at,
+                }),
+            ) => {
+                if *expires_at <= crate::now() {
+                    return Err(End::SignedOut);
+                }
+                self.engine.visitor_may_stay(*visitor, *issued_at).await
+            }
+            (Peer::Visitor { .. }, _) => return Ok(()),
+            (Peer::Agent { id }, credential) => {
+                let session = match credential {
+                    Some(Credential::Session(s)) => Some(s.as_str()),
+                    _ => None,
+                };
+                self.engine.agent_may_stay(id, session).await
+            }
         };
-        match self
-            .engine
-            .agent_may_stay(id, self.credential.as_deref())
-            .await
-        {
+        let id = match self.peer {
+            Peer::Visitor { contact_id } => contact_id,
+            Peer::Agent { id } => id,
+        };
+        match verdict {
             Ok(true) => Ok(()),
             Ok(false) => Err(End::SignedOut),
             // The database is away: keep the socket; the next check decides.
             Err(e) => {
-                tracing::warn!(error = %e, agent = %id, "could not check the socket's access");
+                tracing::warn!(error = %e, peer = %id, "could not check the socket's access");
                 Ok(())
             }
         }
@@ -461,12 +496,13 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
 }
 
 /// Runs one socket until the client leaves, goes silent, or the server shuts down (then it
-/// gets close code 1012 and reconnects, to this node or another). `credential`: the browser
-/// session an agent's socket was opened with; the socket closes when it ends.
+/// gets close code 1012 and reconnects, to this node or another). `credential`: what the
+/// socket was opened with (an agent's browser session, a visitor's token); the socket closes
+/// when it ends.
 pub async fn run<W, R>(
     engine: Engine,
     peer: Peer,
-    credential: Option<String>,
+    credential: Option<Credential>,
     sink: W,
     mut stream: R,
     shutdown: CancellationToken,

@@ -69,6 +69,10 @@ pub mod channel_identity {
         pub channel: String,
         pub address: String,
         pub created_at: i64,
+        /// Web visitors: the hash of the nonce their widget started with.
+        pub start_key: Option<String>,
+        /// Web visitors: tokens issued before this (ms) no longer work.
+        pub revoked_before: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

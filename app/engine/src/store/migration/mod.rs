@@ -18,6 +18,7 @@ mod m014_files;
 mod m015_switch;
 mod m016_merged_contacts;
 mod m017_canned;
+mod m018_visitor_tokens;
 
 use sea_orm_migration::prelude::*;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m015_switch::Switch),
             Box::new(m016_merged_contacts::MergedContacts),
             Box::new(m017_canned::Canned),
+            Box::new(m018_visitor_tokens::VisitorTokens),
         ]
     }
 }

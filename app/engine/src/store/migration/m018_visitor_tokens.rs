@@ -1,0 +1,62 @@
+//! Visitor tokens that can be revoked, and start retries tied to the widget that began the
+//! chat. On a visitor's web identity: `start_key`, the hash of the server-issued nonce the
+//! widget started with (a retried start must bring the same nonce), and `revoked_before`:
+//! tokens issued before it no longer work (an agent signed the visitor out).
+
+use sea_orm_migration::prelude::*;
+
+pub struct VisitorTokens;
+
+impl MigrationName for VisitorTokens {
+    fn name(&self) -> &str {
+        "m018_visitor_tokens"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ChannelIdentities {
+    Table,
+    StartKey,
+    RevokedBefore,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for VisitorTokens {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per statement.
+        m.alter_table(
+            Table::alter()
+                .table(ChannelIdentities::Table)
+                .add_column(ColumnDef::new(ChannelIdentities::StartKey).string().null())
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(ChannelIdentities::Table)
+                .add_column(
+                    ColumnDef::new(ChannelIdentities::RevokedBefore)
+                        .big_integer()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            ChannelIdentities::RevokedBefore,
+            ChannelIdentities::StartKey,
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(ChannelIdentities::Table)
+                    .drop_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
