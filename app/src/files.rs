@@ -29,16 +29,46 @@ pub async fn media_handler(
     session: tower_sessions::Session,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(e) = agent_of_session(&state.engine, &session).await {
-        return e.into_response();
-    }
+    let agent = match agent_of_session(&state.engine, &session).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
     let Ok(message_id) = Uuid::parse_str(&id) else {
         return (StatusCode::NOT_FOUND, "No such file.").into_response();
     };
+    // A file is read as its conversation is.
+    if let Err(e) = readable(&state, agent.id, message_id).await {
+        return e.into_response();
+    }
     match state.engine.media(message_id).await {
         Ok(m) => file_response(m, "private, max-age=300"),
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+async fn readable(state: &AppState, agent: Uuid, message_id: Uuid) -> Result<(), AppError> {
+    let conversation = state.engine.message_conversation(message_id).await?;
+    let viewer = state.engine.viewer(agent).await?;
+    Ok(state
+        .engine
+        .authorize(
+            &viewer,
+            conversation,
+            switchboard_domain::access::Access::Read,
+        )
+        .await?)
+}
+
+async fn may_act(state: &AppState, agent: Uuid, conversation: Uuid) -> Result<(), AppError> {
+    let viewer = state.engine.viewer(agent).await?;
+    Ok(state
+        .engine
+        .authorize(
+            &viewer,
+            conversation,
+            switchboard_domain::access::Access::Act,
+        )
+        .await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -58,6 +88,9 @@ pub async fn agent_upload(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = may_act(&state, agent.id, q.conversation_id).await {
+        return e.into_response();
+    }
     let by = Sharer::Agent(switchboard_domain::conversation::AgentRef {
         id: agent.id,
         name: agent.name.clone(),

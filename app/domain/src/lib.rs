@@ -5,6 +5,7 @@
 //! plain function that is unit-tested and compiles for the server and for wasm32 alike.
 //! `conversation::decide` is the one place that says what a command does.
 
+pub mod access;
 pub mod canned;
 pub mod contact;
 pub mod conversation;

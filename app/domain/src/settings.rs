@@ -31,6 +31,14 @@ pub struct RoutingSettings {
     /// Which files agents and visitors may send.
     #[serde(default)]
     pub files: crate::files::FileRules,
+    /// Agents read colleagues' conversations (they act only on their own and the shared
+    /// ones either way; see `access`).
+    #[serde(default = "yes")]
+    pub agents_see_colleagues: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for RoutingSettings {
@@ -47,6 +55,7 @@ impl Default for RoutingSettings {
                 answers: vec![],
             },
             files: crate::files::FileRules::default(),
+            agents_see_colleagues: true,
         }
     }
 }

@@ -262,6 +262,13 @@ fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
             <label>"Automatic Away after (seconds idle)"
                 <input type="number" prop:value=move || settings.get().auto_away_secs.to_string() on:input=num(|s| &mut s.auto_away_secs)/>
             </label>
+            <h2>"Who sees what"</h2>
+            <label class="toggle">
+                <input type="checkbox" data-testid="agents-see-colleagues" prop:checked=move || settings.get().agents_see_colleagues
+                    on:change=move |e| settings.update(|s| s.agents_see_colleagues = event_target_checked(&e))/>
+                "Agents can read their colleagues' chats"
+            </label>
+            <small class="muted">"Agents always act only on the chats they hold or were invited to, and on the shared queue; admins on all. Off: agents read only those too."</small>
             <h2>"Files in chats"</h2>
             <label>"Allowed file types"
                 <input data-testid="file-types" prop:value=move || settings.with(|s| s.files.extensions.join(", "))

@@ -33,6 +33,22 @@ pub async fn require_agent() -> Result<AgentProfile, AppError> {
     agent_of_session(&state.engine, &session).await
 }
 
+/// Inside a server function: the signed-in agent, if the policy lets them `access` this
+/// conversation (401 signed out, 404 no such conversation, 403 not theirs).
+pub async fn require_access(
+    conversation_id: Uuid,
+    access: switchboard_domain::access::Access,
+) -> Result<AgentProfile, AppError> {
+    let agent = require_agent().await?;
+    let state = crate::state::AppState::from_context()?;
+    let viewer = state.engine.viewer(agent.id).await?;
+    state
+        .engine
+        .authorize(&viewer, conversation_id, access)
+        .await?;
+    Ok(agent)
+}
+
 /// Inside a server function: the signed-in admin, 403 for other agents.
 pub async fn require_admin() -> Result<AgentProfile, AppError> {
     let agent = require_agent().await?;

@@ -83,7 +83,11 @@ pub async fn delete_canned(id: Uuid) -> Result<(), ApiError> {
 pub async fn use_canned(id: Uuid, conversation_id: Uuid) -> Result<String, ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             Ok(state
                 .engine

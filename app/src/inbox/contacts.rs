@@ -64,7 +64,11 @@ pub async fn merge_contacts(keep: Uuid, merge: Uuid) -> Result<ContactCard, ApiE
 pub async fn sign_out_visitor(conversation_id: Uuid) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             Ok(state
                 .engine

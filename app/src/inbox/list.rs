@@ -93,7 +93,8 @@ pub(super) fn Filters(is_admin: bool) -> impl IntoView {
         view! {
             <button
                 // The queue and the leads are the team's: no mine / all there.
-                hidden=move || !state.folder.get().scoped()
+                // Without colleagues' chats, "All" is "Mine": no choice to offer.
+                hidden=move || !state.folder.get().scoped() || !state.sees_colleagues.get()
                 class=move || if state.filter.get().scope == scope { "chip-btn on" } else { "chip-btn" }
                 data-testid=format!("filter-{}", label.to_lowercase())
                 on:click=move |_| state.filter.update(|f| f.scope = scope)

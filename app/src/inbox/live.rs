@@ -62,6 +62,7 @@ fn load_setup(state: InboxState) {
             state.agents.set(setup.agents);
             state.posts.set(setup.posts);
             state.switch_to.set(setup.switch_to);
+            state.sees_colleagues.set(setup.sees_colleagues);
             state.auto_away_secs.set(setup.auto_away_secs);
         }
     });

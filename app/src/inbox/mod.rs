@@ -53,12 +53,15 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 Folder::History => (vec![S::Closed], Some(false)),
                 Folder::Leads => (S::ALL.to_vec(), Some(true)),
             };
-            let who = match filter.scope {
+            // Another operator's inbox is the admins'; without colleagues' chats, "All" is
+            // the agent's own (the shared queue is in its own folder).
+            let viewer = state.engine.viewer(agent.id).await?;
+            let scope = viewer.scope(filter.scope).ok_or(AppError::Forbidden)?;
+            let who = match scope {
                 _ if !folder.scoped() => None,
                 Scope::All => None,
                 Scope::Mine => Some(agent.id),
-                Scope::Operator(id) if agent.role == crate::auth::AgentRole::Admin => Some(id),
-                Scope::Operator(_) => return Err(AppError::Forbidden),
+                Scope::Operator(id) => Some(id),
             };
             let q = ListQuery {
                 statuses,
@@ -134,7 +137,11 @@ pub async fn transfer_chat(
 ) -> Result<ConversationSummary, ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -153,7 +160,11 @@ pub async fn invite_agent(
 ) -> Result<ConversationSummary, ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -203,9 +214,10 @@ pub async fn list_agents() -> Result<Vec<AgentInfo>, ApiError> {
 pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
     crate::error::respond(
         async {
-            crate::auth::ssr::require_agent().await?;
+            let me = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
             let settings = state.engine.settings().await?;
+            let viewer = state.engine.viewer(me.id).await?;
             let mut agents = state.engine.agents().await?;
             agents.retain(|a| a.active);
             Ok(InboxContext {
@@ -214,6 +226,7 @@ pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
                 mode: settings.mode,
                 posts: state.engine.posts().await?,
                 switch_to: state.engine.switch_targets(),
+                sees_colleagues: viewer.admin || viewer.sees_colleagues,
             })
         }
         .await,
@@ -238,7 +251,11 @@ pub async fn search_contacts(query: String) -> Result<Vec<ContactHit>, ApiError>
 pub async fn open_conversation(conversation_id: Uuid) -> Result<ConversationDetail, ApiError> {
     crate::error::respond(
         async {
-            crate::auth::ssr::require_agent().await?;
+            crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             let summary = state.engine.summary(conversation_id).await?;
             let page = state
@@ -259,7 +276,11 @@ pub async fn conversation_history(
 ) -> Result<MessagePage, ApiError> {
     crate::error::respond(
         async {
-            crate::auth::ssr::require_agent().await?;
+            crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state.engine.state(conversation_id).await?.ok_or(
                 switchboard_engine::EngineError::NotFound(
@@ -288,7 +309,11 @@ pub async fn send_agent_message(
     use switchboard_domain::{MessageBody, Visibility};
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             let body = MessageBody::parse(&body)?;
             let visibility = if internal {
@@ -330,7 +355,11 @@ pub async fn send_agent_file(
     use switchboard_domain::Visibility;
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             let visibility = if internal {
                 Visibility::Internal
@@ -368,7 +397,11 @@ pub async fn ask_to_switch(
 ) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -387,7 +420,11 @@ pub async fn contact_channels(
 ) -> Result<Vec<switchboard_wire::inbox::ContactChannel>, ApiError> {
     crate::error::respond(
         async {
-            crate::auth::ssr::require_agent().await?;
+            crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             Ok(state.engine.contact_channels(conversation_id).await?)
         }
@@ -403,7 +440,11 @@ pub async fn choose_reply_channel(
 ) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -424,7 +465,11 @@ pub async fn reconnect(
 ) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -442,7 +487,11 @@ pub async fn reconnect(
 pub async fn delete_comment(conversation_id: Uuid, message_id: Uuid) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -461,7 +510,11 @@ pub async fn channel_status(
 ) -> Result<switchboard_wire::inbox::ChannelStatus, ApiError> {
     crate::error::respond(
         async {
-            crate::auth::ssr::require_agent().await?;
+            crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             Ok(state.engine.channel_status(conversation_id).await?)
         }
@@ -481,7 +534,11 @@ pub async fn send_template(
 ) -> Result<Message, ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             let message = state
                 .engine
@@ -518,7 +575,11 @@ pub async fn answer_comment(
 ) -> Result<Message, ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             let body = switchboard_domain::MessageBody::parse(&body)?;
             let message = state
@@ -548,7 +609,11 @@ pub async fn close_conversation(conversation_id: Uuid) -> Result<ConversationSum
     use switchboard_domain::conversation::Command;
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Act,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             state
                 .engine
@@ -569,7 +634,11 @@ pub async fn close_conversation(conversation_id: Uuid) -> Result<ConversationSum
 pub async fn mark_read(conversation_id: Uuid, seq: u64) -> Result<(), ApiError> {
     crate::error::respond(
         async {
-            let agent = crate::auth::ssr::require_agent().await?;
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
             let state = crate::state::AppState::from_context()?;
             Ok(state
                 .engine

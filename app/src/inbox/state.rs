@@ -42,6 +42,8 @@ pub(super) struct InboxState {
     pub posts: RwSignal<Vec<switchboard_wire::inbox::PostInfo>>,
     /// Channels a web chat can move to ("Ask to switch to SMS").
     pub switch_to: RwSignal<Vec<switchboard_domain::Channel>>,
+    /// Colleagues' chats are readable here (see `InboxContext::sees_colleagues`).
+    pub sees_colleagues: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub auto_away_secs: RwSignal<u32>,
@@ -75,6 +77,7 @@ impl InboxState {
             agents: RwSignal::new(Vec::new()),
             posts: RwSignal::new(Vec::new()),
             switch_to: RwSignal::new(Vec::new()),
+            sees_colleagues: RwSignal::new(true),
             notices: RwSignal::new(Vec::new()),
             auto_away_secs: RwSignal::new(300),
             now: RwSignal::new(0),

@@ -163,6 +163,10 @@ pub struct InboxContext {
     /// Channels a web chat can move to (an account is connected): "Ask to switch to SMS".
     #[serde(default)]
     pub switch_to: Vec<Channel>,
+    /// Whether this agent reads colleagues' chats (admins always do): without, "All" and
+    /// "Mine" are the same and the inbox offers neither.
+    #[serde(default)]
+    pub sees_colleagues: bool,
 }
 
 /// A Page or Instagram post that comment conversations are about.

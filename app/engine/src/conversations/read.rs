@@ -143,6 +143,35 @@ impl Engine {
             .remove(0))
     }
 
+    /// Whether the policy lets `viewer` `access` this conversation: `NotFound` when there is
+    /// no such conversation, `Forbidden` when it is not theirs to read or act on.
+    pub async fn authorize(
+        &self,
+        viewer: &switchboard_domain::access::Viewer,
+        conversation_id: Uuid,
+        access: switchboard_domain::access::Access,
+    ) -> Result<()> {
+        let state = self
+            .state(conversation_id)
+            .await?
+            .ok_or(EngineError::NotFound(Missing::Conversation))?;
+        if viewer.may(access, &state.placement()) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden)
+        }
+    }
+
+    /// The policy's view of an active agent (their role, the team's setting).
+    pub async fn viewer(&self, agent: Uuid) -> Result<switchboard_domain::access::Viewer> {
+        let profile = self.active_agent(agent).await?;
+        Ok(switchboard_domain::access::Viewer {
+            id: agent,
+            admin: profile.role == switchboard_wire::AgentRole::Admin,
+            sees_colleagues: self.settings().await?.agents_see_colleagues,
+        })
+    }
+
     /// The stored state of a conversation.
     pub async fn state(&self, id: Uuid) -> Result<Option<ConversationState>> {
         conversation::Entity::find_by_id(id)

@@ -197,6 +197,21 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 self.follow_merge().await.map_err(End::Failed)?;
             }
         }
+        let readable = match (&state, self.peer) {
+            (Some(s), Peer::Agent { id }) => {
+                let viewer = self.viewer(id).await?;
+                viewer.may(switchboard_domain::access::Access::Read, &s.placement())
+            }
+            _ => true,
+        };
+        if !readable {
+            return self
+                .send(&error_frame(
+                    "forbidden",
+                    "That conversation is a colleague's.",
+                ))
+                .await;
+        }
         let state = match (state, self.peer) {
             (Some(s), Peer::Visitor { contact_id }) if s.contact_id == contact_id => s,
             (Some(s), Peer::Agent { .. }) => s,
@@ -251,6 +266,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
             }
             Ok(ClientFrame::View { view }) => {
                 if let Peer::Agent { id } = self.peer {
+                    // Only what the policy lets this agent see.
+                    let view = self.viewer(id).await?.narrow(view);
                     self.engine.hub().set_view(self.socket, id, view);
                 }
                 Ok(())
@@ -329,6 +346,15 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 tracing::warn!(error = %e, peer = %id, "could not check the socket's access");
                 Ok(())
             }
+        }
+    }
+
+    /// The policy's view of this socket's agent; a deactivated one is signed out.
+    async fn viewer(&self, agent: Uuid) -> Result<switchboard_domain::access::Viewer, End> {
+        match self.engine.viewer(agent).await {
+            Ok(v) => Ok(v),
+            Err(crate::EngineError::Unauthorized) => Err(End::SignedOut),
+            Err(e) => Err(End::Failed(e)),
         }
     }
 

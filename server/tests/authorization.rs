@@ -1,0 +1,370 @@
+//! The authorization policy (hardening item 6, README "Who may do what") as a matrix: every
+//! conversation action × every kind of caller, each cell on a fresh chat held by agent 1.
+//! Then the same reads with the team setting "agents can read their colleagues' chats" off.
+//! SQLite and PostgreSQL.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    VisitorA,
+    VisitorB,
+    Holder,
+    Colleague,
+    Admin,
+    Deactivated,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::VisitorA,
+    Who::VisitorB,
+    Who::Holder,
+    Who::Colleague,
+    Who::Admin,
+    Who::Deactivated,
+];
+
+/// What a caller gets: the HTTP status (for socket actions: 200 streamed, 403/404 refused).
+type Expect = [u16; 7];
+
+/// Agents' reads: any agent reads (the setting is on); nobody else.
+const READ: Expect = [401, 401, 401, 200, 200, 200, 401];
+/// Agents' actions: the holder and admins.
+const ACT: Expect = [401, 401, 401, 200, 403, 200, 401];
+/// With colleagues' chats hidden, reads are like actions.
+const READ_HIDDEN: Expect = [401, 401, 401, 200, 403, 200, 401];
+/// The widget's: the conversation's own visitor only.
+const VISITOR: Expect = [401, 200, 404, 401, 401, 401, 401];
+
+/// (action, expected for anonymous, visitor A, visitor B, holder, colleague, admin, deactivated)
+const MATRIX: &[(&str, Expect)] = &[
+    ("inbox/conversation", READ),
+    ("inbox/history", READ),
+    ("inbox/read", READ),
+    ("inbox/channel-status", READ),
+    ("inbox/contact-channels", READ),
+    ("socket: subscribe (agent)", READ),
+    ("inbox/send", ACT),
+    ("inbox/send (internal note)", ACT),
+    ("inbox/ask-switch", ACT),
+    ("inbox/invite", ACT),
+    ("inbox/transfer", ACT),
+    ("inbox/close", ACT),
+    ("inbox/sign-out-visitor", ACT),
+    ("visitor/send", VISITOR),
+    ("visitor/history", VISITOR),
+    ("visitor/queue", VISITOR),
+    ("socket: subscribe (visitor)", VISITOR),
+];
+
+struct World {
+    server: TestServer,
+    holder: AgentClient,
+    colleague: AgentClient,
+    admin: AgentClient,
+    deactivated: AgentClient,
+    anonymous: AgentClient,
+    colleague_id: Value,
+    visitor_b: String,
+}
+
+async fn world(url: &str) -> World {
+    let server = TestServer::start(url).await;
+    let admin = agent(&server, "admin@demo.test").await;
+    let _: Value = call_ok(&admin.http, &server, "admin/agents/create", json!({
+        "email": "gone@demo.test", "name": "Gia Gone", "password": PASSWORD, "role": "agent", "capacity": 3
+    }))
+    .await;
+    let deactivated = agent(&server, "gone@demo.test").await;
+    let gone = me(&deactivated, &server).await["id"].clone();
+    let _: Value = call_ok(
+        &admin.http,
+        &server,
+        "admin/agents/update",
+        json!({"id": gone, "role": "agent", "capacity": 3, "active": false}),
+    )
+    .await;
+    let holder = agent(&server, "agent1@demo.test").await;
+    let colleague = agent(&server, "agent2@demo.test").await;
+    let colleague_id = me(&colleague, &server).await["id"].clone();
+    let b = start_chat(&server, "Bea", "another visitor").await;
+    World {
+        server,
+        holder,
+        colleague,
+        admin,
+        deactivated,
+        anonymous: AgentClient::anonymous(),
+        colleague_id,
+        visitor_b: b["token"].as_str().unwrap().to_string(),
+    }
+}
+
+/// A fresh chat from visitor A, taken by the holder: its id and A's token.
+async fn held_chat(w: &World) -> (String, String) {
+    let chat = start_chat(&w.server, "Ada", "hello").await;
+    let conv = chat["conversation_id"].as_str().unwrap().to_string();
+    let _: Value = call_ok(
+        &w.holder.http,
+        &w.server,
+        "inbox/accept",
+        json!({"conversation_id": conv}),
+    )
+    .await;
+    (conv, chat["token"].as_str().unwrap().to_string())
+}
+
+fn body(action: &str, conv: &str, colleague: &Value, token: &str) -> (&'static str, Value) {
+    let id = Uuid::new_v4();
+    match action {
+        "inbox/conversation" => ("inbox/conversation", json!({"conversation_id": conv})),
+        "inbox/history" => (
+            "inbox/history",
+            json!({"conversation_id": conv, "before_seq": 2}),
+        ),
+        "inbox/read" => ("inbox/read", json!({"conversation_id": conv, "seq": 1})),
+        "inbox/channel-status" => ("inbox/channel-status", json!({"conversation_id": conv})),
+        "inbox/contact-channels" => ("inbox/contact-channels", json!({"conversation_id": conv})),
+        "inbox/send" => (
+            "inbox/send",
+            json!({"conversation_id": conv, "client_msg_id": id, "body": "hi", "internal": false}),
+        ),
+        "inbox/send (internal note)" => (
+            "inbox/send",
+            json!({"conversation_id": conv, "client_msg_id": id, "body": "note", "internal": true}),
+        ),
+        "inbox/ask-switch" => (
+            "inbox/ask-switch",
+            json!({"conversation_id": conv, "to": "sms"}),
+        ),
+        "inbox/invite" => (
+            "inbox/invite",
+            json!({"conversation_id": conv, "agent_id": colleague}),
+        ),
+        "inbox/transfer" => (
+            "inbox/transfer",
+            json!({"conversation_id": conv, "to": colleague, "comment": ""}),
+        ),
+        "inbox/close" => ("inbox/close", json!({"conversation_id": conv})),
+        "inbox/sign-out-visitor" => ("inbox/sign-out-visitor", json!({"conversation_id": conv})),
+        "visitor/send" => (
+            "visitor/send",
+            json!({"token": token, "conversation_id": conv, "client_msg_id": id, "body": "hi"}),
+        ),
+        "visitor/history" => (
+            "visitor/history",
+            json!({"token": token, "conversation_id": conv, "before_seq": 2}),
+        ),
+        "visitor/queue" => (
+            "visitor/queue",
+            json!({"token": token, "conversation_id": conv}),
+        ),
+        other => panic!("no body for {other}"),
+    }
+}
+
+/// A subscribe's outcome as a status: 200 streamed, 403 a colleague's, 404 not theirs.
+async fn subscribed(mut ws: Socket, conv: &str) -> u16 {
+    send_frame(
+        &mut ws,
+        json!({"type": "subscribe", "conversation_id": conv, "after_seq": 0}),
+    )
+    .await;
+    loop {
+        let f = next_frame(&mut ws).await;
+        match f["type"].as_str() {
+            Some("synced") => return 200,
+            Some("error") if f["code"] == "forbidden" => return 403,
+            Some("error") if f["code"] == "not_found" => return 404,
+            _ => continue,
+        }
+    }
+}
+
+/// The next text frame, or `None` once the server closed the socket.
+async fn text_or_close(ws: &mut Socket) -> Option<Value> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame or a close within 10 s");
+        match msg {
+            Some(Ok(Message::Text(t))) => return serde_json::from_str(t.as_str()).ok(),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn outcome(w: &World, action: &str, who: Who) -> u16 {
+    let (conv, token_a) = held_chat(w).await;
+    let client = match who {
+        Who::Holder => &w.holder,
+        Who::Colleague => &w.colleague,
+        Who::Admin => &w.admin,
+        Who::Deactivated => &w.deactivated,
+        _ => &w.anonymous,
+    };
+    let token = match who {
+        Who::VisitorA => token_a.as_str(),
+        Who::VisitorB => w.visitor_b.as_str(),
+        _ => "",
+    };
+    match action {
+        "socket: subscribe (agent)" => {
+            match connect_ws(
+                &w.server.ws_url("/ws/agent"),
+                client.cookie(&w.server).as_deref(),
+            )
+            .await
+            {
+                Ok(mut ws) => {
+                    next_frame(&mut ws).await; // welcome
+                    subscribed(ws, &conv).await
+                }
+                Err(_) => 401,
+            }
+        }
+        "socket: subscribe (visitor)" => {
+            let mut ws = connect_ws(&w.server.ws_url("/ws/visitor"), None)
+                .await
+                .unwrap();
+            send_frame(&mut ws, json!({"type": "hello", "token": token})).await;
+            match text_or_close(&mut ws).await {
+                Some(first) if first["type"] == "welcome" => subscribed(ws, &conv).await,
+                _ => 401,
+            }
+        }
+        _ => {
+            let (endpoint, args) = body(action, &conv, &w.colleague_id, token);
+            // Visitors call without a session; agents with theirs (and no visitor token).
+            call(&client.http, &w.server, endpoint, args).await.0
+        }
+    }
+}
+
+async fn check(w: &World, backend: &str, rows: &[(&str, Expect)]) {
+    let mut wrong = vec![];
+    for (action, expected) in rows {
+        for (who, want) in EVERYONE.iter().zip(expected) {
+            let got = outcome(w, action, *who).await;
+            if got != *want {
+                wrong.push(format!("{action} as {who:?}: {got}, expected {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{backend}:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn every_action_by_every_caller_gets_what_the_policy_says() {
+    for (backend, url) in databases().await {
+        let w = world(&url).await;
+        check(&w, &backend, MATRIX).await;
+
+        // Colleagues' chats hidden: reads are the holder's and admins' only.
+        configure(&w.admin, &w.server, |s| {
+            s["agents_see_colleagues"] = json!(false)
+        })
+        .await;
+        let reads: Vec<(&str, Expect)> = MATRIX
+            .iter()
+            .filter(|(_, e)| *e == READ)
+            .map(|(a, _)| (*a, READ_HIDDEN))
+            .collect();
+        check(&w, &backend, &reads).await;
+        w.server.stop().await;
+    }
+}
+
+fn engaged(scope: Value) -> Value {
+    json!({"folder": "engaged", "filter": {"scope": scope, "unread_only": false, "channel": null}})
+}
+
+async fn listed(client: &AgentClient, w: &World, scope: Value, conv: &str) -> Result<bool, u16> {
+    let (status, rows) = call(&client.http, &w.server, "inbox/list", engaged(scope)).await;
+    if status != 200 {
+        return Err(status);
+    }
+    Ok(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["summary"]["id"] == conv))
+}
+
+#[tokio::test]
+async fn inbox_listings_show_colleagues_chats_only_where_the_setting_says() {
+    for (backend, url) in databases().await {
+        let w = world(&url).await;
+        let (conv, _) = held_chat(&w).await;
+        let holder_id = me(&w.holder, &w.server).await["id"].clone();
+        let operator = json!({"kind": "operator", "id": holder_id});
+        let all = json!({"kind": "all"});
+        assert_eq!(
+            listed(&w.colleague, &w, all.clone(), &conv).await,
+            Ok(true),
+            "{backend}"
+        );
+        // Another operator's inbox is the admins' view, whatever the setting.
+        assert_eq!(
+            listed(&w.colleague, &w, operator.clone(), &conv).await,
+            Err(403),
+            "{backend}"
+        );
+        assert_eq!(
+            listed(&w.admin, &w, operator.clone(), &conv).await,
+            Ok(true),
+            "{backend}"
+        );
+
+        configure(&w.admin, &w.server, |s| {
+            s["agents_see_colleagues"] = json!(false)
+        })
+        .await;
+        // "All" no longer shows a colleague's chat (it used to: the filter's way around).
+        assert_eq!(
+            listed(&w.colleague, &w, all.clone(), &conv).await,
+            Ok(false),
+            "{backend}"
+        );
+        assert_eq!(
+            listed(&w.holder, &w, all.clone(), &conv).await,
+            Ok(true),
+            "{backend}"
+        );
+        assert_eq!(
+            listed(&w.admin, &w, all.clone(), &conv).await,
+            Ok(true),
+            "{backend}"
+        );
+        // Live rows follow the same rule: the colleague's "All" view gets none of it.
+        let mut ws = w.colleague.socket(&w.server).await;
+        send_frame(
+            &mut ws,
+            json!({"type": "view", "view": engaged(all.clone())}),
+        )
+        .await;
+        let mut holder_ws = w.holder.socket(&w.server).await;
+        send_frame(
+            &mut holder_ws,
+            json!({"type": "view", "view": engaged(all)}),
+        )
+        .await;
+        let _: Value = call_ok(&w.holder.http, &w.server, "inbox/send", json!({
+            "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "private", "internal": false
+        }))
+        .await;
+        let row = next_of(&mut holder_ws, "activity").await;
+        assert_eq!(row["activity"]["conversation_id"], json!(conv), "{backend}");
+        assert_no_frame_of(&mut ws, "activity", 500).await;
+        w.server.stop().await;
+    }
+}
