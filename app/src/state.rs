@@ -35,6 +35,17 @@ impl AppState {
         client_ip(self.trusted_ip_header.as_ref(), headers, peer)
     }
 
+    /// Whether this client is limited at all: not when it is on this very machine (tests,
+    /// benchmarks, health checks).
+    pub fn is_limited(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: Option<std::net::SocketAddr>,
+    ) -> bool {
+        self.client_ip(headers, peer)
+            .is_some_and(|ip| !ip.is_loopback())
+    }
+
     /// Checks a per-address limit for this request. Clients on this very machine (tests,
     /// benchmarks, health checks) are not limited; behind a proxy on this machine, configure
     /// the trusted header so each client is seen.

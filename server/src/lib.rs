@@ -129,7 +129,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    content_security_policy();
+                }
             },
             {
                 let options = state.leptos_options.clone();
@@ -192,6 +195,43 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+/// A page's Content-Security-Policy, with the nonce this render gave its inline scripts:
+/// scripts only from here (and WebAssembly), no plugins, no foreign forms or base URLs, and
+/// no framing except for the widget, which customers' sites frame by design.
+pub fn content_policy(nonce: &str, framable: bool) -> String {
+    let ancestors = if framable { "*" } else { "'none'" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors {ancestors}"
+    )
+}
+
+/// Inside a page render: sets the Content-Security-Policy header for it.
+fn content_security_policy() {
+    use axum::http::HeaderValue;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let framable = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path() == "/widget");
+    if let Ok(value) = HeaderValue::from_str(&content_policy(&nonce, framable)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response.insert_header(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response.insert_header(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
 }
 
 /// The session cookie is `Secure` whenever the public URL (as configured, or as in effect)

@@ -135,3 +135,48 @@ async fn a_session_ends_when_idle_and_after_its_lifetime_even_when_used() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_and_only_the_widget_may_be_framed() {
+    let (_, url) = databases().await.remove(0);
+    let server = TestServer::start(&url).await;
+    for (path, framable) in [("/login", false), ("/inbox", false), ("/widget", true)] {
+        let res = http().get(server.url(path)).send().await.unwrap();
+        let policy = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no policy"))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        let html = res.text().await.unwrap();
+        // Every inline script carries the nonce the policy names, and only that one.
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
+        let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty(), "{path}");
+        for s in scripts {
+            let tag = s.split('>').next().unwrap();
+            assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "{path}: {tag}");
+        }
+        assert!(policy.contains("object-src 'none'") && policy.contains("base-uri 'none'"));
+        let ancestors = if framable {
+            "frame-ancestors *"
+        } else {
+            "frame-ancestors 'none'"
+        };
+        assert!(policy.contains(ancestors), "{path}: {policy}");
+        // A fresh nonce per page.
+        let again = http().get(server.url(path)).send().await.unwrap();
+        let second = again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(second, policy, "{path}: the same nonce twice");
+    }
+    server.stop().await;
+}

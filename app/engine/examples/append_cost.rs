@@ -31,7 +31,7 @@ async fn main() {
             &MessageBody::parse("hi").unwrap(),
             Uuid::new_v4(),
             StartKind::Chat,
-            None,
+            &Default::default(),
         )
         .await
         .unwrap();

@@ -31,6 +31,8 @@ pub enum Rule {
     StartIdTaken,
     #[error("The form expired; please send again.")]
     StartExpired,
+    #[error("You already have chats open with us; please go on in one of them.")]
+    TooManyOpenChats,
     #[error("There is no approved template named {0} for this account.")]
     UnknownTemplate(String),
     #[error("This template needs {expected} values, none of them empty.")]
@@ -78,6 +80,7 @@ impl Rule {
             Rule::BadCredentials => "bad_credentials",
             Rule::StartIdTaken => "start_id_taken",
             Rule::StartExpired => "start_expired",
+            Rule::TooManyOpenChats => "too_many_open_chats",
             Rule::UnknownTemplate(_) => "unknown_template",
             Rule::TemplateParameters { .. } => "template_parameters",
             Rule::ChannelSettings(_) => "channel_settings",

@@ -24,6 +24,16 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(300);
 /// Chats started and messages left (the offline form) per client address: 10, then one a
 /// minute.
 pub const STARTS_PER_IP: (u32, Duration) = (10, Duration::from_secs(60));
+/// Messages a visitor (a contact, however many tabs and tokens) writes: 20 at once, then
+/// two a second. No one types faster; a script flooding a chat does.
+pub const MESSAGES_PER_VISITOR: (u32, Duration) = (20, Duration::from_millis(500));
+/// Chats (and left messages) open at once per email, and per client address.
+pub const OPEN_CHATS_PER_EMAIL: u64 = 3;
+pub const OPEN_CHATS_PER_IP: u64 = 10;
+/// Open sockets per agent account, and per contact (a visitor's tabs and devices), per node.
+pub const SOCKETS_PER_PERSON: usize = 20;
+/// Open sockets per client address, per node.
+pub const SOCKETS_PER_IP: usize = 100;
 /// Password hashes computed at once (19 MiB each); more wait, for a while.
 pub const HASHING_AT_ONCE: usize = 4;
 const HASHING_WAIT: Duration = Duration::from_secs(5);
@@ -117,11 +127,64 @@ impl Failures {
     }
 }
 
+/// How many of something one key holds at once (open sockets per address): a slot is taken
+/// with [`Concurrent::take`] and given back when its guard drops.
+pub struct Concurrent<K: Hash + Eq + Clone> {
+    held: std::sync::Arc<Mutex<HashMap<K, usize>>>,
+    max: usize,
+}
+
+/// A slot of a [`Concurrent`] limit, given back on drop.
+pub struct Slot<K: Hash + Eq + Clone> {
+    held: std::sync::Arc<Mutex<HashMap<K, usize>>>,
+    key: K,
+}
+
+impl<K: Hash + Eq + Clone> Concurrent<K> {
+    fn new(max: usize) -> Self {
+        Self {
+            held: Default::default(),
+            max,
+        }
+    }
+
+    /// A slot for `key`, or `RateLimited` when it holds the most it may.
+    pub fn take(&self, key: &K) -> Result<Slot<K>> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let n = held.entry(key.clone()).or_insert(0);
+        if *n >= self.max {
+            return Err(EngineError::RateLimited {
+                retry_after_secs: 30,
+            });
+        }
+        *n += 1;
+        Ok(Slot {
+            held: self.held.clone(),
+            key: key.clone(),
+        })
+    }
+}
+
+impl<K: Hash + Eq + Clone> Drop for Slot<K> {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = held.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// Every limit of this node.
 pub struct Limits {
     pub login_ip: Limit<IpAddr>,
     pub login_failures: Failures,
     pub starts_ip: Limit<IpAddr>,
+    /// By contact id.
+    pub visitor_messages: Limit<uuid::Uuid>,
+    pub sockets_ip: Concurrent<IpAddr>,
     hashing: Semaphore,
 }
 
@@ -131,6 +194,8 @@ impl Default for Limits {
             login_ip: Limit::new(LOGIN_PER_IP),
             login_failures: Failures::default(),
             starts_ip: Limit::new(STARTS_PER_IP),
+            visitor_messages: Limit::new(MESSAGES_PER_VISITOR),
+            sockets_ip: Concurrent::new(SOCKETS_PER_IP),
             hashing: Semaphore::new(HASHING_AT_ONCE),
         }
     }
@@ -181,6 +246,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(f.check("bo@x.io").is_ok());
+    }
+
+    #[test]
+    fn a_key_holds_at_most_so_many_slots_and_gets_them_back() {
+        let c: Concurrent<u8> = Concurrent::new(2);
+        let a = c.take(&1).unwrap();
+        let _b = c.take(&1).unwrap();
+        assert!(c.take(&1).is_err());
+        assert!(c.take(&2).is_ok(), "another key");
+        drop(a);
+        assert!(c.take(&1).is_ok(), "given back");
     }
 
     #[tokio::test]

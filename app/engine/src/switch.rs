@@ -208,6 +208,7 @@ impl Engine {
                     created_at: Set(now),
                     start_key: Set(None),
                     revoked_before: Set(None),
+                    started_from: Set(None),
                 })
                 .exec_without_returning(&tx.txn)
                 .await?;

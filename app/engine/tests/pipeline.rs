@@ -39,7 +39,7 @@ async fn start_unrouted(engine: &Engine, name: &str) -> (Uuid, Uuid) {
             &MessageBody::parse("hello").unwrap(),
             Uuid::new_v4(),
             StartKind::Chat,
-            None,
+            &Default::default(),
         )
         .await
         .unwrap();

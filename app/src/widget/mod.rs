@@ -72,10 +72,12 @@ pub(crate) mod ssr {
         }
     }
 
-    /// Stores a visitor's message (once per `client_msg_id`).
+    /// Stores a visitor's message (once per `client_msg_id`); `limited`: the visitor's
+    /// message rate applies (not to clients on the server's own machine).
     pub async fn send(
         state: &AppState,
         args: super::SendVisitorMessage,
+        limited: bool,
     ) -> Result<switchboard_domain::Message, AppError> {
         use switchboard_domain::conversation::Refusal;
         use switchboard_engine::EngineError;
@@ -83,6 +85,9 @@ pub(crate) mod ssr {
         // The domain checks the conversation is theirs; only a refusal looks again (the
         // token's contact may have been merged into another since it was remembered).
         let contact = contact_of_token(state, &args.token).await?;
+        if limited {
+            state.engine.limits().visitor_messages.check(&contact.id)?;
+        }
         let written = match state
             .engine
             .contact_writes(
@@ -130,9 +135,26 @@ pub(crate) mod ssr {
                 ),
             )?),
         };
+        // Clients on this machine (tests, benchmarks) are not bounded.
+        let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()
+            .map(|c| c.0);
+        let address = state
+            .client_ip(&headers, peer)
+            .filter(|ip| !ip.is_loopback());
+        let options = switchboard_engine::conversations::StartOptions {
+            start_key,
+            started_from: address.map(|ip| super::token::address_key(&state.secret, ip)),
+            caps: address.map(|_| switchboard_engine::conversations::OpenCaps {
+                per_email: switchboard_engine::limits::OPEN_CHATS_PER_EMAIL,
+                per_address: switchboard_engine::limits::OPEN_CHATS_PER_IP,
+            }),
+        };
         let started = state
             .engine
-            .start_web_conversation(&details, &body, client_msg_id, kind, start_key.as_deref())
+            .start_web_conversation(&details, &body, client_msg_id, kind, &options)
             .await?;
         chat_view(
             &state,
@@ -318,6 +340,13 @@ pub async fn send_visitor_message(
     respond(
         async {
             let state = crate::state::AppState::from_context()?;
+            // (Served by `send_handler`; this body runs only where that route is not mounted.)
+            let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+            let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .await
+                .ok()
+                .map(|c| c.0);
+            let limited = state.is_limited(&headers, peer);
             ssr::send(
                 &state,
                 SendVisitorMessage {
@@ -326,6 +355,7 @@ pub async fn send_visitor_message(
                     client_msg_id,
                     body,
                 },
+                limited,
             )
             .await
         }
@@ -426,11 +456,16 @@ pub const SEND_PATH: &str = "/api/visitor/send";
 #[cfg(feature = "ssr")]
 pub async fn send_handler(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let limited = state.is_limited(&headers, peer.map(|p| p.0 .0));
     let result = match serde_json::from_slice::<SendVisitorMessage>(&body) {
-        Ok(args) => ssr::send(&state, args).await.map_err(ApiError::from),
+        Ok(args) => ssr::send(&state, args, limited)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(ApiError::BadRequest(format!("Bad request: {e}"))),
     };
     match result {
@@ -438,12 +473,18 @@ pub async fn send_handler(
         Err(api) => {
             let status = axum::http::StatusCode::from_u16(api.http_status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (
+            let mut response = (
                 status,
                 [(leptos::server_fn::error::SERVER_FN_ERROR_HEADER, SEND_PATH)],
-                axum::Json(api),
+                axum::Json(&api),
             )
-                .into_response()
+                .into_response();
+            if let ApiError::RateLimited { retry_after_secs } = api {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+            }
+            response
         }
     }
 }

@@ -106,6 +106,15 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<VisitorToken> {
     })
 }
 
+/// A keyed hash of a client address, to count what one address holds without storing it.
+pub fn address_key(secret: &[u8], ip: std::net::IpAddr) -> String {
+    signed(
+        secret,
+        b"switchboard-client-address",
+        &[ip.to_string().as_bytes()],
+    )
+}
+
 /// A new start nonce.
 pub fn nonce(secret: &[u8], now: i64) -> String {
     let random = URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());

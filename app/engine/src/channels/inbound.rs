@@ -510,6 +510,7 @@ impl Engine {
             created_at: Set(now),
             start_key: Set(None),
             revoked_before: Set(None),
+            started_from: Set(None),
         }
         .insert(&tx.txn)
         .await?;

@@ -26,6 +26,24 @@ pub struct ContactRef {
     pub name: String,
 }
 
+/// Where a web start comes from, and what bounds it.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// The hash of the nonce the widget was given: a retry must bring the same.
+    pub start_key: Option<String>,
+    /// A keyed hash of the client's address.
+    pub started_from: Option<String>,
+    /// How many open chats one email and one address may hold (none: unbounded, for
+    /// clients on the server's own machine).
+    pub caps: Option<OpenCaps>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct OpenCaps {
+    pub per_email: u64,
+    pub per_address: u64,
+}
+
 /// How a web conversation begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartKind {
@@ -223,10 +241,18 @@ impl Engine {
         first: &MessageBody,
         client_msg_id: Uuid,
         kind: StartKind,
-        start_key: Option<&str>,
+        options: &StartOptions,
     ) -> Result<WebStart> {
+        let start_key = options.start_key.as_deref();
+        let started_from = options.started_from.as_deref();
         if let Some(existing) = self.find_started(details, client_msg_id, start_key).await? {
             return Ok(existing);
+        }
+        if let Some(caps) = options.caps {
+            let (by_email, by_address) = self.open_web_chats(&details.email, started_from).await?;
+            if by_email >= caps.per_email || by_address >= caps.per_address {
+                return Err(crate::error::Rule::TooManyOpenChats.into());
+            }
         }
         retrying(|| async {
             let now = crate::now();
@@ -251,6 +277,7 @@ impl Engine {
                 created_at: Set(now),
                 start_key: Set(start_key.map(str::to_owned)),
                 revoked_before: Set(None),
+                started_from: Set(started_from.map(str::to_owned)),
             }
             .insert(&tx.txn)
             .await?;
@@ -296,6 +323,50 @@ impl Engine {
             })
         })
         .await
+    }
+
+    /// How many chats are open (not closed) for contacts with this email, and for visitors
+    /// who started from this address (its keyed hash): what bounds a flood of starts.
+    pub async fn open_web_chats(
+        &self,
+        email: &str,
+        started_from: Option<&str>,
+    ) -> Result<(u64, u64)> {
+        use sea_orm::sea_query::Query;
+        use sea_orm::PaginatorTrait;
+        let open = |contacts: sea_orm::sea_query::SelectStatement| {
+            conversation::Entity::find()
+                .filter(
+                    conversation::Column::Status
+                        .ne(switchboard_domain::ConversationStatus::Closed.as_str()),
+                )
+                .filter(conversation::Column::ContactId.in_subquery(contacts))
+        };
+        let db = &self.db().read;
+        let by_email = open(
+            Query::select()
+                .column(contact::Column::Id)
+                .from(contact::Entity)
+                .and_where(contact::Column::Email.eq(email))
+                .to_owned(),
+        )
+        .count(db)
+        .await?;
+        let by_address = match started_from {
+            None => 0,
+            Some(key) => {
+                open(
+                    Query::select()
+                        .column(channel_identity::Column::ContactId)
+                        .from(channel_identity::Entity)
+                        .and_where(channel_identity::Column::StartedFrom.eq(key))
+                        .to_owned(),
+                )
+                .count(db)
+                .await?
+            }
+        };
+        Ok((by_email, by_address))
     }
 
     /// A start already stored under this client id, if the same widget (the same start key)

@@ -7,6 +7,6 @@ pub mod merge;
 pub mod read;
 pub mod write;
 
-pub use contacts::{ContactRef, StartKind, WebStart};
+pub use contacts::{ContactRef, OpenCaps, StartKind, StartOptions, WebStart};
 pub use read::ListQuery;
 pub use write::{Appended, Outcome};

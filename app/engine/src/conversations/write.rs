@@ -785,7 +785,7 @@ mod tests {
                 &MessageBody::parse("hi").unwrap(),
                 Uuid::new_v4(),
                 kind,
-                None,
+                &Default::default(),
             )
             .await
             .unwrap();

@@ -392,6 +392,14 @@ impl Hub {
     pub fn socket_count(&self) -> usize {
         self.with(|r| r.sockets.len())
     }
+
+    /// How many sockets this node holds for one agent or one contact.
+    pub fn sockets_of(&self, listener: Listener) -> usize {
+        self.with(|r| match listener {
+            Listener::Agent { agent } => r.agents.get(&agent).map_or(0, Vec::len),
+            Listener::Visitor { contact } => r.contacts.get(&contact).map_or(0, Vec::len),
+        })
+    }
 }
 
 #[cfg(test)]

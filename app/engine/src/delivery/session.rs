@@ -95,6 +95,9 @@ pub enum Credential {
         visitor: Uuid,
         issued_at: i64,
         expires_at: i64,
+        /// Whether the visitor's message rate is limited (not for clients on the server's
+        /// own machine: tests, benchmarks).
+        limited: bool,
     },
 }
 
@@ -318,6 +321,7 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                     visitor,
                     issued_at,
                     expires_at,
+                    ..
                 }),
             ) => {
                 if *expires_at <= crate::now() {
@@ -439,6 +443,15 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
             Ok(b) => b,
             Err(e) => return self.send(&failed(&e.into())).await,
         };
+        if let (
+            Peer::Visitor { contact_id },
+            Some(Credential::VisitorToken { limited: true, .. }),
+        ) = (self.peer, self.credential.as_deref())
+        {
+            if let Err(e) = self.engine.limits().visitor_messages.check(&contact_id) {
+                return self.send(&failed(&e)).await;
+            }
+        }
         let mut written = Err(crate::EngineError::Refused(Refusal::NotYourConversation));
         for attempt in 0..2 {
             // The second time only if the contact was merged into another meanwhile.

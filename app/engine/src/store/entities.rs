@@ -73,6 +73,8 @@ pub mod channel_identity {
         pub start_key: Option<String>,
         /// Web visitors: tokens issued before this (ms) no longer work.
         pub revoked_before: Option<i64>,
+        /// Web visitors: a keyed hash of the address that started the chat.
+        pub started_from: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
