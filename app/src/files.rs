@@ -46,29 +46,30 @@ pub async fn media_handler(
     }
 }
 
-async fn readable(state: &AppState, agent: Uuid, message_id: Uuid) -> Result<(), AppError> {
-    let conversation = state.engine.message_conversation(message_id).await?;
+/// Whether the policy lets this agent `access` the conversation.
+async fn allowed(
+    state: &AppState,
+    agent: Uuid,
+    conversation: Uuid,
+    access: switchboard_domain::access::Access,
+) -> Result<(), AppError> {
     let viewer = state.engine.viewer(agent).await?;
     Ok(state
         .engine
-        .authorize(
-            &viewer,
-            conversation,
-            switchboard_domain::access::Access::Read,
-        )
+        .authorize(&viewer, conversation, access)
         .await?)
 }
 
-async fn may_act(state: &AppState, agent: Uuid, conversation: Uuid) -> Result<(), AppError> {
-    let viewer = state.engine.viewer(agent).await?;
-    Ok(state
-        .engine
-        .authorize(
-            &viewer,
-            conversation,
-            switchboard_domain::access::Access::Act,
-        )
-        .await?)
+/// A message's file is read as its conversation is.
+async fn readable(state: &AppState, agent: Uuid, message_id: Uuid) -> Result<(), AppError> {
+    let conversation = state.engine.message_conversation(message_id).await?;
+    allowed(
+        state,
+        agent,
+        conversation,
+        switchboard_domain::access::Access::Read,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -88,7 +89,8 @@ pub async fn agent_upload(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = may_act(&state, agent.id, q.conversation_id).await {
+    let act = switchboard_domain::access::Access::Act;
+    if let Err(e) = allowed(&state, agent.id, q.conversation_id, act).await {
         return e.into_response();
     }
     let by = Sharer::Agent(switchboard_domain::conversation::AgentRef {

@@ -54,50 +54,6 @@ const FIELDS: &[&str] = &[
     "password",
 ];
 
-const ENDPOINTS: &[&str] = &[
-    "inbox/list",
-    "inbox/accept",
-    "inbox/decline",
-    "inbox/transfer",
-    "inbox/invite",
-    "inbox/presence",
-    "inbox/search",
-    "inbox/conversation",
-    "inbox/history",
-    "inbox/send",
-    "inbox/ask-switch",
-    "inbox/contact-channels",
-    "inbox/reply-channel",
-    "inbox/reconnect",
-    "inbox/delete-comment",
-    "inbox/channel-status",
-    "inbox/send-template",
-    "inbox/answer-comment",
-    "inbox/close",
-    "inbox/read",
-    "inbox/contact-card",
-    "inbox/merge-candidates",
-    "inbox/merge-contacts",
-    "inbox/contact-conversations",
-    "inbox/sign-out-visitor",
-    "canned/list",
-    "canned/save",
-    "canned/delete",
-    "canned/use",
-    "admin/settings/save",
-    "admin/agents/create",
-    "admin/agents/update",
-    "visitor/start",
-    "visitor/leave-message",
-    "visitor/send",
-    "visitor/resume",
-    "visitor/history",
-    "visitor/queue",
-    "visitor/switch",
-    "visitor/switch-revert",
-    "visitor/switch-status",
-];
-
 /// A value for any field: real ids and tokens sometimes, anything else otherwise.
 fn value(known: Vec<Value>) -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -163,7 +119,7 @@ async fn arbitrary_server_function_arguments_never_cause_a_fault() {
     let mut runner = TestRunner::deterministic();
     let mut faults = vec![];
     for round in 0..12 {
-        for endpoint in ENDPOINTS {
+        for endpoint in SERVER_FUNCTIONS {
             let args = draw(&mut runner, &strategy);
             let client = if round % 2 == 0 { &admin.http } else { &http() };
             let res = client

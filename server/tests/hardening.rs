@@ -6,49 +6,6 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 
-/// Every server function, by endpoint (as `/api/<endpoint>`).
-const ENDPOINTS: &[&str] = &[
-    "inbox/list",
-    "inbox/accept",
-    "inbox/decline",
-    "inbox/transfer",
-    "inbox/invite",
-    "inbox/presence",
-    "inbox/agents",
-    "inbox/setup",
-    "inbox/search",
-    "inbox/conversation",
-    "inbox/history",
-    "inbox/send",
-    "inbox/send-file",
-    "inbox/ask-switch",
-    "inbox/contact-channels",
-    "inbox/reply-channel",
-    "inbox/reconnect",
-    "inbox/delete-comment",
-    "inbox/channel-status",
-    "inbox/send-template",
-    "inbox/answer-comment",
-    "inbox/close",
-    "inbox/read",
-    "inbox/contact-card",
-    "inbox/merge-candidates",
-    "inbox/merge-contacts",
-    "inbox/contact-conversations",
-    "canned/list",
-    "canned/save",
-    "canned/delete",
-    "canned/use",
-    "visitor/start",
-    "visitor/leave-message",
-    "visitor/send",
-    "visitor/resume",
-    "visitor/history",
-    "visitor/switch",
-    "visitor/switch-revert",
-    "visitor/switch-status",
-];
-
 /// Raw bodies a broken client might send.
 fn bodies() -> Vec<(&'static str, String)> {
     vec![
@@ -94,7 +51,7 @@ async fn malformed_server_function_input_is_a_bad_request_never_a_fault() {
         let server = TestServer::start(&url).await;
         let admin = agent(&server, "admin@demo.test").await;
         let mut faults = vec![];
-        for endpoint in ENDPOINTS {
+        for endpoint in SERVER_FUNCTIONS {
             for (what, body) in bodies() {
                 for (who, client) in [("anonymous", &http()), ("admin", &admin.http)] {
                     let (code, text) = post_raw(client, &server, endpoint, &body).await;
