@@ -307,11 +307,18 @@ pub fn boot(state: InboxState) {
             }
             _ => {}
         },
-        // The session ended (signed out elsewhere, or deactivated).
+        // The session ended (signed out elsewhere, or deactivated). Signing out on this page
+        // ends it too, and that page already goes to /login: a moment later, go only if no
+        // one did.
         || {
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().assign("/login");
-            }
+            leptos::task::spawn_local(async {
+                gloo_timers::future::TimeoutFuture::new(1000).await;
+                if let Some(w) = web_sys::window() {
+                    if w.location().pathname().ok().as_deref() != Some("/login") {
+                        let _ = w.location().assign("/login");
+                    }
+                }
+            });
         },
     );
     socket.set_value(Some(live));
