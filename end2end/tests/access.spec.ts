@@ -33,3 +33,21 @@ test("an admin hides colleagues' chats: an agent's inbox then shows only their o
   await admin.locator('[data-testid=filter-all]').click();
   await expect(admin.locator('[data-testid=conversation-row]').filter({ hasText: 'Ada' })).toHaveCount(1);
 });
+
+test("an admin deactivates an agent: their open inbox goes to the sign-in page, and their chat goes back to the queue", async ({ server, visitor, agent, admin }) => {
+  await signIn(agent, server);
+  const widget = await openWidget(visitor, server);
+  await startChat(widget, 'Bo', 'Is anyone there?');
+  await takeFromQueue(agent, 'Bo');
+
+  await signIn(admin, server, 'admin@demo.test');
+  await visit(admin, `${server.url}/admin`);
+  const row = admin.locator('[data-testid=agent-row]').filter({ hasText: 'agent1@demo.test' });
+  await row.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(row).toContainText('deactivated');
+
+  await expect(agent).toHaveURL(/\/login$/, { timeout: 15000 });
+  await visit(admin, `${server.url}/inbox`);
+  await admin.locator('[data-testid=folder-queued]').click();
+  await expect(admin.locator('[data-testid=conversation-row]').filter({ hasText: 'Bo' })).toHaveCount(1);
+});
