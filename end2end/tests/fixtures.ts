@@ -66,15 +66,23 @@ export class Server {
     this.proc.stderr?.on('data', (d) => this.log.push(String(d)));
     // Generous: on a loaded 2-core machine, starting the binary alone has taken half a minute.
     const deadline = Date.now() + 60_000;
+    // What the probes saw, for the message if the server never answers.
+    const seen = new Map<string, number>();
     while (Date.now() < deadline) {
       if (this.proc.exitCode !== null) throw new Error(`server exited: ${this.log.join('')}`);
+      let outcome: string;
       try {
-        const res = await fetch(`${this.url}/healthz`);
+        const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
         if (res.ok) return;
-      } catch { /* not up yet */ }
+        outcome = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
+      } catch (e: any) {
+        outcome = `${e?.name ?? 'error'}: ${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? e}`;
+      }
+      seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`server did not become healthy: ${this.log.join('')}`);
+    const probes = [...seen].map(([what, n]) => `${n} x ${what}`).join('; ');
+    throw new Error(`server on port ${this._port} did not become healthy (probes: ${probes}): ${this.log.join('')}`);
   }
 
   output(): string {
