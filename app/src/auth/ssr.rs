@@ -41,7 +41,7 @@ pub async fn require_access(
 ) -> Result<AgentProfile, AppError> {
     let agent = require_agent().await?;
     let state = crate::state::AppState::from_context()?;
-    let viewer = state.engine.viewer(agent.id).await?;
+    let viewer = state.engine.viewer_of(&agent).await?;
     state
         .engine
         .authorize(&viewer, conversation_id, access)

@@ -55,7 +55,7 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
             };
             // Another operator's inbox is the admins'; without colleagues' chats, "All" is
             // the agent's own (the shared queue is in its own folder).
-            let viewer = state.engine.viewer(agent.id).await?;
+            let viewer = state.engine.viewer_of(&agent).await?;
             let scope = viewer.scope(filter.scope).ok_or(AppError::Forbidden)?;
             let who = match scope {
                 _ if !folder.scoped() => None,
@@ -217,7 +217,7 @@ pub async fn inbox_setup() -> Result<InboxContext, ApiError> {
             let me = crate::auth::ssr::require_agent().await?;
             let state = crate::state::AppState::from_context()?;
             let settings = state.engine.settings().await?;
-            let viewer = state.engine.viewer(me.id).await?;
+            let viewer = state.engine.viewer_of(&me).await?;
             let mut agents = state.engine.agents().await?;
             agents.retain(|a| a.active);
             Ok(InboxContext {

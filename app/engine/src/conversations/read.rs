@@ -165,8 +165,16 @@ impl Engine {
     /// The policy's view of an active agent (their role, the team's setting).
     pub async fn viewer(&self, agent: Uuid) -> Result<switchboard_domain::access::Viewer> {
         let profile = self.active_agent(agent).await?;
+        self.viewer_of(&profile).await
+    }
+
+    /// The policy's view of an agent whose profile was just read (as active).
+    pub async fn viewer_of(
+        &self,
+        profile: &switchboard_wire::AgentProfile,
+    ) -> Result<switchboard_domain::access::Viewer> {
         Ok(switchboard_domain::access::Viewer {
-            id: agent,
+            id: profile.id,
             admin: profile.role == switchboard_wire::AgentRole::Admin,
             sees_colleagues: self.settings().await?.agents_see_colleagues,
         })

@@ -27,35 +27,28 @@ enum ChannelIdentities {
 impl MigrationTrait for VisitorTokens {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per statement.
-        m.alter_table(
-            Table::alter()
-                .table(ChannelIdentities::Table)
-                .add_column(ColumnDef::new(ChannelIdentities::StartKey).string().null())
+        for column in [
+            ColumnDef::new(ChannelIdentities::StartKey)
+                .string()
+                .null()
                 .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ChannelIdentities::Table)
-                .add_column(
-                    ColumnDef::new(ChannelIdentities::RevokedBefore)
-                        .big_integer()
-                        .null(),
-                )
+            ColumnDef::new(ChannelIdentities::RevokedBefore)
+                .big_integer()
+                .null()
                 .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ChannelIdentities::Table)
-                .add_column(
-                    ColumnDef::new(ChannelIdentities::StartedFrom)
-                        .string()
-                        .null(),
-                )
+            ColumnDef::new(ChannelIdentities::StartedFrom)
+                .string()
+                .null()
                 .to_owned(),
-        )
-        .await?;
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(ChannelIdentities::Table)
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
         m.create_index(
             Index::create()
                 .name("idx_channel_identities_started_from")
