@@ -12,6 +12,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use uuid::Uuid;
 
 const FAR: &str = "203.0.113.9";
+/// Another client address, not this machine's.
+const ELSEWHERE: &str = "198.51.100.20";
 
 async fn proxied(url: &str) -> TestServer {
     TestServer::start_configured(url, |c| {
@@ -121,22 +123,32 @@ async fn open_sockets_are_capped_per_agent_per_visitor_and_per_address() {
     let (_, url) = databases().await.remove(0);
     let server = proxied(&url).await;
 
-    // One agent: 20 sockets, the 21st refused (from anywhere).
+    // One agent: 20 sockets, the 21st refused (from any address but this machine's).
     let a = agent(&server, "agent1@demo.test").await;
+    let cookie = a.cookie(&server);
     let mut held = vec![];
     for _ in 0..20 {
-        held.push(a.socket(&server).await);
+        held.push(
+            ws_from(&server, "/ws/agent", ELSEWHERE, cookie.as_deref())
+                .await
+                .expect("room"),
+        );
     }
-    let refused = connect_ws(&server.ws_url("/ws/agent"), a.cookie(&server).as_deref()).await;
-    match refused {
-        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 429),
-        other => panic!("a 21st agent socket: {:?}", other.map(|_| ())),
-    }
+    assert_eq!(
+        ws_from(&server, "/ws/agent", ELSEWHERE, cookie.as_deref())
+            .await
+            .err(),
+        Some(429),
+        "a 21st agent socket"
+    );
+    // Tools on the server's own machine are not bounded.
+    let local = a.socket(&server).await;
+    drop(local);
     // One closes: room for another.
     drop(held.pop());
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        if connect_ws(&server.ws_url("/ws/agent"), a.cookie(&server).as_deref())
+        if ws_from(&server, "/ws/agent", ELSEWHERE, cookie.as_deref())
             .await
             .is_ok()
         {
@@ -155,11 +167,15 @@ async fn open_sockets_are_capped_per_agent_per_visitor_and_per_address() {
     let token = chat["token"].as_str().unwrap();
     let mut tabs = vec![];
     for _ in 0..20 {
-        tabs.push(visitor_socket(&server, token).await);
+        let mut ws = ws_from(&server, "/ws/visitor", ELSEWHERE, None)
+            .await
+            .expect("room");
+        send_frame(&mut ws, json!({"type": "hello", "token": token})).await;
+        tabs.push(ws);
     }
-    let mut extra = connect_ws(&server.ws_url("/ws/visitor"), None)
+    let mut extra = ws_from(&server, "/ws/visitor", ELSEWHERE, None)
         .await
-        .unwrap();
+        .expect("upgraded");
     send_frame(&mut extra, json!({"type": "hello", "token": token})).await;
     let closed = match tokio::time::timeout(std::time::Duration::from_secs(10), extra.next())
         .await
