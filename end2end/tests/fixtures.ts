@@ -7,6 +7,21 @@ import * as path from 'node:path';
 const repo = path.resolve(__dirname, '..', '..');
 const serverBin = path.resolve(process.env.SWITCHBOARD_SERVER_BIN || path.join(repo, 'target', 'debug', 'server'));
 let nextPort = 3400 + Math.floor(Math.random() * 500);
+// Ports that browsers and Node's fetch refuse to connect to (the Fetch standard's "bad
+// ports"): a server there is unreachable however healthy it is.
+const BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102,
+  103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465,
+  512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
+  995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668,
+  6669, 6679, 6697, 10080,
+]);
+
+/** The next port to try, never one the browser would refuse. */
+function takePort(): number {
+  while (BAD_PORTS.has(nextPort)) nextPort++;
+  return nextPort++;
+}
 
 /** A Switchboard process on a database, which a test can stop and start again. */
 export class Server {
@@ -39,7 +54,7 @@ export class Server {
         await this.kill();
         const taken = this.log.join('').includes('Address already in use');
         if (!taken || this.started || attempt >= 5) throw e;
-        this._port = nextPort++;
+        this._port = takePort();
         this.log = [];
       }
     }
@@ -131,7 +146,7 @@ type Fixtures = { server: Server; cluster: Server[]; visitor: Page; agent: Page;
 export const test = base.extend<Fixtures>({
   server: async ({}, use, testInfo) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'));
-    const server = new Server(nextPort++, dir);
+    const server = new Server(takePort(), dir);
     await server.start();
     await use(server);
     await server.kill();
@@ -146,7 +161,7 @@ export const test = base.extend<Fixtures>({
       testInfo.skip(true, 'several nodes need PostgreSQL (TEST_POSTGRES_URL)');
       return;
     }
-    const nodes = [new Server(nextPort++, db), new Server(nextPort++, db)];
+    const nodes = [new Server(takePort(), db), new Server(takePort(), db)];
     try {
       for (const n of nodes) await n.start();
     } catch (e) {
