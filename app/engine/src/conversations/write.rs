@@ -581,7 +581,7 @@ fn event_row(
         conversation_id,
         revision: revision as i64,
         kind: event.name().into(),
-        payload: serde_json::to_string(event).unwrap_or_default(),
+        payload: codec::event_payload(event),
         placement: serde_json::to_string(placement).unwrap_or_default(),
         moved_from: moved_from.map(|p| serde_json::to_string(p).unwrap_or_default()),
         created_at: now,

@@ -7,6 +7,7 @@
 use super::hub::MessageFrames;
 use crate::error::Result;
 use crate::routing::presence::PresenceChanged;
+use crate::store::codec::MessageRef;
 use crate::store::entities::{agent_event, conversation_event};
 use crate::store::Backend;
 use crate::{Engine, EngineError};
@@ -114,12 +115,28 @@ pub(crate) struct Logged {
     pub moved_from: Option<Placement>,
 }
 
-fn decode(row: &conversation_event::Model) -> Result<Logged> {
+/// Decodes a log row; a `message_appended` row that names its message by seq takes it from
+/// `messages` (read for the whole batch at once).
+fn decode(row: &conversation_event::Model, messages: &Messages) -> Result<Logged> {
+    let event = match MessageRef::of(&row.kind, &row.payload) {
+        Some(r) => Event::MessageAppended {
+            message: messages
+                .get(&(row.conversation_id, r.message_seq))
+                .cloned()
+                .ok_or_else(|| {
+                    EngineError::Corrupt(format!(
+                        "event {} names message {} of {}, which is not stored",
+                        row.id, r.message_seq, row.conversation_id
+                    ))
+                })?,
+        },
+        None => serde_json::from_str(&row.payload).map_err(corrupt)?,
+    };
     Ok(Logged {
         id: row.id,
         tx: row.tx,
         conversation_id: row.conversation_id,
-        event: serde_json::from_str(&row.payload).map_err(corrupt)?,
+        event,
         placement: serde_json::from_str(&row.placement).map_err(corrupt)?,
         moved_from: row
             .moved_from
@@ -128,6 +145,41 @@ fn decode(row: &conversation_event::Model) -> Result<Logged> {
             .transpose()
             .map_err(corrupt)?,
     })
+}
+
+/// The messages log rows name, by conversation and seq.
+type Messages = std::collections::HashMap<(Uuid, u64), switchboard_domain::Message>;
+
+/// Reads the messages the rows' `message_appended` events name, in one query.
+async fn messages_named(engine: &Engine, rows: &[conversation_event::Model]) -> Result<Messages> {
+    use crate::store::entities::message;
+    use sea_orm::sea_query::{IntoValueTuple, ValueTuple};
+    let wanted: Vec<ValueTuple> = rows
+        .iter()
+        .filter_map(|r| {
+            MessageRef::of(&r.kind, &r.payload)
+                .map(|m| (r.conversation_id, m.message_seq as i64).into_value_tuple())
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Messages::new());
+    }
+    let found = message::Entity::find()
+        .filter(
+            Expr::tuple([
+                Expr::col(message::Column::ConversationId).into(),
+                Expr::col(message::Column::Seq).into(),
+            ])
+            .in_tuples(wanted),
+        )
+        .all(&engine.db().read)
+        .await?;
+    let mut messages = Messages::with_capacity(found.len());
+    for row in found {
+        let m = crate::store::codec::message_of(row)?;
+        messages.insert((m.conversation_id, m.seq), m);
+    }
+    Ok(messages)
 }
 
 /// What one read of the log gave: the rows decoded, how many were read, and where the read
@@ -143,10 +195,11 @@ async fn read_conversation_events(engine: &Engine, after: Cursor) -> Result<Read
     let rows = conversation_events_after(engine, after).await?;
     let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
     let count = rows.len();
+    let messages = messages_named(engine, &rows).await?;
     let rows = rows
         .iter()
         .filter_map(|r| {
-            decode(r)
+            decode(r, &messages)
                 .map_err(
                     |e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event"),
                 )
@@ -597,7 +650,16 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(stored.len(), 6, "two events per start");
-        let stored: Vec<Logged> = stored.iter().map(|r| decode(r).unwrap()).collect();
+        let messages = messages_named(&engine, &stored).await.unwrap();
+        assert_eq!(
+            messages.len(),
+            3,
+            "each start's first message, read by reference"
+        );
+        let stored: Vec<Logged> = stored
+            .iter()
+            .map(|r| decode(r, &messages).unwrap())
+            .collect();
         assert_eq!(handed, stored);
         let _ = std::fs::remove_dir_all(dir);
     }

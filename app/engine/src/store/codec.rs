@@ -260,6 +260,37 @@ pub fn message_row(m: &Message) -> message::ActiveModel {
     }
 }
 
+/// How an event is kept in the conversation log. A message is stored once, in `messages`:
+/// its `message_appended` event names it by its seq instead of copying it (the copy was half
+/// of what a message wrote). Every other event is kept as the domain serializes it.
+pub fn event_payload(event: &switchboard_domain::conversation::Event) -> String {
+    use switchboard_domain::conversation::Event;
+    match event {
+        Event::MessageAppended { message } => serde_json::to_string(&MessageRef {
+            message_seq: message.seq,
+        }),
+        other => serde_json::to_string(other),
+    }
+    .unwrap_or_default()
+}
+
+/// The payload of a `message_appended` event: the message's seq in its conversation. (Rows
+/// written by earlier versions hold the whole event, and still decode as such.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRef {
+    pub message_seq: u64,
+}
+
+impl MessageRef {
+    /// The reference a stored payload holds, if it is one.
+    pub fn of(kind: &str, payload: &str) -> Option<MessageRef> {
+        (kind == "message_appended")
+            .then(|| serde_json::from_str(payload).ok())
+            .flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +306,46 @@ mod tests {
         assert!(channel("fax").is_err());
         assert!(presence("busy").is_err());
         assert!(count("t", "c", -1).is_err());
+    }
+
+    #[test]
+    fn a_message_event_is_stored_as_a_reference_to_its_message() {
+        use switchboard_domain::conversation::Event;
+        let message = Message {
+            id: uuid::Uuid::from_u128(7),
+            conversation_id: uuid::Uuid::from_u128(1),
+            seq: 42,
+            sender: Sender {
+                kind: SenderKind::Contact,
+                id: None,
+                name: "Ada".into(),
+            },
+            body: "a long body that must not be copied into the log".into(),
+            visibility: Visibility::Public,
+            channel: Channel::Web,
+            client_msg_id: None,
+            created_at: 5,
+            delivery: None,
+            reply_to: None,
+            template: None,
+            removed: false,
+            altered: None,
+            attachment: None,
+        };
+        let appended = Event::MessageAppended { message };
+        let stored = event_payload(&appended);
+        assert_eq!(stored, r#"{"message_seq":42}"#);
+        assert_eq!(
+            MessageRef::of("message_appended", &stored),
+            Some(MessageRef { message_seq: 42 })
+        );
+        // An old row (the whole event) is not a reference; nor is another kind's payload.
+        let whole = serde_json::to_string(&appended).unwrap();
+        assert_eq!(MessageRef::of("message_appended", &whole), None);
+        assert_eq!(MessageRef::of("reopened", &stored), None);
+        assert_eq!(
+            event_payload(&Event::Reopened),
+            serde_json::to_string(&Event::Reopened).unwrap()
+        );
     }
 }

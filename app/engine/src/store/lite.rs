@@ -84,6 +84,12 @@ fn open(path: &Path, read_only: bool) -> Result<rusqlite::Connection, DbErr> {
     Ok(conn)
 }
 
+/// Runs a transaction-control statement, kept prepared: four of them run per message, and
+/// `execute_batch` would parse each one anew.
+fn control(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.raw_execute().map(|_| ())
+}
+
 /// A connection, shareable between threads (`rusqlite::Connection` is `Send` only); the
 /// inner lock is never contended: the async one, or the pool's choice, comes first.
 type Shared = Mutex<rusqlite::Connection>;
@@ -190,7 +196,7 @@ impl Writer {
             let group = match &st.group {
                 Some(g) => g.clone(),
                 None => {
-                    st.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+                    control(&st.conn, "BEGIN IMMEDIATE").map_err(err)?;
                     let g = Arc::new(Group {
                         done: tokio::sync::watch::channel(None).0,
                     });
@@ -199,7 +205,7 @@ impl Writer {
                 }
             };
             st.members += 1;
-            if let Err(e) = st.conn.execute_batch("SAVEPOINT member") {
+            if let Err(e) = control(&st.conn, "SAVEPOINT member") {
                 self.settle(&mut st);
                 return Err(err(e));
             }
@@ -223,7 +229,7 @@ impl Writer {
 
     fn commit_group(&self, st: &mut WriterState) -> Result<(), String> {
         self.groups.fetch_add(1, Ordering::SeqCst);
-        let outcome = st.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let outcome = control(&st.conn, "COMMIT").map_err(|e| e.to_string());
         if outcome.is_err() {
             self.rollbacks.fetch_add(1, Ordering::SeqCst);
             if !st.conn.is_autocommit() {
@@ -338,7 +344,7 @@ impl LiteTx {
             .ok_or_else(|| DbErr::Custom("transaction already ended".into()))?;
         let settled = {
             let mut st = lock(&guard);
-            if let Err(e) = st.conn.execute_batch("RELEASE member") {
+            if let Err(e) = control(&st.conn, "RELEASE member") {
                 undo_member(&st.conn);
                 self.writer.settle(&mut st);
                 return Err(err(e));
