@@ -108,6 +108,43 @@ pub struct Config {
     /// The header a trusted reverse proxy puts the client's address in (such as
     /// `X-Forwarded-For`); unset: the connection's address is the client's.
     pub trusted_ip_header: Option<axum::http::HeaderName>,
+    /// `/metrics`: who may read it, and where.
+    pub metrics: Metrics,
+}
+
+/// `/metrics` (Prometheus): off unless a token or a private address is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// `SWITCHBOARD_METRICS_TOKEN`: scrapers send `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// `SWITCHBOARD_METRICS_ADDR`: `/metrics` is served on this address only, never on the
+    /// public listener.
+    pub addr: Option<SocketAddr>,
+}
+
+impl Metrics {
+    pub fn enabled(&self) -> bool {
+        self.token.is_some() || self.addr.is_some()
+    }
+
+    /// From the two settings' values as set (or not).
+    pub fn parse(token: Option<&str>, addr: Option<&str>) -> Result<Metrics, String> {
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
+        if token.is_some_and(|t| t.len() < 16) {
+            return Err("SWITCHBOARD_METRICS_TOKEN must be at least 16 characters".into());
+        }
+        let addr = match addr.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => Some(
+                a.parse()
+                    .map_err(|e| format!("SWITCHBOARD_METRICS_ADDR={:?}: {e}", clip(a)))?,
+            ),
+        };
+        Ok(Metrics {
+            token: token.map(String::from),
+            addr,
+        })
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
@@ -160,7 +197,12 @@ impl Config {
             ),
             _ => None,
         };
+        let metrics = Metrics::parse(
+            std::env::var("SWITCHBOARD_METRICS_TOKEN").ok().as_deref(),
+            std::env::var("SWITCHBOARD_METRICS_ADDR").ok().as_deref(),
+        )?;
         Ok(Self {
+            metrics,
             trusted_ip_header,
             channels: crate::channels::ChannelConfig::from_env()?,
             simulated_channels: None,
@@ -222,5 +264,18 @@ mod tests {
         assert_eq!(worker_threads(Some("4"), 2), Ok(4));
         assert!(worker_threads(Some("0"), 2).is_err());
         assert!(worker_threads(Some("many"), 2).is_err());
+    }
+
+    #[test]
+    fn metrics_are_off_unless_a_token_or_an_address_is_set() {
+        assert!(!Metrics::parse(None, None).unwrap().enabled());
+        assert!(!Metrics::parse(Some(" "), Some("")).unwrap().enabled());
+        let token = Metrics::parse(Some("0123456789abcdef"), None).unwrap();
+        assert_eq!(token.token.as_deref(), Some("0123456789abcdef"));
+        assert!(token.enabled() && token.addr.is_none());
+        let private = Metrics::parse(None, Some("127.0.0.1:9100")).unwrap();
+        assert_eq!(private.addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert!(Metrics::parse(Some("short"), None).is_err());
+        assert!(Metrics::parse(None, Some("nowhere")).is_err());
     }
 }

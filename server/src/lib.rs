@@ -5,6 +5,7 @@
 
 pub mod channels;
 pub mod config;
+pub mod observe;
 pub mod origin;
 pub mod seed;
 
@@ -139,10 +140,9 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(static_or_page)
         .layer(axum::middleware::map_response(app::error::server_fn_status))
+        .layer(axum::middleware::from_fn(observe::track))
         .with_state(state.clone());
     // The widget's endpoints are anonymous (a visitor token, never a session), so they skip
     // the session layer: no cookie parsing, no session handle, per message a visitor sends.
@@ -153,14 +153,21 @@ pub fn router(state: AppState, config: &Config) -> Router {
             app::widget::SEND_PATH,
             axum::routing::post(app::widget::send_handler),
         )
+        .layer(axum::middleware::from_fn(observe::track))
         .with_state(state.clone());
-    let hooks = channels::routes(state.clone());
+    let hooks = channels::routes(state.clone()).layer(axum::middleware::from_fn(observe::track));
     let simulator = Router::new()
         .route(
             "/simulator/api/{*call}",
             axum::routing::any(app::simulator::provider::api_handler),
         )
+        .layer(axum::middleware::from_fn(observe::track))
         .with_state(state.clone());
+    // `/metrics` on this listener: only with a token, and only when no private address is
+    // set for it.
+    let metrics = observe::Exporter::new(&config.metrics)
+        .filter(|_| config.metrics.addr.is_none())
+        .map(|exporter| metrics_router(exporter, state.clone()));
     let widget = routes.clone();
     // Refused before the session is even read: another site's page acting with the cookie.
     let agents = routes
@@ -174,6 +181,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         let service = if path == app::widget::SEND_PATH && req.method() == axum::http::Method::POST
         {
             send.clone()
+        } else if let (observe::PATH, Some(metrics)) = (path, &metrics) {
+            metrics.clone()
         } else if path.starts_with("/webhooks/") {
             hooks.clone()
         } else if path.starts_with("/simulator/api/") {
@@ -185,6 +194,50 @@ pub fn router(state: AppState, config: &Config) -> Router {
         };
         service.oneshot(req)
     }))
+}
+
+/// A static file (precompressed `.br` or `.gz` beside it is sent when the browser takes it),
+/// else the app's "not found" page. Every answer says how long it may be kept.
+async fn static_or_page(
+    uri: axum::http::Uri,
+    state: State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let policy = cache_policy(uri.path());
+    let handler = leptos_axum::file_and_error_handler::<AppState, _>(app::shell);
+    let mut res = handler(uri, state, req).await;
+    let policy = if res.status().is_success() {
+        policy
+    } else {
+        NO_STORE
+    };
+    if let Ok(value) = header::HeaderValue::from_str(policy) {
+        res.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    res
+}
+
+const NO_STORE: &str = "no-store";
+
+/// How long a file under the site root may be cached: the application's bundle (its names
+/// change with each build only when hashed, so browsers revalidate it, cheaply: a 304), the
+/// widget's loader (customers' pages name it, so it must pick up a new version within
+/// minutes), the icons.
+fn cache_policy(path: &str) -> &'static str {
+    if path.starts_with("/pkg/") {
+        "public, no-cache"
+    } else if path == "/widget.js" {
+        "public, max-age=300"
+    } else {
+        "public, max-age=3600"
+    }
+}
+
+/// `/metrics` alone, with its token check.
+fn metrics_router(exporter: observe::Exporter, state: AppState) -> Router {
+    Router::new()
+        .route(observe::PATH, get(observe::scrape))
+        .with_state((exporter, state))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -232,6 +285,8 @@ fn content_security_policy() {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    // Pages carry a nonce and, for agents, their inbox: never kept.
+    response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
 }
 
 /// The session cookie is `Secure` whenever the public URL (as configured, or as in effect)
@@ -262,6 +317,9 @@ pub struct Running {
     /// Asks open HTTP connections to finish their request and close.
     draining: CancellationToken,
     accept_loop: tokio::task::JoinHandle<JoinSet<()>>,
+    /// Where `/metrics` answers when it has an address of its own, and its accept loop.
+    pub metrics_addr: Option<SocketAddr>,
+    metrics_loop: Option<tokio::task::JoinHandle<JoinSet<()>>>,
 }
 
 /// Starts the engine's workers and serves on `listener` until stopped.
@@ -285,6 +343,21 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
     let accepting = CancellationToken::new();
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
+    let (mut metrics_addr, mut metrics_loop) = (None, None);
+    if let (Some(addr), Some(exporter)) = (
+        config.metrics.addr,
+        observe::Exporter::new(&config.metrics),
+    ) {
+        let listener = TcpListener::bind(addr).await?;
+        metrics_addr = Some(listener.local_addr()?);
+        tracing::info!("metrics on http://{}{}", listener.local_addr()?, observe::PATH);
+        metrics_loop = Some(tokio::spawn(accept(
+            listener,
+            metrics_router(exporter, state.clone()),
+            accepting.clone(),
+            draining.clone(),
+        )));
+    }
     match config.mode {
         Mode::Demo => tracing::info!(
             "Switchboard listening on http://{addr} (demo mode: demo accounts, /demo and the channel simulator)"
@@ -298,6 +371,8 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
         accepting,
         draining,
         accept_loop,
+        metrics_addr,
+        metrics_loop,
     })
 }
 
@@ -366,13 +441,15 @@ impl Running {
         self.state.shutdown.cancel();
         sockets_closed(&self.state.engine, Duration::from_secs(5)).await;
         self.draining.cancel();
-        if let Ok(mut connections) = self.accept_loop.await {
-            let all = async { while connections.join_next().await.is_some() {} };
-            if tokio::time::timeout(Duration::from_secs(12), all)
-                .await
-                .is_err()
-            {
-                connections.shutdown().await;
+        for accept_loop in std::iter::once(self.accept_loop).chain(self.metrics_loop) {
+            if let Ok(mut connections) = accept_loop.await {
+                let all = async { while connections.join_next().await.is_some() {} };
+                if tokio::time::timeout(Duration::from_secs(12), all)
+                    .await
+                    .is_err()
+                {
+                    connections.shutdown().await;
+                }
             }
         }
         self.workers.stop().await;
@@ -384,9 +461,11 @@ impl Running {
     /// mid-request. Nothing of this server runs afterwards.
     pub async fn kill(self) {
         self.accepting.cancel();
-        self.accept_loop.abort();
-        if let Ok(mut connections) = self.accept_loop.await {
-            connections.shutdown().await;
+        for accept_loop in std::iter::once(self.accept_loop).chain(self.metrics_loop) {
+            accept_loop.abort();
+            if let Ok(mut connections) = accept_loop.await {
+                connections.shutdown().await;
+            }
         }
         self.state.shutdown.cancel();
         self.workers.stop().await;

@@ -36,12 +36,21 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    // One line per request and per committed event; as JSON objects for a log pipeline.
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match std::env::var("SWITCHBOARD_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            tracing::warn!(
+                "SWITCHBOARD_LOG_FORMAT is json or text, not {:?}: writing text",
+                switchboard_domain::clip(other, 32)
+            );
+        }
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match Config::from_env() {
         Ok(c) => c,

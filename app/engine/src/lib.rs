@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod error;
 pub mod files;
 pub mod limits;
+pub mod metrics;
 pub mod outbox;
 pub mod reports;
 pub mod routing;

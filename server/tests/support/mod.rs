@@ -186,6 +186,11 @@ impl TestServer {
         }
     }
 
+    /// Where `/metrics` answers when it has an address of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.running.as_ref()?.metrics_addr
+    }
+
     /// Stops the server abruptly, like a crash: connections drop, and nothing of it (workers,
     /// timers, kept-alive connections) runs afterwards.
     pub async fn stop(mut self) -> (SocketAddr, String) {

@@ -8,6 +8,7 @@
 
 use crate::conversations::write::{retrying, Tx};
 use crate::error::Result;
+use crate::metrics::{self, SendFailure};
 use crate::store::codec;
 use crate::store::entities::{conversation_link, message, provider_message};
 use crate::Engine;
@@ -208,6 +209,7 @@ impl Engine {
         .one(db)
         .await?;
         let Some(link) = link else {
+            metrics::send_failed(channel, SendFailure::NoAddress);
             self.settle(
                 row.conversation_id,
                 message_id,
@@ -221,6 +223,7 @@ impl Engine {
             return Ok(Sent::Done);
         };
         let Some(connected) = self.channels().find(channel, &link.account) else {
+            metrics::send_failed(channel, SendFailure::Disconnected);
             let reason = format!(
                 "The {} account {} is not connected any more.",
                 channel.label(),
@@ -315,6 +318,7 @@ impl Engine {
         let request = match connected.adapter.build_request(&out, &connected.account) {
             Ok(r) => r,
             Err(switchboard_channels::SendError::OutsideWindow(closed)) => {
+                metrics::send_failed(channel, SendFailure::OutsideWindow);
                 self.settle(
                     row.conversation_id,
                     message_id,
@@ -325,6 +329,7 @@ impl Engine {
                 return Ok(Sent::Done);
             }
             Err(refused) => {
+                metrics::send_failed(channel, SendFailure::Unsendable);
                 self.settle(
                     row.conversation_id,
                     message_id,
@@ -335,10 +340,13 @@ impl Engine {
                 return Ok(Sent::Done);
             }
         };
+        let mut unreachable = false;
         let outcome = match self.call(&request, SEND_TIMEOUT).await {
             Ok((status, headers, body)) => connected.adapter.read_response(status, &headers, &body),
             Err(e) => {
                 tracing::warn!(error = %e, message = %message_id, channel = channel.as_str(), "provider unreachable");
+                metrics::send_failed(channel, SendFailure::Unreachable);
+                unreachable = true;
                 SendOutcome::transport_failure()
             }
         };
@@ -346,6 +354,7 @@ impl Engine {
             SendOutcome::Accepted {
                 provider_message_id,
             } => {
+                metrics::delivered_to_provider(channel);
                 let sent = Delivery {
                     status: DeliveryStatus::Sent,
                     reason: None,
@@ -361,6 +370,7 @@ impl Engine {
             }
             SendOutcome::Permanent { reason, code, .. } => {
                 tracing::info!(message = %message_id, code, reason, "provider refused a message");
+                metrics::send_failed(channel, SendFailure::Refused);
                 self.settle(
                     row.conversation_id,
                     message_id,
@@ -371,7 +381,11 @@ impl Engine {
                 Ok(Sent::Done)
             }
             SendOutcome::Retry { after, code } => {
+                if !unreachable {
+                    metrics::send_failed(channel, SendFailure::Throttled);
+                }
                 if attempts >= MAX_ATTEMPTS {
+                    metrics::send_failed(channel, SendFailure::GaveUp);
                     let reason = format!(
                         "{} did not take the message after {attempts} attempts; it was not sent.",
                         channel.label()

@@ -103,6 +103,8 @@ pub(crate) struct Tx {
     notes: Vec<Note>,
     /// Committed events, for the log line after commit.
     written: Vec<(Uuid, u64, &'static str)>,
+    /// The messages written, for the metrics after commit.
+    stored: Vec<(switchboard_domain::Channel, switchboard_domain::SenderKind)>,
     /// SQLite: the log rows as written (ids included, decoded), handed to this node's
     /// dispatcher after commit so it need not read them back.
     logged: Vec<Logged>,
@@ -142,6 +144,7 @@ impl Tx {
             engine: engine.clone(),
             notes: vec![],
             written: vec![],
+            stored: vec![],
             logged: vec![],
         })
     }
@@ -232,6 +235,7 @@ impl Tx {
             self.written
                 .push((after.id, before.revision + 1 + i as u64, e.name()));
         }
+        self.count_messages(&decision.events);
         self.notes.push(Note::Conversation {
             c: after.id,
             r: after.revision,
@@ -264,6 +268,7 @@ impl Tx {
             self.written
                 .push((started.state.id, 1 + i as u64, e.name()));
         }
+        self.count_messages(&started.events);
         self.notes.push(Note::Conversation {
             c: started.state.id,
             r: started.state.revision,
@@ -272,6 +277,13 @@ impl Tx {
             self.wrote.push(started.state.clone());
         }
         Ok(())
+    }
+
+    fn count_messages(&mut self, events: &[Event]) {
+        self.stored.extend(events.iter().filter_map(|e| match e {
+            Event::MessageAppended { message } => Some((message.channel, message.sender.kind)),
+            _ => None,
+        }));
     }
 
     /// Appends events to the conversation log.
@@ -517,6 +529,10 @@ impl Tx {
             .map_err(|e| EngineError::Internal(format!("commit failed: {e}")))?;
         for (id, revision, kind) in &self.written {
             tracing::info!(event = kind, conversation = %id, revision, "committed");
+            crate::metrics::event_committed(kind);
+        }
+        for (channel, sender) in self.stored {
+            crate::metrics::message_stored(channel, sender);
         }
         engine.hand_over(self.logged);
         bus.after_commit(&self.notes);

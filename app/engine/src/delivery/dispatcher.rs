@@ -224,11 +224,15 @@ fn message_frames(message: &switchboard_domain::Message) -> MessageFrames {
         return MessageFrames {
             team: same.clone(),
             contact: same,
+            channel: message.channel,
+            stored_at: message.created_at,
         };
     }
     MessageFrames {
         team: as_read_by(Reader::Team),
         contact: as_read_by(Reader::Contact),
+        channel: message.channel,
+        stored_at: message.created_at,
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use switchboard_domain::conversation::Placement;
-use switchboard_domain::InboxView;
+use switchboard_domain::{Channel, InboxView, Millis};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -24,6 +24,9 @@ pub enum Push {
         seq: u64,
         public: bool,
         frame: Arc<str>,
+        /// The message's channel and when it was stored, for the delivery metrics.
+        channel: Channel,
+        stored_at: Millis,
     },
     /// Any other frame, sent as is.
     Frame(Arc<str>),
@@ -37,6 +40,8 @@ pub enum Push {
 pub struct MessageFrames {
     pub team: Arc<str>,
     pub contact: Arc<str>,
+    pub channel: Channel,
+    pub stored_at: Millis,
 }
 
 /// Who a socket serves.
@@ -249,6 +254,8 @@ impl Hub {
                             seq,
                             public,
                             frame: frame.clone(),
+                            channel: frames.channel,
+                            stored_at: frames.stored_at,
                         },
                     );
                 }
@@ -393,6 +400,18 @@ impl Hub {
         self.with(|r| r.sockets.len())
     }
 
+    /// Open sockets: (visitors', agents').
+    pub fn sockets_by_role(&self) -> (usize, usize) {
+        self.with(|r| {
+            let agents = r
+                .sockets
+                .values()
+                .filter(|e| matches!(e.listener, Listener::Agent { .. }))
+                .count();
+            (r.sockets.len() - agents, agents)
+        })
+    }
+
     /// How many sockets this node holds for one agent or one contact.
     pub fn sockets_of(&self, listener: Listener) -> usize {
         self.with(|r| match listener {
@@ -426,6 +445,8 @@ mod tests {
         let frames = |s: &str| MessageFrames {
             team: frame(&format!("{s} for agents")),
             contact: frame(&format!("{s} for the contact")),
+            channel: Channel::Web,
+            stored_at: 0,
         };
         hub.message(conv, 1, true, &frames("public"));
         hub.message(conv, 2, false, &frames("note"));

@@ -498,6 +498,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                 seq,
                 public,
                 frame,
+                channel,
+                stored_at,
             } => {
                 let Some(cursor) = self.cursors.get(&conversation_id).copied() else {
                     return Ok(());
@@ -508,6 +510,17 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                     Delivery::Send => {
                         if public || self.is_agent() {
                             self.write(Outbound::Text(frame)).await?;
+                            let role = if self.is_agent() {
+                                crate::metrics::Role::Agent
+                            } else {
+                                crate::metrics::Role::Visitor
+                            };
+                            crate::metrics::delivered_to_socket(
+                                role,
+                                channel,
+                                stored_at,
+                                crate::now(),
+                            );
                         }
                         if let Some(c) = self.cursors.get_mut(&conversation_id) {
                             c.advance(seq);

@@ -50,6 +50,7 @@ impl Engine {
         let mut fired = 0;
         for Due { id, deadline } in due {
             let Some(deadline) = deadline else { continue };
+            crate::metrics::timer_fired(deadline, now);
             match self
                 .execute_at(
                     id,
