@@ -207,6 +207,11 @@ async fn static_or_page(
     let handler = leptos_axum::file_and_error_handler::<AppState, _>(app::shell);
     let mut res = handler(uri, state, req).await;
     let policy = if res.status().is_success() {
+        // The answer depends on what the browser accepts: caches keep one copy per encoding.
+        res.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("accept-encoding"),
+        );
         policy
     } else {
         NO_STORE
@@ -344,13 +349,16 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
     let (mut metrics_addr, mut metrics_loop) = (None, None);
-    if let (Some(addr), Some(exporter)) = (
-        config.metrics.addr,
-        observe::Exporter::new(&config.metrics),
-    ) {
+    if let (Some(addr), Some(exporter)) =
+        (config.metrics.addr, observe::Exporter::new(&config.metrics))
+    {
         let listener = TcpListener::bind(addr).await?;
         metrics_addr = Some(listener.local_addr()?);
-        tracing::info!("metrics on http://{}{}", listener.local_addr()?, observe::PATH);
+        tracing::info!(
+            "metrics on http://{}{}",
+            listener.local_addr()?,
+            observe::PATH
+        );
         metrics_loop = Some(tokio::spawn(accept(
             listener,
             metrics_router(exporter, state.clone()),

@@ -39,7 +39,11 @@ async fn run() -> std::process::ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
     // One line per request and per committed event; as JSON objects for a log pipeline.
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    let writer = server::observe::BatchedStderr::start();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer.clone())
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match std::env::var("SWITCHBOARD_LOG_FORMAT").as_deref() {
         Ok("json") => logs.json().flatten_event(true).init(),
         Ok("text") | Err(_) => logs.init(),
@@ -68,6 +72,7 @@ async fn run() -> std::process::ExitCode {
         }
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
     };
+    writer.flush();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

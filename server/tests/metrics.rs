@@ -21,8 +21,13 @@ async fn scrape(url: &str, token: Option<&str>) -> (u16, String) {
 
 /// The value of the series `name{labels}` (labels as Prometheus writes them, in order).
 fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 #[tokio::test]
@@ -89,6 +94,7 @@ async fn metrics_count_a_chat_behind_the_token() {
             r#"switchboard_sockets_open{role="visitor"}"#,
             queued,
             r#"switchboard_http_request_duration_seconds_count{method="POST",route="/api/visitor/send",status="2xx"}"#,
+            r#"switchboard_http_request_duration_seconds_count{method="POST",route="/api/visitor/start",status="2xx"}"#,
         ] {
             assert!(
                 value(&text, series).is_some_and(|v| v >= 1.0),
@@ -125,10 +131,7 @@ async fn metrics_are_off_unless_configured_and_stay_off_the_public_listener_with
     assert_eq!(status, 200);
     assert!(text.contains("switchboard_sockets_open"), "{text}");
     // Only /metrics there.
-    assert_eq!(
-        scrape(&format!("http://{addr}/healthz"), None).await.0,
-        404
-    );
+    assert_eq!(scrape(&format!("http://{addr}/healthz"), None).await.0, 404);
     private.stop().await;
     // Stopped means stopped: nothing answers on the metrics address.
     assert!(http()

@@ -178,7 +178,13 @@ impl Gauges {
 }
 
 /// The kinds of outbox job (see `outbox::do_job`), each shown even when none waits.
-pub const JOB_KINDS: [&str; 5] = ["route", "drain_queue", "inbound", "remove_comment", "deliver"];
+pub const JOB_KINDS: [&str; 5] = [
+    "route",
+    "drain_queue",
+    "inbound",
+    "remove_comment",
+    "deliver",
+];
 
 impl crate::Engine {
     /// The gauges as they are now: this node's sockets, and the outbox (every node's).
@@ -228,17 +234,30 @@ mod tests {
         let routing = [
             Event::Queued { deadline: 5 },
             Event::Offered { agent, deadline: 5 },
-            Event::Assigned { agent, by_reply: false },
+            Event::Assigned {
+                agent,
+                by_reply: false,
+            },
             Event::OfferLapsed { agent },
             Event::QueueMissed { into_lead: false },
-            Event::Declined { agent, withdrawn: true },
-            Event::Transferred { from: agent, to: agent },
+            Event::Declined {
+                agent,
+                withdrawn: true,
+            },
+            Event::Transferred {
+                from: agent,
+                to: agent,
+            },
             Event::Released { agent },
         ];
         for e in &routing {
             assert_eq!(routing_outcome(e.name()), Some(e.name()));
         }
-        for e in [Event::Reopened, Event::Closed { by: None }, Event::SwitchConfirmed] {
+        for e in [
+            Event::Reopened,
+            Event::Closed { by: None },
+            Event::SwitchConfirmed,
+        ] {
             assert_eq!(routing_outcome(e.name()), None);
         }
     }

@@ -316,7 +316,7 @@ mod tests {
             conversation_id: uuid::Uuid::from_u128(1),
             seq: 42,
             sender: Sender {
-                kind: SenderKind::Contact,
+                kind: SenderKind::Visitor,
                 id: None,
                 name: "Ada".into(),
             },
