@@ -224,10 +224,10 @@ async fn static_or_page(
 
 const NO_STORE: &str = "no-store";
 
-/// How long a file under the site root may be cached: the application's bundle (its names
-/// change with each build only when hashed, so browsers revalidate it, cheaply: a 304), the
-/// widget's loader (customers' pages name it, so it must pick up a new version within
-/// minutes), the icons.
+/// How long a file under the site root may be cached: the application's bundle keeps its name
+/// from build to build, so browsers keep it but ask each time whether it changed (a `304`
+/// when not); the widget's loader is named by customers' pages, so a new one must reach them
+/// within minutes; the icons may be kept an hour.
 fn cache_policy(path: &str) -> &'static str {
     if path.starts_with("/pkg/") {
         "public, no-cache"
@@ -342,6 +342,12 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
         config.simulated_channels = Some(channels::simulated(&format!("http://{host}")));
     }
     let config = &config;
+    // `/metrics` on an address of its own: bound before anything starts, so a bad address
+    // fails the start with nothing left running.
+    let metrics_listener = match config.metrics.addr {
+        Some(addr) => Some(TcpListener::bind(addr).await?),
+        None => None,
+    };
     let state = prepare(config).await?;
     let workers = state.engine.start();
     let app = router(state.clone(), config);
@@ -349,16 +355,12 @@ pub async fn start(config: &Config, listener: TcpListener) -> Result<Running, St
     let draining = CancellationToken::new();
     let accept_loop = tokio::spawn(accept(listener, app, accepting.clone(), draining.clone()));
     let (mut metrics_addr, mut metrics_loop) = (None, None);
-    if let (Some(addr), Some(exporter)) =
-        (config.metrics.addr, observe::Exporter::new(&config.metrics))
+    if let (Some(listener), Some(exporter)) =
+        (metrics_listener, observe::Exporter::new(&config.metrics))
     {
-        let listener = TcpListener::bind(addr).await?;
-        metrics_addr = Some(listener.local_addr()?);
-        tracing::info!(
-            "metrics on http://{}{}",
-            listener.local_addr()?,
-            observe::PATH
-        );
+        let at = listener.local_addr()?;
+        tracing::info!("metrics on http://{at}{}", observe::PATH);
+        metrics_addr = Some(at);
         metrics_loop = Some(tokio::spawn(accept(
             listener,
             metrics_router(exporter, state.clone()),
