@@ -42,8 +42,16 @@ impl AppState {
         headers: &axum::http::HeaderMap,
         peer: Option<std::net::SocketAddr>,
     ) -> bool {
-        self.client_ip(headers, peer)
-            .is_some_and(|ip| !ip.is_loopback())
+        self.limited_ip(headers, peer).is_some()
+    }
+
+    /// The client's address when limits apply to it (not this machine's).
+    fn limited_ip(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Option<std::net::IpAddr> {
+        self.client_ip(headers, peer).filter(|ip| !ip.is_loopback())
     }
 
     /// Checks a per-address limit for this request. Clients on this very machine (tests,
@@ -55,9 +63,9 @@ impl AppState {
         headers: &axum::http::HeaderMap,
         peer: Option<std::net::SocketAddr>,
     ) -> Result<(), crate::error::AppError> {
-        match self.client_ip(headers, peer) {
-            Some(ip) if !ip.is_loopback() => Ok(limit.check(&ip)?),
-            _ => Ok(()),
+        match self.limited_ip(headers, peer) {
+            Some(ip) => Ok(limit.check(&ip)?),
+            None => Ok(()),
         }
     }
 

@@ -122,17 +122,8 @@ async fn arbitrary_server_function_arguments_never_cause_a_fault() {
         for endpoint in SERVER_FUNCTIONS {
             let args = draw(&mut runner, &strategy);
             let client = if round % 2 == 0 { &admin.http } else { &http() };
-            let res = client
-                .post(server.url(&format!("/api/{endpoint}")))
-                .header("content-type", "application/json")
-                .header("accept", "application/json")
-                .body(args.to_string())
-                .send()
-                .await
-                .expect("request");
-            let status = res.status().as_u16();
+            let (status, text) = post_raw(client, &server, endpoint, &args.to_string()).await;
             if status >= 500 {
-                let text = res.text().await.unwrap_or_default();
                 faults.push(format!("{endpoint} {status} {}: {text}", clip(&args)));
             }
         }

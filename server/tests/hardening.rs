@@ -28,23 +28,6 @@ fn bodies() -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_raw(
-    client: &reqwest::Client,
-    server: &TestServer,
-    endpoint: &str,
-    body: &str,
-) -> (u16, String) {
-    let res = client
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
 #[tokio::test]
 async fn malformed_server_function_input_is_a_bad_request_never_a_fault() {
     for (backend, url) in databases().await {

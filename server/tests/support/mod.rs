@@ -224,20 +224,30 @@ pub async fn call(
     endpoint: &str,
     args: Value,
 ) -> (u16, Value) {
-    let res = client
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .json(&args)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
+    let (status, text) = post_raw(client, server, endpoint, &args.to_string()).await;
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// Posts `body` as it is (well-formed or not) to a JSON server function; returns status and
+/// the body's text.
+pub async fn post_raw(
+    client: &reqwest::Client,
+    server: &impl Endpoint,
+    endpoint: &str,
+    body: &str,
+) -> (u16, String) {
+    let res = client
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
 }
 
 pub async fn call_ok<T: DeserializeOwned>(
