@@ -7,6 +7,7 @@
 //! hot path: `Engine::gauges` reads them when they are scraped.
 
 use switchboard_domain::{Channel, Millis, SenderKind};
+use switchboard_wire::frames::Role;
 
 pub const MESSAGES_STORED: &str = "switchboard_messages_stored_total";
 pub const MESSAGES_DELIVERED: &str = "switchboard_messages_delivered_total";
@@ -25,18 +26,10 @@ pub const LATENCY_BUCKETS: &[f64] = &[
 ];
 
 /// Who a socket serves, as a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Visitor,
-    Agent,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Visitor => "visitor",
-            Role::Agent => "agent",
-        }
+fn role(role: Role) -> &'static str {
+    match role {
+        Role::Visitor => "visitor",
+        Role::Agent => "agent",
     }
 }
 
@@ -113,15 +106,14 @@ pub fn message_stored(channel: Channel, sender: SenderKind) {
 
 /// A message written to a socket, `stored_at` being when it was decided (and committed, a
 /// moment later).
-pub fn delivered_to_socket(role: Role, channel: Channel, stored_at: Millis, now: Millis) {
+pub fn delivered_to_socket(to: Role, channel: Channel, stored_at: Millis, now: Millis) {
     metrics::counter!(
         MESSAGES_DELIVERED,
         "channel" => channel.as_str(),
-        "to" => role.as_str(),
+        "to" => role(to),
     )
     .increment(1);
-    metrics::histogram!(DELIVERY_SECONDS, "to" => role.as_str())
-        .record(seconds_between(stored_at, now));
+    metrics::histogram!(DELIVERY_SECONDS, "to" => role(to)).record(seconds_between(stored_at, now));
 }
 
 /// A message a provider accepted.
@@ -160,10 +152,9 @@ pub struct Gauges {
 impl Gauges {
     /// Sets the gauges to these values (kinds absent now read 0).
     pub fn publish(&self) {
-        metrics::gauge!(SOCKETS_OPEN, "role" => Role::Visitor.as_str())
+        metrics::gauge!(SOCKETS_OPEN, "role" => role(Role::Visitor))
             .set(self.visitor_sockets as f64);
-        metrics::gauge!(SOCKETS_OPEN, "role" => Role::Agent.as_str())
-            .set(self.agent_sockets as f64);
+        metrics::gauge!(SOCKETS_OPEN, "role" => role(Role::Agent)).set(self.agent_sockets as f64);
         for kind in JOB_KINDS {
             let (depth, oldest) = self
                 .outbox

@@ -115,10 +115,21 @@ pub(crate) struct Logged {
     pub moved_from: Option<Placement>,
 }
 
-/// Decodes a log row; a `message_appended` row that names its message by seq takes it from
-/// `messages` (read for the whole batch at once).
-fn decode(row: &conversation_event::Model, messages: &Messages) -> Result<Logged> {
-    let event = match MessageRef::of(&row.kind, &row.payload) {
+/// The message each row names, if it is a `message_appended` row that names one by seq.
+fn references(rows: &[conversation_event::Model]) -> Vec<Option<MessageRef>> {
+    rows.iter()
+        .map(|r| MessageRef::of(&r.kind, &r.payload))
+        .collect()
+}
+
+/// Decodes a log row; a row that names its message (`reference`) takes it from `messages`
+/// (read for the whole batch at once).
+fn decode(
+    row: &conversation_event::Model,
+    reference: Option<MessageRef>,
+    messages: &Messages,
+) -> Result<Logged> {
+    let event = match reference {
         Some(r) => Event::MessageAppended {
             message: messages
                 .get(&(row.conversation_id, r.message_seq))
@@ -150,15 +161,19 @@ fn decode(row: &conversation_event::Model, messages: &Messages) -> Result<Logged
 /// The messages log rows name, by conversation and seq.
 type Messages = std::collections::HashMap<(Uuid, u64), switchboard_domain::Message>;
 
-/// Reads the messages the rows' `message_appended` events name, in one query.
-async fn messages_named(engine: &Engine, rows: &[conversation_event::Model]) -> Result<Messages> {
+/// Reads the messages the rows name (`references`, one per row), in one query.
+async fn messages_named(
+    engine: &Engine,
+    rows: &[conversation_event::Model],
+    references: &[Option<MessageRef>],
+) -> Result<Messages> {
     use crate::store::entities::message;
     use sea_orm::sea_query::{IntoValueTuple, ValueTuple};
     let wanted: Vec<ValueTuple> = rows
         .iter()
-        .filter_map(|r| {
-            MessageRef::of(&r.kind, &r.payload)
-                .map(|m| (r.conversation_id, m.message_seq as i64).into_value_tuple())
+        .zip(references)
+        .filter_map(|(r, m)| {
+            m.map(|m| (r.conversation_id, m.message_seq as i64).into_value_tuple())
         })
         .collect();
     if wanted.is_empty() {
@@ -195,11 +210,13 @@ async fn read_conversation_events(engine: &Engine, after: Cursor) -> Result<Read
     let rows = conversation_events_after(engine, after).await?;
     let end = rows.last().map(|r| Cursor { tx: r.tx, id: r.id });
     let count = rows.len();
-    let messages = messages_named(engine, &rows).await?;
+    let refs = references(&rows);
+    let messages = messages_named(engine, &rows, &refs).await?;
     let rows = rows
         .iter()
-        .filter_map(|r| {
-            decode(r, &messages)
+        .zip(refs)
+        .filter_map(|(r, reference)| {
+            decode(r, reference, &messages)
                 .map_err(
                     |e| tracing::error!(error = %e, event = r.id, "skipping an unreadable event"),
                 )
@@ -654,7 +671,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(stored.len(), 6, "two events per start");
-        let messages = messages_named(&engine, &stored).await.unwrap();
+        let refs = references(&stored);
+        let messages = messages_named(&engine, &stored, &refs).await.unwrap();
         assert_eq!(
             messages.len(),
             3,
@@ -662,7 +680,8 @@ mod tests {
         );
         let stored: Vec<Logged> = stored
             .iter()
-            .map(|r| decode(r, &messages).unwrap())
+            .zip(refs)
+            .map(|(r, reference)| decode(r, reference, &messages).unwrap())
             .collect();
         assert_eq!(handed, stored);
         let _ = std::fs::remove_dir_all(dir);

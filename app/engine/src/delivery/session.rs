@@ -113,6 +113,14 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
         matches!(self.peer, Peer::Agent { .. })
     }
 
+    fn role(&self) -> Role {
+        if self.is_agent() {
+            Role::Agent
+        } else {
+            Role::Visitor
+        }
+    }
+
     /// Queues a frame on the socket; `flush` sends what is queued (the main loop flushes
     /// after each turn, so frames that arrive together leave in one write).
     async fn write(&mut self, out: Outbound) -> Result<(), End> {
@@ -510,13 +518,8 @@ impl<W: Sink<Outbound> + Unpin> Session<W> {
                     Delivery::Send => {
                         if public || self.is_agent() {
                             self.write(Outbound::Text(frame)).await?;
-                            let role = if self.is_agent() {
-                                crate::metrics::Role::Agent
-                            } else {
-                                crate::metrics::Role::Visitor
-                            };
                             crate::metrics::delivered_to_socket(
-                                role,
+                                self.role(),
                                 channel,
                                 stored_at,
                                 crate::now(),
@@ -587,11 +590,7 @@ pub async fn run<W, R>(
             tracing::warn!(error = %e, agent = %id, "recording the connection failed");
         }
     }
-    let role = if session.is_agent() {
-        Role::Agent
-    } else {
-        Role::Visitor
-    };
+    let role = session.role();
     let silence_limit = Duration::from_secs(HEARTBEAT_SECS * 3);
     let mut last_heard = Instant::now();
     let mut watchdog = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
