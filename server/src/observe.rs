@@ -86,8 +86,14 @@ pub async fn scrape(
         )
             .into_response();
     }
+    let mut text = exporter.handle.render();
     match state.engine.gauges().await {
-        Ok(gauges) => gauges.publish(),
+        Ok(gauges) => {
+            if !text.is_empty() && !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text.push_str(&gauges.render());
+        }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the gauges"),
     }
     (
@@ -95,7 +101,7 @@ pub async fn scrape(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        exporter.handle.render(),
+        text,
     )
         .into_response()
 }

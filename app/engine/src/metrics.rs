@@ -150,21 +150,37 @@ pub struct Gauges {
 }
 
 impl Gauges {
-    /// Sets the gauges to these values (kinds absent now read 0).
-    pub fn publish(&self) {
-        metrics::gauge!(SOCKETS_OPEN, "role" => role(Role::Visitor))
-            .set(self.visitor_sockets as f64);
-        metrics::gauge!(SOCKETS_OPEN, "role" => role(Role::Agent)).set(self.agent_sockets as f64);
-        for kind in JOB_KINDS {
-            let (depth, oldest) = self
-                .outbox
-                .iter()
-                .find(|(k, _, _)| k == kind)
-                .map(|(_, d, o)| (*d, *o))
-                .unwrap_or((0, 0.0));
-            metrics::gauge!(OUTBOX_DEPTH, "kind" => kind).set(depth as f64);
-            metrics::gauge!(OUTBOX_OLDEST_SECONDS, "kind" => kind).set(oldest);
+    /// The gauges in the Prometheus text format (kinds absent now read 0). They are written
+    /// by the scrape itself, not kept in the process's recorder: they describe this server
+    /// (its sockets), and two servers in one process (tests) must not read each other's.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(out, "# TYPE {SOCKETS_OPEN} gauge");
+        for (who, n) in [
+            (Role::Visitor, self.visitor_sockets),
+            (Role::Agent, self.agent_sockets),
+        ] {
+            let _ = writeln!(out, "{SOCKETS_OPEN}{{role=\"{}\"}} {n}", role(who));
         }
+        let per_kind: Vec<(&str, u64, f64)> = JOB_KINDS
+            .iter()
+            .map(|kind| {
+                self.outbox
+                    .iter()
+                    .find(|(k, _, _)| k == kind)
+                    .map_or((*kind, 0, 0.0), |(_, d, o)| (*kind, *d, *o))
+            })
+            .collect();
+        let _ = writeln!(out, "\n# TYPE {OUTBOX_DEPTH} gauge");
+        for (kind, depth, _) in &per_kind {
+            let _ = writeln!(out, "{OUTBOX_DEPTH}{{kind=\"{kind}\"}} {depth}");
+        }
+        let _ = writeln!(out, "\n# TYPE {OUTBOX_OLDEST_SECONDS} gauge");
+        for (kind, _, oldest) in &per_kind {
+            let _ = writeln!(out, "{OUTBOX_OLDEST_SECONDS}{{kind=\"{kind}\"}} {oldest}");
+        }
+        out
     }
 }
 
@@ -251,6 +267,44 @@ mod tests {
         ] {
             assert_eq!(routing_outcome(e.name()), None);
         }
+    }
+
+    #[test]
+    fn gauges_render_every_kind_and_both_roles() {
+        let text = Gauges {
+            visitor_sockets: 3,
+            agent_sockets: 1,
+            outbox: vec![("deliver".into(), 7, 2.5)],
+        }
+        .render();
+        assert!(
+            text.contains("switchboard_sockets_open{role=\"visitor\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_sockets_open{role=\"agent\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_outbox_depth{kind=\"deliver\"} 7\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_outbox_oldest_seconds{kind=\"deliver\"} 2.5\n"),
+            "{text}"
+        );
+        for kind in JOB_KINDS.iter().filter(|k| **k != "deliver") {
+            assert!(
+                text.contains(&format!("switchboard_outbox_depth{{kind=\"{kind}\"}} 0\n")),
+                "{text}"
+            );
+        }
+        // Each family is declared once.
+        assert_eq!(
+            text.matches("# TYPE switchboard_outbox_depth gauge")
+                .count(),
+            1
+        );
     }
 
     #[test]
