@@ -10,7 +10,7 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct Picked {
     pub name: String,
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub file: web_sys::File,
 }
 
@@ -26,7 +26,7 @@ pub fn AttachButton(
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let picked = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use wasm_bindgen::JsCast;
             let Some(input) = ev
@@ -44,7 +44,7 @@ pub fn AttachButton(
             // The same file may be picked again.
             input.set_value("");
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (ev, on_file);
     };
     view! {
@@ -61,7 +61,7 @@ pub fn AttachButton(
 
 /// Uploads a picked file to `path` for `conversation_id` (with the visitor token when
 /// given), and says what the server made of it.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub async fn upload(
     path: &str,
     conversation_id: Uuid,
@@ -99,7 +99,7 @@ pub async fn upload(
 /// Uploads a picked file, then sends it with `send(file_id, client_msg_id)`, retried with
 /// backoff while the failure is worth a retry (the client id makes it stored once). The
 /// upload's refusal (a rule broken) comes back as is.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub async fn upload_and_send<F, Fut>(
     path: &str,
     conversation_id: Uuid,
@@ -134,7 +134,7 @@ pub fn VisitorFile(message_id: Uuid, attachment: Attachment) -> impl IntoView {
     let label = attachment.label();
     let size = attachment.size.map(crate::components::format_size);
     let picture = attachment.kind.is_picture();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let token = use_context::<VisitorToken>().and_then(|t| t.0.get_untracked());
         let mime = attachment.mime.clone().unwrap_or_default();
@@ -150,7 +150,7 @@ pub fn VisitorFile(message_id: Uuid, attachment: Attachment) -> impl IntoView {
             }
         });
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = message_id;
     let name = label.clone();
     view! {
@@ -187,7 +187,7 @@ pub fn VisitorFile(message_id: Uuid, attachment: Attachment) -> impl IntoView {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn fetch_blob_url(message_id: Uuid, token: Option<String>, mime: &str) -> Option<String> {
     let token = token?;
     let url = format!(

@@ -94,9 +94,9 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 /// Now, in unix milliseconds, by the reader's clock.
 pub fn clock_now() -> i64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     return js_sys::Date::now() as i64;
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -113,7 +113,7 @@ struct Local {
     minute: u32,
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn local(millis: i64) -> Local {
     // The browser's local time, without pulling in a date library.
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
@@ -126,7 +126,7 @@ fn local(millis: i64) -> Local {
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn local(millis: i64) -> Local {
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let secs = millis.div_euclid(1000);
@@ -509,7 +509,7 @@ pub fn Composer(
         }
         let now = browser_now();
         tell(pulse.try_update_value(|p| p.input(has_text, now)));
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             let wait = crate::realtime::typing::PAUSE_MS as u32 + 100;
             gloo_timers::future::TimeoutFuture::new(wait).await;
@@ -555,11 +555,11 @@ fn next_cursor(before: &str, inserted: &str) -> u32 {
 
 /// The browser's clock in milliseconds (0 on the server, where nobody types).
 pub fn browser_now() -> f64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         0.0
     }
@@ -579,7 +579,7 @@ pub fn TypingLine(typing: RwSignal<crate::realtime::typing::Typing>) -> impl Int
 /// Sends a message in the background until the server confirms it. Transient failures are
 /// retried with backoff under the same client id, so the server stores it once; a refusal
 /// (say, too long) is shown on the message with a Retry button.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn deliver<F, Fut>(thread: RwSignal<Thread>, client_msg_id: uuid::Uuid, body: String, send: F)
 where
     F: Fn(uuid::Uuid, String) -> Fut + 'static,
@@ -614,7 +614,7 @@ where
     });
 }
 
-#[cfg(all(test, not(feature = "hydrate")))]
+#[cfg(all(test, not(feature = "browser")))]
 mod tests {
     use super::*;
 

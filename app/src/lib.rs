@@ -1,11 +1,12 @@
 //! Switchboard's web layer: Leptos pages (rendered on the server, hydrated in the browser),
 //! thin server functions over the engine, and the websocket adapter.
 //!
-//! A map: `auth/` sign-in and sessions · `widget/` the visitor's chat · `inbox/` the agents'
-//! inbox · `admin/` settings and reports · `simulator/` the provider simulator (demo mode) ·
-//! `realtime/` the socket endpoints and the browser's client. The rules are in `switchboard-domain` (`app/domain`), the wire types in
-//! `switchboard-wire` (`app/wire`), everything server-side in `switchboard-engine`
-//! (`app/engine`).
+//! A map: `auth/` sign-in and sessions · `widget/` the visitor's chat (a page and a bundle of
+//! its own, outside the application's router) · `inbox/` the agents' inbox · `admin/` settings
+//! and reports · `simulator/` the provider simulator (demo mode) · `realtime/` the socket
+//! endpoints and the browser's client. The rules are in `switchboard-domain` (`app/domain`),
+//! the wire types in `switchboard-wire` (`app/wire`), everything server-side in
+//! `switchboard-engine` (`app/engine`).
 
 #![recursion_limit = "256"]
 
@@ -29,11 +30,50 @@ pub mod state;
 pub use switchboard_domain as domain;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The names pages load the bundles and the style sheet by, in the site's `pkg/` directory:
+/// content-hashed when the server found the files at start-up (`server/src/assets.rs`, in the
+/// render's context), else the plain names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundles {
+    /// The application's bundle (`<app>.js`, `<app>.wasm`).
+    pub app: std::sync::Arc<str>,
+    /// The widget's bundle.
+    pub widget: std::sync::Arc<str>,
+    /// The style sheet's file name.
+    pub style: std::sync::Arc<str>,
+}
+
+impl Default for Bundles {
+    fn default() -> Self {
+        Bundles {
+            app: "switchboard".into(),
+            widget: widget::BUNDLE.into(),
+            style: "switchboard.css".into(),
+        }
+    }
+}
+
+impl Bundles {
+    /// The names in this render's context.
+    pub fn current() -> Bundles {
+        use_context::<Bundles>().unwrap_or_default()
+    }
+
+    /// The style sheet's link, for a page's `<head>`.
+    pub fn style_link(&self, options: &LeptosOptions) -> impl IntoView {
+        let href = format!("/{}/{}", options.site_pkg_dir.trim_matches('/'), self.style);
+        view! { <link id="leptos" rel="stylesheet" href=href/> }
+    }
+}
+
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+    let bundles = Bundles::current();
+    options.output_name = bundles.app.clone();
+    let style = bundles.style_link(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -45,6 +85,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <meta name="theme-color" content="#2f5bea"/>
                 <AutoReload options=options.clone()/>
+                {style}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -59,7 +100,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
         <Title text="Switchboard"/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
@@ -68,7 +108,6 @@ pub fn App() -> impl IntoView {
                 // Agent pages wait for their data before sending HTML (SsrMode::Async): nested
                 // suspense boundaries streamed out of order can fail to hydrate on a busy machine.
                 <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
-                <Route path=path!("/widget") view=widget::WidgetPage/>
                 <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/responses") view=canned::CannedPage ssr=SsrMode::Async/>
                 <Route path=path!("/simulator") view=simulator::SimulatorPage/>

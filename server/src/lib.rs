@@ -3,6 +3,7 @@
 //! accept loop that tracks every connection, so `shutdown` can close sockets with a close
 //! frame and finish in-flight requests, and `kill` can stop everything at once.
 
+pub mod assets;
 pub mod channels;
 pub mod config;
 pub mod observe;
@@ -88,6 +89,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
 /// The whole HTTP surface. Starts nothing.
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
+    let assets = assets::Assets::scan(&state.leptos_options);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(
         state.engine.clone(),
         config.session_idle,
@@ -125,22 +127,32 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(app::files::visitor_media),
         )
         .route(app::files::SIGNED_PATH, get(app::files::signed_file))
+        // The widget is a page of its own, hydrated by its own bundle (not the app's router).
+        .route(
+            "/widget",
+            get(leptos_axum::render_app_to_stream_with_context(
+                page_context(state.clone(), assets.bundles.clone()),
+                {
+                    let options = state.leptos_options.clone();
+                    move || app::widget::shell(options.clone())
+                },
+            )),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
-            {
-                let state = state.clone();
-                move || {
-                    provide_context(state.clone());
-                    content_security_policy();
-                }
-            },
+            page_context(state.clone(), assets.bundles.clone()),
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(static_or_page)
+        .fallback({
+            let assets = assets.clone();
+            move |state: State<AppState>, req: axum::extract::Request| {
+                assets::static_or_page(assets.clone(), state, req)
+            }
+        })
         .layer(axum::middleware::map_response(app::error::server_fn_status))
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state.clone());
@@ -196,45 +208,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
     }))
 }
 
-/// A static file (precompressed `.br` or `.gz` beside it is sent when the browser takes it),
-/// else the app's "not found" page. Every answer says how long it may be kept.
-async fn static_or_page(
-    uri: axum::http::Uri,
-    state: State<AppState>,
-    req: axum::extract::Request,
-) -> axum::response::Response {
-    let policy = cache_policy(uri.path());
-    let handler = leptos_axum::file_and_error_handler::<AppState, _>(app::shell);
-    let mut res = handler(uri, state, req).await;
-    let policy = if res.status().is_success() {
-        // The answer depends on what the browser accepts: caches keep one copy per encoding.
-        res.headers_mut().insert(
-            header::VARY,
-            header::HeaderValue::from_static("accept-encoding"),
-        );
-        policy
-    } else {
-        NO_STORE
-    };
-    if let Ok(value) = header::HeaderValue::from_str(policy) {
-        res.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    res
-}
-
-const NO_STORE: &str = "no-store";
-
-/// How long a file under the site root may be cached: the application's bundle keeps its name
-/// from build to build, so browsers keep it but ask each time whether it changed (a `304`
-/// when not); the widget's loader is named by customers' pages, so a new one must reach them
-/// within minutes; the icons may be kept an hour.
-fn cache_policy(path: &str) -> &'static str {
-    if path.starts_with("/pkg/") {
-        "public, no-cache"
-    } else if path == "/widget.js" {
-        "public, max-age=300"
-    } else {
-        "public, max-age=3600"
+/// What every page's render has in context: the server's state, the names of the bundles it
+/// loads, and its security headers.
+fn page_context(
+    state: AppState,
+    bundles: app::Bundles,
+) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        provide_context(bundles.clone());
+        content_security_policy();
     }
 }
 
@@ -291,7 +274,10 @@ fn content_security_policy() {
         HeaderValue::from_static("same-origin"),
     );
     // Pages carry a nonce and, for agents, their inbox: never kept.
-    response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    response.insert_header(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(assets::NO_STORE),
+    );
 }
 
 /// The session cookie is `Secure` whenever the public URL (as configured, or as in effect)

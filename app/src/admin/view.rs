@@ -80,7 +80,7 @@ fn Agents() -> impl IntoView {
     let agents = RwSignal::new(None::<Result<Vec<AgentInfo>, String>>);
     Effect::new(move |_| {
         version.track();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             agents.set(Some(
                 crate::inbox::list_agents().await.map_err(|e| e.to_string()),
@@ -97,7 +97,7 @@ fn Agents() -> impl IntoView {
     );
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match super::create_agent(
                 email.get_untracked(),
@@ -164,7 +164,7 @@ fn AgentRow(
     let capacity = RwSignal::new(agent.capacity);
     let id = agent.id;
     let save = move |active: bool| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match super::update_agent(id, role.get_untracked(), capacity.get_untracked(), active)
                 .await
@@ -176,7 +176,7 @@ fn AgentRow(
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (active, on_saved, error, id);
     };
     let active = agent.active;
@@ -225,7 +225,7 @@ fn RoutingForm(initial: RoutingSettings) -> impl IntoView {
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             status.set(Some(
                 match super::save_settings(settings.get_untracked()).await {
@@ -331,7 +331,7 @@ fn Reports() -> impl IntoView {
             result.set(Some(Err("Enter both dates.".into())));
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             result.set(Some(
                 super::report(f, t + 86_400_000)
@@ -339,10 +339,10 @@ fn Reports() -> impl IntoView {
                     .map_err(|e| e.to_string()),
             ));
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (f, t);
     };
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let today = js_sys::Date::new_0()
             .to_iso_string()
@@ -426,7 +426,7 @@ fn Channels() -> impl IntoView {
     use switchboard_wire::admin::ChannelsOverview;
     let overview = RwSignal::new(None::<Result<ChannelsOverview, String>>);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             overview.set(Some(
                 super::list_channels().await.map_err(|e| e.to_string()),

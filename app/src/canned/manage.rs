@@ -47,7 +47,7 @@ pub fn CannedManager(admin: bool, shared_first: bool) -> impl IntoView {
     let all = RwSignal::new(None::<Result<Vec<CannedResponse>, String>>);
     Effect::new(move |_| {
         version.track();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             let _ = all.try_set(Some(super::list_canned().await.map_err(|e| e.to_string())));
         });

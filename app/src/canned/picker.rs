@@ -41,7 +41,7 @@ impl CannedState {
 
     /// Reads the responses (again).
     fn load(self) {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match super::list_canned().await {
                 Ok(list) => {
@@ -135,7 +135,7 @@ impl CannedState {
 }
 
 fn focus_composer() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         let input = web_sys::window()

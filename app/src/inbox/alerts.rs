@@ -32,18 +32,18 @@ pub(super) fn AlertSettings() -> impl IntoView {
     let open = RwSignal::new(false);
     // "granted", "denied" or "default" (not asked yet); read again after asking.
     let permission = RwSignal::new(String::from("default"));
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     Effect::new(move |_| permission.set(live::permission()));
     let set = move |f: fn(&mut AlertPrefs, bool)| {
         move |ev: leptos::ev::Event| {
             let on = event_target_checked(&ev);
             state.alerts.update(|p| f(p, on));
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             live::save(state);
         }
     };
     let ask = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         live::ask_permission(permission);
     };
     view! {
@@ -75,7 +75,7 @@ pub(super) fn AlertSettings() -> impl IntoView {
     .into_any()
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub(super) mod live {
     use super::*;
     use std::cell::{Cell, RefCell};

@@ -120,7 +120,7 @@ pub(super) fn MergePrompt(
             candidates.set(vec![]);
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             if let Ok(found) = merge_candidates(id).await {
                 // Still the contact on screen?
@@ -129,7 +129,7 @@ pub(super) fn MergePrompt(
                 }
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = id;
     });
     let shown = move || {
@@ -209,7 +209,7 @@ pub(super) fn MergePanel(
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let load = move |id: Uuid, into: RwSignal<Option<ContactCard>>| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match card_of_contact(id).await {
                 Ok(card) => {
@@ -220,7 +220,7 @@ pub(super) fn MergePanel(
                 }
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (id, into);
     };
     load(contact, left);
@@ -229,7 +229,7 @@ pub(super) fn MergePanel(
     }
     let search = move |text: String| {
         query.set(text.clone());
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             let found = if text.trim().chars().count() < 2 {
                 vec![]
@@ -317,7 +317,7 @@ pub(super) fn MergePanel(
 pub(super) fn PreviousChats(contact: Uuid, current: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
     let chats = RwSignal::new(None::<Vec<ConversationSummary>>);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     leptos::task::spawn_local(async move {
         match contact_conversations(contact).await {
             Ok(list) => {
@@ -326,7 +326,7 @@ pub(super) fn PreviousChats(contact: Uuid, current: Uuid) -> impl IntoView {
             Err(e) => state.error.set(Some(e.to_string())),
         }
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = contact;
     view! {
         <div class="panel previous" data-testid="previous-chats">

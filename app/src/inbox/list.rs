@@ -17,7 +17,7 @@ pub(super) fn SearchBox() -> impl IntoView {
     let on_input = move |ev| {
         let q = event_target_value(&ev);
         query.set(q.clone());
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             let found = super::search_contacts(q.clone()).await.unwrap_or_default();
             if query.get_untracked() == q {
@@ -243,9 +243,9 @@ fn RowActions(id: Uuid, offered: bool) -> impl IntoView {
     let act = move |action: &'static str| {
         move |ev: leptos::ev::MouseEvent| {
             ev.stop_propagation();
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             super::live::act(state, id, action);
-            #[cfg(not(feature = "hydrate"))]
+            #[cfg(not(feature = "browser"))]
             let _ = (action, state, id);
         }
     };

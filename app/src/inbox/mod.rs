@@ -6,7 +6,7 @@
 mod alerts;
 mod contacts;
 mod list;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod live;
 mod room;
 pub mod rows;

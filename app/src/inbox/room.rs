@@ -41,7 +41,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                 .filter(|m| m.sender.kind == switchboard_domain::SenderKind::Visitor)
                 .count()
         });
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             if let Ok(s) = super::channel_status(id).await {
                 let _ = channel.try_set(Some(s));
@@ -53,7 +53,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
     Effect::new(move |_| {
         let _changed = summary.with(|s| s.as_ref().map(|s| (s.active_channel, s.revision)));
         let _merged = merged.get();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             if let Ok(c) = super::contact_channels(id).await {
                 let _ = chips.try_set(c);
@@ -61,14 +61,14 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         });
     });
     let choose = move |to: switchboard_domain::Channel| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             state.error.set(None);
             if let Err(e) = super::choose_reply_channel(id, to).await {
                 state.error.set(Some(e.to_string()));
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = to;
     };
     let window_closed = move || {
@@ -83,9 +83,9 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         })
     };
     let on_send = Callback::new(move |body: String| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::send(state, id, body);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = body;
     });
     let draft = RwSignal::new(String::new());
@@ -94,28 +94,28 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
         Signal::derive(move || (closed() || window_closed()) && !state.internal.get());
     let uploading = RwSignal::new(false);
     let on_file = Callback::new(move |picked: crate::attachments::Picked| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::send_file(state, id, picked, uploading);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = picked;
     });
     let on_typing = Callback::new(move |on: bool| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::typing(state, id, on);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = on;
     });
     let on_retry = Callback::new(move |msg: Uuid| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::retry(state, id, msg);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = msg;
     });
     let act = move |action: &'static str| {
         move |_| {
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             super::live::act(state, id, action);
-            #[cfg(not(feature = "hydrate"))]
+            #[cfg(not(feature = "browser"))]
             let _ = action;
         }
     };
@@ -247,7 +247,7 @@ pub(super) fn Room(id: Uuid) -> impl IntoView {
                 }
             });
         }) on_older=Callback::new(move |_| {
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             super::live::load_older(state, id);
         })/>
         <TypingLine typing=state.typing/>
@@ -302,9 +302,9 @@ fn TransferPanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
                 .set(Some("Pick an Online agent to transfer to.".into()));
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::transfer(state, id, target, comment.get_untracked(), on_done);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (target, on_done, id);
     };
     view! {
@@ -338,9 +338,9 @@ fn InvitePanel(id: Uuid, on_done: Callback<()>) -> impl IntoView {
                 .set(Some("Pick an Online agent to invite.".into()));
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::invite(state, id, agent, on_done);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (agent, on_done, id);
     };
     view! {
@@ -486,7 +486,7 @@ fn TemplatePicker(id: Uuid, templates: Vec<TemplateInfo>) -> impl IntoView {
     let send = move |_| {
         let Some(t) = current() else { return };
         let parameters = values.get_untracked();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             state.error.set(None);
             let client_msg_id = crate::realtime::client::new_uuid();
@@ -500,7 +500,7 @@ fn TemplatePicker(id: Uuid, templates: Vec<TemplateInfo>) -> impl IntoView {
                 Err(e) => state.error.set(Some(e.to_string())),
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (t, parameters, id, state);
     };
     view! {

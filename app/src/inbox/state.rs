@@ -19,7 +19,7 @@ pub(super) struct Notice {
 }
 
 /// How long a notice stays up.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 pub(super) const NOTICE_MILLIS: i64 = 10_000;
 
 #[derive(Clone, Copy)]
@@ -45,7 +45,7 @@ pub(super) struct InboxState {
     /// Colleagues' chats are readable here (see `InboxContext::sees_colleagues`).
     pub sees_colleagues: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     pub auto_away_secs: RwSignal<u32>,
     /// Ticks every second in the browser, for countdowns.
     pub now: RwSignal<i64>,
@@ -56,7 +56,7 @@ pub(super) struct InboxState {
     /// Who is typing in the open room.
     pub typing: RwSignal<crate::realtime::typing::Typing>,
     /// The agent's socket (see `live`).
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub socket: StoredValue<Option<crate::realtime::client::LiveSocket>, LocalStorage>,
 }
 
@@ -84,7 +84,7 @@ impl InboxState {
             typing: RwSignal::new(Default::default()),
             alerts: RwSignal::new(Default::default()),
             tabs: RwSignal::new(Vec::new()),
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             socket: StoredValue::new_local(None),
         }
     }
@@ -117,7 +117,7 @@ impl InboxState {
     }
 
     /// Applies a live update; `UnknownRow` means the list misses a row it should have.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     pub fn apply(&self, update: RowUpdate) -> Applied {
         let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
         let mut applied = Applied::Ignored;
@@ -127,13 +127,13 @@ impl InboxState {
         applied
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     pub fn upsert(&self, summary: ConversationSummary) {
         self.apply(RowUpdate::Summary(Box::new(summary)));
     }
 
     /// Puts a listing in place (if it is still the newest), replaying what came meanwhile.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     pub fn finish_listing(&self, generation: u64, listed: Vec<switchboard_wire::InboxRow>) {
         let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
         self.rows.update(|rows| {
@@ -149,7 +149,7 @@ impl InboxState {
             .with(|rows| rows.get(id).map(|r| r.summary.clone()))
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     pub fn notify(&self, conversation_id: Uuid, text: String) {
         let at = self.now.get_untracked();
         self.notices.update(|n| {
@@ -184,7 +184,7 @@ pub(super) fn countdown(deadline: i64, now: i64) -> String {
 }
 
 /// How many conversations stay open as tabs; opening one more closes the oldest.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 pub(super) const MAX_TABS: usize = 8;
 
 /// "12 s", "4 min", "2 h 05 min": how long the visitor has waited for an answer.

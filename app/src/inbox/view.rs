@@ -32,7 +32,7 @@ fn Inbox(agent: AgentProfile) -> impl IntoView {
     let state = InboxState::new(agent.clone());
     provide_context(state);
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     super::live::boot(state);
 
     let logout = ServerAction::<Logout>::new();
@@ -85,9 +85,9 @@ fn PresencePicker() -> impl IntoView {
         let Some(p) = Presence::parse(&event_target_value(&ev)) else {
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         super::live::choose_presence(state, p);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = p;
     };
     view! {

@@ -1,6 +1,8 @@
 //! The browser's websocket: reconnects with exponential backoff and jitter, sends
 //! heartbeats, notices a dead link by silence, and reports its state for the UI. What to
 //! (re)subscribe on each open is the caller's `on_open`, which reads the current watermark.
+//! Frames are decoded as `F`: the inbox reads every [`ServerFrame`], the widget only its own
+//! (`VisitorFrame`), which keeps the agents' types out of its bundle.
 
 use super::ConnState;
 use leptos::prelude::*;
@@ -11,11 +13,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-type OnOpen = Rc<dyn Fn(&LiveSocket)>;
-type OnFrame = Rc<dyn Fn(ServerFrame)>;
+type OnOpen<F> = Rc<dyn Fn(&LiveSocket<F>)>;
+type OnFrame<F> = Rc<dyn Fn(F)>;
 type OnSignedOut = Rc<dyn Fn()>;
 
-struct Inner {
+struct Inner<F> {
     url: String,
     ws: Option<WebSocket>,
     /// Bumped on every new socket so stale handlers of an old one do nothing.
@@ -24,14 +26,21 @@ struct Inner {
     last_heard_ms: f64,
     stopped: bool,
     state: RwSignal<ConnState>,
-    on_open: OnOpen,
-    on_frame: OnFrame,
+    on_open: OnOpen<F>,
+    on_frame: OnFrame<F>,
     on_signed_out: OnSignedOut,
 }
 
-#[derive(Clone)]
-pub struct LiveSocket {
-    inner: Rc<RefCell<Inner>>,
+pub struct LiveSocket<F = ServerFrame> {
+    inner: Rc<RefCell<Inner<F>>>,
+}
+
+impl<F> Clone for LiveSocket<F> {
+    fn clone(&self) -> Self {
+        LiveSocket {
+            inner: self.inner.clone(),
+        }
+    }
 }
 
 fn now_ms() -> f64 {
@@ -76,7 +85,7 @@ fn js_sys_random() -> f64 {
     u16::from_le_bytes(b) as f64 / u16::MAX as f64
 }
 
-impl LiveSocket {
+impl<F: serde::de::DeserializeOwned + 'static> LiveSocket<F> {
     /// `on_signed_out`: the server closed the socket for good ([`CLOSE_SIGNED_OUT`]: the
     /// session or token ended); the socket stops reconnecting.
     ///
@@ -84,8 +93,8 @@ impl LiveSocket {
     pub fn start(
         url: String,
         state: RwSignal<ConnState>,
-        on_open: impl Fn(&LiveSocket) + 'static,
-        on_frame: impl Fn(ServerFrame) + 'static,
+        on_open: impl Fn(&LiveSocket<F>) + 'static,
+        on_frame: impl Fn(F) + 'static,
         on_signed_out: impl Fn() + 'static,
     ) -> Self {
         let live = LiveSocket {
@@ -170,7 +179,7 @@ impl LiveSocket {
             let Some(text) = e.data().as_string() else {
                 return;
             };
-            if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+            if let Ok(frame) = serde_json::from_str::<F>(&text) {
                 let on_frame = this.inner.borrow().on_frame.clone();
                 on_frame(frame);
             }

@@ -5,7 +5,7 @@
 #[cfg(feature = "ssr")]
 pub mod socket;
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub mod client;
 pub mod typing;
 

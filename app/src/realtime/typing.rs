@@ -109,7 +109,7 @@ impl Typing {
 }
 
 /// Fades entries whose refresh did not come, once a second, for as long as the signal lives.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn keep_fresh(typing: leptos::prelude::RwSignal<Typing>) {
     use leptos::prelude::*;
     leptos::task::spawn_local(async move {

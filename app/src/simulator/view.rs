@@ -16,7 +16,7 @@ pub fn SimulatorPage() -> impl IntoView {
     let photo = RwSignal::new(false);
 
     // Loaded and refreshed by the browser: the phones show replies as they arrive.
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             loop {

@@ -1,11 +1,13 @@
 //! The visitor widget: pre-chat form, live thread, and the server functions behind them.
 //! The widget authenticates with a signed visitor token kept in the iframe's localStorage.
 
+mod shell;
 mod switch;
 #[cfg(feature = "ssr")]
 pub mod token;
 mod view;
 
+pub use shell::{shell, WidgetRoot, BUNDLE};
 pub use view::WidgetPage;
 
 use crate::error::ApiError;

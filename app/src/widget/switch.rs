@@ -85,7 +85,7 @@ pub fn SwitchPanel(
         error.set(None);
         stage.set(Stage::Idle);
     };
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     let follow =
         move |view: SwitchView| hydrate_only::follow(stage, view, notice, seconds_left, session);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -102,21 +102,21 @@ pub fn SwitchPanel(
         };
         error.set(None);
         let phone = number.get_untracked();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match super::switch_chat(token, conversation_id, to, phone).await {
                 Ok(view) => follow(view),
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (token, conversation_id, phone, to);
     };
     let revert = move |_| {
         let Some((token, conversation_id)) = session.get_untracked() else {
             return;
         };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(async move {
             match super::revert_switch(token, conversation_id).await {
                 Ok(_) => {
@@ -126,7 +126,7 @@ pub fn SwitchPanel(
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (token, conversation_id);
     };
     // Opened by an agent's invitation: offer the number the visitor gave.
@@ -136,7 +136,7 @@ pub fn SwitchPanel(
         }
     });
     // A switch under way when the widget opened (a reload): follow it.
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) {
             return true;
@@ -201,7 +201,7 @@ pub fn SwitchPanel(
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod hydrate_only {
     use super::*;
 

@@ -9,10 +9,10 @@ use switchboard_domain::{ConversationStatus, Thread};
 use uuid::Uuid;
 
 /// Where the visitor token is kept, in the widget origin's localStorage.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 pub const TOKEN_KEY: &str = "switchboard.visitor_token";
 
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Loading,
@@ -48,7 +48,7 @@ pub fn WidgetPage() -> impl IntoView {
     let phone = RwSignal::new(None::<String>);
 
     let adopt = move |chat: VisitorChat| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
             let _ = storage.set_item(TOKEN_KEY, &chat.token);
         }
@@ -71,9 +71,9 @@ pub fn WidgetPage() -> impl IntoView {
         phase.set(Phase::Chat);
     };
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     let link = StoredValue::new_local(hydrate_only::Link::default());
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     hydrate_only::boot(
         (phase, bot),
         session,
@@ -83,15 +83,15 @@ pub fn WidgetPage() -> impl IntoView {
         adopt,
         switch_stage,
     );
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     crate::realtime::typing::keep_fresh(typing);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     hydrate_only::poll_queue(session, status, queue);
 
     let on_send = Callback::new(move |body: String| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         hydrate_only::send(session, thread, link, body);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = body;
     });
     // The widget's files are fetched with the token in a header.
@@ -101,21 +101,21 @@ pub fn WidgetPage() -> impl IntoView {
     let uploading = RwSignal::new(false);
     let file_error = RwSignal::new(None::<String>);
     let on_file = Callback::new(move |picked: crate::attachments::Picked| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         hydrate_only::send_file(session, thread, picked, uploading, file_error);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = picked;
     });
     let on_typing = Callback::new(move |on: bool| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         hydrate_only::typing(session, link, on);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = on;
     });
     let on_retry = Callback::new(move |id: Uuid| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         hydrate_only::retry(session, thread, link, id);
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = id;
     });
 
@@ -168,7 +168,7 @@ pub fn WidgetPage() -> impl IntoView {
                     <div class="widget-body chat">
                         {move || queue_line().map(|l| view! { <p class="queue-line" data-testid="queue-info">{l}</p> })}
                         <MessageList thread viewer=Viewer::Visitor on_retry has_older on_older=Callback::new(move |_| {
-                            #[cfg(feature = "hydrate")]
+                            #[cfg(feature = "browser")]
                             hydrate_only::load_older(session, thread, has_older);
                         })/>
                         <TypingLine typing/>
@@ -249,7 +249,7 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
         if busy.get_untracked() {
             return;
         }
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             let id = start_id
                 .get_value()
@@ -294,7 +294,7 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
                 }
             });
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (start_id, start_nonce, on_started, sent);
     };
 
@@ -335,7 +335,7 @@ fn PreChatForm(offline: bool, on_started: Callback<VisitorChat>) -> impl IntoVie
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod hydrate_only {
     use super::*;
     use crate::error::ApiError;
@@ -345,7 +345,7 @@ mod hydrate_only {
     use std::collections::HashMap;
     use std::rc::Rc;
     use switchboard_domain::Message;
-    use switchboard_wire::frames::{ClientFrame, ServerFrame};
+    use switchboard_wire::frames::{ClientFrame, VisitorFrame};
 
     /// How long a message sent over the socket waits for its acknowledgement before it goes
     /// again over HTTP (stored once either way: the server keys it by its client id).
@@ -356,7 +356,7 @@ mod hydrate_only {
     /// The chat's socket, and the messages sent over it that wait for their answer.
     #[derive(Clone, Default)]
     pub struct Link {
-        socket: Rc<RefCell<Option<LiveSocket>>>,
+        socket: Rc<RefCell<Option<LiveSocket<VisitorFrame>>>>,
         /// Subscribed and replayed: the stored message will come back on this socket.
         synced: Rc<Cell<bool>>,
         acks: Rc<RefCell<HashMap<Uuid, Ack>>>,
@@ -472,7 +472,7 @@ mod hydrate_only {
                     });
                 },
                 move |frame| match frame {
-                    ServerFrame::Message { message } | ServerFrame::Sent { message }
+                    VisitorFrame::Message { message } | VisitorFrame::Sent { message }
                         if message.conversation_id == conversation_id =>
                     {
                         if let Some(id) = message.client_msg_id {
@@ -485,26 +485,25 @@ mod hydrate_only {
                             t.apply(message);
                         });
                     }
-                    ServerFrame::Synced {
+                    VisitorFrame::Synced {
                         conversation_id: id,
-                        ..
                     } if id == conversation_id => {
                         link.with_value(|l| l.synced.set(true));
                     }
-                    ServerFrame::Typing {
+                    VisitorFrame::Typing {
                         conversation_id: id,
                         typist,
                         typing: on,
                     } if id == conversation_id => {
                         typing.update(|t| t.apply(&typist, on, js_sys::Date::now()));
                     }
-                    ServerFrame::SendFailed {
+                    VisitorFrame::SendFailed {
                         client_msg_id,
                         error,
                     } => {
                         link.with_value(|l| l.answer(client_msg_id, || Err(error)));
                     }
-                    ServerFrame::Status {
+                    VisitorFrame::Status {
                         conversation_id: id,
                         status: st,
                         revision,
@@ -513,7 +512,7 @@ mod hydrate_only {
                         status.set(st);
                     }
                     // An agent asked to go on by SMS or WhatsApp: open the phone request.
-                    ServerFrame::SwitchInvite {
+                    VisitorFrame::SwitchInvite {
                         conversation_id: id,
                         to,
                     } if id == conversation_id

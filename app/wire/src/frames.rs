@@ -169,6 +169,44 @@ pub enum ServerFrame {
     },
 }
 
+/// What the widget reads of the frames a visitor's socket is sent: the same wire as
+/// [`ServerFrame`], decoded without the agents' types, so the widget's bundle carries no code
+/// for them. Any other frame (`welcome`, `pong`, `resync`, `error`, or one added later) reads
+/// as [`VisitorFrame::Other`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    Sent {
+        message: Message,
+    },
+    SendFailed {
+        client_msg_id: Uuid,
+        error: crate::ApiError,
+    },
+    Message {
+        message: Message,
+    },
+    Synced {
+        conversation_id: Uuid,
+    },
+    Status {
+        conversation_id: Uuid,
+        status: ConversationStatus,
+        revision: u64,
+    },
+    SwitchInvite {
+        conversation_id: Uuid,
+        to: switchboard_domain::Channel,
+    },
+    Typing {
+        conversation_id: Uuid,
+        typist: Typist,
+        typing: bool,
+    },
+    #[serde(other)]
+    Other,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -179,6 +217,103 @@ pub enum Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a visitor's socket is sent reads the same as a `VisitorFrame`; the rest is `Other`.
+    #[test]
+    fn a_visitor_reads_its_frames_and_passes_over_the_rest() {
+        use switchboard_domain::{Channel, Delivery};
+        let id = Uuid::from_u128(1);
+        let read = |frame: &ServerFrame| -> VisitorFrame {
+            serde_json::from_str(&serde_json::to_string(frame).unwrap()).unwrap()
+        };
+        let typist = Typist::Contact { name: "Ada".into() };
+        for (sent, expected) in [
+            (
+                ServerFrame::Synced {
+                    conversation_id: id,
+                    seq: 4,
+                },
+                VisitorFrame::Synced {
+                    conversation_id: id,
+                },
+            ),
+            (
+                ServerFrame::Status {
+                    conversation_id: id,
+                    status: ConversationStatus::Closed,
+                    revision: 7,
+                },
+                VisitorFrame::Status {
+                    conversation_id: id,
+                    status: ConversationStatus::Closed,
+                    revision: 7,
+                },
+            ),
+            (
+                ServerFrame::SwitchInvite {
+                    conversation_id: id,
+                    to: Channel::Sms,
+                },
+                VisitorFrame::SwitchInvite {
+                    conversation_id: id,
+                    to: Channel::Sms,
+                },
+            ),
+            (
+                ServerFrame::Typing {
+                    conversation_id: id,
+                    typist: typist.clone(),
+                    typing: true,
+                },
+                VisitorFrame::Typing {
+                    conversation_id: id,
+                    typist,
+                    typing: true,
+                },
+            ),
+            (
+                ServerFrame::SendFailed {
+                    client_msg_id: id,
+                    error: crate::ApiError::RateLimited {
+                        retry_after_secs: 2,
+                    },
+                },
+                VisitorFrame::SendFailed {
+                    client_msg_id: id,
+                    error: crate::ApiError::RateLimited {
+                        retry_after_secs: 2,
+                    },
+                },
+            ),
+        ] {
+            assert_eq!(read(&sent), expected, "{sent:?}");
+        }
+        for other in [
+            ServerFrame::Welcome {
+                role: Role::Visitor,
+            },
+            ServerFrame::Pong,
+            ServerFrame::Resync,
+            ServerFrame::Error {
+                code: "bad_frame".into(),
+                message: "?".into(),
+            },
+            ServerFrame::Delivery {
+                conversation_id: id,
+                message_id: id,
+                delivery: Delivery::queued(),
+            },
+            ServerFrame::Notice {
+                conversation_id: id,
+                text: "offered".into(),
+            },
+        ] {
+            assert_eq!(read(&other), VisitorFrame::Other, "{other:?}");
+        }
+        // A frame this build does not know yet.
+        let later: VisitorFrame = serde_json::from_str(r#"{"type":"not_yet","x":1}"#).unwrap();
+        assert_eq!(later, VisitorFrame::Other);
+    }
 
     #[test]
     fn frames_keep_their_json_shape() {

@@ -1,0 +1,159 @@
+//! The site's static files (`LEPTOS_SITE_ROOT`): the bundles and style pages load under
+//! content-hashed names, kept for a year; the precompressed copy the browser takes; and how
+//! long every answer may be kept.
+//!
+//! The names are hashed by the server, not the build: at start-up it reads each bundle (its
+//! JavaScript and WebAssembly together) and the style sheet and serves them also as
+//! `/pkg/<name>.<hash>.<ext>`, the names its pages ask for (`app::Bundles`). A new build
+//! gives new names, so those answers never need revalidating; every node of one build
+//! computes the same ones. The plain names keep working (revalidated on each use).
+
+use app::state::AppState;
+use app::Bundles;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::LeptosOptions;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+pub const NO_STORE: &str = "no-store";
+/// A content-hashed name: its content never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// What the site root holds under hashed names.
+#[derive(Clone, Default)]
+pub struct Assets {
+    /// The names pages use.
+    pub bundles: Bundles,
+    /// Hashed path -> the file's own path (both from the site root, with a leading `/`).
+    aliases: Arc<HashMap<String, String>>,
+}
+
+/// The first 16 hex digits of the SHA-256 of these files' contents, if all can be read.
+fn digest(files: &[std::path::PathBuf]) -> Option<String> {
+    let mut hash = Sha256::new();
+    for file in files {
+        hash.update(std::fs::read(file).ok()?);
+    }
+    Some(hex::encode(&hash.finalize()[..8]))
+}
+
+impl Assets {
+    /// Reads the bundles and the style sheet under the site root (a few megabytes, once, at
+    /// start-up). What is missing keeps its plain name.
+    pub fn scan(options: &LeptosOptions) -> Assets {
+        let pkg = options.site_pkg_dir.trim_matches('/');
+        let dir = Path::new(&*options.site_root).join(pkg);
+        let mut aliases = HashMap::new();
+        let mut hashed = |name: &str, extensions: &[&str]| -> Option<String> {
+            let files: Vec<_> = extensions
+                .iter()
+                .map(|e| dir.join(format!("{name}.{e}")))
+                .collect();
+            let hash = digest(&files)?;
+            for e in extensions {
+                let file = format!("/{pkg}/{name}.{e}");
+                aliases.insert(format!("/{pkg}/{name}.{hash}.{e}"), file.clone());
+                if *e == "wasm" {
+                    // What leptos's hydration scripts ask for in a build not made by
+                    // cargo-leptos (the tests'): wasm-bindgen's own name.
+                    aliases.insert(format!("/{pkg}/{name}.{hash}_bg.{e}"), file);
+                }
+            }
+            Some(format!("{name}.{hash}"))
+        };
+        let plain = Bundles::default();
+        let output = &*options.output_name;
+        let bundles = Bundles {
+            app: hashed(output, &["js", "wasm"]).map_or(plain.app, Arc::from),
+            widget: hashed(app::widget::BUNDLE, &["js", "wasm"]).map_or(plain.widget, Arc::from),
+            style: hashed(output, &["css"]).map_or(plain.style, |n| format!("{n}.css").into()),
+        };
+        tracing::debug!(?bundles, "static files");
+        Assets {
+            bundles,
+            aliases: Arc::new(aliases),
+        }
+    }
+
+    /// The file a hashed path names.
+    fn resolve(&self, path: &str) -> Option<&str> {
+        self.aliases.get(path).map(String::as_str)
+    }
+}
+
+/// How long a file under the site root may be cached by its plain name: the bundles keep
+/// their names from build to build, so browsers keep them but ask each time whether they
+/// changed (a `304` when not); the widget's loader is named by customers' pages, so a new one
+/// must reach them within minutes; the icons may be kept an hour.
+fn cache_policy(path: &str) -> &'static str {
+    if path.starts_with("/pkg/") {
+        "public, no-cache"
+    } else if path == "/widget.js" {
+        "public, max-age=300"
+    } else {
+        "public, max-age=3600"
+    }
+}
+
+/// A static file (the precompressed `.br` or `.gz` beside it when the browser takes it, and
+/// `304` to a conditional request when unchanged), else the app's "not found" page. Every
+/// answer says how long it may be kept.
+pub async fn static_or_page(assets: Assets, state: State<AppState>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let (file, policy) = match assets.resolve(&path) {
+        Some(file) => (file.to_string(), IMMUTABLE),
+        None => (path.clone(), cache_policy(&path)),
+    };
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let (mut parts, body) = req.into_parts();
+        let Ok(uri) = Uri::builder().path_and_query(file.as_str()).build() else {
+            let uri = parts.uri.clone();
+            return not_found(uri, state, Request::from_parts(parts, body)).await;
+        };
+        let asked = std::mem::replace(&mut parts.uri, uri);
+        let served = ServeDir::new(&*state.leptos_options.site_root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(false)
+            .oneshot(Request::from_parts(parts, body))
+            .await;
+        match served {
+            Ok(res) if res.status() != StatusCode::NOT_FOUND => {
+                let mut res = res.map(axum::body::Body::new);
+                if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+                    // The answer depends on what the browser accepts: caches keep one copy
+                    // per encoding.
+                    let headers = res.headers_mut();
+                    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                } else {
+                    res.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+                }
+                return res;
+            }
+            Ok(_) => {}
+            Err(e) => match e {},
+        }
+        let mut req = Request::new(axum::body::Body::empty());
+        *req.uri_mut() = asked.clone();
+        return not_found(asked, state, req).await;
+    }
+    let uri = req.uri().clone();
+    not_found(uri, state, req).await
+}
+
+/// The app's "not found" page (never kept).
+async fn not_found(uri: Uri, state: State<AppState>, req: Request) -> Response {
+    let handler = leptos_axum::file_and_error_handler::<AppState, _>(app::shell);
+    let mut res = handler(uri, state, req).await.into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    res
+}
