@@ -228,7 +228,7 @@ impl Engine {
             rows.extend(self.listing(q, status).all(db).await?);
         }
         if merged {
-            rows.sort_by(|a, b| (b.last_message_at, b.id).cmp(&(a.last_message_at, a.id)));
+            rows.sort_by_key(|r| std::cmp::Reverse((r.last_message_at, r.id)));
             rows.truncate(q.limit as usize);
         }
         summaries_of(db, &rows).await
