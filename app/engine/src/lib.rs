@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod reports;
 pub mod routing;
+pub mod seed;
 pub mod store;
 pub mod switch;
 pub mod workers;

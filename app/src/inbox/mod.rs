@@ -70,6 +70,7 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 post: filter.post,
                 involving: who,
                 not_passed_by: (folder == Folder::Queued).then_some(agent.id),
+                after: None,
                 limit: LIST_LIMIT,
             };
             let summaries = state.engine.list_summaries(&q).await?;

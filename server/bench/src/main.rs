@@ -4,6 +4,9 @@
 //!   switchboard-bench load --url http://127.0.0.1:3000 [--conversations 100] [--rate 1000]
 //!                          [--duration 20] [--drain 5] [--pid PID] [--receiver agent|visitor] [--send socket|http]
 //!   switchboard-bench idle --url http://127.0.0.1:3000 [--sockets 1000] [--pid PID]
+//!   switchboard-bench seed --database URL [--history 100000] [--queued 10000] [--agents 200] [--contacts 25000]
+//!   switchboard-bench reads --database URL [--samples 200]
+//!   switchboard-bench routing [--agents 200] [--samples 100000]
 //!
 //! Load: conversation k is a web chat started with `visitor/start` and accepted by an agent.
 //! The visitor writes a `send` frame on its socket, as the widget does (or, with `--send
@@ -13,12 +16,14 @@
 //! socket of the visitor). Prints achieved msg/s, p50/p99/max one-way latency, lost,
 //! duplicated and misrouted messages, and (with --pid) server CPU per message.
 //! Idle: sockets that only keep their heartbeat; with --pid, server memory per socket.
+//! Seed, reads, routing: the inbox at scale, in the engine itself (see `scale.rs`).
 //! Exits 1 when anything was lost, duplicated or misrouted.
 
 mod client;
 mod idle;
 mod load;
 mod procfs;
+mod scale;
 
 use std::collections::HashMap;
 
@@ -59,6 +64,9 @@ const USAGE: &str = "usage:
   switchboard-bench load --url URL [--conversations N] [--rate MSG_PER_S] [--duration S] [--drain S]
                          [--pid SERVER_PID] [--receiver agent|visitor] [--send socket|http] [--body-bytes N]
   switchboard-bench idle --url URL [--sockets N] [--pid SERVER_PID]
+  switchboard-bench seed --database URL [--history N] [--queued N] [--agents N] [--contacts N]
+  switchboard-bench reads --database URL [--samples N]
+  switchboard-bench routing [--agents N] [--samples N]
   (demo accounts: --agents agent1@demo.test,agent2@demo.test --admin admin@demo.test --password switchboard)";
 
 #[tokio::main]
@@ -78,6 +86,9 @@ async fn main() -> std::process::ExitCode {
     let result = match mode.as_str() {
         "load" => load::run(&args).await,
         "idle" => idle::run(&args).await,
+        "seed" => scale::seed(&args).await,
+        "reads" => scale::reads(&args).await,
+        "routing" => scale::routing(&args).await,
         _ => Err(format!("unknown mode {mode:?}\n{USAGE}")),
     };
     match result {

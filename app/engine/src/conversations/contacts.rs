@@ -4,8 +4,8 @@
 use super::read::summaries_of;
 use super::write::{retrying, Tx};
 use crate::error::{EngineError, Result};
-use crate::store::codec;
 use crate::store::entities::{channel_identity, contact, conversation, message};
+use crate::store::{codec, Backend};
 use crate::Engine;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
@@ -489,28 +489,48 @@ impl Engine {
 
     /// Contacts whose name, email or phone contains `query` (case-insensitive), each with
     /// their latest conversation: one query for the contacts, one for their conversations.
+    ///
+    /// The contacts' query is answered by a trigram index (`m019_scale_indexes`): on SQLite
+    /// the FTS5 table `contact_search` (a quoted phrase matches as a substring), on
+    /// PostgreSQL `pg_trgm` indexes on the very expressions compared here. A two-character
+    /// query has no trigram and reads the contacts instead.
     pub async fn search_contacts(&self, query: &str, limit: u64) -> Result<Vec<ContactHit>> {
         let db = &self.db().read;
         let q = query.trim().to_lowercase();
         if q.chars().count() < 2 {
             return Ok(vec![]);
         }
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let like = |col: contact::Column| -> SimpleExpr {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
         let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-        let mut cond = Condition::any()
-            .add(like(contact::Column::Name))
-            .add(like(contact::Column::Email));
-        if digits.len() >= 3 {
-            cond = cond.add(contact::Column::Phone.contains(&digits));
-        }
+        let cond = if self.db().backend == Backend::Sqlite && q.chars().count() >= 3 {
+            // FTS5: a string in double quotes is taken literally (its quotes doubled).
+            let phrase = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+            let mut matching = format!("{{name email}} : {}", phrase(&q));
+            if digits.len() >= 3 {
+                matching.push_str(&format!(" OR phone : {}", phrase(&digits)));
+            }
+            Condition::all().add(Expr::cust_with_values(
+                "\"contacts\".\"rowid\" IN \
+                 (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)",
+                [matching],
+            ))
+        } else {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            let like = |col: contact::Column| -> SimpleExpr {
+                Expr::expr(Func::lower(Expr::col(col)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            let mut cond = Condition::any()
+                .add(like(contact::Column::Name))
+                .add(like(contact::Column::Email));
+            if digits.len() >= 3 {
+                cond = cond.add(contact::Column::Phone.contains(&digits));
+            }
+            cond
+        };
         let contacts = contact::Entity::find()
             .filter(cond)
             .filter(contact::Column::MergedInto.is_null())

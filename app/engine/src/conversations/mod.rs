@@ -8,5 +8,5 @@ pub mod read;
 pub mod write;
 
 pub use contacts::{ContactRef, OpenCaps, StartKind, StartOptions, WebStart};
-pub use read::ListQuery;
+pub use read::{ListCursor, ListQuery};
 pub use write::{Appended, Outcome};

@@ -129,7 +129,28 @@ pub struct ListQuery {
     pub involving: Option<Uuid>,
     /// Leave out chats this agent declined or let lapse in this round.
     pub not_passed_by: Option<Uuid>,
+    /// The page after this row (keyset pagination); the first page without it.
+    pub after: Option<ListCursor>,
     pub limit: u64,
+}
+
+/// Where a folder page ends: the last row's sort key and id. Rows are ordered by
+/// `(last_message_at, id)` descending, so rows with the same time keep one order and the
+/// next page starts exactly after this row (no OFFSET: the index is entered at the cursor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub last_message_at: i64,
+    pub id: Uuid,
+}
+
+impl ListCursor {
+    /// The cursor for the page after this row.
+    pub fn after(row: &ConversationSummary) -> Self {
+        Self {
+            last_message_at: row.last_message_at,
+            id: row.id,
+        }
+    }
 }
 
 impl Engine {
@@ -190,10 +211,37 @@ impl Engine {
             .transpose()
     }
 
-    /// Inbox rows, newest activity first.
+    /// Inbox rows, newest activity first (ties by id), at most `limit`, after `q.after`.
+    ///
+    /// One query per status in the folder, each walking `idx_conversations_listing`
+    /// (status, lead, last_message_at, id) from the cursor down and stopping at `limit`; the
+    /// pages are merged here. One query over `status IN (…)` would have to sort every row of
+    /// those statuses before the first was returned.
     pub async fn list_summaries(&self, q: &ListQuery) -> Result<Vec<ConversationSummary>> {
-        let mut find = conversation::Entity::find()
-            .filter(conversation::Column::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
+        let db = &self.db().read;
+        let mut statuses = q.statuses.clone();
+        statuses.sort_by_key(|s| s.as_str());
+        statuses.dedup();
+        let merged = statuses.len() > 1;
+        let mut rows = Vec::new();
+        for status in statuses {
+            rows.extend(self.listing(q, status).all(db).await?);
+        }
+        if merged {
+            rows.sort_by_key(|r| std::cmp::Reverse((r.last_message_at, r.id)));
+            rows.truncate(q.limit as usize);
+        }
+        summaries_of(db, &rows).await
+    }
+
+    /// One status's page of a listing.
+    fn listing(
+        &self,
+        q: &ListQuery,
+        status: ConversationStatus,
+    ) -> sea_orm::Select<conversation::Entity> {
+        let mut find =
+            conversation::Entity::find().filter(conversation::Column::Status.eq(status.as_str()));
         if let Some(lead) = q.lead {
             find = find.filter(conversation::Column::Lead.eq(lead));
         }
@@ -225,12 +273,20 @@ impl Engine {
                 .to_owned();
             find = find.filter(conversation::Column::Id.not_in_subquery(passed));
         }
-        let rows = find
-            .order_by_desc(conversation::Column::LastMessageAt)
+        if let Some(c) = q.after {
+            // `(last_message_at, id) < (c.last_message_at, c.id)`, with the time's bound on
+            // its own so that both planners start the index range at the cursor.
+            find = find
+                .filter(conversation::Column::LastMessageAt.lte(c.last_message_at))
+                .filter(
+                    Condition::any()
+                        .add(conversation::Column::LastMessageAt.lt(c.last_message_at))
+                        .add(conversation::Column::Id.lt(c.id)),
+                );
+        }
+        find.order_by_desc(conversation::Column::LastMessageAt)
+            .order_by_desc(conversation::Column::Id)
             .limit(q.limit)
-            .all(&self.db().read)
-            .await?;
-        summaries_of(&self.db().read, &rows).await
     }
 
     /// How far one agent has read each conversation.

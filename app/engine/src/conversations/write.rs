@@ -543,7 +543,7 @@ impl Tx {
 /// Applies events to a state, giving the new state, one log row per event (with where each
 /// left the conversation, and where it moved it from; stored, and as the dispatcher takes it)
 /// and the rows of the new messages.
-fn record(
+pub(crate) fn record(
     mut state: ConversationState,
     events: &[Event],
     now: Millis,
@@ -607,7 +607,7 @@ fn event_row(
 }
 
 /// The row to insert: the database gives the id, and on PostgreSQL the transaction's id.
-fn active_row(row: &conversation_event::Model) -> conversation_event::ActiveModel {
+pub(crate) fn active_row(row: &conversation_event::Model) -> conversation_event::ActiveModel {
     conversation_event::ActiveModel {
         id: NotSet,
         tx: NotSet,

@@ -11,7 +11,6 @@ use crate::Engine;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::time::Duration;
 use switchboard_domain::conversation::Command;
-use switchboard_domain::ConversationStatus;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -29,14 +28,14 @@ impl Engine {
             id: Uuid,
             deadline: Option<i64>,
         }
+        // By deadline alone, on `idx_conversations_due` (the conversations with a timer), so a
+        // tick reads the due rows and no others, however long the queue. Only a waiting
+        // conversation has a deadline (the domain clears it on every other move), and the
+        // command re-checks both.
         let due: Vec<Due> = conversation::Entity::find()
             .select_only()
             .column(conversation::Column::Id)
             .column(conversation::Column::Deadline)
-            .filter(conversation::Column::Status.is_in([
-                ConversationStatus::Queued.as_str(),
-                ConversationStatus::Offered.as_str(),
-            ]))
             .filter(conversation::Column::Deadline.lte(now))
             .order_by_asc(conversation::Column::Deadline)
             .limit(BATCH)

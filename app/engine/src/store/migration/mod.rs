@@ -19,6 +19,7 @@ mod m015_switch;
 mod m016_merged_contacts;
 mod m017_canned;
 mod m018_visitor_tokens;
+mod m019_scale_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m016_merged_contacts::MergedContacts),
             Box::new(m017_canned::Canned),
             Box::new(m018_visitor_tokens::VisitorTokens),
+            Box::new(m019_scale_indexes::ScaleIndexes),
         ]
     }
 }
