@@ -174,15 +174,19 @@ pub fn known_extensions() -> Vec<&'static str> {
 }
 
 /// "2.4 MB", "800 KB", "12 B".
+/// In whole numbers only: formatting a float would bring the float printer into the widget's
+/// bundle for this one line.
 pub fn human_size(bytes: u64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < KB {
+    const KB: u64 = 1024;
+    const MB: u64 = KB * KB;
+    // Rounded to the nearest unit (KB) or tenth (MB), halves up.
+    if bytes < KB {
         format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
+    } else if bytes < MB {
+        format!("{} KB", (bytes + KB / 2) / KB)
     } else {
-        format!("{:.1} MB", b / KB / KB)
+        let tenths = (bytes.saturating_mul(10).saturating_add(MB / 2)) / MB;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }
 
@@ -312,6 +316,20 @@ impl FileRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1 KB");
+        assert_eq!(human_size(1535), "1 KB");
+        assert_eq!(human_size(1536), "2 KB");
+        assert_eq!(human_size(1024 * 1024), "1.0 MB");
+        assert_eq!(human_size(25 * 1024 * 1024), "25.0 MB");
+        assert_eq!(human_size(1024 * 1024 * 3 / 2), "1.5 MB");
+        assert_eq!(human_size(1024 * 1024 * 3 / 2 - 60_000), "1.4 MB");
+        assert!(!human_size(u64::MAX).is_empty());
+    }
 
     fn typed(ext: &str, _mime: &str) -> Content {
         Content::Typed {

@@ -179,7 +179,9 @@ impl<F: serde::de::DeserializeOwned + 'static> LiveSocket<F> {
             let Some(text) = e.data().as_string() else {
                 return;
             };
-            if let Ok(frame) = serde_json::from_str::<F>(&text) {
+            // From bytes, as server functions decode their answers: one reader's code in the
+            // bundle, not two.
+            if let Ok(frame) = serde_json::from_slice::<F>(text.as_bytes()) {
                 let on_frame = this.inner.borrow().on_frame.clone();
                 on_frame(frame);
             }
