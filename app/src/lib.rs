@@ -63,17 +63,21 @@ impl Bundles {
         use_context::<Bundles>().unwrap_or_default()
     }
 
-    /// The style sheet's link, for a page's `<head>`.
-    pub fn style_link(&self, options: &LeptosOptions) -> impl IntoView {
+    /// For a page's `<head>`: the style sheet's link, and leptos's script that loads `bundle`
+    /// (one of these names) and calls its entry.
+    pub fn head(&self, mut options: LeptosOptions, bundle: &std::sync::Arc<str>) -> impl IntoView {
         let href = format!("/{}/{}", options.site_pkg_dir.trim_matches('/'), self.style);
-        view! { <link id="leptos" rel="stylesheet" href=href/> }
+        options.output_name = bundle.clone();
+        view! {
+            <link id="leptos" rel="stylesheet" href=href/>
+            <HydrationScripts options/>
+        }
     }
 }
 
-pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions) -> impl IntoView {
     let bundles = Bundles::current();
-    options.output_name = bundles.app.clone();
-    let style = bundles.style_link(&options);
+    let head = bundles.head(options.clone(), &bundles.app);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -84,9 +88,8 @@ pub fn shell(mut options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <meta name="theme-color" content="#2f5bea"/>
-                <AutoReload options=options.clone()/>
-                {style}
-                <HydrationScripts options/>
+                <AutoReload options/>
+                {head}
                 <MetaTags/>
             </head>
             <body>

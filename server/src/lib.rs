@@ -127,7 +127,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(app::files::visitor_media),
         )
         .route(app::files::SIGNED_PATH, get(app::files::signed_file))
-        // The widget is a page of its own, hydrated by its own bundle (not the app's router).
+        // The widget is a page of its own, rendered by its own bundle (not the app's router).
         .route(
             "/widget",
             get(leptos_axum::render_app_to_stream_with_context(

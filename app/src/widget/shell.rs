@@ -15,21 +15,19 @@ use leptos_meta::provide_meta_context;
 pub const BUNDLE: &str = "switchboard-widget";
 
 /// The whole `/widget` document.
-pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The application's loading script, pointed at the widget's bundle (whose entry mounts
     // rather than hydrates).
     let bundles = crate::Bundles::current();
-    options.output_name = bundles.widget.clone();
-    let style = bundles.style_link(&options);
+    let head = bundles.head(options, &bundles.widget);
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                {style}
                 <title>"Chat · Switchboard"</title>
-                <HydrationScripts options/>
+                {head}
             </head>
             <body>
                 // Until the bundle mounts the chat (it removes this).
