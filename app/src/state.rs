@@ -22,7 +22,12 @@ pub struct AppState {
     /// The header a trusted reverse proxy puts the client's address in
     /// (`SWITCHBOARD_TRUSTED_IP_HEADER`); none: the connection's address is the client's.
     pub trusted_ip_header: Option<axum::http::HeaderName>,
+    /// How many rows a page of an inbox folder has (`INBOX_PAGE`; tests set fewer).
+    pub inbox_page: u64,
 }
+
+/// Rows in a page of an inbox folder; the next page loads on request.
+pub const INBOX_PAGE: u64 = 300;
 
 impl AppState {
     /// The client's address: from the trusted proxy's header (its last entry, the one that

@@ -30,8 +30,9 @@ export class Server {
   /** Set by the first successful start; a restart uses the same address. */
   private started = false;
 
-  /** `database`: a folder for a fresh SQLite file, or a `postgres://` URL. */
-  constructor(private _port: number, readonly database: string) {}
+  /** `database`: a folder for a fresh SQLite file, or a `postgres://` URL; `env`: more
+   * variables for the process (test hooks). */
+  constructor(private _port: number, readonly database: string, private env: Record<string, string> = {}) {}
 
   get port(): number {
     return this._port;
@@ -65,6 +66,7 @@ export class Server {
       cwd: repo,
       env: {
         ...process.env,
+        ...this.env,
         SWITCHBOARD_ADDR: `127.0.0.1:${this._port}`,
         DATABASE_URL: this.database.startsWith('postgres') ? this.database : `sqlite://${this.database}/e2e.db`,
         LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || path.join(repo, 'target', 'site'),
@@ -141,12 +143,14 @@ function postgresDatabase(): string | undefined {
   return `${base}/${name}`;
 }
 
-type Fixtures = { server: Server; cluster: Server[]; visitor: Page; agent: Page; agent2: Page; admin: Page };
+type Fixtures = { serverEnv: Record<string, string>; server: Server; cluster: Server[]; visitor: Page; agent: Page; agent2: Page; admin: Page };
 
 export const test = base.extend<Fixtures>({
-  server: async ({}, use, testInfo) => {
+  // More environment for the `server` fixture's process: `test.use({ serverEnv: {...} })`.
+  serverEnv: [{}, { option: true }],
+  server: async ({ serverEnv }, use, testInfo) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'));
-    const server = new Server(takePort(), dir);
+    const server = new Server(takePort(), dir, serverEnv);
     await server.start();
     await use(server);
     await server.kill();

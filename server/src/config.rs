@@ -97,6 +97,9 @@ pub struct Config {
     pub test_silent_bus: bool,
     /// Test only: offers stay uncommitted this long, so assignments on several nodes overlap.
     pub test_hold_assignment: std::time::Duration,
+    /// Test only: inbox folder pages this long instead of 300 rows, so that a browser test
+    /// pages through a folder of a few chats (`SWITCHBOARD_TEST_INBOX_PAGE`).
+    pub test_inbox_page: Option<u64>,
     /// Provider channels (SMS, WhatsApp, Messenger, Page comments, Instagram, Telegram) as
     /// the environment sets them; admins may add to them from the admin page.
     pub channels: crate::channels::ChannelConfig,
@@ -218,6 +221,10 @@ impl Config {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0),
             ),
+            test_inbox_page: std::env::var("SWITCHBOARD_TEST_INBOX_PAGE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n| n > 0),
             database_url: std::env::var("DATABASE_URL")
                 .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
             addr,

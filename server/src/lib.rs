@@ -83,6 +83,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         public_url: Arc::from(channels.config.public_url.as_str()),
         simulator,
         trusted_ip_header: config.trusted_ip_header.clone(),
+        inbox_page: config.test_inbox_page.unwrap_or(app::state::INBOX_PAGE),
     })
 }
 

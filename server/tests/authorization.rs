@@ -377,11 +377,11 @@ fn engaged(scope: Value) -> Value {
 }
 
 async fn listed(client: &AgentClient, w: &World, scope: Value, conv: &str) -> Result<bool, u16> {
-    let (status, rows) = call(&client.http, &w.server, "inbox/list", engaged(scope)).await;
+    let (status, page) = call(&client.http, &w.server, "inbox/list", engaged(scope)).await;
     if status != 200 {
         return Err(status);
     }
-    Ok(rows
+    Ok(page["rows"]
         .as_array()
         .unwrap()
         .iter()

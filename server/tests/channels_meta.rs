@@ -774,13 +774,14 @@ async fn instagram_comments_are_filtered_by_post_answered_privately_and_deleted_
         // Filtered by post, a folder lists that post's conversations only.
         let mut filter = list_filter();
         filter["post"] = row_a["post"].clone();
-        let listed: Vec<Value> = call_ok(
+        let listed: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &server,
             "inbox/list",
             json!({"folder": "queued", "filter": filter}),
         )
-        .await;
+        .await
+        .rows;
         let ids: Vec<&Value> = listed.iter().map(|r| &r["summary"]["id"]).collect();
         assert_eq!(ids, vec![&row_a["id"]], "{backend}");
 

@@ -508,36 +508,39 @@ async fn closing_keeps_history_and_a_new_message_reopens() {
             "{backend}"
         );
 
-        let history: Vec<Value> = call_ok(
+        let history: Vec<Value> = call_ok::<FolderPage>(
             &a.http,
             &server,
             "inbox/list",
             json!({"folder": "history", "filter": all()}),
         )
-        .await;
+        .await
+        .rows;
         assert!(
             history.iter().any(|r| r["summary"]["id"] == conv.as_str()),
             "{backend}: in History"
         );
-        let engaged: Vec<Value> = call_ok(
+        let engaged: Vec<Value> = call_ok::<FolderPage>(
             &a.http,
             &server,
             "inbox/list",
             json!({"folder": "engaged", "filter": all()}),
         )
-        .await;
+        .await
+        .rows;
         assert!(!engaged.iter().any(|r| r["summary"]["id"] == conv.as_str()));
 
         let _: Value = call_ok(&http(), &server, "visitor/send", json!({
             "token": token, "conversation_id": conv, "client_msg_id": Uuid::new_v4(), "body": "one more thing"
         })).await;
-        let queued: Vec<Value> = call_ok(
+        let queued: Vec<Value> = call_ok::<FolderPage>(
             &a.http,
             &server,
             "inbox/list",
             json!({"folder": "queued", "filter": all()}),
         )
-        .await;
+        .await
+        .rows;
         let row = queued
             .iter()
             .find(|r| r["summary"]["id"] == conv.as_str())

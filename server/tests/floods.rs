@@ -252,13 +252,14 @@ async fn one_email_and_one_address_hold_only_so_many_open_chats() {
         assert_eq!(body["Invalid"]["code"], "too_many_open_chats", "{backend}");
         // Closing one makes room.
         let a = agent(&server, "agent1@demo.test").await;
-        let rows: Vec<Value> = call_ok(
+        let rows: Vec<Value> = call_ok::<FolderPage>(
             &a.http,
             &server,
             "inbox/list",
             json!({"folder": "queued", "filter": list_filter()}),
         )
-        .await;
+        .await
+        .rows;
         let flo = rows
             .iter()
             .find(|r| r["summary"]["contact_email"] == "flo@example.com")

@@ -398,13 +398,14 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
         s.await.unwrap();
     }
     let engaged = || async {
-        let rows: Vec<Value> = call_ok(
+        let rows: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &b,
             "inbox/list",
             json!({"folder": "engaged", "filter": list_filter()}),
         )
-        .await;
+        .await
+        .rows;
         rows.iter()
             .filter(|r| r["summary"]["offered_to"] == id1 || r["summary"]["assignee_id"] == id1)
             .count()
@@ -427,13 +428,14 @@ async fn an_agents_capacity_holds_when_two_nodes_assign_at_once() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(engaged().await, 1);
     }
-    let queued: Vec<Value> = call_ok(
+    let queued: Vec<Value> = call_ok::<FolderPage>(
         &admin.http,
         &a,
         "inbox/list",
         json!({"folder": "queued", "filter": list_filter()}),
     )
-    .await;
+    .await
+    .rows;
     assert_eq!(queued.len(), 5, "the rest wait in the queue");
 }
 

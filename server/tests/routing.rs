@@ -235,25 +235,27 @@ async fn a_timer_due_during_downtime_fires_once_at_start() {
             })
             .count();
         assert_eq!(sorry, 1, "{backend}: the visitor is told once");
-        let queued: Vec<Value> = call_ok(
+        let queued: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &server,
             "inbox/list",
             json!({"folder": "queued", "filter": list_filter()}),
         )
-        .await;
+        .await
+        .rows;
         assert!(queued
             .iter()
             .any(|r| r["summary"]["id"] == conv.as_str() && r["summary"]["missed"] == true));
         // The queue is the team's: the "mine" scope (the inbox's default) does not hide it.
         let mine = json!({"scope": {"kind": "mine"}, "unread_only": false, "channel": null});
-        let queued: Vec<Value> = call_ok(
+        let queued: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &server,
             "inbox/list",
             json!({"folder": "queued", "filter": mine}),
         )
-        .await;
+        .await
+        .rows;
         assert!(
             queued.iter().any(|r| r["summary"]["id"] == conv.as_str()),
             "{backend}"
@@ -275,13 +277,14 @@ async fn the_offline_lead_policy_turns_an_unanswered_request_into_a_lead() {
         let conv = chat["conversation_id"].as_str().unwrap().to_string();
         let s = wait_for(&admin, &server, &conv, 12, |s| s["status"] == "closed").await;
         assert_eq!(s["lead"], true, "{backend}");
-        let leads: Vec<Value> = call_ok(
+        let leads: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &server,
             "inbox/list",
             json!({"folder": "leads", "filter": list_filter()}),
         )
-        .await;
+        .await
+        .rows;
         assert!(
             leads.iter().any(|r| r["summary"]["id"] == conv.as_str()),
             "{backend}: in Leads"
@@ -409,8 +412,14 @@ async fn invite_brings_a_colleague_into_the_room() {
         .await;
         let engaged = |scope: &str| json!({"folder": "engaged", "filter": {"scope": {"kind": scope}, "unread_only": false, "channel": null}});
         let listed = |rows: &Vec<Value>| rows.iter().any(|r| r["summary"]["id"] == conv.as_str());
-        let all: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("all")).await;
-        let mine: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("mine")).await;
+        let all: Vec<Value> =
+            call_ok::<FolderPage>(&a2.http, &server, "inbox/list", engaged("all"))
+                .await
+                .rows;
+        let mine: Vec<Value> =
+            call_ok::<FolderPage>(&a2.http, &server, "inbox/list", engaged("mine"))
+                .await
+                .rows;
         assert!(
             listed(&all) && !listed(&mine),
             "{backend}: a colleague's chat is in Engaged (all), not (mine)"
@@ -439,7 +448,10 @@ async fn invite_brings_a_colleague_into_the_room() {
         )
         .await;
         assert_eq!(status, 409, "{backend}: already in the room");
-        let mine: Vec<Value> = call_ok(&a2.http, &server, "inbox/list", engaged("mine")).await;
+        let mine: Vec<Value> =
+            call_ok::<FolderPage>(&a2.http, &server, "inbox/list", engaged("mine"))
+                .await
+                .rows;
         assert!(listed(&mine), "{backend}: in the invitee's Engaged (mine)");
     }
 }
@@ -608,13 +620,14 @@ async fn with_nobody_online_visitors_leave_a_lead() {
         let admin = agent(&server, "admin@demo.test").await;
         let setup: Value = call_ok(&http(), &server, "visitor/config", json!({})).await;
         assert_eq!(setup["agents_online"], true);
-        let leads: Vec<Value> = call_ok(
+        let leads: Vec<Value> = call_ok::<FolderPage>(
             &admin.http,
             &server,
             "inbox/list",
             json!({"folder": "leads", "filter": list_filter()}),
         )
-        .await;
+        .await
+        .rows;
         assert_eq!(leads.len(), 1, "{backend}");
         assert_eq!(leads[0]["summary"]["contact_phone"], "+15550102030");
         let hits: Vec<Value> = call_ok(
@@ -755,13 +768,14 @@ async fn a_broadcast_decline_hides_the_request_from_that_agent_only() {
         let queued = |a: &AgentClient| {
             let (http, server, conv) = (a.http.clone(), &server, conv.clone());
             async move {
-                let rows: Vec<Value> = call_ok(
+                let rows: Vec<Value> = call_ok::<FolderPage>(
                     &http,
                     server,
                     "inbox/list",
                     json!({"folder": "queued", "filter": list_filter()}),
                 )
-                .await;
+                .await
+                .rows;
                 rows.iter().any(|r| r["summary"]["id"] == conv.as_str())
             }
         };

@@ -1,14 +1,16 @@
 //! The inbox's read paths at scale, on SQLite and (with `TEST_POSTGRES_URL`) PostgreSQL:
-//! keyset pagination returns every row exactly once, ties on the time included, and a seeded
+//! keyset pagination returns every row exactly once, ties on the time included (an agent's
+//! own chats too: assigned and invited into, merged), and a seeded
 //! database reads back through the engine (listed, searched, opened, its timers fired).
 
 use sea_orm::sea_query::Expr;
+use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter};
 use std::collections::HashSet;
 use switchboard_domain::ConversationStatus as S;
 use switchboard_engine::conversations::{ListCursor, ListQuery};
 use switchboard_engine::seed::SeedPlan;
-use switchboard_engine::store::entities::conversation;
+use switchboard_engine::store::entities::{conversation, conversation_participant};
 use switchboard_engine::{Engine, EngineConfig};
 use uuid::Uuid;
 
@@ -147,6 +149,48 @@ async fn keyset_pages_return_every_row_once_with_ties() {
             ..history.clone()
         };
         assert_once_in_order(&backend, &walk(&engine, &web).await, 100);
+
+        // One agent's ("Mine"): the chats assigned to them and the rooms they were invited
+        // into (the room mirror), merged into one order, by keyset, with the ties above.
+        let me = engine.agents().await.expect("agents")[0].id;
+        let closed = conversation::Entity::find()
+            .filter(conversation::Column::Status.eq("closed"))
+            .all(&engine.db().read)
+            .await
+            .unwrap();
+        let own: HashSet<Uuid> = closed
+            .iter()
+            .filter(|c| c.assignee_id == Some(me))
+            .map(|c| c.id)
+            .collect();
+        let invited: HashSet<Uuid> = closed
+            .iter()
+            .filter(|c| c.assignee_id != Some(me))
+            .take(30)
+            .map(|c| c.id)
+            .collect();
+        for id in &invited {
+            conversation_participant::Entity::insert(conversation_participant::ActiveModel {
+                conversation_id: Set(*id),
+                account_id: Set(me),
+                role: Set("invited".into()),
+                joined_at: Set(0),
+            })
+            .exec(db)
+            .await
+            .unwrap();
+        }
+        let mine = ListQuery {
+            involving: Some(me),
+            limit: 7,
+            ..history.clone()
+        };
+        let rows = walk(&engine, &mine).await;
+        assert!(own.len() > 50, "{backend}: {}", own.len());
+        assert_once_in_order(&backend, &rows, own.len() + invited.len());
+        assert!(rows
+            .iter()
+            .all(|r| own.contains(&r.1) || invited.contains(&r.1)));
         drop_postgres(&url).await;
     }
 }

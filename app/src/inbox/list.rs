@@ -1,4 +1,5 @@
-//! The left side of the inbox: contact search, folders, filters and the live list.
+//! The left side of the inbox: contact search, folders, filters and the live list (a page at
+//! a time: "Load more" at its end).
 
 use super::state::{countdown, InboxState};
 use super::{Filter, Folder, Scope};
@@ -167,8 +168,20 @@ pub(super) fn ConversationList() -> impl IntoView {
                 key=|r| (r.summary.id, r.summary.revision, r.summary.last_seq, r.read_seq)
                 children=move |row: InboxRow| view! { <Row row/> }
             />
+            // The end of the page: the next one on request, within the list's scroll.
+            <Show when=move || state.rows.with(|r| r.has_more())>
+                <li class="load-more">
+                    <button class="ghost" data-testid="load-more"
+                        disabled=move || state.rows.with(|r| r.loading_more())
+                        on:click=move |_| {
+                            #[cfg(feature = "browser")]
+                            super::live::load_more(state);
+                        }
+                    >{move || if state.rows.with(|r| r.loading_more()) { "Loading…" } else { "Load more" }}</button>
+                </li>
+            </Show>
         </ul>
-        <Show when=move || state.rows.with(|r| r.rows().is_empty())>
+        <Show when=move || state.rows.with(|r| r.rows().is_empty() && !r.has_more())>
             <p class="muted pad" data-testid="empty-folder">{move || match state.folder.get() {
                 Folder::Queued => "Nobody is waiting. New requests appear here live.",
                 Folder::Engaged => "No chats in progress.",

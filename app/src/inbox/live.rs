@@ -36,14 +36,43 @@ fn load_folder(state: InboxState, socket: Socket) {
     let mut generation = 0;
     state.rows.update(|r| generation = r.begin_listing());
     leptos::task::spawn_local(async move {
-        match super::list_conversations(view.folder, view.filter).await {
-            Ok(rows) if state.view() == view => {
-                let posts: Vec<Uuid> = rows.iter().filter_map(|r| r.summary.post).collect();
-                state.finish_listing(generation, rows);
+        match super::list_conversations(view.folder, view.filter, None).await {
+            Ok(page) if state.view() == view => {
+                let posts: Vec<Uuid> = page.rows.iter().filter_map(|r| r.summary.post).collect();
+                state.finish_listing(generation, page);
                 learn_posts(state, posts);
             }
             Ok(_) => {}
             Err(e) => state.error.set(Some(e.to_string())),
+        }
+    });
+}
+
+/// "Load more": the folder's next page, appended (see `rows`); dropped if the folder or
+/// filter changed meanwhile.
+pub fn load_more(state: InboxState) {
+    let view = state.view();
+    let mut asked = None;
+    state.rows.update(|r| asked = r.begin_more());
+    let Some((generation, after)) = asked else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        match super::list_conversations(view.folder, view.filter, Some(after)).await {
+            Ok(page) => {
+                let posts: Vec<Uuid> = page.rows.iter().filter_map(|r| r.summary.post).collect();
+                let mut appended = false;
+                state
+                    .rows
+                    .update(|r| appended = r.append_page(generation, page));
+                if appended {
+                    learn_posts(state, posts);
+                }
+            }
+            Err(e) => {
+                state.rows.update(|r| r.fail_more(generation));
+                state.error.set(Some(e.to_string()));
+            }
         }
     });
 }
@@ -512,9 +541,9 @@ pub fn act(state: InboxState, conversation_id: Uuid, action: &'static str) {
             let view = state.view();
             let mut generation = 0;
             state.rows.update(|r| generation = r.begin_listing());
-            if let Ok(rows) = super::list_conversations(view.folder, view.filter).await {
+            if let Ok(page) = super::list_conversations(view.folder, view.filter, None).await {
                 if state.view() == view {
-                    state.finish_listing(generation, rows);
+                    state.finish_listing(generation, page);
                 }
             }
         }

@@ -20,15 +20,13 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use switchboard_domain::{Message, Presence};
 use switchboard_wire::inbox::{
-    AgentInfo, ContactHit, ConversationDetail, InboxContext, InboxRow, MessagePage,
+    AgentInfo, ContactHit, ConversationDetail, FolderPage, InboxContext, MessagePage, PageCursor,
 };
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
 
 pub use switchboard_domain::{Filter, Folder, InboxView, Scope};
 
-#[cfg(feature = "ssr")]
-const LIST_LIMIT: u64 = 300;
 /// How many messages a conversation opens on; older ones load on request.
 #[cfg(feature = "ssr")]
 const PAGE: u64 = 50;
@@ -38,11 +36,17 @@ fn agent_ref(a: &switchboard_wire::AgentProfile) -> switchboard_domain::conversa
     crate::auth::ssr::agent_ref(a)
 }
 
+/// One page of a folder, newest activity first: the first without `after`, then each after
+/// the previous page's `next`.
 #[server(endpoint = "inbox/list", input = Json, output = Json)]
-pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<InboxRow>, ApiError> {
+pub async fn list_conversations(
+    folder: Folder,
+    filter: Filter,
+    after: Option<PageCursor>,
+) -> Result<FolderPage, ApiError> {
     use crate::error::{respond, AppError};
     use switchboard_domain::ConversationStatus as S;
-    use switchboard_engine::conversations::ListQuery;
+    use switchboard_engine::conversations::{ListCursor, ListQuery};
     respond(
         async {
             let agent = crate::auth::ssr::require_agent().await?;
@@ -70,20 +74,32 @@ pub async fn list_conversations(folder: Folder, filter: Filter) -> Result<Vec<In
                 post: filter.post,
                 involving: who,
                 not_passed_by: (folder == Folder::Queued).then_some(agent.id),
-                after: None,
-                limit: LIST_LIMIT,
+                after: after.map(|c| ListCursor {
+                    last_message_at: c.last_message_at,
+                    id: c.id,
+                }),
+                // One row more than the page: whether there is a next page, without a count.
+                limit: state.inbox_page.saturating_add(1),
             };
-            let summaries = state.engine.list_summaries(&q).await?;
+            let mut summaries = state.engine.list_summaries(&q).await?;
+            let more = summaries.len() as u64 > state.inbox_page;
+            summaries.truncate(state.inbox_page as usize);
+            // Cut before "Unread" leaves rows out: the next page starts after the last row
+            // read from the folder, shown or not.
+            let next = more
+                .then(|| summaries.last().map(PageCursor::after))
+                .flatten();
             let ids: Vec<Uuid> = summaries.iter().map(|s| s.id).collect();
             let reads = state.engine.read_positions(agent.id, &ids).await?;
-            Ok(summaries
+            let rows = summaries
                 .into_iter()
-                .map(|summary| InboxRow {
+                .map(|summary| switchboard_wire::InboxRow {
                     read_seq: reads.get(&summary.id).copied().unwrap_or(0),
                     summary,
                 })
                 .filter(|r| !filter.unread_only || r.read_seq < r.summary.last_seq)
-                .collect())
+                .collect();
+            Ok(FolderPage { rows, next })
         }
         .await,
     )

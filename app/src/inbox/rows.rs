@@ -7,9 +7,13 @@
 //!   `Activity` delta patches them, and a summary never takes them back.
 //! - Updates that come while a listing runs are kept and replayed over its answer, which may
 //!   have been read before them; only the newest listing is applied.
+//! - A folder comes a page at a time: "Load more" appends the page after the listing's last
+//!   (by the server's cursor). A row the list already has (it came live meanwhile) is not
+//!   added again; the newer revision stays. A new listing (folder or filter changed, a
+//!   reconnect) starts again from the first page and drops a page still in flight.
 
 use std::collections::HashMap;
-use switchboard_wire::inbox::{Activity, InboxRow};
+use switchboard_wire::inbox::{Activity, FolderPage, InboxRow, PageCursor};
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
 
@@ -46,6 +50,10 @@ pub struct InboxRows {
     generation: u64,
     /// Updates since the listing in flight started.
     since: Option<Vec<Update>>,
+    /// Where the folder's next page starts; `None` once it ended (or while listing).
+    next: Option<PageCursor>,
+    /// A next page is being read (for the listing of this generation).
+    more_in_flight: Option<u64>,
 }
 
 impl InboxRows {
@@ -68,7 +76,94 @@ impl InboxRows {
     pub fn begin_listing(&mut self) -> u64 {
         self.generation += 1;
         self.since = Some(vec![]);
+        self.next = None;
+        self.more_in_flight = None;
         self.generation
+    }
+
+    /// Whether the folder has a page after the rows listed.
+    pub fn has_more(&self) -> bool {
+        self.next.is_some()
+    }
+
+    /// Whether a next page is being read.
+    pub fn loading_more(&self) -> bool {
+        self.more_in_flight.is_some()
+    }
+
+    /// The first page answered: its rows (as `finish_listing`) and where the next starts.
+    pub fn finish_page(
+        &mut self,
+        generation: u64,
+        page: FolderPage,
+        selected: Option<Uuid>,
+        shows: impl Fn(&ConversationSummary, u64) -> bool,
+    ) -> bool {
+        let applied = self.finish_listing(generation, page.rows, selected, shows);
+        if applied {
+            self.next = page.next;
+        }
+        applied
+    }
+
+    /// "Load more": the generation and cursor to read the next page with, or `None` when
+    /// there is none, the first page is still coming, or the next is being read already.
+    pub fn begin_more(&mut self) -> Option<(u64, PageCursor)> {
+        if self.since.is_some() || self.more_in_flight.is_some() {
+            return None;
+        }
+        let next = self.next?;
+        self.more_in_flight = Some(self.generation);
+        Some((self.generation, next))
+    }
+
+    /// The next page failed: it may be asked for again.
+    pub fn fail_more(&mut self, generation: u64) {
+        if self.more_in_flight == Some(generation) {
+            self.more_in_flight = None;
+        }
+    }
+
+    /// The next page answered: appended unless a new listing started meanwhile. Rows already
+    /// listed (they came live, or the open room kept) keep what they have unless the page's
+    /// summary is newer; rows older than an update already seen are left out.
+    pub fn append_page(&mut self, generation: u64, page: FolderPage) -> bool {
+        if generation != self.generation || self.more_in_flight != Some(generation) {
+            return false;
+        }
+        self.more_in_flight = None;
+        for row in page.rows {
+            match self
+                .rows
+                .iter()
+                .position(|r| r.summary.id == row.summary.id)
+            {
+                Some(i) => {
+                    let had = &self.rows[i];
+                    if row.summary.revision > had.summary.revision {
+                        let mut summary = row.summary;
+                        if had.summary.last_seq > summary.last_seq {
+                            // A delta already brought newer activity: keep it.
+                            summary.last_seq = had.summary.last_seq;
+                            summary.preview = had.summary.preview.clone();
+                            summary.last_sender = had.summary.last_sender;
+                            summary.last_message_at = had.summary.last_message_at;
+                        }
+                        let read_seq = had.read_seq.max(row.read_seq);
+                        self.admit(&summary);
+                        self.rows[i] = InboxRow { summary, read_seq };
+                    }
+                }
+                None => {
+                    if self.admit(&row.summary) {
+                        self.rows.push(row);
+                    }
+                }
+            }
+        }
+        self.next = page.next;
+        self.sort();
+        true
     }
 
     /// A listing answered. `shows` says whether a row belongs in the view (with its read
@@ -413,6 +508,96 @@ mod tests {
             rows.apply(Update::Activity(activity(9, 3, 1)), None, queued),
             Applied::Ignored
         );
+    }
+
+    fn page(rows: Vec<InboxRow>, next: Option<u128>) -> FolderPage {
+        FolderPage {
+            rows,
+            next: next.map(|id| PageCursor {
+                last_message_at: 0,
+                id: Uuid::from_u128(id),
+            }),
+        }
+    }
+
+    #[test]
+    fn load_more_appends_the_next_page_once_and_a_new_listing_starts_over() {
+        let mut rows = InboxRows::default();
+        assert_eq!(rows.begin_more(), None, "nothing listed yet");
+        let g = rows.begin_listing();
+        assert_eq!(rows.begin_more(), None, "the first page is still coming");
+        rows.finish_page(
+            g,
+            page(
+                vec![
+                    row(summary(1, 3, ConversationStatus::Queued, 1, 50)),
+                    row(summary(2, 3, ConversationStatus::Queued, 1, 40)),
+                ],
+                Some(2),
+            ),
+            None,
+            queued,
+        );
+        assert!(rows.has_more());
+        let (gm, after) = rows.begin_more().expect("a next page");
+        assert_eq!((gm, after.id), (g, Uuid::from_u128(2)));
+        assert!(rows.loading_more());
+        assert_eq!(rows.begin_more(), None, "one page at a time");
+        // While it is read, 3 (on that page) comes live with a newer revision, and 9 is new.
+        rows.apply(
+            Update::Summary(Box::new(summary(3, 5, ConversationStatus::Queued, 2, 60))),
+            None,
+            queued,
+        );
+        rows.apply(
+            Update::Summary(Box::new(summary(9, 1, ConversationStatus::Queued, 1, 70))),
+            None,
+            queued,
+        );
+        assert!(rows.append_page(
+            gm,
+            page(
+                vec![
+                    row(summary(3, 4, ConversationStatus::Queued, 1, 30)),
+                    row(summary(4, 3, ConversationStatus::Queued, 1, 20)),
+                ],
+                None,
+            ),
+        ));
+        assert_eq!(
+            ids(&rows),
+            vec![9, 3, 1, 2, 4],
+            "every row once, newest first"
+        );
+        assert_eq!(rows.get(Uuid::from_u128(3)).unwrap().summary.revision, 5);
+        assert!(!rows.has_more() && !rows.loading_more(), "the folder ended");
+        assert_eq!(rows.begin_more(), None);
+
+        // A failed page may be asked again; a new listing drops the one in flight.
+        let g = rows.begin_listing();
+        rows.finish_page(
+            g,
+            page(
+                vec![row(summary(1, 3, ConversationStatus::Queued, 1, 50))],
+                Some(1),
+            ),
+            None,
+            queued,
+        );
+        let (gm, _) = rows.begin_more().unwrap();
+        rows.fail_more(gm);
+        let (gm, _) = rows.begin_more().expect("again after a failure");
+        let g2 = rows.begin_listing();
+        assert!(!rows.has_more(), "starts again from the first page");
+        assert!(!rows.append_page(
+            gm,
+            page(
+                vec![row(summary(4, 3, ConversationStatus::Queued, 1, 20))],
+                None
+            ),
+        ));
+        rows.finish_page(g2, page(vec![], None), None, queued);
+        assert!(ids(&rows).is_empty());
     }
 
     #[test]

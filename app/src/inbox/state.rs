@@ -132,12 +132,13 @@ impl InboxState {
         self.apply(RowUpdate::Summary(Box::new(summary)));
     }
 
-    /// Puts a listing in place (if it is still the newest), replaying what came meanwhile.
+    /// Puts a folder's first page in place (if it is still the newest listing), replaying
+    /// what came meanwhile.
     #[cfg_attr(not(feature = "browser"), allow(dead_code))]
-    pub fn finish_listing(&self, generation: u64, listed: Vec<switchboard_wire::InboxRow>) {
+    pub fn finish_listing(&self, generation: u64, page: switchboard_wire::inbox::FolderPage) {
         let (view, me, selected) = (self.view(), self.me_id(), self.selected.get_untracked());
         self.rows.update(|rows| {
-            rows.finish_listing(generation, listed, selected, |s, read| {
+            rows.finish_page(generation, page, selected, |s, read| {
                 Self::shows(view, me, s, read)
             });
         });

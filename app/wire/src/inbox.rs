@@ -113,6 +113,35 @@ pub struct InboxRow {
     pub read_seq: u64,
 }
 
+/// Where a folder page ended: the next page starts after this row. Folders are ordered by
+/// `(last_message_at, id)`, newest first, so a row that moves up meanwhile is not seen twice
+/// by paging (it arrives live instead) and rows with one time keep one order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageCursor {
+    pub last_message_at: Millis,
+    pub id: Uuid,
+}
+
+impl PageCursor {
+    /// The cursor for the page after this row.
+    pub fn after(row: &ConversationSummary) -> Self {
+        Self {
+            last_message_at: row.last_message_at,
+            id: row.id,
+        }
+    }
+}
+
+/// One page of an inbox folder (`inbox/list`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FolderPage {
+    pub rows: Vec<InboxRow>,
+    /// Where the next page starts; `None`: the folder ends with this page. With "Unread",
+    /// rows read are left out after the page is cut, so a page may have fewer rows (even
+    /// none) and still a next one.
+    pub next: Option<PageCursor>,
+}
+
 /// A page of a conversation's messages, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessagePage {

@@ -34,7 +34,7 @@ pub async fn deliver_webhook(server: &TestServer, req: &WebhookRequest) -> (u16,
 pub async fn rows_on(a: &AgentClient, server: &TestServer, channel: &str) -> Vec<Value> {
     let mut rows = vec![];
     for folder in ["queued", "engaged", "history", "leads"] {
-        let got: Vec<Value> = call_ok(&a.http, server, "inbox/list", json!({"folder": folder, "filter": {"scope": {"kind": "all"}, "unread_only": false, "channel": channel}})).await;
+        let got: Vec<Value> = call_ok::<FolderPage>(&a.http, server, "inbox/list", json!({"folder": folder, "filter": {"scope": {"kind": "all"}, "unread_only": false, "channel": channel}})).await.rows;
         rows.extend(got);
     }
     rows

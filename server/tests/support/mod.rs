@@ -546,6 +546,13 @@ pub async fn agents(a: &AgentClient, server: &impl Endpoint) -> Vec<Value> {
     call_ok(&a.http, server, "inbox/agents", json!({})).await
 }
 
+/// One page of an inbox folder (`inbox/list`): its rows, and where the next page starts.
+#[derive(Debug, serde::Deserialize)]
+pub struct FolderPage {
+    pub rows: Vec<Value>,
+    pub next: Option<Value>,
+}
+
 pub fn list_filter() -> Value {
     json!({"scope": {"kind": "all"}, "unread_only": false, "channel": null})
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use switchboard_domain::conversation::ConversationState;
-use switchboard_domain::{Channel, ConversationStatus, Visibility};
+use switchboard_domain::{Channel, ConversationStatus, ParticipantRole, Visibility};
 use switchboard_wire::inbox::{MessagePage, Participant};
 use switchboard_wire::ConversationSummary;
 use uuid::Uuid;
@@ -217,31 +217,75 @@ impl Engine {
     /// (status, lead, last_message_at, id) from the cursor down and stopping at `limit`; the
     /// pages are merged here. One query over `status IN (…)` would have to sort every row of
     /// those statuses before the first was returned.
+    ///
+    /// One agent's chats ("Mine") are three queries per status, each from what is theirs
+    /// rather than filtered out of the whole folder: the chats they are assigned (History on
+    /// `idx_conversations_history_of`, by keyset), offered (`idx_conversations_offered_to`:
+    /// a few at most) and invited into (`idx_conversation_participants_account`: the room
+    /// mirror). Owners are not read from the room: an owner is always the assignee (taking or
+    /// being transferred a chat makes them both; releasing and reopening end both).
     pub async fn list_summaries(&self, q: &ListQuery) -> Result<Vec<ConversationSummary>> {
         let db = &self.db().read;
         let mut statuses = q.statuses.clone();
         statuses.sort_by_key(|s| s.as_str());
         statuses.dedup();
-        let merged = statuses.len() > 1;
+        let branches: &[Option<Involved>] = match q.involving {
+            None => &[None],
+            Some(_) => &[
+                Some(Involved::Assignee),
+                Some(Involved::Offered),
+                Some(Involved::Invited),
+            ],
+        };
+        let merged = statuses.len() * branches.len() > 1;
         let mut rows = Vec::new();
         for status in statuses {
-            rows.extend(self.listing(q, status).all(db).await?);
+            for branch in branches {
+                rows.extend(self.listing(q, status, *branch).all(db).await?);
+            }
         }
         if merged {
             rows.sort_by_key(|r| std::cmp::Reverse((r.last_message_at, r.id)));
+            // A chat offered to an agent who is also in its room comes twice.
+            rows.dedup_by_key(|r| r.id);
             rows.truncate(q.limit as usize);
         }
         summaries_of(db, &rows).await
     }
 
-    /// One status's page of a listing.
+    /// One status's page of a listing (of one way an agent is involved, for "Mine").
     fn listing(
         &self,
         q: &ListQuery,
         status: ConversationStatus,
+        involved: Option<Involved>,
     ) -> sea_orm::Select<conversation::Entity> {
-        let mut find =
-            conversation::Entity::find().filter(conversation::Column::Status.eq(status.as_str()));
+        let status_col = Expr::col((conversation::Entity, conversation::Column::Status));
+        let mut find = conversation::Entity::find();
+        find = match (involved, q.involving) {
+            (Some(Involved::Assignee), Some(agent)) => find
+                .filter(conversation::Column::AssigneeId.eq(agent))
+                // A literal, not a parameter: only then may the planners use the partial
+                // `idx_conversations_history_of` (WHERE status = 'closed').
+                .filter(status_col.eq(Expr::cust(format!("'{}'", status.as_str())))),
+            (Some(Involved::Offered), Some(agent)) => find
+                .filter(conversation::Column::OfferedTo.eq(agent))
+                .filter(unindexed_status(status)),
+            (Some(Involved::Invited), Some(agent)) => {
+                let rooms = Query::select()
+                    .column(conversation_participant::Column::ConversationId)
+                    .from(conversation_participant::Entity)
+                    .and_where(conversation_participant::Column::AccountId.eq(agent))
+                    .and_where(
+                        conversation_participant::Column::Role
+                            .eq(ParticipantRole::Invited.as_str()),
+                    )
+                    .to_owned();
+                find.filter(conversation::Column::Id.in_subquery(rooms))
+                    .filter(unindexed_status(status))
+            }
+            _ => find.filter(conversation::Column::Status.eq(status.as_str())),
+        };
         if let Some(lead) = q.lead {
             find = find.filter(conversation::Column::Lead.eq(lead));
         }
@@ -250,19 +294,6 @@ impl Engine {
         }
         if let Some(post) = q.post {
             find = find.filter(conversation::Column::PostId.eq(post));
-        }
-        if let Some(agent) = q.involving {
-            let rooms = Query::select()
-                .column(conversation_participant::Column::ConversationId)
-                .from(conversation_participant::Entity)
-                .and_where(conversation_participant::Column::AccountId.eq(agent))
-                .to_owned();
-            find = find.filter(
-                Condition::any()
-                    .add(conversation::Column::AssigneeId.eq(agent))
-                    .add(conversation::Column::OfferedTo.eq(agent))
-                    .add(conversation::Column::Id.in_subquery(rooms)),
-            );
         }
         if let Some(agent) = q.not_passed_by {
             let passed = Query::select()
@@ -450,6 +481,25 @@ impl Engine {
 }
 
 /// Who reads messages: the team sees internal notes, the contact never does.
+/// How an agent is involved in a chat, one query each for "Mine".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Involved {
+    Assignee,
+    Offered,
+    Invited,
+}
+
+/// `status = '…'` in a form no index answers (`status || ''`): the offered and invited
+/// queries start from the agent's few rows, and without statistics SQLite's planner would
+/// rather walk the whole folder in `idx_conversations_listing` order (to skip a sort of a
+/// handful of rows), as it did for "Mine" before.
+fn unindexed_status(status: ConversationStatus) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!(
+        "\"conversations\".\"status\" || '' = '{}'",
+        status.as_str()
+    ))
+}
+
 fn reader_of(include_internal: bool) -> switchboard_domain::Reader {
     if include_internal {
         switchboard_domain::Reader::Team

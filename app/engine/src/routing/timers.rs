@@ -8,6 +8,7 @@ use crate::conversations::write::Lock;
 use crate::error::Result;
 use crate::store::entities::conversation;
 use crate::Engine;
+use futures::stream::{self, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::time::Duration;
 use switchboard_domain::conversation::Command;
@@ -19,6 +20,8 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// wake-up was missed.
 const DRAIN_EVERY_TICKS: u32 = 20;
 const BATCH: u64 = 100;
+/// Timers fired concurrently within a tick (their commits share WAL flushes).
+const FIRING_AT_ONCE: usize = 4;
 
 impl Engine {
     /// Fires every timer due at `now`; returns how many fired.
@@ -46,25 +49,33 @@ impl Engine {
             return Ok(0);
         }
         let policy = settings::load(&self.db().read).await?.missed_policy;
-        let mut fired = 0;
-        for Due { id, deadline } in due {
-            let Some(deadline) = deadline else { continue };
-            crate::metrics::timer_fired(deadline, now);
-            match self
-                .execute_at(
-                    id,
-                    Command::TimerFired { deadline, policy },
-                    Lock::SkipLocked,
-                )
-                .await
-            {
-                Ok(Some(outcome)) if !outcome.events.is_empty() => fired += 1,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, conversation = %id, "timer failed; tried again next tick")
+        // Each timer fires in a transaction of its own (its conversation's command), a few at
+        // a time: on PostgreSQL every commit waits for its WAL flush (about 4 ms on this
+        // machine's disk), and commits in flight together share one flush, where one after
+        // the other they paid it each (ten due timers took 40 ms). Different conversations
+        // only: the due rows are distinct, and each command still locks its row.
+        let fired = stream::iter(due.into_iter().filter_map(|d| Some((d.id, d.deadline?))))
+            .map(|(id, deadline)| async move {
+                crate::metrics::timer_fired(deadline, now);
+                match self
+                    .execute_at(
+                        id,
+                        Command::TimerFired { deadline, policy },
+                        Lock::SkipLocked,
+                    )
+                    .await
+                {
+                    Ok(Some(outcome)) if !outcome.events.is_empty() => 1,
+                    Ok(_) => 0,
+                    Err(e) => {
+                        tracing::warn!(error = %e, conversation = %id, "timer failed; tried again next tick");
+                        0
+                    }
                 }
-            }
-        }
+            })
+            .buffer_unordered(FIRING_AT_ONCE)
+            .fold(0, |n, one| async move { n + one })
+            .await;
         Ok(fired)
     }
 

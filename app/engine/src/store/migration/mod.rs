@@ -20,6 +20,7 @@ mod m016_merged_contacts;
 mod m017_canned;
 mod m018_visitor_tokens;
 mod m019_scale_indexes;
+mod m020_mine_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m017_canned::Canned),
             Box::new(m018_visitor_tokens::VisitorTokens),
             Box::new(m019_scale_indexes::ScaleIndexes),
+            Box::new(m020_mine_indexes::MineIndexes),
         ]
     }
 }
