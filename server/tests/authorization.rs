@@ -58,6 +58,7 @@ const VISITOR: Expect = [401, 200, 404, 401, 401, 401, 401];
 /// (action, expected for anonymous, visitor A, visitor B, holder, colleague, admin, deactivated)
 const MATRIX: &[(&str, Expect)] = &[
     ("inbox/conversation", READ),
+    ("inbox/row", READ),
     ("inbox/history", READ),
     ("inbox/read", READ),
     ("inbox/channel-status", READ),
@@ -155,6 +156,7 @@ fn body(action: &str, conv: &str, colleague: &Value, token: &str) -> (&'static s
     let id = Uuid::new_v4();
     match action {
         "inbox/conversation" => ("inbox/conversation", json!({"conversation_id": conv})),
+        "inbox/row" => ("inbox/row", json!({"conversation_id": conv})),
         "inbox/history" => (
             "inbox/history",
             json!({"conversation_id": conv, "before_seq": 2}),

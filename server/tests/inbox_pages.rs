@@ -1,5 +1,6 @@
 //! A folder a page at a time (`inbox/list` with its cursor), on SQLite and PostgreSQL: every
-//! row once, in order, whatever the page size; the last page says there is no next one.
+//! row once, in order, whatever the page size; the last page says there is no next one; and
+//! one row on its own (`inbox/row`).
 
 mod support;
 
@@ -88,6 +89,35 @@ async fn a_folder_pages_by_cursor_and_gives_every_row_once() {
         )
         .await;
         assert!(page.rows.is_empty() && page.next.is_none(), "{backend}");
+
+        // One row on its own (what a live update about a row beyond the loaded pages fetches),
+        // with how far this agent read it.
+        let conv = chat["conversation_id"].as_str().unwrap();
+        let row: Value = call_ok(
+            &a.http,
+            &server,
+            "inbox/row",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(row["summary"]["id"], conv, "{backend}");
+        assert_eq!(row["summary"]["contact_name"], "Pat 8", "{backend}");
+        assert_eq!(row["read_seq"], 0, "{backend}");
+        let _: Value = call_ok(
+            &a.http,
+            &server,
+            "inbox/read",
+            json!({"conversation_id": conv, "seq": 1}),
+        )
+        .await;
+        let row: Value = call_ok(
+            &a.http,
+            &server,
+            "inbox/row",
+            json!({"conversation_id": conv}),
+        )
+        .await;
+        assert_eq!(row["read_seq"], 1, "{backend}");
         server.stop().await;
     }
 }

@@ -48,6 +48,18 @@ fn load_folder(state: InboxState, socket: Socket) {
     });
 }
 
+/// One row the list misses, put in place as a live update would (shown if the folder on
+/// screen has it), with how far this agent has read it.
+fn fetch_row(state: InboxState, id: Uuid) {
+    leptos::task::spawn_local(async move {
+        if let Ok(row) = super::conversation_row(id).await {
+            let read_seq = row.read_seq;
+            state.apply(RowUpdate::Summary(Box::new(row.summary)));
+            state.rows.update(|r| r.mark_read(id, read_seq));
+        }
+    });
+}
+
 /// "Load more": the folder's next page, appended (see `rows`); dropped if the folder or
 /// filter changed meanwhile.
 pub fn load_more(state: InboxState) {
@@ -254,10 +266,13 @@ pub fn boot(state: InboxState) {
             }
             ServerFrame::Activity { activity } => {
                 super::alerts::live::on_activity(state, &activity);
+                let id = activity.conversation_id;
                 let applied = state.apply(RowUpdate::Activity(activity));
-                // A delta for a row the list misses: the listing is stale.
+                // A delta for a row the list misses (a new chat whose row has not come yet,
+                // or one beyond the pages loaded): that row is fetched, and the pages the
+                // agent loaded stay.
                 if applied == Applied::UnknownRow {
-                    load_folder(state, socket);
+                    fetch_row(state, id);
                 }
             }
             ServerFrame::Message { message }

@@ -263,6 +263,35 @@ pub async fn search_contacts(query: String) -> Result<Vec<ContactHit>, ApiError>
     )
 }
 
+/// One conversation's row as this agent's list shows it: for a live update about a row the
+/// loaded pages miss (a new chat whose row has not come yet, or one beyond the pages loaded),
+/// so the list gains that row instead of starting over from its first page.
+#[server(endpoint = "inbox/row", input = Json, output = Json)]
+pub async fn conversation_row(
+    conversation_id: Uuid,
+) -> Result<switchboard_wire::InboxRow, ApiError> {
+    crate::error::respond(
+        async {
+            let agent = crate::auth::ssr::require_access(
+                conversation_id,
+                switchboard_domain::access::Access::Read,
+            )
+            .await?;
+            let state = crate::state::AppState::from_context()?;
+            let summary = state.engine.summary(conversation_id).await?;
+            let reads = state
+                .engine
+                .read_positions(agent.id, &[conversation_id])
+                .await?;
+            Ok(switchboard_wire::InboxRow {
+                read_seq: reads.get(&conversation_id).copied().unwrap_or(0),
+                summary,
+            })
+        }
+        .await,
+    )
+}
+
 /// A conversation's row and its latest messages (older ones with `conversation_history`).
 #[server(endpoint = "inbox/conversation", input = Json, output = Json)]
 pub async fn open_conversation(conversation_id: Uuid) -> Result<ConversationDetail, ApiError> {
