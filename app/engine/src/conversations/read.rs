@@ -480,7 +480,6 @@ impl Engine {
     }
 }
 
-/// Who reads messages: the team sees internal notes, the contact never does.
 /// How an agent is involved in a chat, one query each for "Mine".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Involved {
@@ -500,6 +499,7 @@ fn unindexed_status(status: ConversationStatus) -> sea_orm::sea_query::SimpleExp
     ))
 }
 
+/// Who reads messages: the team sees internal notes, the contact never does.
 fn reader_of(include_internal: bool) -> switchboard_domain::Reader {
     if include_internal {
         switchboard_domain::Reader::Team
