@@ -35,8 +35,8 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The names pages load the bundles and the style sheet by, in the site's `pkg/` directory:
-/// content-hashed when the server found the files at start-up (`server/src/assets.rs`, in the
-/// render's context), else the plain names.
+/// under a content hash (`<hash>/switchboard`) when the server found the files at start-up
+/// (`server/src/assets.rs`, in the render's context), else the plain names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bundles {
     /// The application's bundle (`<app>.js`, `<app>.wasm`).

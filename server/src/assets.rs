@@ -2,11 +2,14 @@
 //! content-hashed names, kept for a year; the precompressed copy the browser takes; and how
 //! long every answer may be kept.
 //!
-//! The names are hashed by the server, not the build: at start-up it reads each bundle (its
-//! JavaScript and WebAssembly together) and the style sheet and serves them also as
-//! `/pkg/<name>.<hash>.<ext>`, the names its pages ask for (`app::Bundles`). A new build
-//! gives new names, so those answers never need revalidating; every node of one build
-//! computes the same ones. The plain names keep working (revalidated on each use).
+//! The names are hashed by the server, not the build: at start-up it reads each bundle and the
+//! style sheet and serves their files also under `/pkg/<hash>/`, the paths its pages ask for
+//! (`app::Bundles`). A bundle is its JavaScript, its WebAssembly, and every file they name
+//! beside them (`"./<file>"`): the widget's chunk loader and the chunks it fetches on first
+//! use. One directory per bundle keeps those relative names working, so a chunk joins the
+//! very module instance the page loaded. A new build gives new paths, so those answers never
+//! need revalidating; every node of one build computes the same ones. The plain names keep
+//! working (revalidated on each use).
 
 use app::state::AppState;
 use app::Bundles;
@@ -39,8 +42,43 @@ fn digest(files: &[std::path::PathBuf]) -> Option<String> {
     let mut hash = Sha256::new();
     for file in files {
         hash.update(std::fs::read(file).ok()?);
+        // Where one file ends: two files' contents never read as the same pair.
+        hash.update([0]);
     }
     Some(hex::encode(&hash.finalize()[..8]))
+}
+
+/// The files a script names beside itself (`"./<file>"` or `'./<file>'`, a plain file name).
+fn named_beside(script: &str) -> impl Iterator<Item = &str> {
+    script.split("./").skip(1).filter_map(|rest| {
+        let end = rest.find(['"', '\''])?;
+        let name = &rest[..end];
+        let plain = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            && !name.starts_with('.');
+        plain.then_some(name)
+    })
+}
+
+/// A bundle's files (names in `dir`): `<name>.js`, `<name>.wasm` and what its scripts name
+/// beside them, followed from script to script. None if its script is missing.
+fn bundle_files(dir: &Path, name: &str) -> Option<Vec<String>> {
+    let mut files = vec![format!("{name}.js"), format!("{name}.wasm")];
+    let mut i = 0;
+    while i < files.len() {
+        if files[i].ends_with(".js") {
+            let script = std::fs::read_to_string(dir.join(&files[i])).ok()?;
+            for named in named_beside(&script) {
+                if !files.iter().any(|f| f == named) && dir.join(named).is_file() {
+                    files.push(named.to_string());
+                }
+            }
+        }
+        i += 1;
+    }
+    Some(files)
 }
 
 impl Assets {
@@ -50,30 +88,30 @@ impl Assets {
         let pkg = options.site_pkg_dir.trim_matches('/');
         let dir = Path::new(&*options.site_root).join(pkg);
         let mut aliases = HashMap::new();
-        let mut hashed = |name: &str, extensions: &[&str]| -> Option<String> {
-            let files: Vec<_> = extensions
-                .iter()
-                .map(|e| dir.join(format!("{name}.{e}")))
-                .collect();
-            let hash = digest(&files)?;
-            for e in extensions {
-                let file = format!("/{pkg}/{name}.{e}");
-                aliases.insert(format!("/{pkg}/{name}.{hash}.{e}"), file.clone());
-                if *e == "wasm" {
+        // Serves `files` also under `/pkg/<hash>/`; returns `<hash>/<name>`.
+        let mut hashed = |name: &str, files: Vec<String>| -> Option<String> {
+            let hash = digest(&files.iter().map(|f| dir.join(f)).collect::<Vec<_>>())?;
+            for file in &files {
+                aliases.insert(format!("/{pkg}/{hash}/{file}"), format!("/{pkg}/{file}"));
+                if let Some(stem) = file.strip_suffix(".wasm").filter(|s| *s == name) {
                     // What leptos's hydration scripts ask for in a build not made by
                     // cargo-leptos (the tests'): wasm-bindgen's own name.
-                    aliases.insert(format!("/{pkg}/{name}.{hash}_bg.{e}"), file);
+                    aliases.insert(
+                        format!("/{pkg}/{hash}/{stem}_bg.wasm"),
+                        format!("/{pkg}/{file}"),
+                    );
                 }
             }
-            Some(format!("{name}.{hash}"))
+            Some(format!("{hash}/{name}"))
         };
         let plain = Bundles::default();
         let output = &*options.output_name;
-        let bundles = Bundles {
-            app: hashed(output, &["js", "wasm"]).map_or(plain.app, Arc::from),
-            widget: hashed(app::widget::BUNDLE, &["js", "wasm"]).map_or(plain.widget, Arc::from),
-            style: hashed(output, &["css"]).map_or(plain.style, |n| format!("{n}.css").into()),
-        };
+        let mut bundle = |name: &str| bundle_files(&dir, name).and_then(|f| hashed(name, f));
+        let app = bundle(output).map_or(plain.app, Arc::from);
+        let widget = bundle(app::widget::BUNDLE).map_or(plain.widget, Arc::from);
+        let css = format!("{output}.css");
+        let style = hashed(&css, vec![css.clone()]).map_or(plain.style, Arc::from);
+        let bundles = Bundles { app, widget, style };
         tracing::debug!(?bundles, "static files");
         Assets {
             bundles,
