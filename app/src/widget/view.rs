@@ -31,58 +31,178 @@ struct ChatSession {
     contact_name: String,
 }
 
+/// What the chat room shares with the page around it: the chat's state, set when a chat is
+/// adopted (started or resumed), and the phase and chatbot it goes back to when the chat ends.
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
+#[derive(Clone, Copy)]
+struct Chat {
+    phase: RwSignal<Phase>,
+    bot: RwSignal<Option<switchboard_domain::BotSettings>>,
+    session: RwSignal<Option<ChatSession>>,
+    status: RwSignal<ConversationStatus>,
+    status_revision: StoredValue<u64>,
+    thread: RwSignal<Thread>,
+    has_older: RwSignal<bool>,
+    conn: RwSignal<ConnState>,
+    switch_stage: RwSignal<super::switch::Stage>,
+    switch_to: RwSignal<Vec<switchboard_domain::Channel>>,
+    phone: RwSignal<Option<String>>,
+}
+
 #[component]
 pub fn WidgetPage() -> impl IntoView {
     let phase = RwSignal::new(Phase::Loading);
-    let session = RwSignal::new(None::<ChatSession>);
-    let status = RwSignal::new(ConversationStatus::Queued);
-    let status_revision = StoredValue::new(0u64);
-    let thread = RwSignal::new(Thread::new());
-    let has_older = RwSignal::new(false);
-    let conn = RwSignal::new(ConnState::Connecting);
-    let bot = RwSignal::new(None::<switchboard_domain::BotSettings>);
-    let queue = RwSignal::new(None::<super::QueueInfo>);
-    let typing = RwSignal::new(Typing::default());
-    let switch_stage = RwSignal::new(super::switch::Stage::Idle);
-    let switch_to = RwSignal::new(Vec::<switchboard_domain::Channel>::new());
-    let phone = RwSignal::new(None::<String>);
+    let chat = Chat {
+        phase,
+        bot: RwSignal::new(None),
+        session: RwSignal::new(None),
+        status: RwSignal::new(ConversationStatus::Queued),
+        status_revision: StoredValue::new(0),
+        thread: RwSignal::new(Thread::new()),
+        has_older: RwSignal::new(false),
+        conn: RwSignal::new(ConnState::Connecting),
+        switch_stage: RwSignal::new(super::switch::Stage::Idle),
+        switch_to: RwSignal::new(Vec::new()),
+        phone: RwSignal::new(None),
+    };
+    let Chat {
+        bot,
+        session,
+        status,
+        conn,
+        ..
+    } = chat;
 
-    let adopt = move |chat: VisitorChat| {
+    let adopt = move |started: VisitorChat| {
         #[cfg(feature = "browser")]
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item(TOKEN_KEY, &chat.token);
+            let _ = storage.set_item(TOKEN_KEY, &started.token);
         }
         let mut t = Thread::new();
-        for m in chat.messages {
+        for m in started.messages {
             t.apply(m);
         }
-        thread.set(t);
-        has_older.set(chat.has_older);
-        switch_to.set(chat.switch_to);
-        phone.set(chat.phone);
-        switch_stage.set(super::switch::Stage::of(chat.switch));
-        status.set(chat.status);
-        status_revision.set_value(chat.revision);
+        chat.thread.set(t);
+        chat.has_older.set(started.has_older);
+        chat.switch_to.set(started.switch_to);
+        chat.phone.set(started.phone);
+        chat.switch_stage
+            .set(super::switch::Stage::of(started.switch));
+        status.set(started.status);
+        chat.status_revision.set_value(started.revision);
         session.set(Some(ChatSession {
-            token: chat.token,
-            conversation_id: chat.conversation_id,
-            contact_name: chat.contact_name,
+            token: started.token,
+            conversation_id: started.conversation_id,
+            contact_name: started.contact_name,
         }));
         phase.set(Phase::Chat);
     };
 
     #[cfg(feature = "browser")]
+    hydrate_only::boot(phase, bot, adopt);
+
+    let status_line = move || match (phase.get(), status.get()) {
+        (Phase::Chat, ConversationStatus::Queued | ConversationStatus::Offered) => {
+            "Waiting for an agent."
+        }
+        (Phase::Chat, ConversationStatus::Open) => "You're chatting with our team.",
+        (Phase::Chat, ConversationStatus::Closed) => "This chat was closed. Write again any time.",
+        (Phase::Offline, _) => "We're away right now. Leave a message and we'll reply by email.",
+        _ => "We usually reply in a few minutes.",
+    };
+
+    view! {
+        <leptos_meta::Title text="Chat · Switchboard"/>
+        <div class="widget" data-testid="widget" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+            <header class="widget-head">
+                <div>
+                    <strong>"Chat with us"</strong>
+                    <span class="sub" data-testid="widget-status">{status_line}</span>
+                </div>
+                <Show when=move || phase.get() == Phase::Chat>
+                    <ConnectionBadge state=conn/>
+                </Show>
+            </header>
+            {move || match phase.get() {
+                Phase::Loading => view! { <div class="widget-body loading">"Loading…"</div> }.into_any(),
+                Phase::Bot => view! {
+                    <BotPanel bot on_agent=Callback::new(move |_| phase.set(Phase::Form))/>
+                }.into_any(),
+                Phase::Form => view! { <PreChatForm offline=false on_started=Callback::new(adopt)/> }.into_any(),
+                Phase::Offline => view! { <PreChatForm offline=true on_started=Callback::new(adopt)/> }.into_any(),
+                // The room's code is a chunk of its own, fetched when a chat begins: a visitor
+                // who only looks at the form never downloads it.
+                Phase::Chat => {
+                    let attempt = RwSignal::new(0u32);
+                    view! {
+                        <Suspense fallback=|| view! { <div class="widget-body loading">"Loading…"</div> }>
+                            {move || {
+                                attempt.track();
+                                let room = leptos::__reexports::send_wrapper::SendWrapper::new(chat_room(chat));
+                                Suspend::new(async move {
+                                    match room.await {
+                                        Ok(room) => room,
+                                        Err(RoomUnavailable) => view! {
+                                            <div class="widget-body loading" role="alert" data-testid="room-unavailable">
+                                                <p>"The chat could not load. Check your connection."</p>
+                                                <button class="primary" on:click=move |_| attempt.update(|n| *n += 1)>"Try again"</button>
+                                            </div>
+                                        }.into_any(),
+                                    }
+                                })
+                            }}
+                        </Suspense>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// The chat room's chunk could not be fetched (the network dropped): the page offers to try
+/// again, and nothing of the chat is lost (its state lives in the page).
+#[derive(Debug)]
+struct RoomUnavailable;
+
+impl From<leptos::wasm_split::SplitLoaderError> for RoomUnavailable {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        RoomUnavailable
+    }
+}
+
+/// The chat room, loaded on first use: in the widget's bundle it is a WebAssembly chunk of
+/// its own (`.ci/widget` cuts it out), fetched when a chat begins or resumes.
+#[leptos::wasm_split::wasm_split(
+    widget_chat_room,
+    wasm_split_path = ::leptos::wasm_split,
+    preload(#[cfg_attr(not(feature = "browser"), allow(dead_code))] preload_chat_room),
+    fallible
+)]
+fn chat_room(chat: Chat) -> Result<AnyView, RoomUnavailable> {
+    Ok(view! { <ChatRoom chat/> }.into_any())
+}
+
+/// The live chat: its socket, the thread, the composer, the switch panel and the visitor's
+/// place in line. Its socket closes when it goes (the chat ended on this device).
+#[component]
+fn ChatRoom(chat: Chat) -> impl IntoView {
+    let Chat {
+        session,
+        status,
+        thread,
+        has_older,
+        switch_stage,
+        switch_to,
+        phone,
+        ..
+    } = chat;
+    let queue = RwSignal::new(None::<super::QueueInfo>);
+    let typing = RwSignal::new(Typing::default());
+
+    #[cfg(feature = "browser")]
     let link = StoredValue::new_local(hydrate_only::Link::default());
     #[cfg(feature = "browser")]
-    hydrate_only::boot(
-        (phase, bot),
-        session,
-        (status, status_revision),
-        (thread, typing),
-        (conn, link),
-        adopt,
-        switch_stage,
-    );
+    hydrate_only::connect(chat, typing, link);
     #[cfg(feature = "browser")]
     crate::realtime::typing::keep_fresh(typing);
     #[cfg(feature = "browser")]
@@ -119,15 +239,6 @@ pub fn WidgetPage() -> impl IntoView {
         let _ = id;
     });
 
-    let status_line = move || match (phase.get(), status.get()) {
-        (Phase::Chat, ConversationStatus::Queued | ConversationStatus::Offered) => {
-            "Waiting for an agent."
-        }
-        (Phase::Chat, ConversationStatus::Open) => "You're chatting with our team.",
-        (Phase::Chat, ConversationStatus::Closed) => "This chat was closed. Write again any time.",
-        (Phase::Offline, _) => "We're away right now. Leave a message and we'll reply by email.",
-        _ => "We usually reply in a few minutes.",
-    };
     let queue_line = move || {
         use switchboard_domain::WaitEstimate;
         let q = queue.get()?;
@@ -146,53 +257,31 @@ pub fn WidgetPage() -> impl IntoView {
     };
 
     view! {
-        <leptos_meta::Title text="Chat · Switchboard"/>
-        <div class="widget" data-testid="widget" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
-            <header class="widget-head">
-                <div>
-                    <strong>"Chat with us"</strong>
-                    <span class="sub" data-testid="widget-status">{status_line}</span>
-                </div>
-                <Show when=move || phase.get() == Phase::Chat>
-                    <ConnectionBadge state=conn/>
-                </Show>
-            </header>
-            {move || match phase.get() {
-                Phase::Loading => view! { <div class="widget-body loading">"Loading…"</div> }.into_any(),
-                Phase::Bot => view! {
-                    <BotPanel bot on_agent=Callback::new(move |_| phase.set(Phase::Form))/>
-                }.into_any(),
-                Phase::Form => view! { <PreChatForm offline=false on_started=Callback::new(adopt)/> }.into_any(),
-                Phase::Offline => view! { <PreChatForm offline=true on_started=Callback::new(adopt)/> }.into_any(),
-                Phase::Chat => view! {
-                    <div class="widget-body chat">
-                        {move || queue_line().map(|l| view! { <p class="queue-line" data-testid="queue-info">{l}</p> })}
-                        <MessageList thread viewer=Viewer::Visitor on_retry has_older on_older=Callback::new(move |_| {
-                            #[cfg(feature = "browser")]
-                            hydrate_only::load_older(session, thread, has_older);
-                        })/>
-                        <TypingLine typing/>
-                        {move || file_error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="widget-file-error">{e}</p> })}
-                        <super::switch::SwitchPanel
-                            stage=switch_stage
-                            offered=switch_to
-                            session=Signal::derive(move || session.with(|s| s.as_ref().map(|s| (s.token.clone(), s.conversation_id))))
-                            phone
-                            open=Signal::derive(move || status.get() != ConversationStatus::Closed)
-                        />
-                        <Composer
-                            on_send
-                            on_typing
-                            on_file
-                            uploading
-                            disabled=Signal::derive(move || switch_stage.with(|s| s.blocks_composer()))
-                            placeholder=Signal::derive(move || {
-                                session.with(|s| s.as_ref().map(|s| format!("Message as {}…", s.contact_name)).unwrap_or_default())
-                            })
-                        />
-                    </div>
-                }.into_any(),
-            }}
+        <div class="widget-body chat">
+            {move || queue_line().map(|l| view! { <p class="queue-line" data-testid="queue-info">{l}</p> })}
+            <MessageList thread viewer=Viewer::Visitor on_retry has_older on_older=Callback::new(move |_| {
+                #[cfg(feature = "browser")]
+                hydrate_only::load_older(session, thread, has_older);
+            })/>
+            <TypingLine typing/>
+            {move || file_error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="widget-file-error">{e}</p> })}
+            <super::switch::SwitchPanel
+                stage=switch_stage
+                offered=switch_to
+                session=Signal::derive(move || session.with(|s| s.as_ref().map(|s| (s.token.clone(), s.conversation_id))))
+                phone
+                open=Signal::derive(move || status.get() != ConversationStatus::Closed)
+            />
+            <Composer
+                on_send
+                on_typing
+                on_file
+                uploading
+                disabled=Signal::derive(move || switch_stage.with(|s| s.blocks_composer()))
+                placeholder=Signal::derive(move || {
+                    session.with(|s| s.as_ref().map(|s| format!("Message as {}…", s.contact_name)).unwrap_or_default())
+                })
+            />
         </div>
     }
 }
@@ -403,17 +492,11 @@ mod hydrate_only {
         }
     }
 
+    /// Resumes a previous chat from the stored token, or shows the way in.
     pub fn boot(
-        (phase, bot): (
-            RwSignal<Phase>,
-            RwSignal<Option<switchboard_domain::BotSettings>>,
-        ),
-        session: RwSignal<Option<ChatSession>>,
-        (status, status_revision): (RwSignal<ConversationStatus>, StoredValue<u64>),
-        (thread, typing): (RwSignal<Thread>, RwSignal<Typing>),
-        (conn, link): (RwSignal<ConnState>, StoredValue<Link, LocalStorage>),
+        phase: RwSignal<Phase>,
+        bot: RwSignal<Option<switchboard_domain::BotSettings>>,
         adopt: impl Fn(VisitorChat) + Copy + 'static,
-        switch_stage: RwSignal<super::super::switch::Stage>,
     ) {
         // Resume a previous chat from the stored token, or show the form.
         Effect::new(move |ran: Option<()>| {
@@ -427,6 +510,11 @@ mod hydrate_only {
                 choose_entry(phase, bot);
                 return;
             };
+            // A chat to resume: its room's chunk comes while the chat is asked for. (Should
+            // this fail, the room's own load tries again and says so.)
+            leptos::task::spawn_local(async {
+                let _ = super::preload_chat_room().await;
+            });
             leptos::task::spawn_local(async move {
                 let mut failures = 0u32;
                 loop {
@@ -446,8 +534,22 @@ mod hydrate_only {
                 }
             });
         });
+    }
 
-        // One live socket per chat session.
+    /// The chat's live socket: subscribed to the conversation, it keeps the thread, the
+    /// status and the typing line current, and answers messages sent over it.
+    pub fn connect(chat: Chat, typing: RwSignal<Typing>, link: StoredValue<Link, LocalStorage>) {
+        let Chat {
+            phase,
+            bot,
+            session,
+            status,
+            status_revision,
+            thread,
+            conn,
+            switch_stage,
+            ..
+        } = chat;
         Effect::new(move |_| {
             let Some(s) = session.get() else { return };
             if link.with_value(|l| l.socket.borrow().is_some()) {
@@ -564,7 +666,8 @@ mod hydrate_only {
         });
     }
 
-    /// While the visitor waits, their place in line and an estimate, every few seconds.
+    /// While the visitor waits, their place in line and an estimate, every few seconds, for
+    /// as long as the room that shows it.
     pub fn poll_queue(
         session: RwSignal<Option<ChatSession>>,
         status: RwSignal<ConversationStatus>,
@@ -572,6 +675,10 @@ mod hydrate_only {
     ) {
         leptos::task::spawn_local(async move {
             loop {
+                // The room is gone (the chat ended here): so is this loop.
+                if queue.is_disposed() {
+                    return;
+                }
                 let waiting = matches!(
                     status.try_get_untracked(),
                     Some(ConversationStatus::Queued | ConversationStatus::Offered)
