@@ -5,8 +5,8 @@
 //! The names are hashed by the server, not the build: at start-up it reads each bundle and the
 //! style sheet and serves their files also under `/pkg/<hash>/`, the paths its pages ask for
 //! (`app::Bundles`). A bundle is its JavaScript, its WebAssembly, and every file they name
-//! beside them (`"./<file>"`): the widget's chunk loader and the chunks it fetches on first
-//! use. One directory per bundle keeps those relative names working, so a chunk joins the
+//! beside or below them (`"./<path>"`): wasm-bindgen's snippets, the widget's chunk loader
+//! and the chunks it fetches on first use. One directory per bundle keeps those relative names working, so a chunk joins the
 //! very module instance the page loaded. A new build gives new paths, so those answers never
 //! need revalidating; every node of one build computes the same ones. The plain names keep
 //! working (revalidated on each use).
@@ -48,22 +48,31 @@ fn digest(files: &[std::path::PathBuf]) -> Option<String> {
     Some(hex::encode(&hash.finalize()[..8]))
 }
 
-/// The files a script names beside itself (`"./<file>"` or `'./<file>'`, a plain file name).
+/// The files a script names beside itself or below (`"./<path>"` or `'./<path>'`: wasm-bindgen's
+/// imports of its snippets, a chunk loader, the chunks it fetches), never above.
 fn named_beside(script: &str) -> impl Iterator<Item = &str> {
-    script.split("./").skip(1).filter_map(|rest| {
-        let end = rest.find(['"', '\''])?;
-        let name = &rest[..end];
-        let plain = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-            && !name.starts_with('.');
-        plain.then_some(name)
+    script.match_indices("./").filter_map(|(at, _)| {
+        // A string that starts there: `"./` or `'./`.
+        let quote = at.checked_sub(1).map(|q| script.as_bytes()[q])?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let rest = &script[at + 2..];
+        let end = rest.find(quote as char)?;
+        let path = &rest[..end];
+        let plain = path.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        });
+        plain.then_some(path)
     })
 }
 
-/// A bundle's files (names in `dir`): `<name>.js`, `<name>.wasm` and what its scripts name
-/// beside them, followed from script to script. None if its script is missing.
+/// A bundle's files (paths in `dir`): `<name>.js`, `<name>.wasm` and what its scripts name
+/// beside or below them, followed from script to script. None if its script is missing.
 fn bundle_files(dir: &Path, name: &str) -> Option<Vec<String>> {
     let mut files = vec![format!("{name}.js"), format!("{name}.wasm")];
     let mut i = 0;
@@ -194,4 +203,26 @@ async fn not_found(uri: Uri, state: State<AppState>, req: Request) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_beside;
+
+    #[test]
+    fn a_script_names_files_beside_it_and_below_never_above() {
+        let glue = r#"import * as import1 from "./__wasm_split.js"
+            import { f } from './snippets/app-1a2b/inline0.js';
+            fetch(new URL("./split_room.wasm", import.meta.url));
+            import "../outside.js"; import "./.hidden.js"; import "./a//b.js";
+            const url = "https://example.com/./x"; // not a file beside"#;
+        assert_eq!(
+            named_beside(glue).collect::<Vec<_>>(),
+            [
+                "__wasm_split.js",
+                "snippets/app-1a2b/inline0.js",
+                "split_room.wasm"
+            ]
+        );
+    }
 }
