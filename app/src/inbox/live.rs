@@ -98,9 +98,16 @@ fn learn_posts(state: InboxState, posts: impl IntoIterator<Item = Uuid>) {
 }
 
 fn load_setup(state: InboxState) {
+    let mark = state.presence_heard.with_value(|h| h.mark());
     leptos::task::spawn_local(async move {
         if let Ok(setup) = super::inbox_setup().await {
-            state.agents.set(setup.agents);
+            let mut agents = setup.agents;
+            state.agents.with_untracked(|current| {
+                state
+                    .presence_heard
+                    .with_value(|h| h.merge(mark, &mut agents, current))
+            });
+            state.agents.set(agents);
             state.posts.set(setup.posts);
             state.switch_to.set(setup.switch_to);
             state.sees_colleagues.set(setup.sees_colleagues);
@@ -328,13 +335,16 @@ pub fn boot(state: InboxState) {
                     .typing
                     .update(|t| t.apply(&typist, typing, js_sys::Date::now()));
             }
-            ServerFrame::Presence { agent, presence } => state.agents.update(|all| {
-                if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
-                    a.presence = presence;
-                } else {
-                    load_setup(state);
-                }
-            }),
+            ServerFrame::Presence { agent, presence } => {
+                state.presence_heard.update_value(|h| h.heard(agent));
+                state.agents.update(|all| {
+                    if let Some(a) = all.iter_mut().find(|a| a.id == agent) {
+                        a.presence = presence;
+                    } else {
+                        load_setup(state);
+                    }
+                })
+            }
             ServerFrame::Notice {
                 conversation_id,
                 text,

@@ -22,6 +22,41 @@ pub(super) struct Notice {
 #[cfg_attr(not(feature = "browser"), allow(dead_code))]
 pub(super) const NOTICE_MILLIS: i64 = 10_000;
 
+/// The presence frames heard on the socket, so that a listing of the team read before one of
+/// them arrived cannot undo it (a listing and a frame travel on different connections, and
+/// may arrive in either order).
+#[derive(Debug, Default)]
+pub(super) struct PresenceHeard {
+    frames: u64,
+    /// Per agent, the number of the last frame about them.
+    last: std::collections::HashMap<Uuid, u64>,
+}
+
+impl PresenceHeard {
+    /// Taken when a listing is asked for.
+    pub fn mark(&self) -> u64 {
+        self.frames
+    }
+
+    /// A frame said this agent's presence.
+    pub fn heard(&mut self, agent: Uuid) {
+        self.frames += 1;
+        self.last.insert(agent, self.frames);
+    }
+
+    /// A listing asked for at `mark`: agents heard of since keep the presence the frames
+    /// gave them (`current`); the others take the listing's, read later than they were.
+    pub fn merge(&self, mark: u64, listed: &mut [AgentInfo], current: &[AgentInfo]) {
+        for agent in listed {
+            if self.last.get(&agent.id).is_some_and(|&n| n > mark) {
+                if let Some(now) = current.iter().find(|c| c.id == agent.id) {
+                    agent.presence = now.presence;
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(super) struct InboxState {
     pub me: StoredValue<AgentProfile>,
@@ -38,6 +73,8 @@ pub(super) struct InboxState {
     pub private_reply: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     pub agents: RwSignal<Vec<AgentInfo>>,
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
+    pub presence_heard: StoredValue<PresenceHeard>,
     /// Posts with comment conversations (for the post filter and room heads).
     pub posts: RwSignal<Vec<switchboard_wire::inbox::PostInfo>>,
     /// Channels a web chat can move to ("Ask to switch to SMS").
@@ -75,6 +112,7 @@ impl InboxState {
             private_reply: RwSignal::new(false),
             error: RwSignal::new(None),
             agents: RwSignal::new(Vec::new()),
+            presence_heard: StoredValue::new(PresenceHeard::default()),
             posts: RwSignal::new(Vec::new()),
             switch_to: RwSignal::new(Vec::new()),
             sees_colleagues: RwSignal::new(true),
@@ -200,6 +238,40 @@ pub(super) fn waited(since: i64, now: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_listing_read_before_a_presence_frame_does_not_undo_it() {
+        use super::PresenceHeard;
+        use switchboard_domain::Presence;
+        use switchboard_wire::auth::AgentRole;
+        use switchboard_wire::inbox::AgentInfo;
+        let agent = |n: u128, presence| AgentInfo {
+            id: uuid::Uuid::from_u128(n),
+            name: format!("A{n}"),
+            email: format!("a{n}@example.com"),
+            role: AgentRole::Agent,
+            presence,
+            capacity: 3,
+            active_chats: 0,
+            active: true,
+        };
+        let mut heard = PresenceHeard::default();
+        heard.heard(agent(1, Presence::Online).id);
+        // A listing is asked for; then a frame says agent 1 went Offline.
+        let mark = heard.mark();
+        heard.heard(agent(1, Presence::Offline).id);
+        let current = [agent(1, Presence::Offline), agent(2, Presence::Away)];
+        // The listing, read before that frame, still says Online; agent 2 changed since the
+        // page last heard of them, with no frame yet.
+        let mut listed = [agent(1, Presence::Online), agent(2, Presence::Online)];
+        heard.merge(mark, &mut listed, &current);
+        assert_eq!(listed[0].presence, Presence::Offline, "the frame is newer");
+        assert_eq!(listed[1].presence, Presence::Online, "the listing is newer");
+        // A listing asked for after the frame is taken as it is.
+        let mut later = [agent(1, Presence::Away)];
+        heard.merge(heard.mark(), &mut later, &current);
+        assert_eq!(later[0].presence, Presence::Away);
+    }
+
     #[test]
     fn a_wait_reads_in_seconds_minutes_then_hours() {
         use super::waited;
