@@ -89,14 +89,9 @@ pub async fn list_conversations(
             let next = more
                 .then(|| summaries.last().map(PageCursor::after))
                 .flatten();
-            let ids: Vec<Uuid> = summaries.iter().map(|s| s.id).collect();
-            let reads = state.engine.read_positions(agent.id, &ids).await?;
-            let rows = summaries
+            let rows = rows_read_by(&state, agent.id, summaries)
+                .await?
                 .into_iter()
-                .map(|summary| switchboard_wire::InboxRow {
-                    read_seq: reads.get(&summary.id).copied().unwrap_or(0),
-                    summary,
-                })
                 .filter(|r| !filter.unread_only || r.read_seq < r.summary.last_seq)
                 .collect();
             Ok(FolderPage { rows, next })
@@ -279,17 +274,30 @@ pub async fn conversation_row(
             .await?;
             let state = crate::state::AppState::from_context()?;
             let summary = state.engine.summary(conversation_id).await?;
-            let reads = state
-                .engine
-                .read_positions(agent.id, &[conversation_id])
-                .await?;
-            Ok(switchboard_wire::InboxRow {
-                read_seq: reads.get(&conversation_id).copied().unwrap_or(0),
-                summary,
-            })
+            let mut rows = rows_read_by(&state, agent.id, vec![summary]).await?;
+            rows.pop()
+                .ok_or_else(|| crate::error::AppError::Internal("one row per summary".into()))
         }
         .await,
     )
+}
+
+/// Inbox rows: each summary with how far this agent has read it (one query for all).
+#[cfg(feature = "ssr")]
+async fn rows_read_by(
+    state: &crate::state::AppState,
+    agent: Uuid,
+    summaries: Vec<switchboard_wire::ConversationSummary>,
+) -> Result<Vec<switchboard_wire::InboxRow>, crate::error::AppError> {
+    let ids: Vec<Uuid> = summaries.iter().map(|s| s.id).collect();
+    let reads = state.engine.read_positions(agent, &ids).await?;
+    Ok(summaries
+        .into_iter()
+        .map(|summary| switchboard_wire::InboxRow {
+            read_seq: reads.get(&summary.id).copied().unwrap_or(0),
+            summary,
+        })
+        .collect())
 }
 
 /// A conversation's row and its latest messages (older ones with `conversation_history`).

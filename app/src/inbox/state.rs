@@ -25,6 +25,7 @@ pub(super) const NOTICE_MILLIS: i64 = 10_000;
 /// The presence frames heard on the socket, so that a listing of the team read before one of
 /// them arrived cannot undo it (a listing and a frame travel on different connections, and
 /// may arrive in either order).
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 #[derive(Debug, Default)]
 pub(super) struct PresenceHeard {
     frames: u64,
@@ -32,6 +33,7 @@ pub(super) struct PresenceHeard {
     last: std::collections::HashMap<Uuid, u64>,
 }
 
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 impl PresenceHeard {
     /// Taken when a listing is asked for.
     pub fn mark(&self) -> u64 {
